@@ -1,0 +1,702 @@
+#!/usr/bin/env python3
+"""The fleetdeck lab: N independent Kubernetes control planes on 127.0.0.1.
+
+One supervisor daemon (`lab.py daemon`) owns every lab process: each child is
+started with PR_SET_PDEATHSIG, so nothing outlives the supervisor, and the
+supervisor exits after FLEETDECK_LAB_IDLE seconds (default 7200) without a
+command. The other subcommands are clients that talk to it over a Unix socket
+and start it when it is not running.
+
+    lab.py up N          bring clusters a.. up (reusing running ones); print kubeconfig
+    lab.py env           print export lines for KUBECONFIG and PATH
+    lab.py stop X [C]    stop component C (default apiserver) of cluster X
+    lab.py start X [C]   start it again and wait until it serves
+    lab.py status        JSON status of the lab
+    lab.py compact X     compact cluster X's etcd to its current revision (410 Gone)
+    lab.py down          stop everything and remove the lab's run directory
+"""
+
+import ctypes
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LAB_DIR = os.environ.get("FLEETDECK_LAB_DIR") or os.path.join(
+    os.environ.get("TMPDIR", "/tmp"), "fleetdeck-lab-%d" % os.getuid()
+)
+SOCK = os.path.join(LAB_DIR, "labd.sock")
+PORT_BASE = int(os.environ.get("FLEETDECK_LAB_PORT_BASE", "42000"))
+IDLE = int(os.environ.get("FLEETDECK_LAB_IDLE", "7200"))
+NAMES = "abcdefghij"
+COMPONENTS = ["etcd", "apiserver", "controller-manager", "scheduler", "kwok"]
+
+# Each cluster looks like it lives somewhere different, so cost and region
+# features have realistic node labels to read.
+PLACES = [
+    ("aws", "eu-west-1", ["m5.xlarge", "m5.xlarge", "c5.2xlarge"], ["on-demand", "on-demand", "spot"]),
+    ("aws", "us-east-1", ["m5.xlarge", "r5.large", "m5.2xlarge"], ["on-demand", "spot", "on-demand"]),
+    ("gcp", "europe-west4", ["n2-standard-4", "n2-standard-4", "e2-standard-8"], ["on-demand", "on-demand", "spot"]),
+    ("gcp", "us-central1", ["n2-standard-4", "e2-standard-4", "n2-standard-8"], ["on-demand", "spot", "on-demand"]),
+]
+CAPACITY = {
+    "m5.xlarge": ("4", "16Gi"), "c5.2xlarge": ("8", "16Gi"), "r5.large": ("2", "16Gi"),
+    "m5.2xlarge": ("8", "32Gi"), "n2-standard-4": ("4", "16Gi"), "e2-standard-8": ("8", "32Gi"),
+    "e2-standard-4": ("4", "16Gi"), "n2-standard-8": ("8", "32Gi"),
+}
+
+
+def log(msg):
+    print("[lab %s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr, flush=True)
+
+
+def bin_dir():
+    out = subprocess.run([os.path.join(HERE, "build-bins")], check=True, stdout=subprocess.PIPE, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def cache_paths():
+    vers = {}
+    with open(os.path.join(HERE, "versions")) as f:
+        for line in f:
+            if "=" in line and not line.startswith("#"):
+                k, v = line.strip().split("=", 1)
+                vers[k] = v
+    cache = os.environ.get("FLEETDECK_LAB_CACHE") or os.path.expanduser("~/.cache/fleetdeck-lab")
+    return {
+        "bin": os.path.join(cache, "k8s-%s" % vers["K8S_VERSION"], "bin"),
+        "crds": os.path.join(cache, "argo-rollouts-%s" % vers["ARGO_ROLLOUTS_VERSION"], "crds"),
+        "stages": os.path.join(cache, "kwok-%s" % vers["KWOK_VERSION"], "stages", "stages.yaml"),
+        "versions": vers,
+    }
+
+
+# ---------------------------------------------------------------- PKI
+
+
+def openssl(*args, stdin=None):
+    subprocess.run(["openssl", *args], check=True, input=stdin, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE)
+
+
+def make_pki(d, name):
+    """A CA, a serving cert, client certs and a service-account key for one cluster."""
+    pki = os.path.join(d, "pki")
+    if os.path.exists(os.path.join(pki, "done")):
+        return pki
+    os.makedirs(pki, exist_ok=True)
+    p = lambda f: os.path.join(pki, f)  # noqa: E731
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", p("ca.key"))
+    openssl("req", "-x509", "-new", "-key", p("ca.key"), "-days", "3650", "-subj", "/CN=%s-ca" % name,
+            "-out", p("ca.crt"))
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", p("sa.key"))
+    openssl("ec", "-in", p("sa.key"), "-pubout", "-out", p("sa.pub"))
+    sans = ("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,"
+            "DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local")
+    certs = [("serving", "/CN=kube-apiserver", sans + "\nextendedKeyUsage=serverAuth")]
+    for cn, org in [("%s-admin" % name, "system:masters"), ("%s" % name, "fleetdeck:operators"),
+                    ("system:kube-controller-manager", "system:masters"),
+                    ("system:kube-scheduler", "system:masters"), ("kwok", "system:masters")]:
+        certs.append((cn.replace(":", "-"), "/O=%s/CN=%s" % (org, cn), "extendedKeyUsage=clientAuth"))
+    for file, subj, ext in certs:
+        openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", p(file + ".key"))
+        openssl("req", "-new", "-key", p(file + ".key"), "-subj", subj, "-out", p(file + ".csr"))
+        with open(p(file + ".ext"), "w") as f:
+            f.write(ext + "\n")
+        openssl("x509", "-req", "-in", p(file + ".csr"), "-CA", p("ca.crt"), "-CAkey", p("ca.key"),
+                "-CAcreateserial", "-days", "3650", "-extfile", p(file + ".ext"), "-out", p(file + ".crt"))
+    with open(p("tokens.csv"), "w") as f:
+        f.write('%s,%s-readonly,%s-readonly,"fleetdeck:readonly"\n' % (os.urandom(16).hex(), name, name))
+    open(p("done"), "w").close()
+    return pki
+
+
+def b64file(path):
+    import base64
+    with open(path, "rb") as f:
+        return base64.b64encode(f.read()).decode()
+
+
+def kubeconfig_doc(clusters):
+    """One context per cluster and identity: lab-x-admin, lab-x, lab-x-readonly."""
+    doc = {"apiVersion": "v1", "kind": "Config", "clusters": [], "users": [], "contexts": [],
+           "current-context": "%s" % clusters[0]["name"] if clusters else ""}
+    for c in clusters:
+        pki = c["pki"]
+        doc["clusters"].append({"name": c["name"], "cluster": {
+            "server": "https://127.0.0.1:%d" % c["ports"]["apiserver"],
+            "certificate-authority-data": b64file(os.path.join(pki, "ca.crt"))}})
+        token = open(os.path.join(pki, "tokens.csv")).read().split(",")[0]
+        for user, cred in [
+            ("%s-admin" % c["name"], {"client-certificate-data": b64file(os.path.join(pki, "%s-admin.crt" % c["name"])),
+                                      "client-key-data": b64file(os.path.join(pki, "%s-admin.key" % c["name"]))}),
+            (c["name"], {"client-certificate-data": b64file(os.path.join(pki, "%s.crt" % c["name"])),
+                         "client-key-data": b64file(os.path.join(pki, "%s.key" % c["name"]))}),
+            ("%s-readonly" % c["name"], {"token": token}),
+        ]:
+            doc["users"].append({"name": user, "user": cred})
+            doc["contexts"].append({"name": user, "context": {"cluster": c["name"], "user": user}})
+    return doc
+
+
+def component_kubeconfig(c, cert):
+    pki = c["pki"]
+    return json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "x",
+        "clusters": [{"name": "x", "cluster": {"server": "https://127.0.0.1:%d" % c["ports"]["apiserver"],
+                                              "certificate-authority": os.path.join(pki, "ca.crt")}}],
+        "users": [{"name": "x", "user": {"client-certificate": os.path.join(pki, cert + ".crt"),
+                                         "client-key": os.path.join(pki, cert + ".key")}}],
+        "contexts": [{"name": "x", "context": {"cluster": "x", "user": "x"}}],
+    })
+
+
+# ---------------------------------------------------------------- the daemon
+
+
+class Cluster:
+    def __init__(self, index, paths):
+        self.index = index
+        self.name = "lab-%s" % NAMES[index]
+        self.dir = os.path.join(LAB_DIR, self.name)
+        base = PORT_BASE + index * 10
+        self.ports = {"etcd": base, "etcd-peer": base + 1, "apiserver": base + 2,
+                      "controller-manager": base + 3, "scheduler": base + 4, "kwok": base + 5}
+        self.paths = paths
+        self.procs = {}
+        self.held = set()  # components stopped on purpose
+        self.fixtures_done = False
+        os.makedirs(self.dir, exist_ok=True)
+        self.pki = make_pki(self.dir, self.name)
+        for comp, cert in [("controller-manager", "system-kube-controller-manager"),
+                           ("scheduler", "system-kube-scheduler"), ("kwok", "kwok"),
+                           ("admin", "%s-admin" % self.name)]:
+            with open(os.path.join(self.dir, comp + ".kubeconfig"), "w") as f:
+                f.write(component_kubeconfig(self.info(), cert))
+        with open(os.path.join(self.dir, "audit-policy.yaml"), "w") as f:
+            f.write(AUDIT_POLICY)
+
+    def info(self):
+        return {"name": self.name, "ports": self.ports, "pki": self.pki, "dir": self.dir,
+                "audit_log": os.path.join(self.dir, "audit.log"),
+                "etcd": "http://127.0.0.1:%d" % self.ports["etcd"]}
+
+    def argv(self, comp):
+        b = lambda n: os.path.join(self.paths["bin"], n)  # noqa: E731
+        pki = lambda n: os.path.join(self.pki, n)  # noqa: E731
+        d = self.dir
+        if comp == "etcd":
+            peer = "http://127.0.0.1:%d" % self.ports["etcd-peer"]
+            client = "http://127.0.0.1:%d" % self.ports["etcd"]
+            return [b("etcd"), "--name", self.name, "--data-dir", os.path.join(d, "etcd"),
+                    "--listen-client-urls", client, "--advertise-client-urls", client,
+                    "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                    "--initial-cluster", "%s=%s" % (self.name, peer), "--unsafe-no-fsync",
+                    "--log-level", "warn"]
+        if comp == "apiserver":
+            return [b("kube-apiserver"), "--etcd-servers", "http://127.0.0.1:%d" % self.ports["etcd"],
+                    "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
+                    "--secure-port", str(self.ports["apiserver"]),
+                    "--tls-cert-file", pki("serving.crt"), "--tls-private-key-file", pki("serving.key"),
+                    "--client-ca-file", pki("ca.crt"),
+                    "--service-account-key-file", pki("sa.pub"),
+                    "--service-account-signing-key-file", pki("sa.key"),
+                    "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
+                    "--service-cluster-ip-range", "10.0.0.0/24",
+                    "--authorization-mode", "Node,RBAC", "--endpoint-reconciler-type", "none",
+                    "--allow-privileged=true", "--token-auth-file", pki("tokens.csv"),
+                    "--audit-policy-file", os.path.join(d, "audit-policy.yaml"),
+                    "--audit-log-path", os.path.join(d, "audit.log"), "--audit-log-maxsize", "200",
+                    "--audit-log-mode", "blocking", "--profiling=false", "--v", "1"]
+        if comp == "controller-manager":
+            return [b("kube-controller-manager"), "--kubeconfig", os.path.join(d, "controller-manager.kubeconfig"),
+                    "--leader-elect=false", "--bind-address", "127.0.0.1",
+                    "--secure-port", str(self.ports["controller-manager"]),
+                    "--root-ca-file", pki("ca.crt"), "--service-account-private-key-file", pki("sa.key"),
+                    "--cluster-name", self.name, "--profiling=false", "--v", "1"]
+        if comp == "scheduler":
+            return [b("kube-scheduler"), "--kubeconfig", os.path.join(d, "scheduler.kubeconfig"),
+                    "--leader-elect=false", "--bind-address", "127.0.0.1",
+                    "--secure-port", str(self.ports["scheduler"]), "--profiling=false", "--v", "1"]
+        if comp == "kwok":
+            return [b("kwok"), "--kubeconfig", os.path.join(d, "kwok.kubeconfig"),
+                    "--manage-all-nodes=true", "--cidr", "10.%d.0.0/16" % (64 + self.index),
+                    "--node-ip", "10.%d.255.1" % (64 + self.index),
+                    "--config", self.paths["stages"],
+                    "--server-address", "127.0.0.1:%d" % self.ports["kwok"]]
+        raise ValueError("unknown component %s" % comp)
+
+    def running(self, comp):
+        p = self.procs.get(comp)
+        return p is not None and p.poll() is None
+
+    def spawn(self, comp):
+        if self.running(comp):
+            return
+        self.held.discard(comp)
+        logf = open(os.path.join(self.dir, comp + ".log"), "ab")
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+
+        def child_setup():
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the supervisor
+
+        self.procs[comp] = subprocess.Popen(self.argv(comp), stdout=logf, stderr=logf, stdin=subprocess.DEVNULL,
+                                            preexec_fn=child_setup, cwd=self.dir)
+        logf.close()
+
+    def stop(self, comp, hold=True):
+        p = self.procs.pop(comp, None)
+        if hold:
+            self.held.add(comp)
+        if p and p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def stop_all(self):
+        for comp in reversed(COMPONENTS):
+            self.stop(comp, hold=False)
+
+    def tail(self, comp, n=5):
+        try:
+            with open(os.path.join(self.dir, comp + ".log"), "rb") as f:
+                lines = f.read().decode(errors="replace").splitlines()
+            return " | ".join(lines[-n:])
+        except OSError:
+            return ""
+
+
+AUDIT_POLICY = """apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+# Request bodies of the lab identities' writes, so tests can read back what was sent.
+- level: Request
+  userGroups: ["fleetdeck:operators", "fleetdeck:readonly"]
+  verbs: ["create", "update", "patch", "delete", "deletecollection"]
+# Node heartbeats would drown everything else.
+- level: None
+  users: ["kwok"]
+  verbs: ["get", "update", "patch"]
+  resources:
+  - group: "coordination.k8s.io"
+    resources: ["leases"]
+  - group: ""
+    resources: ["nodes", "nodes/status"]
+- level: Metadata
+"""
+
+
+def http_ok(url, c=None, timeout=2):
+    ctx = None
+    if url.startswith("https"):
+        ctx = ssl.create_default_context(cafile=os.path.join(c.pki, "ca.crt"))
+        ctx.load_cert_chain(os.path.join(c.pki, "%s-admin.crt" % c.name), os.path.join(c.pki, "%s-admin.key" % c.name))
+    try:
+        with urllib.request.urlopen(url, timeout=timeout, context=ctx) as r:
+            return r.status == 200
+    except Exception:
+        return False
+
+
+def port_free(port):
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+class Lab:
+    def __init__(self):
+        self.paths = cache_paths()
+        self.clusters = []
+        self.bin_ready = False
+
+    def ensure_bins(self):
+        if not self.bin_ready:
+            self.paths["bin"] = bin_dir()
+            self.bin_ready = True
+
+    def kubectl(self, c, *args, stdin=None, check=True):
+        r = subprocess.run([os.path.join(self.paths["bin"], "kubectl"),
+                            "--kubeconfig", os.path.join(c.dir, "admin.kubeconfig"), *args],
+                           input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if check and r.returncode != 0:
+            raise RuntimeError("%s: kubectl %s: %s" % (c.name, " ".join(args[:3]), r.stderr.strip()))
+        return r
+
+    def wait(self, what, cond, timeout, clusters, comp=None):
+        deadline = time.time() + timeout
+        pending = list(clusters)
+        while pending:
+            pending = [c for c in pending if not cond(c)]
+            if not pending:
+                return
+            for c in pending:
+                if comp and not c.running(comp):
+                    raise RuntimeError("%s: %s exited: %s" % (c.name, comp, c.tail(comp)))
+            if time.time() > deadline:
+                raise RuntimeError("%s: timed out waiting for %s: %s" % (
+                    ",".join(c.name for c in pending), what, pending[0].tail(comp) if comp else ""))
+            time.sleep(0.2)
+
+    def start_components(self, clusters, comps):
+        """Start the given components where they are not running, in dependency order."""
+        todo = [c for c in clusters if any(not c.running(x) for x in comps)]
+        if not todo:
+            return
+        if "etcd" in comps:
+            for c in todo:
+                if not any(c.running(x) for x in COMPONENTS):
+                    busy = [p for p in c.ports.values() if not port_free(p)]
+                    if busy:
+                        raise RuntimeError("%s: port %d is in use by another program "
+                                           "(set FLEETDECK_LAB_PORT_BASE)" % (c.name, busy[0]))
+                c.spawn("etcd")
+            self.wait("etcd health", lambda c: http_ok("http://127.0.0.1:%d/health" % c.ports["etcd"]),
+                      60, todo, "etcd")
+        if "apiserver" in comps:
+            for c in todo:
+                c.spawn("apiserver")
+            self.wait("kube-apiserver /readyz",
+                      lambda c: http_ok("https://127.0.0.1:%d/readyz" % c.ports["apiserver"], c), 120, todo,
+                      "apiserver")
+        fresh = [c for c in todo if not c.fixtures_done]
+        if fresh:
+            self.fixtures(fresh)
+        for comp in ["controller-manager", "scheduler", "kwok"]:
+            if comp in comps:
+                for c in todo:
+                    c.spawn(comp)
+        if "kwok" in comps:
+            self.wait("nodes Ready", self.nodes_ready, 120, todo, "kwok")
+
+    def nodes_ready(self, c):
+        r = self.kubectl(c, "get", "nodes", "-o",
+                         "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}",
+                         check=False)
+        states = r.stdout.split()
+        return r.returncode == 0 and states and all(s == "True" for s in states)
+
+    def fixtures(self, clusters):
+        """RBAC, CRDs, namespaces and nodes, applied to all clusters in parallel."""
+        def run_all(make_args, stdin_for=None):
+            procs = []
+            for c in clusters:
+                args = make_args(c)
+                p = subprocess.Popen([os.path.join(self.paths["bin"], "kubectl"), "--kubeconfig",
+                                      os.path.join(c.dir, "admin.kubeconfig"), *args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                procs.append((c, p, stdin_for(c) if stdin_for else None))
+            for c, p, data in procs:
+                out, err = p.communicate(data)
+                if p.returncode != 0:
+                    raise RuntimeError("%s: fixture kubectl %s failed: %s" % (c.name, " ".join(args[:2]), err.strip()))
+
+        run_all(lambda c: ["apply", "--server-side", "--force-conflicts", "-f", self.paths["crds"]])
+        run_all(lambda c: ["apply", "--server-side", "--force-conflicts", "-f", os.path.join(HERE, "fixtures")])
+        run_all(lambda c: ["apply", "--server-side", "--force-conflicts", "-f", "-"],
+                lambda c: json.dumps({"apiVersion": "v1", "kind": "List", "items": self.node_objects(c)}))
+        run_all(lambda c: ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"])
+        for c in clusters:
+            c.fixtures_done = True
+
+    def node_objects(self, c):
+        cloud, region, types, capacity_types = PLACES[c.index % len(PLACES)]
+        nodes = []
+        for i, (itype, ctype) in enumerate(zip(types, capacity_types)):
+            cpu, mem = CAPACITY[itype]
+            zone = region + "abc"[i] if cloud == "aws" else "%s-%s" % (region, "abc"[i])
+            name = "%s-node-%d" % (c.name, i + 1)
+            labels = {
+                "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+                "node.kubernetes.io/instance-type": itype, "topology.kubernetes.io/region": region,
+                "topology.kubernetes.io/zone": zone, "type": "kwok",
+            }
+            if cloud == "aws":
+                labels["eks.amazonaws.com/capacityType"] = "SPOT" if ctype == "spot" else "ON_DEMAND"
+                labels["karpenter.sh/capacity-type"] = ctype
+            else:
+                labels["cloud.google.com/gke-spot"] = "true" if ctype == "spot" else "false"
+                labels["cloud.google.com/machine-family"] = itype.split("-")[0]
+            res = {"cpu": cpu, "memory": mem, "pods": "110", "ephemeral-storage": "100Gi"}
+            nodes.append({"apiVersion": "v1", "kind": "Node",
+                          "metadata": {"name": name, "labels": labels,
+                                       "annotations": {"node.alpha.kubernetes.io/ttl": "0",
+                                                       "kwok.x-k8s.io/node": "fake"}},
+                          "status": {"capacity": res, "allocatable": res}})
+        return nodes
+
+    def write_kubeconfig(self):
+        path = os.path.join(LAB_DIR, "kubeconfig")
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(kubeconfig_doc([c.info() for c in self.clusters]), f, indent=1)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        return path
+
+    def up(self, n):
+        if n < 1 or n > len(NAMES):
+            raise RuntimeError("up: N must be 1..%d" % len(NAMES))
+        self.ensure_bins()
+        t0 = time.time()
+        while len(self.clusters) < n:
+            self.clusters.append(Cluster(len(self.clusters), self.paths))
+        self.write_kubeconfig()
+        self.start_components(self.clusters[:n], COMPONENTS)
+        log("up %d: ready in %.1fs" % (n, time.time() - t0))
+        return self.status()
+
+    def find(self, name):
+        for c in self.clusters:
+            if name in (c.name, c.name[len("lab-"):]):
+                return c
+        raise RuntimeError("no lab cluster %r (have %s)" % (name, ", ".join(c.name for c in self.clusters)))
+
+    def status(self):
+        return {
+            "dir": LAB_DIR, "kubeconfig": os.path.join(LAB_DIR, "kubeconfig"), "bin": self.paths["bin"],
+            "versions": self.paths["versions"],
+            "clusters": [dict(c.info(), running={x: c.running(x) for x in COMPONENTS},
+                              pids={x: p.pid for x, p in c.procs.items() if p.poll() is None})
+                         for c in self.clusters],
+        }
+
+    def handle(self, cmd):
+        op = cmd.get("op")
+        if op == "up":
+            return self.up(int(cmd.get("n", 3)))
+        if op == "status":
+            return self.status()
+        if op in ("stop", "start"):
+            c = self.find(cmd["cluster"])
+            comp = cmd.get("component") or "apiserver"
+            if comp not in COMPONENTS:
+                raise RuntimeError("unknown component %r (have %s)" % (comp, ", ".join(COMPONENTS)))
+            if op == "stop":
+                c.stop(comp)
+            else:
+                self.start_components([c], [comp])
+            return self.status()
+        if op == "compact":
+            c = self.find(cmd["cluster"])
+            etcdctl_free_compact(c)
+            return self.status()
+        if op == "down":
+            self.shutdown()
+            return {"down": True}
+        raise RuntimeError("unknown op %r" % op)
+
+    def shutdown(self):
+        for c in self.clusters:
+            c.stop_all()
+
+
+def etcdctl_free_compact(c):
+    """Compact etcd to its current revision through its HTTP/JSON gateway, so watches
+    resuming from an older resourceVersion get 410 Gone."""
+    base = "http://127.0.0.1:%d" % c.ports["etcd"]
+
+    def post(path, body):
+        req = urllib.request.Request(base + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.load(r)
+
+    rev = int(post("/v3/kv/range", {"key": "AA=="})["header"]["revision"])
+    post("/v3/kv/compaction", {"revision": str(rev), "physical": True})
+
+
+def daemon():
+    os.makedirs(LAB_DIR, exist_ok=True)
+    lock = open(os.path.join(LAB_DIR, "labd.lock"), "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return  # another supervisor owns the lab
+    lock.truncate(0)
+    lock.write(str(os.getpid()))
+    lock.flush()
+    if os.path.exists(SOCK):
+        os.unlink(SOCK)
+    # Nothing of an earlier supervisor's lab is running any more (its children died
+    # with it), so its data would only be stale: every supervisor starts clean.
+    for entry in os.listdir(LAB_DIR):
+        if entry.startswith("lab-"):
+            shutil.rmtree(os.path.join(LAB_DIR, entry), ignore_errors=True)
+    lab = Lab()
+    stopping = []
+
+    def on_term(*_):
+        stopping.append(1)
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(SOCK)
+    srv.listen(64)
+    srv.settimeout(1.0)
+    last = time.time()
+    log("supervisor %d listening on %s" % (os.getpid(), SOCK))
+    try:
+        while not stopping:
+            if time.time() - last > IDLE:
+                log("idle for %ds, shutting down" % IDLE)
+                break
+            try:
+                conn, _ = srv.accept()
+            except socket.timeout:
+                continue
+            last = time.time()
+            with conn:
+                conn.settimeout(None)
+                data = b""
+                while not data.endswith(b"\n"):
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                try:
+                    cmd = json.loads(data or b"{}")
+                    reply = {"ok": True, "result": lab.handle(cmd)}
+                except Exception as e:  # reported to the client, the supervisor keeps going
+                    log("error: %s" % e)
+                    reply = {"ok": False, "error": str(e)}
+                try:
+                    conn.sendall((json.dumps(reply) + "\n").encode())
+                except OSError:
+                    pass
+                if cmd.get("op") == "down" if isinstance(cmd, dict) else False:
+                    break
+    finally:
+        lab.shutdown()
+        try:
+            os.unlink(SOCK)
+        except OSError:
+            pass
+        log("supervisor exited")
+
+
+# ---------------------------------------------------------------- the client
+
+
+def request(cmd, start=True, timeout=1800):
+    deadline = time.time() + 30
+    spawned = False
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(SOCK)
+            break
+        except OSError:
+            s.close()
+            if not start:
+                return None
+            if not spawned:
+                os.makedirs(LAB_DIR, exist_ok=True)
+                out = open(os.path.join(LAB_DIR, "labd.log"), "ab")
+                subprocess.Popen([sys.executable, os.path.abspath(__file__), "daemon"], stdout=out, stderr=out,
+                                 stdin=subprocess.DEVNULL, start_new_session=True)
+                spawned = True
+            if time.time() > deadline:
+                raise SystemExit("lab: the supervisor did not start; see %s/labd.log" % LAB_DIR)
+            time.sleep(0.1)
+    with s:
+        s.settimeout(timeout)
+        s.sendall((json.dumps(cmd) + "\n").encode())
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    if not data:
+        raise SystemExit("lab: the supervisor closed the connection; see %s/labd.log" % LAB_DIR)
+    reply = json.loads(data)
+    if not reply.get("ok"):
+        raise SystemExit("lab: %s" % reply.get("error"))
+    return reply["result"]
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def main(argv):
+    if not argv:
+        print(__doc__, file=sys.stderr)
+        return 2
+    op, rest = argv[0], argv[1:]
+    if op == "daemon":
+        daemon()
+        return 0
+    if op == "up":
+        n = int(rest[0]) if rest else 3
+        res = request({"op": "up", "n": n})
+        if "--json" in rest:
+            print(json.dumps(res, indent=1))
+        else:
+            print(res["kubeconfig"])
+        return 0
+    if op == "env":
+        print("export KUBECONFIG=%s" % os.path.join(LAB_DIR, "kubeconfig"))
+        print("export PATH=%s:$PATH" % cache_paths()["bin"])
+        return 0
+    if op in ("stop", "start", "compact"):
+        if not rest:
+            print("usage: %s CLUSTER [COMPONENT]" % op, file=sys.stderr)
+            return 2
+        request({"op": op, "cluster": rest[0], "component": rest[1] if len(rest) > 1 else None}, start=False) \
+            or sys.exit("lab: not running")
+        return 0
+    if op == "status":
+        res = request({"op": "status"}, start=False)
+        print(json.dumps(res, indent=1) if res else '{"running": false}')
+        return 0
+    if op == "down":
+        try:
+            request({"op": "down"}, start=False, timeout=120)
+        except SystemExit as e:
+            print(e, file=sys.stderr)
+        lockf = os.path.join(LAB_DIR, "labd.lock")
+        # A supervisor that did not answer is killed; its children die with it (PDEATHSIG).
+        try:
+            pid = int(open(lockf).read().strip() or 0)
+        except (OSError, ValueError):
+            pid = 0
+        if pid and alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.time() + 10
+            while alive(pid) and time.time() < deadline:
+                time.sleep(0.1)
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(LAB_DIR, ignore_errors=True)
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

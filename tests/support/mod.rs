@@ -1,0 +1,222 @@
+//! Test support: the lab of real Kubernetes control planes (tests/lab/).
+//!
+//! The first test in a process that needs the lab runs `tests/lab/up`, which
+//! starts the lab's supervisor or reuses a running one. Under `CI=true` a lab
+//! that cannot start fails the test; elsewhere `FLEETDECK_LAB_SKIP=1` skips it.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use fleetdeck::fleet::kubeconfig::{self, Loaded, Sources};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, DeleteParams, PostParams};
+use kube::Client;
+use serde_json::Value;
+
+/// How many clusters the shared lab has.
+pub const CLUSTERS: usize = 3;
+
+pub struct Lab {
+    pub dir: PathBuf,
+    pub kubeconfig: PathBuf,
+    pub bin: PathBuf,
+    pub clusters: Vec<LabCluster>,
+    pub loaded: Loaded,
+}
+
+#[derive(Debug, Clone)]
+pub struct LabCluster {
+    /// `lab-a`: also the operator identity's context.
+    pub name: String,
+    pub audit_log: PathBuf,
+    pub apiserver_port: u16,
+}
+
+impl LabCluster {
+    pub fn operator(&self) -> String {
+        self.name.clone()
+    }
+    pub fn admin(&self) -> String {
+        format!("{}-admin", self.name)
+    }
+    pub fn readonly(&self) -> String {
+        format!("{}-readonly", self.name)
+    }
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn start() -> Result<Lab, String> {
+    let t0 = Instant::now();
+    let out = Command::new(repo().join("tests/lab/up"))
+        .arg(CLUSTERS.to_string())
+        .arg("--json")
+        .output()
+        .map_err(|e| format!("cannot run tests/lab/up: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "tests/lab/up failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let status: Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("tests/lab/up printed no status: {e}"))?;
+    let path = |v: &Value| PathBuf::from(v.as_str().unwrap_or_default());
+    let clusters: Vec<LabCluster> = status["clusters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(CLUSTERS)
+        .map(|c| LabCluster {
+            name: c["name"].as_str().unwrap_or_default().to_string(),
+            audit_log: path(&c["audit_log"]),
+            apiserver_port: c["ports"]["apiserver"].as_u64().unwrap_or_default() as u16,
+        })
+        .collect();
+    let kubeconfig = path(&status["kubeconfig"]);
+    let loaded = kubeconfig::load(&Sources {
+        files: vec![kubeconfig.clone()],
+        missing_ok: false,
+    });
+    if let Some(e) = loaded.errors.first() {
+        return Err(e.to_string());
+    }
+    // Written past the test harness's capture, so every run shows it used the lab.
+    let names: Vec<&str> = clusters.iter().map(|c| c.name.as_str()).collect();
+    let _ = writeln!(
+        std::io::stderr(),
+        "lab: {} clusters up ({}) in {:.1}s, kubeconfig {}",
+        clusters.len(),
+        names.join(", "),
+        t0.elapsed().as_secs_f64(),
+        kubeconfig.display()
+    );
+    Ok(Lab {
+        dir: path(&status["dir"]),
+        bin: path(&status["bin"]),
+        kubeconfig,
+        clusters,
+        loaded,
+    })
+}
+
+/// The shared lab, or `None` when the developer skipped it outside CI.
+pub fn lab() -> Option<&'static Lab> {
+    static LAB: OnceLock<Result<Lab, String>> = OnceLock::new();
+    match LAB.get_or_init(start) {
+        Ok(lab) => Some(lab),
+        Err(e) => {
+            let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+            if !ci && std::env::var("FLEETDECK_LAB_SKIP").is_ok_and(|v| v == "1") {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "lab: skipped (FLEETDECK_LAB_SKIP=1): {e}"
+                );
+                None
+            } else {
+                panic!("the lab is needed and could not start: {e}");
+            }
+        }
+    }
+}
+
+impl Lab {
+    pub async fn client(&self, context: &str) -> Client {
+        kubeconfig::client_for(&self.loaded.config, context)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A fresh namespace for one test, created as admin on the given cluster.
+    pub async fn namespace(&self, cluster: &LabCluster, prefix: &str) -> TestNamespace {
+        let client = self.client(&cluster.admin()).await;
+        let name = format!("{prefix}-{}", unique_suffix());
+        let ns: Namespace = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name, "labels": {"fleetdeck.io/test": prefix}}
+        }))
+        .unwrap();
+        Api::<Namespace>::all(client.clone())
+            .create(&PostParams::default(), &ns)
+            .await
+            .unwrap_or_else(|e| panic!("{}: create namespace {name}: {e}", cluster.name));
+        TestNamespace { name, client }
+    }
+
+    /// `kubectl` of the lab's version, for people and fixtures.
+    pub fn kubectl(&self) -> PathBuf {
+        self.bin.join("kubectl")
+    }
+}
+
+pub struct TestNamespace {
+    pub name: String,
+    client: Client,
+}
+
+impl TestNamespace {
+    /// Best-effort cleanup; the lab is disposable, so a failed delete is fine.
+    pub async fn delete(self) {
+        let _ = Api::<Namespace>::all(self.client)
+            .delete(&self.name, &DeleteParams::background())
+            .await;
+    }
+}
+
+fn unique_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("{:x}{:05x}", std::process::id() & 0xffff, nanos & 0xfffff)
+}
+
+/// Audit events of a cluster, parsed from its JSON-lines audit log.
+pub fn audit_events(log: &Path) -> Vec<Value> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// Waits until an audit event matching `pred` is written (the log lags the
+/// response slightly); `timeout` only guards against a hang.
+pub async fn wait_audit(log: &Path, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(ev) = audit_events(log).into_iter().find(|e| pred(e)) {
+            return ev;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "no matching audit event in {} after {timeout:?}",
+                log.display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Polls `f` until it returns `Some`; `timeout` only guards against a hang.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
