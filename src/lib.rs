@@ -1,7 +1,13 @@
 //! fleetdeck: a terminal console for operating fleets of Kubernetes clusters.
 //!
-//! The data layer (`fleet`, `paths`) does not depend on the UI, so it can be
-//! tested and benchmarked on its own.
+//! The data layer (`fleet`, `config`, `paths`) does not depend on the UI, so it
+//! can be tested and benchmarked on its own.
 
+pub mod app;
+pub mod config;
 pub mod fleet;
+pub mod keymap;
 pub mod paths;
+pub mod snapshot;
+pub mod startup;
+pub mod theme;

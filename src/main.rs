@@ -1,9 +1,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use fleetdeck::fleet::handles::Fleet;
 use fleetdeck::paths::Paths;
+use fleetdeck::snapshot;
+use fleetdeck::startup::{self, Options};
 
 /// A terminal console for operating fleets of Kubernetes clusters.
 #[derive(Debug, Parser)]
@@ -12,9 +16,15 @@ struct Cli {
     /// Kubeconfig file (repeatable; replaces $KUBECONFIG, merged in order).
     #[arg(long, global = true)]
     kubeconfig: Vec<PathBuf>,
+    /// Context name or glob to include (repeatable; default: all contexts).
+    #[arg(long, global = true)]
+    context: Vec<String>,
     /// Config file (default: config.toml in the config dir).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// Never send a mutating request to any cluster.
+    #[arg(long, global = true)]
+    read_only: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -23,6 +33,15 @@ struct Cli {
 enum Command {
     /// Print every config, data and log path in use.
     Paths,
+    /// Print the fleet state once and exit (non-zero if a cluster is unreachable).
+    Snapshot {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Seconds to wait for every cluster to settle.
+        #[arg(long, default_value_t = 20)]
+        timeout: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -37,20 +56,56 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let paths = Paths::resolve(cli.config.as_deref())?;
+    let opts = Options {
+        config_file: cli.config.as_deref(),
+        kubeconfig: &cli.kubeconfig,
+        contexts: &cli.context,
+        read_only: cli.read_only,
+    };
     match cli.command {
         Some(Command::Paths) => {
+            let paths = Paths::resolve(opts.config_file)?;
             for (label, path) in paths.entries() {
                 println!("{label:<13} {}", path.display());
             }
-            let sources = fleetdeck::fleet::kubeconfig::Sources::from_env(&cli.kubeconfig);
+            let sources = fleetdeck::fleet::kubeconfig::Sources::from_env(opts.kubeconfig);
             for file in sources.files {
                 println!("{:<13} {}", "kubeconfig", file.display());
             }
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Snapshot { json, timeout }) => {
+            let st = startup::start(&opts)?;
+            for w in &st.warnings {
+                eprintln!("fleetdeck: {w}");
+            }
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async {
+                let fleet = Fleet::connect(st.metas, st.kubeconfig, st.config.policy());
+                snapshot::settle(&fleet, Duration::from_secs(timeout)).await;
+                let now = chrono::Utc::now();
+                let rows = fleet.rows(now);
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&snapshot::to_json(&rows))?
+                    );
+                } else {
+                    print!("{}", snapshot::to_text(&rows, now));
+                }
+                let bad = snapshot::unreachable_reasons(&rows);
+                for line in &bad {
+                    eprintln!("fleetdeck: {line}");
+                }
+                Ok(if bad.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                })
+            })
+        }
         None => {
-            eprintln!("fleetdeck: the terminal console is not built yet; try `fleetdeck paths`");
+            eprintln!("fleetdeck: the terminal console is not built yet; try `fleetdeck snapshot`");
             Ok(ExitCode::from(2))
         }
     }

@@ -1,4 +1,11 @@
-//! Clusters: kubeconfig loading and one client per context.
-//! Kubernetes types stop at this layer; the UI sees derived rows only.
+//! Clusters: kubeconfig loading, one handle per context with its watches, the
+//! stores they feed and the rows derived from them. Kubernetes types stop at
+//! this layer; the UI sees derived rows only.
 
+pub mod handles;
 pub mod kubeconfig;
+pub mod live;
+pub mod objects;
+pub mod rollout;
+pub mod store;
+pub mod summary;

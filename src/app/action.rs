@@ -1,0 +1,114 @@
+//! Everything a user can ask for. Keymaps map chords to these, per mode; the help
+//! overlay and the key hints are generated from the active bindings.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Back,
+    Help,
+    Command,
+    Filter,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Select,
+    SortNext,
+    SortReverse,
+    ViewFleet,
+    ViewWorkloads,
+    Yaml,
+    Describe,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::Quit,
+        Action::Back,
+        Action::Help,
+        Action::Command,
+        Action::Filter,
+        Action::Up,
+        Action::Down,
+        Action::Top,
+        Action::Bottom,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Select,
+        Action::SortNext,
+        Action::SortReverse,
+        Action::ViewFleet,
+        Action::ViewWorkloads,
+        Action::Yaml,
+        Action::Describe,
+    ];
+
+    /// The name used in keymap files (`snake_case`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Back => "back",
+            Action::Help => "help",
+            Action::Command => "command",
+            Action::Filter => "filter",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Select => "select",
+            Action::SortNext => "sort_next",
+            Action::SortReverse => "sort_reverse",
+            Action::ViewFleet => "view_fleet",
+            Action::ViewWorkloads => "view_workloads",
+            Action::Yaml => "yaml",
+            Action::Describe => "describe",
+        }
+    }
+
+    /// One line for the help overlay.
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::Quit => "quit fleetdeck",
+            Action::Back => "go back / close overlay",
+            Action::Help => "show this help",
+            Action::Command => "command palette (:fleet, :workloads, :q …)",
+            Action::Filter => "filter rows (regex; ! inverts)",
+            Action::Up => "move up",
+            Action::Down => "move down",
+            Action::Top => "first row",
+            Action::Bottom => "last row",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::Select => "open / drill down",
+            Action::SortNext => "sort by the next column",
+            Action::SortReverse => "reverse the sort order",
+            Action::ViewFleet => "Fleet view",
+            Action::ViewWorkloads => "Workloads view (fleet-wide)",
+            Action::Yaml => "show YAML",
+            Action::Describe => "show details",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(a.name()), Some(*a));
+        }
+    }
+}

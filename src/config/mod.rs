@@ -1,0 +1,216 @@
+//! `config.toml`: console-wide settings and per-cluster metadata. Every key is
+//! documented in docs/config.md. A bad file is an error naming path:line:col,
+//! never a silent fallback to defaults.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::fleet::summary::{ClusterMeta, HealthPolicy};
+use crate::theme::{toml_error, ConfigFileError};
+
+pub mod glob;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub read_only: bool,
+    pub theme: Option<String>,
+    pub keymap: Option<String>,
+    /// Context globs to show when `--context` is not given (default: all).
+    #[serde(default)]
+    pub contexts: Vec<String>,
+    #[serde(default)]
+    pub health: Health,
+    #[serde(default, rename = "cluster")]
+    pub clusters: Vec<ClusterConfig>,
+    /// SLO definitions; read by the SLO view.
+    #[serde(default, rename = "slo")]
+    pub slos: Vec<toml::Table>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Health {
+    /// Exclude a cluster when fewer than this share of its nodes are Ready.
+    #[serde(default = "default_min_ready")]
+    pub min_ready_nodes: f64,
+}
+
+fn default_min_ready() -> f64 {
+    HealthPolicy::default().min_ready_nodes
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Health {
+            min_ready_nodes: default_min_ready(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Primary,
+    Standby,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// Context name or glob (`*`, `?`).
+    pub context: String,
+    pub name: Option<String>,
+    pub group: Option<String>,
+    pub region: Option<String>,
+    pub cloud: Option<String>,
+    pub role: Option<Role>,
+    pub prometheus: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default)]
+    pub protected: bool,
+    /// Accent colour for this cluster's name (a colour name or #rrggbb).
+    pub accent: Option<String>,
+}
+
+impl Config {
+    /// Loads `path`; a missing file is the default config.
+    pub fn load(path: &Path) -> Result<Config, ConfigFileError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => {
+                return Err(ConfigFileError {
+                    path: path.to_path_buf(),
+                    line: 0,
+                    column: 0,
+                    message: e.to_string(),
+                })
+            }
+        };
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigFileError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        let h = cfg.health.min_ready_nodes;
+        if !(0.0..=1.0).contains(&h) {
+            return Err(ConfigFileError {
+                path: path.to_path_buf(),
+                line: line_of(text, "min_ready_nodes"),
+                column: 1,
+                message: format!("health.min_ready_nodes must be between 0 and 1, got {h}"),
+            });
+        }
+        Ok(cfg)
+    }
+
+    pub fn policy(&self) -> HealthPolicy {
+        HealthPolicy {
+            min_ready_nodes: self.health.min_ready_nodes,
+        }
+    }
+
+    /// The first `[[cluster]]` whose glob matches supplies the context's metadata.
+    pub fn meta_for(&self, context: &str) -> ClusterMeta {
+        let c = self
+            .clusters
+            .iter()
+            .find(|c| glob::matches(&c.context, context));
+        ClusterMeta {
+            context: context.to_string(),
+            name: c
+                .and_then(|c| c.name.clone())
+                .unwrap_or_else(|| context.to_string()),
+            group: c.and_then(|c| c.group.clone()),
+            region: c.and_then(|c| c.region.clone()),
+            cloud: c.and_then(|c| c.cloud.clone()),
+            role: c.and_then(|c| c.role).map(|r| match r {
+                Role::Primary => "primary".to_string(),
+                Role::Standby => "standby".to_string(),
+            }),
+            read_only: self.read_only || c.is_some_and(|c| c.read_only),
+            protected: c.is_some_and(|c| c.protected),
+            accent: c.and_then(|c| c.accent.clone()),
+        }
+    }
+
+    /// Contexts to show: `--context` globs if given, else the config's
+    /// `contexts`, else all; in kubeconfig order.
+    pub fn select<'a>(&self, all: &'a [String], cli: &[String]) -> Vec<&'a String> {
+        let globs = if cli.is_empty() { &self.contexts } else { cli };
+        all.iter()
+            .filter(|c| globs.is_empty() || globs.iter().any(|g| glob::matches(g, c)))
+            .collect()
+    }
+}
+
+fn line_of(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().starts_with(key))
+        .map(|i| i + 1)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_meta_first_match_wins() {
+        let cfg = Config::parse(
+            Path::new("c.toml"),
+            r#"
+read_only = false
+[[cluster]]
+context = "prod-eu-*"
+group = "prod"
+region = "eu-west-1"
+role = "primary"
+protected = true
+accent = "red"
+[[cluster]]
+context = "*"
+group = "other"
+"#,
+        )
+        .unwrap();
+        let m = cfg.meta_for("prod-eu-1");
+        assert_eq!(m.group.as_deref(), Some("prod"));
+        assert_eq!(m.role.as_deref(), Some("primary"));
+        assert!(m.protected);
+        assert_eq!(cfg.meta_for("dev").group.as_deref(), Some("other"));
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_column() {
+        let err =
+            Config::parse(Path::new("/x/config.toml"), "theme = \"dark\"\nthem = 1\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("/x/config.toml:2:1: "), "{msg}");
+        assert!(msg.contains("them"), "{msg}");
+    }
+
+    #[test]
+    fn select_by_cli_globs_then_config() {
+        let all: Vec<String> = ["lab-a", "lab-a-admin", "lab-b", "prod"]
+            .map(String::from)
+            .to_vec();
+        let cfg = Config {
+            contexts: vec!["prod".into()],
+            ..Default::default()
+        };
+        assert_eq!(cfg.select(&all, &[]), vec!["prod"]);
+        assert_eq!(cfg.select(&all, &["lab-?".into()]), vec!["lab-a", "lab-b"]);
+        assert_eq!(Config::default().select(&all, &[]).len(), 4);
+    }
+
+    #[test]
+    fn min_ready_out_of_range() {
+        let err = Config::parse(Path::new("c"), "[health]\nmin_ready_nodes = 2\n").unwrap_err();
+        assert_eq!(err.line, 2);
+    }
+}

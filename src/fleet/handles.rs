@@ -1,0 +1,92 @@
+//! The set of clusters being shown, and the rows derived from all of them.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use kube::config::Kubeconfig;
+use tokio::sync::Notify;
+
+use super::live::{spawn_cluster, ClusterHandle, Notifier, SharedData};
+use super::store::ClusterData;
+use super::summary::{
+    cluster_row, totals, workload_lines, ClusterMeta, ClusterRow, FleetTotals, HealthPolicy,
+    WorkloadLine,
+};
+
+pub struct Fleet {
+    pub clusters: Vec<ClusterHandle>,
+    pub policy: HealthPolicy,
+    /// Notified whenever any cluster's data changes.
+    pub notify: Notifier,
+}
+
+impl Fleet {
+    /// Starts one handle per context; all connect in parallel, in the background.
+    pub fn connect(metas: Vec<ClusterMeta>, kubeconfig: Kubeconfig, policy: HealthPolicy) -> Fleet {
+        let notify: Notifier = Arc::new(Notify::new());
+        let kubeconfig = Arc::new(kubeconfig);
+        let clusters = metas
+            .into_iter()
+            .map(|m| spawn_cluster(m, kubeconfig.clone(), notify.clone()))
+            .collect();
+        Fleet {
+            clusters,
+            policy,
+            notify,
+        }
+    }
+
+    /// A fleet whose stores are fed by something else (the demo simulator).
+    pub fn from_handles(
+        clusters: Vec<ClusterHandle>,
+        policy: HealthPolicy,
+        notify: Notifier,
+    ) -> Fleet {
+        Fleet {
+            clusters,
+            policy,
+            notify,
+        }
+    }
+
+    pub fn rows(&self, now: DateTime<Utc>) -> Vec<ClusterRow> {
+        self.clusters
+            .iter()
+            .map(|c| with_data(&c.data, |d| cluster_row(&c.meta, d, &self.policy, now)))
+            .collect()
+    }
+
+    pub fn totals(rows: &[ClusterRow]) -> FleetTotals {
+        totals(rows)
+    }
+
+    /// The same workloads lined up across every cluster, in cluster order.
+    pub fn workload_lines(&self) -> Vec<WorkloadLine> {
+        let guards: Vec<_> = self
+            .clusters
+            .iter()
+            .map(|c| c.data.lock().unwrap_or_else(|p| p.into_inner()))
+            .collect();
+        let refs: Vec<&ClusterData> = guards.iter().map(|g| &**g).collect();
+        workload_lines(&refs)
+    }
+
+    /// Whether every cluster has settled (ok, degraded or unreachable), as
+    /// `snapshot` waits for.
+    pub fn settled(&self, now: DateTime<Utc>) -> bool {
+        self.rows(now).iter().all(|r| {
+            !matches!(
+                r.state,
+                super::summary::ClusterState::Connecting
+                    | super::summary::ClusterState::Syncing { .. }
+            )
+        })
+    }
+}
+
+/// Reads a cluster's data; a poisoned lock (a panicked writer) still yields the
+/// last data rather than taking the fleet down.
+pub fn with_data<T>(data: &SharedData, f: impl FnOnce(&ClusterData) -> T) -> T {
+    let guard = data.lock().unwrap_or_else(|p| p.into_inner());
+    f(&guard)
+}

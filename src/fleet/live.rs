@@ -1,0 +1,399 @@
+//! One handle per cluster: its client, one watch per resource kind and a health
+//! probe, all feeding the cluster's store. Clusters connect in parallel and
+//! never wait on each other; a watch error is recorded, never the end of a watch.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{Event as CoreEvent, Namespace, Node, Pod};
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
+use kube::config::Kubeconfig;
+use kube::runtime::watcher::{self, watcher, Event};
+use kube::runtime::WatchStreamExt;
+use kube::Client;
+use serde::de::DeserializeOwned;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use super::kubeconfig::{client_for, one_line};
+use super::objects::{Compact, WorkloadSource};
+use super::store::{ClusterData, Connection, Kind, Resource, ResourceState};
+use super::summary::ClusterMeta;
+
+/// Wakes the UI when any cluster's data changed; it carries no data (the UI
+/// pulls the latest state), and many wake-ups coalesce into one.
+pub type Notifier = Arc<Notify>;
+
+pub type SharedData = Arc<Mutex<ClusterData>>;
+
+/// A cluster being watched. Dropping it stops its tasks.
+pub struct ClusterHandle {
+    pub meta: ClusterMeta,
+    pub data: SharedData,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl ClusterHandle {
+    /// A handle whose store is fed from elsewhere (the demo simulator).
+    pub fn detached(meta: ClusterMeta, data: SharedData) -> Self {
+        ClusterHandle {
+            meta,
+            data,
+            tasks: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+}
+
+impl Drop for ClusterHandle {
+    fn drop(&mut self) {
+        if let Ok(tasks) = self.tasks.lock() {
+            for t in tasks.iter() {
+                t.abort();
+            }
+        }
+    }
+}
+
+/// How often the health probe asks `/readyz`. Watches notice a dead server on
+/// their own when its connections reset; the probe catches the silent cases (a
+/// partition, an etcd outage behind a still-answering API server).
+pub const PROBE_INTERVAL: Duration = Duration::from_secs(10);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Starts watching one context. Returns at once; connecting happens in the
+/// background.
+pub fn spawn_cluster(
+    meta: ClusterMeta,
+    kubeconfig: Arc<Kubeconfig>,
+    notify: Notifier,
+) -> ClusterHandle {
+    let data: SharedData = Arc::new(Mutex::new(ClusterData::default()));
+    let tasks = Arc::new(Mutex::new(Vec::new()));
+    let ctx = meta.context.clone();
+    let main = tokio::spawn(run_cluster(
+        ctx,
+        kubeconfig,
+        data.clone(),
+        notify,
+        tasks.clone(),
+    ));
+    if let Ok(mut t) = tasks.lock() {
+        t.push(main);
+    }
+    ClusterHandle { meta, data, tasks }
+}
+
+fn update(data: &SharedData, notify: &Notifier, f: impl FnOnce(&mut ClusterData) -> bool) {
+    let changed = match data.lock() {
+        Ok(mut d) => f(&mut d),
+        Err(_) => false,
+    };
+    if changed {
+        notify.notify_one();
+    }
+}
+
+async fn run_cluster(
+    context: String,
+    kubeconfig: Arc<Kubeconfig>,
+    data: SharedData,
+    notify: Notifier,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+) {
+    // Building the client may run an exec credential plugin; one that fails is
+    // retried, since tokens get refreshed outside fleetdeck.
+    let mut backoff = Duration::from_secs(2);
+    let client = loop {
+        match client_for(&kubeconfig, &context).await {
+            Ok(c) => break c,
+            Err(e) => {
+                update(&data, &notify, |d| {
+                    d.set_connection(Connection::Failed {
+                        error: e.message.clone(),
+                        since: Utc::now(),
+                        transport: true,
+                    })
+                });
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+            }
+        }
+    };
+    let mut spawned = vec![
+        tokio::spawn(probe(client.clone(), data.clone(), notify.clone())),
+        watch::<Node, _>(
+            Api::all(client.clone()),
+            watcher::Config::default(),
+            Resource::Nodes,
+            &data,
+            &notify,
+            |d| &mut d.nodes,
+            |n| n,
+        ),
+        watch::<Namespace, _>(
+            Api::all(client.clone()),
+            watcher::Config::default(),
+            Resource::Namespaces,
+            &data,
+            &notify,
+            |d| &mut d.namespaces,
+            |n| n,
+        ),
+        watch::<Deployment, _>(
+            Api::all(client.clone()),
+            watcher::Config::default(),
+            Resource::Deployments,
+            &data,
+            &notify,
+            |d| &mut d.deployments,
+            WorkloadSource::Deployment,
+        ),
+        watch::<StatefulSet, _>(
+            Api::all(client.clone()),
+            watcher::Config::default(),
+            Resource::StatefulSets,
+            &data,
+            &notify,
+            |d| &mut d.statefulsets,
+            WorkloadSource::StatefulSet,
+        ),
+        watch::<DaemonSet, _>(
+            Api::all(client.clone()),
+            watcher::Config::default(),
+            Resource::DaemonSets,
+            &data,
+            &notify,
+            |d| &mut d.daemonsets,
+            WorkloadSource::DaemonSet,
+        ),
+        watch::<Pod, _>(
+            Api::all(client.clone()),
+            watcher::Config::default(),
+            Resource::Pods,
+            &data,
+            &notify,
+            |d| &mut d.pods,
+            |p| p,
+        ),
+        watch::<CoreEvent, _>(
+            Api::all(client.clone()),
+            watcher::Config::default().fields("type=Warning"),
+            Resource::Events,
+            &data,
+            &notify,
+            |d| &mut d.events,
+            |e| e,
+        ),
+        watch_rollouts(client, &data, &notify),
+    ];
+    if let Ok(mut t) = tasks.lock() {
+        t.append(&mut spawned);
+    }
+}
+
+/// Argo Rollouts are watched as dynamic objects: a Rollout that does not match
+/// the expected schema still decodes, and `rollout_info` reads it leniently.
+fn watch_rollouts(client: Client, data: &SharedData, notify: &Notifier) -> JoinHandle<()> {
+    let gvk = GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout");
+    let ar = ApiResource::from_gvk_with_plural(&gvk, "rollouts");
+    let api: Api<DynamicObject> = Api::all_with(client, &ar);
+    watch(
+        api,
+        watcher::Config::default(),
+        Resource::Rollouts,
+        data,
+        notify,
+        |d| &mut d.rollouts,
+        WorkloadSource::Rollout,
+    )
+}
+
+fn watch<K, T>(
+    api: Api<K>,
+    config: watcher::Config,
+    resource: Resource,
+    data: &SharedData,
+    notify: &Notifier,
+    kind: fn(&mut ClusterData) -> &mut Kind<T>,
+    wrap: fn(K) -> T::Source,
+) -> JoinHandle<()>
+where
+    K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
+    T: Compact,
+{
+    let data = data.clone();
+    let notify = notify.clone();
+    tokio::spawn(async move {
+        let stream = watcher(api, config.any_semantic())
+            .modify(strip)
+            .default_backoff();
+        futures::pin_mut!(stream);
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(event) => update(&data, &notify, |d| {
+                    d.seen(Utc::now());
+                    let mut changed = kind(d).apply(map_event(event, wrap));
+                    if !kind(d).state.is_ready() && kind(d).synced_once {
+                        changed |= kind(d).set_state(ResourceState::Ready);
+                    }
+                    d.touch(changed)
+                }),
+                Err(e) => {
+                    let state = classify(&e);
+                    update(&data, &notify, |d| {
+                        if !matches!(
+                            state,
+                            ResourceState::Failing {
+                                transport: true,
+                                ..
+                            }
+                        ) {
+                            d.seen(Utc::now());
+                        }
+                        d.set_resource_state(resource, state)
+                    })
+                }
+            }
+        }
+    })
+}
+
+fn strip<K: kube::Resource>(obj: &mut K) {
+    let meta = obj.meta_mut();
+    meta.managed_fields = None;
+    // last-applied-configuration can be as big as the object itself.
+    if let Some(a) = meta.annotations.as_mut() {
+        a.retain(|k, v| k != "kubectl.kubernetes.io/last-applied-configuration" && v.len() < 4096);
+    }
+}
+
+fn map_event<K, S>(e: Event<K>, wrap: fn(K) -> S) -> Event<S> {
+    match e {
+        Event::Apply(k) => Event::Apply(wrap(k)),
+        Event::Delete(k) => Event::Delete(wrap(k)),
+        Event::Init => Event::Init,
+        Event::InitApply(k) => Event::InitApply(wrap(k)),
+        Event::InitDone => Event::InitDone,
+    }
+}
+
+/// 403 → Forbidden, 404 → Missing (CRD not installed), an answer with another
+/// error code → failing but reachable, anything else → the server is not reachable.
+fn classify(e: &watcher::Error) -> ResourceState {
+    let client_err = match e {
+        watcher::Error::InitialListFailed(c)
+        | watcher::Error::WatchStartFailed(c)
+        | watcher::Error::WatchFailed(c) => Some(c),
+        _ => None,
+    };
+    let status = match (e, client_err) {
+        (watcher::Error::WatchError(s), _) => Some(s.as_ref()),
+        (_, Some(kube::Error::Api(s))) => Some(s.as_ref()),
+        _ => None,
+    };
+    match status {
+        Some(s) if s.code == 403 => ResourceState::Forbidden(s.message.clone()),
+        Some(s) if s.code == 404 => ResourceState::Missing,
+        Some(s) => ResourceState::Failing {
+            error: format!("{} ({})", s.message, s.code),
+            since: Utc::now(),
+            transport: false,
+        },
+        None => ResourceState::Failing {
+            error: client_err
+                .map(|c| one_line(c))
+                .unwrap_or_else(|| one_line(e)),
+            since: Utc::now(),
+            transport: true,
+        },
+    }
+}
+
+/// Learns the server version, then asks `/readyz` every `PROBE_INTERVAL`.
+async fn probe(client: Client, data: SharedData, notify: Notifier) {
+    loop {
+        let version = tokio::time::timeout(PROBE_TIMEOUT, client.apiserver_version()).await;
+        let state = match version {
+            Ok(Ok(info)) => {
+                update(&data, &notify, |d| {
+                    d.seen(Utc::now());
+                    let changed = d.version.as_deref() != Some(info.git_version.as_str());
+                    d.version = Some(info.git_version.clone());
+                    d.touch(changed)
+                });
+                readyz(&client).await
+            }
+            Ok(Err(e)) => Connection::Failed {
+                error: one_line(&e),
+                since: Utc::now(),
+                transport: !matches!(e, kube::Error::Api(_)),
+            },
+            Err(_) => Connection::Failed {
+                error: format!("no answer in {}s", PROBE_TIMEOUT.as_secs()),
+                since: Utc::now(),
+                transport: true,
+            },
+        };
+        update(&data, &notify, |d| d.set_connection(state));
+        tokio::time::sleep(PROBE_INTERVAL).await;
+    }
+}
+
+async fn readyz(client: &Client) -> Connection {
+    let req = match http::Request::get("/readyz").body(Vec::new()) {
+        Ok(r) => r,
+        Err(e) => {
+            return Connection::Failed {
+                error: e.to_string(),
+                since: Utc::now(),
+                transport: false,
+            }
+        }
+    };
+    match tokio::time::timeout(PROBE_TIMEOUT, client.request_text(req)).await {
+        Ok(Ok(_)) => Connection::Connected,
+        Ok(Err(kube::Error::Api(s))) => Connection::Failed {
+            error: format!("API server not ready: {}", failing_checks(&s.message)),
+            since: Utc::now(),
+            transport: false,
+        },
+        Ok(Err(e)) => Connection::Failed {
+            error: one_line(&e),
+            since: Utc::now(),
+            transport: true,
+        },
+        Err(_) => Connection::Failed {
+            error: format!("/readyz: no answer in {}s", PROBE_TIMEOUT.as_secs()),
+            since: Utc::now(),
+            transport: true,
+        },
+    }
+}
+
+/// `/readyz` lists checks as `[-]etcd failed: reason withheld`; keep the names.
+fn failing_checks(body: &str) -> String {
+    let failed: Vec<&str> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("[-]"))
+        .map(|l| l.split_whitespace().next().unwrap_or(l))
+        .collect();
+    if failed.is_empty() {
+        body.lines().next().unwrap_or("").to_string()
+    } else {
+        format!("{} failing", failed.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readyz_failures_are_named() {
+        let body = "[+]ping ok\n[-]etcd failed: reason withheld\n[+]log ok\nreadyz check failed";
+        assert_eq!(failing_checks(body), "etcd failing");
+    }
+}

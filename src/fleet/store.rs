@@ -1,0 +1,358 @@
+//! Per-cluster stores fed by watch events: the one ingest path for live watches
+//! and the demo simulator.
+//!
+//! Each resource kind keeps its objects like a kube-rs reflector does: during a
+//! (re)list the incoming objects are buffered and swapped in at `InitDone`, so a
+//! relist after 410 Gone never shows a half-empty table. The store holds compact
+//! copies (`objects.rs`), not the API objects.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use kube::runtime::watcher::Event;
+
+use super::objects::{Compact, EventInfo, NamespaceInfo, NodeInfo, PodInfo, WorkloadInfo};
+
+/// Where one watched resource stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResourceState {
+    /// Not started, or the first list is still arriving.
+    Syncing,
+    Ready,
+    /// The identity may not list/watch it (403): the column shows that, the
+    /// cluster is degraded, not down.
+    Forbidden(String),
+    /// The API server does not serve it (a CRD that is not installed).
+    Missing,
+    /// The last attempt failed; the previous data stays visible.
+    Failing {
+        error: String,
+        since: DateTime<Utc>,
+        transport: bool,
+    },
+}
+
+impl ResourceState {
+    pub fn is_ready(&self) -> bool {
+        matches!(self, ResourceState::Ready)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Kind<T> {
+    pub items: HashMap<String, T>,
+    buffer: Option<HashMap<String, T>>,
+    pub state: ResourceState,
+    /// Whether an initial list has ever completed, so "no data yet" and "empty"
+    /// can be told apart.
+    pub synced_once: bool,
+}
+
+impl<T> Default for Kind<T> {
+    fn default() -> Self {
+        Kind {
+            items: HashMap::new(),
+            buffer: None,
+            state: ResourceState::Syncing,
+            synced_once: false,
+        }
+    }
+}
+
+impl<T: Compact> Kind<T> {
+    /// Applies one watch event. Returns whether the visible items changed.
+    pub fn apply(&mut self, event: Event<T::Source>) -> bool {
+        match event {
+            Event::Init => {
+                self.buffer = Some(HashMap::new());
+                false
+            }
+            Event::InitApply(obj) => {
+                if let Some(v) = T::compact(&obj) {
+                    self.buffer
+                        .get_or_insert_with(HashMap::new)
+                        .insert(v.key(), v);
+                }
+                false
+            }
+            Event::InitDone => {
+                if let Some(buf) = self.buffer.take() {
+                    self.items = buf;
+                }
+                self.state = ResourceState::Ready;
+                self.synced_once = true;
+                true
+            }
+            Event::Apply(obj) => match T::compact(&obj) {
+                Some(v) => {
+                    let changed = self.items.get(&v.key()) != Some(&v);
+                    if changed {
+                        self.items.insert(v.key(), v);
+                    }
+                    if !self.state.is_ready() {
+                        self.state = ResourceState::Ready;
+                        return true;
+                    }
+                    changed
+                }
+                None => false,
+            },
+            Event::Delete(obj) => match T::compact(&obj) {
+                Some(v) => self.items.remove(&v.key()).is_some(),
+                None => false,
+            },
+        }
+    }
+
+    pub fn set_state(&mut self, state: ResourceState) -> bool {
+        // Keep the first failure time while the failure goes on.
+        let state = match (&self.state, state) {
+            (
+                ResourceState::Failing { since, .. },
+                ResourceState::Failing {
+                    error, transport, ..
+                },
+            ) => ResourceState::Failing {
+                error,
+                since: *since,
+                transport,
+            },
+            (_, s) => s,
+        };
+        let changed = self.state != state;
+        self.state = state;
+        changed
+    }
+
+    /// Items during a relist still show the previous list.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Which resource a state or event belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Resource {
+    Nodes,
+    Namespaces,
+    Deployments,
+    StatefulSets,
+    DaemonSets,
+    Rollouts,
+    Pods,
+    Events,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 8] = [
+        Resource::Nodes,
+        Resource::Namespaces,
+        Resource::Deployments,
+        Resource::StatefulSets,
+        Resource::DaemonSets,
+        Resource::Rollouts,
+        Resource::Pods,
+        Resource::Events,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::Nodes => "nodes",
+            Resource::Namespaces => "namespaces",
+            Resource::Deployments => "deployments",
+            Resource::StatefulSets => "statefulsets",
+            Resource::DaemonSets => "daemonsets",
+            Resource::Rollouts => "rollouts",
+            Resource::Pods => "pods",
+            Resource::Events => "events",
+        }
+    }
+}
+
+/// How the connection to the API server stands, apart from any one watch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connection {
+    Connecting,
+    Connected,
+    /// The client could not be built (bad credentials, exec plugin failed) or the
+    /// health probe failed.
+    Failed {
+        error: String,
+        since: DateTime<Utc>,
+        transport: bool,
+    },
+}
+
+/// Everything known about one cluster. Only ingest and the cluster's own tasks
+/// write it; views read derived rows (`summary.rs`).
+#[derive(Debug, Clone)]
+pub struct ClusterData {
+    pub connection: Connection,
+    pub version: Option<String>,
+    pub nodes: Kind<NodeInfo>,
+    pub namespaces: Kind<NamespaceInfo>,
+    /// Deployments, StatefulSets, DaemonSets and Rollouts, keyed by kind too.
+    pub deployments: Kind<WorkloadInfo>,
+    pub statefulsets: Kind<WorkloadInfo>,
+    pub daemonsets: Kind<WorkloadInfo>,
+    pub rollouts: Kind<WorkloadInfo>,
+    pub pods: Kind<PodInfo>,
+    pub events: Kind<EventInfo>,
+    /// Last time anything arrived from the API server.
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Bumped on every visible change, so derived rows can be cached.
+    pub generation: u64,
+    pub changed_at: Option<Instant>,
+}
+
+impl Default for ClusterData {
+    fn default() -> Self {
+        ClusterData {
+            connection: Connection::Connecting,
+            version: None,
+            nodes: Kind::default(),
+            namespaces: Kind::default(),
+            deployments: Kind::default(),
+            statefulsets: Kind::default(),
+            daemonsets: Kind::default(),
+            rollouts: Kind::default(),
+            pods: Kind::default(),
+            events: Kind::default(),
+            last_seen: None,
+            generation: 0,
+            changed_at: None,
+        }
+    }
+}
+
+impl ClusterData {
+    pub fn state_of(&self, r: Resource) -> &ResourceState {
+        match r {
+            Resource::Nodes => &self.nodes.state,
+            Resource::Namespaces => &self.namespaces.state,
+            Resource::Deployments => &self.deployments.state,
+            Resource::StatefulSets => &self.statefulsets.state,
+            Resource::DaemonSets => &self.daemonsets.state,
+            Resource::Rollouts => &self.rollouts.state,
+            Resource::Pods => &self.pods.state,
+            Resource::Events => &self.events.state,
+        }
+    }
+
+    pub fn set_resource_state(&mut self, r: Resource, s: ResourceState) -> bool {
+        let changed = match r {
+            Resource::Nodes => self.nodes.set_state(s),
+            Resource::Namespaces => self.namespaces.set_state(s),
+            Resource::Deployments => self.deployments.set_state(s),
+            Resource::StatefulSets => self.statefulsets.set_state(s),
+            Resource::DaemonSets => self.daemonsets.set_state(s),
+            Resource::Rollouts => self.rollouts.set_state(s),
+            Resource::Pods => self.pods.set_state(s),
+            Resource::Events => self.events.set_state(s),
+        };
+        self.touch(changed)
+    }
+
+    pub fn set_connection(&mut self, c: Connection) -> bool {
+        let c = match (&self.connection, c) {
+            (
+                Connection::Failed { since, .. },
+                Connection::Failed {
+                    error, transport, ..
+                },
+            ) => Connection::Failed {
+                error,
+                since: *since,
+                transport,
+            },
+            (_, c) => c,
+        };
+        let changed = self.connection != c;
+        self.connection = c;
+        self.touch(changed)
+    }
+
+    /// Marks that the API server answered.
+    pub fn seen(&mut self, now: DateTime<Utc>) {
+        self.last_seen = Some(now);
+    }
+
+    pub fn touch(&mut self, changed: bool) -> bool {
+        if changed {
+            self.generation += 1;
+            self.changed_at = Some(Instant::now());
+        }
+        changed
+    }
+
+    /// All workloads of every kind.
+    pub fn workloads(&self) -> impl Iterator<Item = &WorkloadInfo> {
+        self.deployments
+            .items
+            .values()
+            .chain(self.statefulsets.items.values())
+            .chain(self.daemonsets.items.values())
+            .chain(self.rollouts.items.values())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::Namespace;
+
+    fn ns(name: &str) -> Namespace {
+        let mut n = Namespace::default();
+        n.metadata.name = Some(name.into());
+        n
+    }
+
+    #[test]
+    fn relist_swaps_at_init_done_never_half_empty() {
+        let mut k: Kind<NamespaceInfo> = Kind::default();
+        k.apply(Event::Init);
+        k.apply(Event::InitApply(ns("a")));
+        k.apply(Event::InitApply(ns("b")));
+        assert!(k.is_empty(), "nothing visible before InitDone");
+        assert!(k.apply(Event::InitDone));
+        assert_eq!(k.len(), 2);
+        // A relist (410 Gone): the old list stays until the new one is complete.
+        k.apply(Event::Init);
+        k.apply(Event::InitApply(ns("c")));
+        assert_eq!(k.len(), 2);
+        k.apply(Event::InitDone);
+        assert_eq!(k.items.keys().collect::<Vec<_>>(), vec!["c"]);
+    }
+
+    #[test]
+    fn unchanged_apply_is_not_a_change_and_failure_keeps_its_start() {
+        let mut k: Kind<NamespaceInfo> = Kind::default();
+        k.apply(Event::InitDone);
+        assert!(k.apply(Event::Apply(ns("a"))));
+        assert!(!k.apply(Event::Apply(ns("a"))));
+        assert!(k.apply(Event::Delete(ns("a"))));
+        let t0 = Utc::now();
+        k.set_state(ResourceState::Failing {
+            error: "one".into(),
+            since: t0,
+            transport: true,
+        });
+        k.set_state(ResourceState::Failing {
+            error: "two".into(),
+            since: t0 + chrono::Duration::seconds(5),
+            transport: true,
+        });
+        assert_eq!(
+            k.state,
+            ResourceState::Failing {
+                error: "two".into(),
+                since: t0,
+                transport: true
+            }
+        );
+    }
+}

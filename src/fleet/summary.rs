@@ -1,0 +1,439 @@
+//! Rows derived from the stores: what the Fleet and Workloads views and
+//! `fleetdeck snapshot` show. Pure functions of the data and a clock.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::objects::{PodPhase, WorkloadKind};
+use super::rollout::Phase;
+use super::store::{ClusterData, Connection, Resource, ResourceState};
+
+/// What config says about a cluster (group, region, role…), joined to its context.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ClusterMeta {
+    pub context: String,
+    /// Display name (config `name`, else the context).
+    pub name: String,
+    pub group: Option<String>,
+    pub region: Option<String>,
+    pub cloud: Option<String>,
+    pub role: Option<String>,
+    pub read_only: bool,
+    pub protected: bool,
+    /// Per-cluster accent colour: the "this is production" cue.
+    pub accent: Option<String>,
+}
+
+/// When a cluster is left out of fleet totals (and, later, action targets).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HealthPolicy {
+    /// Exclude a cluster whose share of Ready nodes falls below this (0.0–1.0).
+    pub min_ready_nodes: f64,
+}
+
+impl Default for HealthPolicy {
+    fn default() -> Self {
+        HealthPolicy {
+            min_ready_nodes: 0.5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum ClusterState {
+    Connecting,
+    Syncing { percent: u8 },
+    Ok,
+    Degraded { reasons: Vec<String> },
+    Unreachable { since: DateTime<Utc>, error: String },
+}
+
+impl ClusterState {
+    pub fn word(&self) -> &'static str {
+        match self {
+            ClusterState::Connecting => "connecting",
+            ClusterState::Syncing { .. } => "syncing",
+            ClusterState::Ok => "ok",
+            ClusterState::Degraded { .. } => "degraded",
+            ClusterState::Unreachable { .. } => "unreachable",
+        }
+    }
+}
+
+/// A count that may be unknown because the identity may not read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Known<T> {
+    Value(T),
+    Forbidden,
+    Missing,
+    Pending,
+}
+
+impl<T: Copy> Known<T> {
+    pub fn value(&self) -> Option<T> {
+        match self {
+            Known::Value(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Ratio {
+    pub ready: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PodCounts {
+    pub running: usize,
+    pub pending: usize,
+    pub failing: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RolloutCounts {
+    pub total: usize,
+    pub progressing: usize,
+    pub paused: usize,
+    pub degraded: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WorkloadCounts {
+    pub healthy: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterRow {
+    pub meta: ClusterMeta,
+    pub state: ClusterState,
+    /// Why the cluster is left out of totals, if it is.
+    pub excluded: Option<String>,
+    pub version: Option<String>,
+    pub nodes: Known<Ratio>,
+    pub pods: Known<PodCounts>,
+    pub workloads: Known<WorkloadCounts>,
+    pub rollouts: Known<RolloutCounts>,
+    pub warnings: Known<usize>,
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Resources the identity may not read.
+    pub forbidden: Vec<&'static str>,
+}
+
+/// Warning events newer than this count as "recent".
+pub const RECENT_WARNINGS: i64 = 3600;
+
+fn known<T>(state: &ResourceState, synced: bool, v: impl FnOnce() -> T) -> Known<T> {
+    match state {
+        ResourceState::Forbidden(_) => Known::Forbidden,
+        ResourceState::Missing => Known::Missing,
+        _ if synced => Known::Value(v()),
+        _ => Known::Pending,
+    }
+}
+
+pub fn cluster_state(d: &ClusterData) -> ClusterState {
+    if let Connection::Failed {
+        error,
+        since,
+        transport: true,
+    } = &d.connection
+    {
+        return ClusterState::Unreachable {
+            since: *since,
+            error: error.clone(),
+        };
+    }
+    let states: Vec<(Resource, &ResourceState)> =
+        Resource::ALL.iter().map(|r| (*r, d.state_of(*r))).collect();
+    // Unreachable when every watch that could work fails to reach the server.
+    let live: Vec<&(Resource, &ResourceState)> = states
+        .iter()
+        .filter(|(_, s)| !matches!(s, ResourceState::Forbidden(_) | ResourceState::Missing))
+        .collect();
+    let transport_failures: Vec<(DateTime<Utc>, &String)> = live
+        .iter()
+        .filter_map(|(_, s)| match s {
+            ResourceState::Failing {
+                since,
+                error,
+                transport: true,
+            } => Some((*since, error)),
+            _ => None,
+        })
+        .collect();
+    if !live.is_empty() && transport_failures.len() == live.len() {
+        let (since, error) = transport_failures
+            .iter()
+            .min_by_key(|(s, _)| *s)
+            .map(|(s, e)| (*s, (*e).clone()))
+            .unwrap_or((Utc::now(), String::new()));
+        return ClusterState::Unreachable { since, error };
+    }
+    if matches!(d.connection, Connection::Connecting) && d.last_seen.is_none() {
+        return ClusterState::Connecting;
+    }
+    let syncing = states
+        .iter()
+        .filter(|(_, s)| matches!(s, ResourceState::Syncing))
+        .count();
+    if syncing > 0 {
+        let done = states.len() - syncing;
+        return ClusterState::Syncing {
+            percent: (done * 100 / states.len()) as u8,
+        };
+    }
+    let mut reasons = Vec::new();
+    if let Connection::Failed { error, .. } = &d.connection {
+        reasons.push(error.clone());
+    }
+    for (r, s) in &states {
+        match s {
+            ResourceState::Forbidden(_) => reasons.push(format!("{} forbidden", r.name())),
+            ResourceState::Failing { error, .. } => reasons.push(format!("{}: {error}", r.name())),
+            _ => {}
+        }
+    }
+    if reasons.is_empty() {
+        ClusterState::Ok
+    } else {
+        ClusterState::Degraded { reasons }
+    }
+}
+
+pub fn cluster_row(
+    meta: &ClusterMeta,
+    d: &ClusterData,
+    policy: &HealthPolicy,
+    now: DateTime<Utc>,
+) -> ClusterRow {
+    let state = cluster_state(d);
+    let nodes = known(&d.nodes.state, d.nodes.synced_once, || Ratio {
+        ready: d.nodes.items.values().filter(|n| n.ready).count(),
+        total: d.nodes.len(),
+    });
+    let pods = known(&d.pods.state, d.pods.synced_once, || {
+        let mut c = PodCounts::default();
+        for p in d.pods.items.values() {
+            if p.failing {
+                c.failing += 1;
+            } else {
+                match p.phase {
+                    PodPhase::Running => c.running += 1,
+                    PodPhase::Pending | PodPhase::Unknown => c.pending += 1,
+                    PodPhase::Succeeded | PodPhase::Failed => {}
+                }
+            }
+        }
+        c
+    });
+    let workload_kinds = [&d.deployments, &d.statefulsets, &d.daemonsets, &d.rollouts];
+    let any_forbidden = workload_kinds
+        .iter()
+        .take(3)
+        .all(|k| matches!(k.state, ResourceState::Forbidden(_)));
+    let synced = workload_kinds.iter().all(|k| {
+        k.synced_once || !matches!(k.state, ResourceState::Syncing | ResourceState::Ready)
+    });
+    let workloads = if any_forbidden {
+        Known::Forbidden
+    } else if synced {
+        Known::Value(WorkloadCounts {
+            healthy: d.workloads().filter(|w| w.healthy).count(),
+            total: d.workloads().count(),
+        })
+    } else {
+        Known::Pending
+    };
+    let rollouts = known(&d.rollouts.state, d.rollouts.synced_once, || {
+        let mut c = RolloutCounts::default();
+        for w in d.rollouts.items.values() {
+            c.total += 1;
+            match w.rollout.as_ref().map(|r| r.phase) {
+                Some(Phase::Progressing) => c.progressing += 1,
+                Some(Phase::Paused) => c.paused += 1,
+                Some(Phase::Degraded) => c.degraded += 1,
+                _ => {}
+            }
+        }
+        c
+    });
+    let cutoff = now - Duration::seconds(RECENT_WARNINGS);
+    let warnings = known(&d.events.state, d.events.synced_once, || {
+        d.events
+            .items
+            .values()
+            .filter(|e| e.last_seen.is_none_or(|t| t >= cutoff))
+            .count()
+    });
+    let excluded = exclusion(&state, nodes, policy);
+    let mut meta = meta.clone();
+    if meta.region.is_none() {
+        meta.region = majority(d.nodes.items.values().filter_map(|n| n.region.as_deref()));
+    }
+    ClusterRow {
+        meta,
+        excluded,
+        version: d.version.clone(),
+        nodes,
+        pods,
+        workloads,
+        rollouts,
+        warnings,
+        last_seen: d.last_seen,
+        forbidden: Resource::ALL
+            .iter()
+            .filter(|r| matches!(d.state_of(**r), ResourceState::Forbidden(_)))
+            .map(|r| r.name())
+            .collect(),
+        state,
+    }
+}
+
+fn exclusion(state: &ClusterState, nodes: Known<Ratio>, policy: &HealthPolicy) -> Option<String> {
+    if let ClusterState::Unreachable { .. } = state {
+        return Some("unreachable".into());
+    }
+    let n = nodes.value()?;
+    if n.total > 0 && (n.ready as f64) < policy.min_ready_nodes * n.total as f64 {
+        return Some(format!(
+            "{}/{} nodes ready (< {:.0}%)",
+            n.ready,
+            n.total,
+            policy.min_ready_nodes * 100.0
+        ));
+    }
+    None
+}
+
+fn majority<'a>(it: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for v in it {
+        *counts.entry(v).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, c)| *c)
+        .map(|(v, _)| v.to_string())
+}
+
+/// Fleet totals over the clusters that are not excluded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FleetTotals {
+    pub clusters: usize,
+    pub healthy_clusters: usize,
+    pub excluded: usize,
+    pub nodes: Ratio,
+    pub pods: PodCounts,
+    pub workloads: WorkloadCounts,
+    pub rollouts: RolloutCounts,
+    pub warnings: usize,
+}
+
+pub fn totals(rows: &[ClusterRow]) -> FleetTotals {
+    let mut t = FleetTotals {
+        clusters: rows.len(),
+        ..Default::default()
+    };
+    for r in rows {
+        if r.excluded.is_some() {
+            t.excluded += 1;
+            continue;
+        }
+        if r.state == ClusterState::Ok {
+            t.healthy_clusters += 1;
+        }
+        if let Some(n) = r.nodes.value() {
+            t.nodes.ready += n.ready;
+            t.nodes.total += n.total;
+        }
+        if let Some(p) = r.pods.value() {
+            t.pods.running += p.running;
+            t.pods.pending += p.pending;
+            t.pods.failing += p.failing;
+        }
+        if let Some(w) = r.workloads.value() {
+            t.workloads.healthy += w.healthy;
+            t.workloads.total += w.total;
+        }
+        if let Some(ro) = r.rollouts.value() {
+            t.rollouts.total += ro.total;
+            t.rollouts.progressing += ro.progressing;
+            t.rollouts.paused += ro.paused;
+            t.rollouts.degraded += ro.degraded;
+        }
+        t.warnings += r.warnings.value().unwrap_or(0);
+    }
+    t
+}
+
+/// One workload in one cluster, as the fleet-wide Workloads view shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkloadCell {
+    pub ready: i32,
+    pub desired: i32,
+    pub images: Vec<String>,
+    pub healthy: bool,
+    pub status: String,
+}
+
+/// The same workload (namespace, kind, name) lined up across clusters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkloadLine {
+    pub namespace: String,
+    pub kind: WorkloadKind,
+    pub name: String,
+    /// One cell per cluster, in the order of the clusters passed in.
+    pub cells: Vec<Option<WorkloadCell>>,
+    pub replica_skew: bool,
+    pub image_skew: bool,
+}
+
+pub fn workload_lines(clusters: &[&ClusterData]) -> Vec<WorkloadLine> {
+    let mut lines: BTreeMap<(String, WorkloadKind, String), WorkloadLine> = BTreeMap::new();
+    for (i, d) in clusters.iter().enumerate() {
+        for w in d.workloads() {
+            let line = lines
+                .entry((w.namespace.clone(), w.kind, w.name.clone()))
+                .or_insert_with(|| WorkloadLine {
+                    namespace: w.namespace.clone(),
+                    kind: w.kind,
+                    name: w.name.clone(),
+                    cells: vec![None; clusters.len()],
+                    replica_skew: false,
+                    image_skew: false,
+                });
+            line.cells[i] = Some(WorkloadCell {
+                ready: w.ready,
+                desired: w.desired,
+                images: w.images.clone(),
+                healthy: w.healthy,
+                status: w.status.clone(),
+            });
+        }
+    }
+    let mut out: Vec<WorkloadLine> = lines.into_values().collect();
+    for line in &mut out {
+        let present: Vec<&WorkloadCell> = line.cells.iter().flatten().collect();
+        line.replica_skew = present.windows(2).any(|w| w[0].desired != w[1].desired);
+        line.image_skew = present.windows(2).any(|w| w[0].images != w[1].images);
+    }
+    out
+}
+
+/// A compact age as kubectl prints it: `42s`, `5m`, `3h`, `12d`.
+pub fn age(now: DateTime<Utc>, since: DateTime<Utc>) -> String {
+    let s = (now - since).num_seconds().max(0);
+    match s {
+        0..=119 => format!("{s}s"),
+        120..=7199 => format!("{}m", s / 60),
+        7200..=172_799 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}

@@ -1,0 +1,123 @@
+//! `fleetdeck snapshot`: the fleet state once, for jump hosts and scripts.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::fleet::handles::Fleet;
+use crate::fleet::summary::{ClusterRow, ClusterState, Known};
+
+/// Waits until every cluster has settled (or `timeout`), without polling the
+/// clusters: the stores notify on change.
+pub async fn settle(fleet: &Fleet, timeout: Duration) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !fleet.settled(Utc::now()) {
+        // A cluster that is still connecting changes state within its probe
+        // interval, so a bounded wait per wake-up is enough.
+        let wait = tokio::time::timeout_at(deadline, fleet.notify.notified());
+        if wait.await.is_err() {
+            break;
+        }
+    }
+}
+
+fn known<T: serde::Serialize + Copy>(k: &Known<T>) -> Value {
+    match k {
+        Known::Value(v) => json!(v),
+        _ => Value::Null,
+    }
+}
+
+fn state_word(r: &ClusterRow) -> &'static str {
+    if r.excluded.is_some() && !matches!(r.state, ClusterState::Unreachable { .. }) {
+        "excluded"
+    } else {
+        r.state.word()
+    }
+}
+
+fn error_of(r: &ClusterRow) -> Option<String> {
+    match &r.state {
+        ClusterState::Unreachable { error, .. } => Some(error.clone()),
+        ClusterState::Degraded { reasons } => Some(reasons.join("; ")),
+        _ => r.excluded.clone(),
+    }
+}
+
+pub fn to_json(rows: &[ClusterRow]) -> Value {
+    let clusters: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "context": r.meta.context,
+                "name": r.meta.name,
+                "group": r.meta.group,
+                "region": r.meta.region,
+                "cloud": r.meta.cloud,
+                "role": r.meta.role,
+                "state": state_word(r),
+                "error": error_of(r),
+                "excluded": r.excluded,
+                "last_seen": r.last_seen.map(|t| t.to_rfc3339()),
+                "version": r.version,
+                "nodes": known(&r.nodes),
+                "pods": known(&r.pods),
+                "workloads": known(&r.workloads),
+                "rollouts": known(&r.rollouts),
+                "warnings": known(&r.warnings),
+                "forbidden": r.forbidden,
+            })
+        })
+        .collect();
+    json!({ "clusters": clusters, "totals": crate::fleet::summary::totals(rows) })
+}
+
+fn cell<T: Copy>(k: &Known<T>, f: impl Fn(T) -> String) -> String {
+    match k {
+        Known::Value(v) => f(*v),
+        Known::Forbidden => "forbidden".into(),
+        Known::Missing => "-".into(),
+        Known::Pending => "…".into(),
+    }
+}
+
+pub fn to_text(rows: &[ClusterRow], now: DateTime<Utc>) -> String {
+    let mut out = format!(
+        "{:<24} {:<12} {:<10} {:<8} {:>7} {:>14} {:>9} {:>8}\n",
+        "CLUSTER", "STATE", "VERSION", "REGION", "NODES", "PODS R/P/F", "WORKLOAD", "WARN"
+    );
+    for r in rows {
+        let mut state = state_word(r).to_string();
+        if let ClusterState::Unreachable { since, .. } = &r.state {
+            state = format!("unreach {}", crate::fleet::summary::age(now, *since));
+        }
+        out.push_str(&format!(
+            "{:<24} {:<12} {:<10} {:<8} {:>7} {:>14} {:>9} {:>8}\n",
+            r.meta.name,
+            state,
+            r.version.as_deref().unwrap_or("?"),
+            r.meta.region.as_deref().unwrap_or("-"),
+            cell(&r.nodes, |n| format!("{}/{}", n.ready, n.total)),
+            cell(&r.pods, |p| format!(
+                "{}/{}/{}",
+                p.running, p.pending, p.failing
+            )),
+            cell(&r.workloads, |w| format!("{}/{}", w.healthy, w.total)),
+            cell(&r.warnings, |w| w.to_string()),
+        ));
+    }
+    out
+}
+
+/// One line per unreachable cluster, for stderr; empty when all answered.
+pub fn unreachable_reasons(rows: &[ClusterRow]) -> Vec<String> {
+    rows.iter()
+        .filter_map(|r| match &r.state {
+            ClusterState::Unreachable { error, .. } => {
+                Some(format!("{}: unreachable: {error}", r.meta.context))
+            }
+            _ => None,
+        })
+        .collect()
+}
