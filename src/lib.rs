@@ -11,3 +11,5 @@ pub mod paths;
 pub mod snapshot;
 pub mod startup;
 pub mod theme;
+pub mod tui;
+pub mod ui;

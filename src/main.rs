@@ -4,10 +4,13 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use fleetdeck::app::state::App;
 use fleetdeck::fleet::handles::Fleet;
+use fleetdeck::keymap::Keymap;
 use fleetdeck::paths::Paths;
 use fleetdeck::snapshot;
 use fleetdeck::startup::{self, Options};
+use fleetdeck::theme::Theme;
 
 /// A terminal console for operating fleets of Kubernetes clusters.
 #[derive(Debug, Parser)]
@@ -25,6 +28,12 @@ struct Cli {
     /// Never send a mutating request to any cluster.
     #[arg(long, global = true)]
     read_only: bool,
+    /// Theme name (dark, light, high-contrast, or a file in the config dir).
+    #[arg(long, global = true)]
+    theme: Option<String>,
+    /// Keymap name (default, vim, or a file in the config dir).
+    #[arg(long, global = true)]
+    keymap: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -105,8 +114,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         None => {
-            eprintln!("fleetdeck: the terminal console is not built yet; try `fleetdeck snapshot`");
-            Ok(ExitCode::from(2))
+            let st = startup::start(&opts)?;
+            let theme_name = cli
+                .theme
+                .or(st.config.theme.clone())
+                .unwrap_or("dark".into());
+            let keymap_name = cli
+                .keymap
+                .or(st.config.keymap.clone())
+                .unwrap_or("default".into());
+            let theme = Theme::load(&theme_name, Some(&st.paths.config_dir.join("themes")))?;
+            let keymap = Keymap::load(&keymap_name, Some(&st.paths.config_dir.join("keymaps")))?;
+            let mut app = App::new(st.config.read_only, false);
+            app.message = st.warnings.first().cloned();
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async {
+                let fleet = Fleet::connect(st.metas, st.kubeconfig, st.config.policy());
+                fleetdeck::tui::run(fleet, app, theme, keymap).await
+            })?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

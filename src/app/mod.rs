@@ -1,3 +1,6 @@
 //! Application state and the one place it changes (`update`); no I/O here.
 
 pub mod action;
+pub mod model;
+pub mod state;
+pub mod update;

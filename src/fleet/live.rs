@@ -2,7 +2,7 @@
 //! probe, all feeding the cluster's store. Clusters connect in parallel and
 //! never wait on each other; a watch error is recorded, never the end of a watch.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -33,6 +33,8 @@ pub type SharedData = Arc<Mutex<ClusterData>>;
 pub struct ClusterHandle {
     pub meta: ClusterMeta,
     pub data: SharedData,
+    /// The cluster's one client, once it could be built (never for the demo).
+    pub client: Arc<OnceLock<Client>>,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
@@ -42,6 +44,7 @@ impl ClusterHandle {
         ClusterHandle {
             meta,
             data,
+            client: Arc::new(OnceLock::new()),
             tasks: Arc::new(Mutex::new(Vec::new())),
         }
     }
@@ -72,18 +75,24 @@ pub fn spawn_cluster(
 ) -> ClusterHandle {
     let data: SharedData = Arc::new(Mutex::new(ClusterData::default()));
     let tasks = Arc::new(Mutex::new(Vec::new()));
-    let ctx = meta.context.clone();
+    let client = Arc::new(OnceLock::new());
     let main = tokio::spawn(run_cluster(
-        ctx,
+        meta.context.clone(),
         kubeconfig,
         data.clone(),
         notify,
         tasks.clone(),
+        client.clone(),
     ));
     if let Ok(mut t) = tasks.lock() {
         t.push(main);
     }
-    ClusterHandle { meta, data, tasks }
+    ClusterHandle {
+        meta,
+        data,
+        client,
+        tasks,
+    }
 }
 
 fn update(data: &SharedData, notify: &Notifier, f: impl FnOnce(&mut ClusterData) -> bool) {
@@ -102,6 +111,7 @@ async fn run_cluster(
     data: SharedData,
     notify: Notifier,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    slot: Arc<OnceLock<Client>>,
 ) {
     // Building the client may run an exec credential plugin; one that fails is
     // retried, since tokens get refreshed outside fleetdeck.
@@ -122,6 +132,7 @@ async fn run_cluster(
             }
         }
     };
+    let _ = slot.set(client.clone());
     let mut spawned = vec![
         tokio::spawn(probe(client.clone(), data.clone(), notify.clone())),
         watch::<Node, _>(

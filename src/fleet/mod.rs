@@ -9,3 +9,4 @@ pub mod objects;
 pub mod rollout;
 pub mod store;
 pub mod summary;
+pub mod workloads;

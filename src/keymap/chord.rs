@@ -144,7 +144,10 @@ fn named(name: &str) -> Option<KeyCode> {
     if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
         return (1..=12).contains(&n).then_some(KeyCode::F(n));
     }
-    NAMED.iter().find(|(n, _)| *n == lower).map(|(_, code)| *code)
+    NAMED
+        .iter()
+        .find(|(n, _)| *n == lower)
+        .map(|(_, code)| *code)
 }
 
 impl fmt::Display for Chord {
@@ -182,10 +185,39 @@ mod tests {
     #[test]
     fn parse_display_round_trip() {
         for s in [
-            "q", "G", "?", "/", ":", "-", "1", "ctrl-c", "ctrl-d", "alt-enter", "ctrl-alt-x",
-            "ctrl--", "alt-G", "shift-up", "enter", "esc", "tab", "backtab", "backspace", "up",
-            "down", "left", "right", "home", "end", "pgup", "pgdn", "space", "delete", "insert",
-            "f1", "f12", "ctrl-f5",
+            "q",
+            "G",
+            "?",
+            "/",
+            ":",
+            "-",
+            "1",
+            "ctrl-c",
+            "ctrl-d",
+            "alt-enter",
+            "ctrl-alt-x",
+            "ctrl--",
+            "alt-G",
+            "shift-up",
+            "enter",
+            "esc",
+            "tab",
+            "backtab",
+            "backspace",
+            "up",
+            "down",
+            "left",
+            "right",
+            "home",
+            "end",
+            "pgup",
+            "pgdn",
+            "space",
+            "delete",
+            "insert",
+            "f1",
+            "f12",
+            "ctrl-f5",
         ] {
             let c = chord(s);
             assert_eq!(c.to_string(), s, "display of {s:?}");
@@ -198,7 +230,8 @@ mod tests {
         let same = [
             ("shift-g", "G"),
             ("SHIFT-G", "G"),
-            ("Ctrl-D", "ctrl-d"),
+            ("Ctrl-d", "ctrl-d"),
+            ("ctrl-shift-d", "ctrl-D"),
             ("alt-ctrl-x", "ctrl-alt-x"),
             ("shift-tab", "backtab"),
             ("Escape", "esc"),
@@ -212,6 +245,7 @@ mod tests {
         }
         assert_eq!(chord("shift-g").to_string(), "G");
         assert_ne!(chord("g"), chord("G"));
+        assert_ne!(chord("ctrl-d"), chord("ctrl-D"));
     }
 
     #[test]

@@ -1,11 +1,9 @@
 //! Keymap files: `[mode] action = ["chord", …]` (a single string is accepted
 //! for one chord). Every mode, action and chord is checked.
 
-use toml::Spanned;
-
 use super::{Chord, Mode};
 use crate::app::action::Action;
-use crate::theme::{ConfigFileError, Node, Source};
+use crate::theme::{ConfigFileError, Located, Node, Source};
 
 /// One `[mode] action = …` line of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +62,7 @@ fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
 fn parse_chords(
     src: &Source,
     action: Action,
-    value: &Spanned<Node>,
+    value: &Located<Node>,
 ) -> Result<Vec<Chord>, ConfigFileError> {
     let items = match value.get_ref() {
         Node::Str(_) => std::slice::from_ref(value),

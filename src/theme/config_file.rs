@@ -1,14 +1,12 @@
 //! What theme and keymap files share: the one-line `path:line:col: message`
-//! error, a TOML tree that keeps the span of every key and value (so semantic
-//! errors such as an unknown slot can point at the offending text), and the
-//! "built-in preset + optional user file" lookup.
+//! error, parsing into a located TOML tree, and the "built-in preset +
+//! optional user file" lookup.
 
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use toml::Spanned;
+use super::toml_tree::{Entry, Node};
 
 /// A problem in a theme or keymap file. `line` and `column` are 1-based;
 /// 0 means the problem is about the file as a whole (missing, unreadable).
@@ -62,18 +60,23 @@ pub fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> ConfigFileE
     let message = one_line(err.message());
     match err.span() {
         Some(span) => ConfigFileError::at(path, text, span.start, message),
-        // Errors without a span are rare (e.g. custom ones); point at the start.
-        None => ConfigFileError::at(path, text, 0, message),
+        // Rare (custom errors); better no position than a made-up one.
+        None => ConfigFileError::whole_file(path, message),
     }
 }
 
 fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+    let lines: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join("; ")
 }
 
 /// 1-based line and column (in characters) of byte `offset`; offsets past the
 /// end or inside a multi-byte character are clamped rather than panicking.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut end = offset.min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;
@@ -84,90 +87,6 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
-/// A parsed TOML value that remembers where every key and value came from.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Node {
-    Table(Vec<(Spanned<String>, Spanned<Node>)>),
-    Array(Vec<Spanned<Node>>),
-    Str(String),
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-}
-
-impl Node {
-    /// For "expected …, found …" messages.
-    pub(crate) fn kind(&self) -> &'static str {
-        match self {
-            Node::Table(_) => "a table",
-            Node::Array(_) => "an array",
-            Node::Str(_) => "a string",
-            Node::Int(_) => "an integer",
-            Node::Float(_) => "a float",
-            Node::Bool(_) => "a boolean",
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(NodeVisitor)
-    }
-}
-
-struct NodeVisitor;
-
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a TOML value")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
-        Ok(Node::Bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
-        Ok(Node::Int(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
-        i64::try_from(v)
-            .map(Node::Int)
-            .map_err(|_| E::custom("integer out of range"))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
-        Ok(Node::Float(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
-        Ok(Node::Str(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
-        Ok(Node::Str(v))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<Node>>()? {
-            items.push(item);
-        }
-        Ok(Node::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Spanned<String>>()? {
-            let value = map.next_value::<Spanned<Node>>()?;
-            entries.push((key, value));
-        }
-        Ok(Node::Table(entries))
-    }
-}
-
 /// One file being interpreted: parses it and builds located errors.
 pub(crate) struct Source<'a> {
     pub path: &'a Path,
@@ -176,7 +95,7 @@ pub(crate) struct Source<'a> {
 
 impl Source<'_> {
     /// The file's top-level table, keys in document order.
-    pub(crate) fn parse(&self) -> Result<Vec<(Spanned<String>, Spanned<Node>)>, ConfigFileError> {
+    pub(crate) fn parse(&self) -> Result<Vec<Entry>, ConfigFileError> {
         match toml::from_str::<Node>(self.text) {
             Ok(Node::Table(entries)) => Ok(entries),
             // A TOML document is always a table; keep the type total anyway.
@@ -308,43 +227,17 @@ mod tests {
     }
 
     #[test]
-    fn nodes_keep_key_and_value_spans() {
-        let text = "[a]\nb = [\"x\", 2]\n";
-        let source = Source {
-            path: Path::new("t.toml"),
-            text,
+    fn parse_accepts_any_toml_document_shape() {
+        let parse = |text: &str| {
+            let path = Path::new("t.toml");
+            Source { path, text }.parse().map(|entries| entries.len())
         };
-        let top = source.parse().unwrap();
-        let (key, value) = &top[0];
-        assert_eq!(key.get_ref(), "a");
-        let Node::Table(inner) = value.get_ref() else {
-            panic!("not a table: {value:?}")
-        };
-        let (b, list) = &inner[0];
-        assert_eq!(line_col(text, b.span().start), (2, 1));
-        let Node::Array(items) = list.get_ref() else {
-            panic!("not an array: {list:?}")
-        };
-        assert_eq!(items[0].get_ref(), &Node::Str("x".into()));
-        assert_eq!(line_col(text, items[1].span().start), (2, 11));
-    }
-
-    #[test]
-    fn odd_documents_error_instead_of_panicking() {
-        for text in [
-            "a = 1979-05-27T07:32:00Z\n",
-            "a.b.c = 1\n[x.y]\nz = 2\n",
-            "[[a]]\nb = 1\n",
-            "a = 18446744073709551615\n",
-            "\u{feff}a = 1\n",
-            "",
-        ] {
-            let source = Source {
-                path: Path::new("t.toml"),
-                text,
-            };
-            // Any outcome but a panic is fine; show it for debugging.
-            let _ = dbg!(source.parse());
-        }
+        assert_eq!(parse(""), Ok(0));
+        assert_eq!(parse("\u{feff}a = 1\n"), Ok(1));
+        assert_eq!(parse("a.b.c = 1\n[x.y]\nz = 2\n"), Ok(2));
+        assert_eq!(parse("[[a]]\nb = 1\n"), Ok(1));
+        assert_eq!(parse("a = 1979-05-27T07:32:00Z\n"), Ok(1));
+        let err = parse("a = 18446744073709551615\n").unwrap_err();
+        assert_eq!((err.line, err.column), (1, 5), "{err}");
     }
 }

@@ -7,13 +7,15 @@
 
 mod config_file;
 mod parse;
+mod toml_tree;
 
 use std::path::Path;
 
 use ratatui::style::Style;
 
 pub use config_file::{toml_error, ConfigFileError};
-pub(crate) use config_file::{Catalogue, Node, Source};
+pub(crate) use config_file::{Catalogue, Source};
+pub(crate) use toml_tree::{Located, Node};
 
 /// Declares the slot structs, [`Theme`] and the slot table from one list, so
 /// the names used in files and the struct fields cannot drift apart.
@@ -136,7 +138,7 @@ impl Theme {
     }
 
     /// Apply the slots set in `text` (read from `path`, used in errors).
-    pub fn overlay(&mut self, path: &Path, text: &str) -> Result<(), ConfigFileError> {
+    fn overlay(&mut self, path: &Path, text: &str) -> Result<(), ConfigFileError> {
         for set in parse::parse_theme(&Source { path, text })? {
             if let Some(style) = self.slot_mut(set.section, set.slot) {
                 *style = set.patch.apply(*style);

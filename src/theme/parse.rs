@@ -4,11 +4,10 @@
 
 use std::str::FromStr;
 
-use ratatui::style::{Color, Modifier, Style};
-use toml::Spanned;
-
-use super::config_file::{ConfigFileError, Node, Source};
+use super::config_file::{ConfigFileError, Source};
+use super::toml_tree::{Entry, Located, Node};
 use super::SLOTS;
+use ratatui::style::{Color, Modifier, Style};
 
 const FIELDS: &str = "fg, bg, bold, italic, underlined, reversed, dim";
 
@@ -78,9 +77,9 @@ pub(crate) fn parse_theme(src: &Source) -> Result<Vec<SlotPatch>, ConfigFileErro
 
 fn expect_table<'n>(
     src: &Source,
-    node: &'n Spanned<Node>,
+    node: &'n Located<Node>,
     what: &str,
-) -> Result<&'n [(Spanned<String>, Spanned<Node>)], ConfigFileError> {
+) -> Result<&'n [Entry], ConfigFileError> {
     match node.get_ref() {
         Node::Table(entries) => Ok(entries),
         other => {
@@ -92,7 +91,7 @@ fn expect_table<'n>(
 
 fn parse_style(
     src: &Source,
-    node: &Spanned<Node>,
+    node: &Located<Node>,
     what: &str,
 ) -> Result<StylePatch, ConfigFileError> {
     let mut patch = StylePatch::default();
@@ -133,7 +132,7 @@ fn parse_style(
 }
 
 /// A ratatui colour name, `#rrggbb`, or a 256-colour index (as a number or a string).
-fn parse_colour(src: &Source, node: &Spanned<Node>) -> Result<Color, ConfigFileError> {
+fn parse_colour(src: &Source, node: &Located<Node>) -> Result<Color, ConfigFileError> {
     match node.get_ref() {
         Node::Str(s) => {
             Color::from_str(s).map_err(|_| src.error(node.span(), format!("unknown colour {s:?}")))

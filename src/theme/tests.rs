@@ -135,6 +135,19 @@ fn colour_forms() {
 }
 
 #[test]
+fn dotted_keys_set_single_fields() {
+    let mut t = Theme::unstyled("t");
+    let text = "[status]\nok.fg = \"blue\"\nwarn.bold = true\n";
+    t.overlay(Path::new("t.toml"), text).unwrap();
+    assert_eq!(t.status.ok.fg, Some(Color::Blue));
+    assert!(t.status.warn.add_modifier.contains(Modifier::BOLD));
+    let err = t
+        .overlay(Path::new("t.toml"), "[status]\nok.fgg = 1\n")
+        .unwrap_err();
+    assert_eq!((err.line, err.column), (2, 4), "{err}");
+}
+
+#[test]
 fn bad_values_are_located_errors() {
     let cases = [
         ("[ui]\nbase = { fg = 256 }\n", "t.toml:2:15: colour index 256 is out of range 0-255"),
@@ -142,6 +155,7 @@ fn bad_values_are_located_errors() {
         ("[ui]\nbase = { bold = \"yes\" }\n", "t.toml:2:17: bold must be true or false, found a string"),
         ("[ui]\nbase = { blod = true }\n", "t.toml:2:10: unknown style field \"blod\" (expected one of: fg, bg, bold, italic, underlined, reversed, dim)"),
         ("[ui]\nbase = \"red\"\n", "t.toml:2:8: slot ui.base must be a table, found a string"),
+        ("[ui]\nbase = { fg = 1979-05-27 }\n", "t.toml:2:15: a colour must be a string or 0-255, found a date-time"),
         ("ui = 3\n", "t.toml:1:6: [ui] must be a table, found an integer"),
         ("[ui]\nbase = {}\nbase = {}\n", "t.toml:3:1: duplicate key `base` in table `ui`"),
     ];

@@ -34,7 +34,8 @@ LAB_DIR = os.environ.get("FLEETDECK_LAB_DIR") or os.path.join(
     os.environ.get("TMPDIR", "/tmp"), "fleetdeck-lab-%d" % os.getuid()
 )
 SOCK = os.path.join(LAB_DIR, "labd.sock")
-PORT_BASE = int(os.environ.get("FLEETDECK_LAB_PORT_BASE", "42000"))
+# Below the kernel's ephemeral range (32768+), so a client socket never holds a lab port.
+PORT_BASE = int(os.environ.get("FLEETDECK_LAB_PORT_BASE", "21000"))
 IDLE = int(os.environ.get("FLEETDECK_LAB_IDLE", "7200"))
 NAMES = "abcdefghij"
 COMPONENTS = ["etcd", "apiserver", "controller-manager", "scheduler", "kwok"]
@@ -384,6 +385,13 @@ class Lab:
                     c.spawn(comp)
         if "kwok" in comps:
             self.wait("nodes Ready", self.nodes_ready, 120, todo, "kwok")
+        # A component that cannot bind its port exits within a second; catch it
+        # here rather than as a mysteriously Pending pod later.
+        time.sleep(1.0)
+        for c in todo:
+            for comp in comps:
+                if comp not in c.held and not c.running(comp):
+                    raise RuntimeError("%s: %s exited: %s" % (c.name, comp, c.tail(comp)))
 
     def nodes_ready(self, c):
         r = self.kubectl(c, "get", "nodes", "-o",
@@ -471,6 +479,7 @@ class Lab:
     def status(self):
         return {
             "dir": LAB_DIR, "kubeconfig": os.path.join(LAB_DIR, "kubeconfig"), "bin": self.paths["bin"],
+            "crds": self.paths["crds"], "fixtures": os.path.join(HERE, "fixtures"),
             "versions": self.paths["versions"],
             "clusters": [dict(c.info(), running={x: c.running(x) for x in COMPONENTS},
                               pids={x: p.pid for x, p in c.procs.items() if p.poll() is None})

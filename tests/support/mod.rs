@@ -220,3 +220,57 @@ where
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Runs a lab command (`stop d`, `start d etcd`, `compact d`).
+pub fn lab_cmd(args: &[&str]) {
+    let (cmd, rest) = args.split_first().expect("a lab command");
+    let out = Command::new(repo().join("tests/lab").join(cmd))
+        .args(rest)
+        .output()
+        .unwrap_or_else(|e| panic!("tests/lab/{cmd}: {e}"));
+    assert!(
+        out.status.success(),
+        "tests/lab/{} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The cluster reserved for faults (lab-d): tests that stop servers, compact
+/// etcd or change RBAC use it, never a shared one. Brings it up on first use.
+pub fn fault_cluster() -> Option<(&'static Lab, LabCluster)> {
+    let lab = lab()?;
+    static FAULT: OnceLock<LabCluster> = OnceLock::new();
+    let c = FAULT.get_or_init(|| {
+        let out = Command::new(repo().join("tests/lab/up"))
+            .args(["4", "--json"])
+            .output()
+            .expect("tests/lab/up 4");
+        assert!(
+            out.status.success(),
+            "tests/lab/up 4: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let status: Value = serde_json::from_slice(&out.stdout).expect("lab status");
+        let c = &status["clusters"][3];
+        LabCluster {
+            name: c["name"].as_str().unwrap_or_default().to_string(),
+            audit_log: PathBuf::from(c["audit_log"].as_str().unwrap_or_default()),
+            apiserver_port: c["ports"]["apiserver"].as_u64().unwrap_or_default() as u16,
+        }
+    });
+    Some((lab, c.clone()))
+}
+
+impl Lab {
+    /// The lab kubeconfig as it is now (it gains contexts as clusters are added).
+    pub fn fresh_kubeconfig(&self) -> kube::config::Kubeconfig {
+        kube::config::Kubeconfig::read_from(&self.kubeconfig).expect("lab kubeconfig")
+    }
+
+    pub async fn client_fresh(&self, context: &str) -> Client {
+        kubeconfig::client_for(&self.fresh_kubeconfig(), context)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+}

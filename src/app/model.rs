@@ -1,0 +1,219 @@
+//! What the current view shows, pulled from the fleet when its data changed,
+//! and the filtered, sorted order of its rows (shared by update and draw, so a
+//! selection always means the row on screen).
+
+use chrono::{DateTime, Utc};
+use regex::{Regex, RegexBuilder};
+
+use super::state::{App, View};
+use crate::fleet::handles::{with_data, Fleet};
+use crate::fleet::summary::{ClusterRow, ClusterState, FleetTotals, WorkloadLine};
+use crate::fleet::workloads::{cluster_workloads, workload_detail, WorkloadDetail, WorkloadRow};
+
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub now: DateTime<Utc>,
+    pub rows: Vec<ClusterRow>,
+    pub totals: FleetTotals,
+    /// Fleet-wide workload lines (Workloads view only).
+    pub lines: Vec<WorkloadLine>,
+    /// The drilled-into cluster's workloads (Cluster view only).
+    pub workloads: Vec<WorkloadRow>,
+    pub detail: Option<WorkloadDetail>,
+}
+
+impl Model {
+    /// Derives only what the current view needs.
+    pub fn pull(fleet: &Fleet, app: &App, now: DateTime<Utc>) -> Model {
+        let rows = fleet.rows(now);
+        let totals = Fleet::totals(&rows);
+        let mut m = Model {
+            now,
+            rows,
+            totals,
+            ..Default::default()
+        };
+        match &app.screen().view {
+            View::Fleet => {}
+            View::Workloads => m.lines = fleet.workload_lines(),
+            View::Cluster { cluster } => {
+                if let Some(c) = fleet.clusters.get(*cluster) {
+                    m.workloads = with_data(&c.data, cluster_workloads);
+                }
+            }
+            View::Detail {
+                cluster,
+                kind,
+                namespace,
+                name,
+                ..
+            } => {
+                if let Some(c) = fleet.clusters.get(*cluster) {
+                    m.detail = with_data(&c.data, |d| workload_detail(d, *kind, namespace, name));
+                }
+            }
+        }
+        m
+    }
+
+    /// Whether something on screen changes with the clock (ages, "for 12s").
+    pub fn has_clock(&self) -> bool {
+        self.rows.iter().any(|r| {
+            matches!(
+                r.state,
+                ClusterState::Unreachable { .. }
+                    | ClusterState::Connecting
+                    | ClusterState::Syncing { .. }
+            )
+        })
+    }
+}
+
+/// A `/` filter: a case-insensitive regex (a literal if it does not compile);
+/// a leading `!` inverts it.
+pub struct Filter {
+    re: Option<Regex>,
+    invert: bool,
+}
+
+impl Filter {
+    pub fn new(text: &str) -> Filter {
+        let (invert, pat) = match text.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        if pat.is_empty() {
+            return Filter { re: None, invert };
+        }
+        let re = RegexBuilder::new(pat)
+            .case_insensitive(true)
+            .build()
+            .or_else(|_| {
+                RegexBuilder::new(&regex::escape(pat))
+                    .case_insensitive(true)
+                    .build()
+            })
+            .ok();
+        Filter { re, invert }
+    }
+
+    pub fn keep(&self, text: &str) -> bool {
+        match &self.re {
+            None => true,
+            Some(re) => re.is_match(text) != self.invert,
+        }
+    }
+}
+
+pub const FLEET_SORTS: &[&str] = &["name", "state", "nodes", "pods", "failing", "warnings"];
+pub const CLUSTER_SORTS: &[&str] = &["name", "kind", "ready", "restarts", "status"];
+pub const LINE_SORTS: &[&str] = &["name", "skew", "clusters"];
+
+fn state_rank(r: &ClusterRow) -> u8 {
+    match (&r.state, &r.excluded) {
+        (ClusterState::Unreachable { .. }, _) => 0,
+        (_, Some(_)) => 1,
+        (ClusterState::Degraded { .. }, _) => 2,
+        (ClusterState::Connecting | ClusterState::Syncing { .. }, _) => 3,
+        (ClusterState::Ok, _) => 4,
+    }
+}
+
+fn apply_order<T, K: Ord>(
+    items: &[T],
+    keep: impl Fn(&T) -> bool,
+    key: impl Fn(&T) -> K,
+    reverse: bool,
+) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..items.len()).filter(|i| keep(&items[*i])).collect();
+    idx.sort_by_key(|i| key(&items[*i]));
+    if reverse {
+        idx.reverse();
+    }
+    idx
+}
+
+/// Row order of the current list view: indices into the model's list. Sort
+/// keys are (number, name): the number is 0 when sorting by name.
+pub fn order(app: &App, m: &Model) -> Vec<usize> {
+    let s = app.screen();
+    let f = Filter::new(app.filter());
+    match &s.view {
+        View::Fleet => apply_order(
+            &m.rows,
+            |r| {
+                f.keep(&format!(
+                    "{} {} {} {} {} {}",
+                    r.meta.name,
+                    r.meta.context,
+                    r.meta.group.as_deref().unwrap_or(""),
+                    r.meta.region.as_deref().unwrap_or(""),
+                    r.meta.cloud.as_deref().unwrap_or(""),
+                    r.state.word()
+                ))
+            },
+            |r| {
+                let pods = r.pods.value().unwrap_or_default();
+                // Bigger counts first: they are what an operator looks for.
+                let n = match s.sort {
+                    1 => state_rank(r) as i64,
+                    2 => -(r.nodes.value().map(|n| n.total).unwrap_or(0) as i64),
+                    3 => -((pods.running + pods.pending + pods.failing) as i64),
+                    4 => -(pods.failing as i64),
+                    5 => -(r.warnings.value().unwrap_or(0) as i64),
+                    _ => 0,
+                };
+                (n, r.meta.name.clone())
+            },
+            s.reverse,
+        ),
+        View::Cluster { .. } => apply_order(
+            &m.workloads,
+            |w| {
+                f.keep(&format!(
+                    "{}/{} {} {} {}",
+                    w.namespace,
+                    w.name,
+                    w.kind.name(),
+                    w.status,
+                    w.images.join(" ")
+                ))
+            },
+            |w| {
+                let n = match s.sort {
+                    1 => w.kind as i64,
+                    2 => (w.ready - w.desired) as i64,
+                    3 => -(w.restarts as i64),
+                    4 => w.healthy as i64,
+                    _ => 0,
+                };
+                (n, format!("{}/{}", w.namespace, w.name))
+            },
+            s.reverse,
+        ),
+        View::Workloads => apply_order(
+            &m.lines,
+            |l| f.keep(&format!("{}/{} {}", l.namespace, l.name, l.kind.name())),
+            |l| {
+                let n = match s.sort {
+                    1 => !(l.replica_skew || l.image_skew) as i64,
+                    2 => -(l.cells.iter().flatten().count() as i64),
+                    _ => 0,
+                };
+                (n, format!("{}/{}", l.namespace, l.name))
+            },
+            s.reverse,
+        ),
+        View::Detail { .. } => Vec::new(),
+    }
+}
+
+/// How many sort keys the current view has.
+pub fn sort_keys(view: &View) -> &'static [&'static str] {
+    match view {
+        View::Fleet => FLEET_SORTS,
+        View::Cluster { .. } => CLUSTER_SORTS,
+        View::Workloads => LINE_SORTS,
+        View::Detail { .. } => &[],
+    }
+}

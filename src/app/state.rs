@@ -1,0 +1,134 @@
+//! The UI's own state: where the user is and what they typed. Cluster data is
+//! not here; it is pulled into a `Model` when it changes.
+
+use crate::fleet::objects::WorkloadKind;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    Fleet,
+    /// One cluster's workloads; `cluster` indexes the fleet's clusters.
+    Cluster {
+        cluster: usize,
+    },
+    /// The same workloads lined up across every cluster.
+    Workloads,
+    Detail {
+        cluster: usize,
+        kind: WorkloadKind,
+        namespace: String,
+        name: String,
+        yaml: bool,
+    },
+}
+
+impl View {
+    pub fn title(&self) -> &'static str {
+        match self {
+            View::Fleet => "Fleet",
+            View::Cluster { .. } => "Workloads",
+            View::Workloads => "Workloads (fleet)",
+            View::Detail { .. } => "Detail",
+        }
+    }
+}
+
+/// One entry of the navigation stack, with its own filter, selection and sort.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Screen {
+    pub view: View,
+    pub filter: String,
+    pub selected: usize,
+    pub sort: usize,
+    pub reverse: bool,
+    /// Scroll offset of a detail pane.
+    pub scroll: u16,
+}
+
+impl Screen {
+    pub fn new(view: View) -> Self {
+        Screen {
+            view,
+            filter: String::new(),
+            selected: 0,
+            sort: 0,
+            reverse: false,
+            scroll: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Filter,
+    Command,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub kind: InputKind,
+    pub text: String,
+}
+
+/// The YAML of the object in a detail view, fetched on demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Yaml {
+    Loading,
+    Loaded(String),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub screens: Vec<Screen>,
+    pub input: Option<Input>,
+    pub help: bool,
+    /// A one-line message in the footer (command errors, kubeconfig warnings).
+    pub message: Option<String>,
+    pub quit: bool,
+    pub read_only: bool,
+    pub demo: bool,
+    pub yaml: Option<Yaml>,
+    /// Rows a page scroll moves; set from the terminal size.
+    pub page: usize,
+}
+
+impl App {
+    pub fn new(read_only: bool, demo: bool) -> Self {
+        App {
+            screens: vec![Screen::new(View::Fleet)],
+            input: None,
+            help: false,
+            message: None,
+            quit: false,
+            read_only,
+            demo,
+            yaml: None,
+            page: 10,
+        }
+    }
+
+    pub fn screen(&self) -> &Screen {
+        // The stack is never empty: `back` keeps the root.
+        &self.screens[self.screens.len() - 1]
+    }
+
+    pub fn screen_mut(&mut self) -> &mut Screen {
+        let last = self.screens.len() - 1;
+        &mut self.screens[last]
+    }
+
+    pub fn push(&mut self, view: View) {
+        self.screens.push(Screen::new(view));
+    }
+
+    /// The filter in effect: the one being typed, else the screen's own.
+    pub fn filter(&self) -> &str {
+        match &self.input {
+            Some(Input {
+                kind: InputKind::Filter,
+                text,
+            }) => text,
+            _ => &self.screen().filter,
+        }
+    }
+}

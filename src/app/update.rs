@@ -1,0 +1,328 @@
+//! The one place the UI state changes: `update(app, msg, model, keymap)` returns
+//! the effects to run (no I/O here, so it is tested directly).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::Action;
+use super::model::{order, sort_keys, Model};
+use super::state::{App, Input, InputKind, View, Yaml};
+use crate::keymap::{Keymap, Mode};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Terminal rows available for a list (sets the page size).
+    Resize {
+        rows: u16,
+    },
+    Yaml(Result<String, String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Fetch the object of the current detail view as YAML.
+    FetchYaml {
+        cluster: usize,
+        kind: crate::fleet::objects::WorkloadKind,
+        namespace: String,
+        name: String,
+    },
+}
+
+/// Commands the `:` palette accepts, with a short description each.
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("fleet", "the Fleet view (also :f, :home)"),
+    (
+        "workloads",
+        "workloads across the fleet (also :wl, :dp, :deploy)",
+    ),
+    ("ctx NAME", "drill into a cluster (also :cluster NAME)"),
+    ("help", "key bindings"),
+    ("quit", "quit (also :q)"),
+];
+
+pub fn update(app: &mut App, msg: Msg, model: &Model, keymap: &Keymap) -> Vec<Effect> {
+    match msg {
+        Msg::Resize { rows } => {
+            app.page = (rows as usize).saturating_sub(8).max(1);
+            Vec::new()
+        }
+        Msg::Yaml(r) => {
+            app.yaml = Some(match r {
+                Ok(text) => Yaml::Loaded(text),
+                Err(e) => Yaml::Failed(e),
+            });
+            Vec::new()
+        }
+        Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
+        Msg::Key(key) => on_key(app, key, model, keymap),
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent, model: &Model, keymap: &Keymap) -> Vec<Effect> {
+    if app.input.is_some() {
+        return on_input_key(app, key, model);
+    }
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        app.quit = true;
+        return Vec::new();
+    }
+    let mode = match app.screen().view {
+        View::Detail { .. } => Mode::Detail,
+        _ => Mode::Table,
+    };
+    let Some(action) = keymap.action(mode, &key) else {
+        return Vec::new();
+    };
+    if app.help {
+        // Any of these closes help; other keys are ignored while it is open.
+        if matches!(action, Action::Back | Action::Help | Action::Quit) {
+            app.help = false;
+        }
+        return Vec::new();
+    }
+    app.message = None;
+    act(app, action, model)
+}
+
+pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
+    let rows = order(app, model).len();
+    match action {
+        Action::Quit => app.quit = true,
+        Action::Help => app.help = true,
+        Action::Back => back(app),
+        Action::Command => {
+            app.input = Some(Input {
+                kind: InputKind::Command,
+                text: String::new(),
+            })
+        }
+        Action::Filter => {
+            let text = app.screen().filter.clone();
+            app.input = Some(Input {
+                kind: InputKind::Filter,
+                text,
+            })
+        }
+        Action::Up => move_by(app, -1, rows),
+        Action::Down => move_by(app, 1, rows),
+        Action::PageUp => move_by(app, -(app.page as i64), rows),
+        Action::PageDown => move_by(app, app.page as i64, rows),
+        Action::Top => {
+            app.screen_mut().selected = 0;
+            app.screen_mut().scroll = 0;
+        }
+        Action::Bottom => {
+            app.screen_mut().selected = rows.saturating_sub(1);
+            app.screen_mut().scroll = u16::MAX / 2;
+        }
+        Action::SortNext => {
+            let n = sort_keys(&app.screen().view).len().max(1);
+            let s = app.screen_mut();
+            s.sort = (s.sort + 1) % n;
+            app.message = sort_keys(&app.screen().view)
+                .get(app.screen().sort)
+                .map(|k| format!("sorted by {k}"));
+        }
+        Action::SortReverse => {
+            let s = app.screen_mut();
+            s.reverse = !s.reverse;
+        }
+        Action::ViewFleet => app.screens.truncate(1),
+        Action::ViewWorkloads => {
+            app.screens.truncate(1);
+            app.push(View::Workloads);
+        }
+        Action::Select | Action::Describe => return open(app, model, false),
+        Action::Yaml => return open(app, model, true),
+    }
+    Vec::new()
+}
+
+fn back(app: &mut App) {
+    if !app.screen().filter.is_empty() {
+        app.screen_mut().filter.clear();
+        app.screen_mut().selected = 0;
+    } else if app.screens.len() > 1 {
+        app.screens.pop();
+        app.yaml = None;
+    }
+}
+
+fn move_by(app: &mut App, delta: i64, rows: usize) {
+    let s = app.screen_mut();
+    if let View::Detail { .. } = s.view {
+        s.scroll = (s.scroll as i64 + delta).clamp(0, u16::MAX as i64 / 2) as u16;
+        return;
+    }
+    let max = rows.saturating_sub(1) as i64;
+    s.selected = (s.selected as i64 + delta).clamp(0, max.max(0)) as usize;
+}
+
+/// Enter / `d` / `y` on the selected row: drill into it.
+fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
+    let ord = order(app, model);
+    let sel = app.screen().selected.min(ord.len().saturating_sub(1));
+    let target = match &app.screen().view {
+        View::Fleet => ord.get(sel).map(|i| View::Cluster { cluster: *i }),
+        View::Cluster { cluster } => {
+            ord.get(sel)
+                .and_then(|i| model.workloads.get(*i))
+                .map(|w| View::Detail {
+                    cluster: *cluster,
+                    kind: w.kind,
+                    namespace: w.namespace.clone(),
+                    name: w.name.clone(),
+                    yaml,
+                })
+        }
+        View::Workloads => ord
+            .get(sel)
+            .and_then(|i| model.lines.get(*i))
+            .and_then(|l| {
+                // The first cluster that has it; the line shows all of them.
+                let cluster = l.cells.iter().position(Option::is_some)?;
+                Some(View::Detail {
+                    cluster,
+                    kind: l.kind,
+                    namespace: l.namespace.clone(),
+                    name: l.name.clone(),
+                    yaml,
+                })
+            }),
+        View::Detail {
+            cluster,
+            kind,
+            namespace,
+            name,
+            ..
+        } => {
+            if !yaml {
+                return Vec::new();
+            }
+            let (cluster, kind, namespace, name) =
+                (*cluster, *kind, namespace.clone(), name.clone());
+            if let View::Detail { yaml: y, .. } = &mut app.screen_mut().view {
+                *y = !*y;
+            }
+            return fetch_if_yaml(app, cluster, kind, namespace, name);
+        }
+    };
+    let Some(view) = target else {
+        return Vec::new();
+    };
+    let effects = match &view {
+        View::Detail {
+            cluster,
+            kind,
+            namespace,
+            name,
+            yaml: true,
+        } => vec![Effect::FetchYaml {
+            cluster: *cluster,
+            kind: *kind,
+            namespace: namespace.clone(),
+            name: name.clone(),
+        }],
+        _ => Vec::new(),
+    };
+    if !effects.is_empty() {
+        app.yaml = Some(Yaml::Loading);
+    }
+    app.push(view);
+    effects
+}
+
+fn fetch_if_yaml(
+    app: &mut App,
+    cluster: usize,
+    kind: crate::fleet::objects::WorkloadKind,
+    namespace: String,
+    name: String,
+) -> Vec<Effect> {
+    if let View::Detail { yaml: true, .. } = app.screen().view {
+        app.yaml = Some(Yaml::Loading);
+        app.screen_mut().scroll = 0;
+        return vec![Effect::FetchYaml {
+            cluster,
+            kind,
+            namespace,
+            name,
+        }];
+    }
+    Vec::new()
+}
+
+fn on_input_key(app: &mut App, key: KeyEvent, model: &Model) -> Vec<Effect> {
+    let Some(input) = app.input.as_mut() else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => {
+            app.input = None;
+        }
+        KeyCode::Enter => {
+            let Input { kind, text } = app.input.take().unwrap_or(Input {
+                kind: InputKind::Filter,
+                text: String::new(),
+            });
+            match kind {
+                InputKind::Filter => {
+                    let s = app.screen_mut();
+                    s.filter = text;
+                    s.selected = 0;
+                }
+                InputKind::Command => return command(app, text.trim(), model),
+            }
+        }
+        KeyCode::Backspace => {
+            input.text.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => input.text.clear(),
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            input.text.push(c);
+            if input.kind == InputKind::Filter {
+                app.screen_mut().selected = 0;
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Runs a `:` command. Cluster names match the display name or the context.
+pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
+    let mut words = text.split_whitespace();
+    let head = words.next().unwrap_or("");
+    let arg = words.next();
+    match (head, arg) {
+        ("", _) => {}
+        ("q" | "q!" | "quit" | "exit", _) => app.quit = true,
+        ("f" | "fleet" | "home" | "ctx" | "context" | "cluster", None) => app.screens.truncate(1),
+        ("wl" | "workloads" | "dp" | "deploy" | "deployments" | "workload", _) => {
+            act(app, Action::ViewWorkloads, model);
+        }
+        ("help" | "?", _) => app.help = true,
+        ("ctx" | "context" | "cluster", Some(name)) => goto_cluster(app, name, model),
+        (name, None) if find_cluster(name, model).is_some() => goto_cluster(app, name, model),
+        _ => app.message = Some(format!("unknown command: {text} (try :help)")),
+    }
+    Vec::new()
+}
+
+fn find_cluster(name: &str, model: &Model) -> Option<usize> {
+    model
+        .rows
+        .iter()
+        .position(|r| r.meta.name == name || r.meta.context == name)
+}
+
+fn goto_cluster(app: &mut App, name: &str, model: &Model) {
+    match find_cluster(name, model) {
+        Some(i) => {
+            app.screens.truncate(1);
+            app.push(View::Cluster { cluster: i });
+        }
+        None => app.message = Some(format!("no cluster named {name}")),
+    }
+}

@@ -1,0 +1,153 @@
+//! The terminal loop: input, data-change notifications and a clock tick in;
+//! a frame out only when something changed, at most one per ~16 ms.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use crossterm::event::{Event, EventStream};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures::StreamExt;
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
+use tokio::sync::mpsc;
+
+use crate::app::model::Model;
+use crate::app::state::App;
+use crate::app::update::{update, Effect, Msg};
+use crate::fleet::handles::Fleet;
+use crate::fleet::kubeconfig::one_line;
+use crate::fleet::objects::WorkloadKind;
+use crate::keymap::Keymap;
+use crate::theme::Theme;
+use crate::ui::{draw, Ctx};
+
+const FRAME: Duration = Duration::from_millis(16);
+const CLOCK: Duration = Duration::from_secs(1);
+
+pub async fn run(fleet: Fleet, mut app: App, theme: Theme, keymap: Keymap) -> anyhow::Result<()> {
+    // ratatui::init also installs a panic hook that restores the terminal.
+    let mut terminal = ratatui::init();
+    let result = event_loop(&mut terminal, &fleet, &mut app, &theme, &keymap).await;
+    ratatui::restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    fleet: &Fleet,
+    app: &mut App,
+    theme: &Theme,
+    keymap: &Keymap,
+) -> anyhow::Result<()> {
+    let mut events = EventStream::new();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let size = terminal.size()?;
+    let mut model = Model::pull(fleet, app, Utc::now());
+    update(app, Msg::Resize { rows: size.height }, &model, keymap);
+    let mut last_draw = Instant::now() - FRAME;
+    let mut dirty = true;
+    loop {
+        if dirty {
+            let wait = FRAME.saturating_sub(last_draw.elapsed());
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            model = Model::pull(fleet, app, Utc::now());
+            let mut out = std::io::stdout();
+            crossterm::queue!(out, BeginSynchronizedUpdate)?;
+            terminal.draw(|f| {
+                draw(
+                    f,
+                    &Ctx {
+                        app,
+                        model: &model,
+                        theme,
+                        keymap,
+                    },
+                )
+            })?;
+            crossterm::queue!(out, EndSynchronizedUpdate)?;
+            out.flush()?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        // Ages on screen ("unreachable 12s") need a 1 Hz tick; an idle,
+        // settled fleet needs none.
+        let clock = model.has_clock();
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(key))) => {
+                    for effect in update(app, Msg::Key(key), &model, keymap) {
+                        run_effect(fleet, effect, tx.clone());
+                    }
+                    dirty = true;
+                }
+                Some(Ok(Event::Resize(_, rows))) => {
+                    update(app, Msg::Resize { rows }, &model, keymap);
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            _ = fleet.notify.notified() => dirty = true,
+            Some(msg) = rx.recv() => {
+                update(app, msg, &model, keymap);
+                dirty = true;
+            }
+            _ = tokio::time::sleep(CLOCK), if clock => dirty = true,
+        }
+        if app.quit {
+            return Ok(());
+        }
+    }
+}
+
+fn run_effect(fleet: &Fleet, effect: Effect, tx: mpsc::UnboundedSender<Msg>) {
+    match effect {
+        Effect::FetchYaml {
+            cluster,
+            kind,
+            namespace,
+            name,
+        } => {
+            let client = fleet
+                .clusters
+                .get(cluster)
+                .and_then(|c| c.client.get().cloned());
+            tokio::spawn(async move {
+                let result = match client {
+                    Some(c) => fetch_yaml(c, kind, &namespace, &name).await,
+                    None => {
+                        Err("no connection to this cluster (the demo has no API server)".into())
+                    }
+                };
+                let _ = tx.send(Msg::Yaml(result));
+            });
+        }
+    }
+}
+
+/// GETs the object (details on demand: the watches keep only compact copies).
+async fn fetch_yaml(
+    client: kube::Client,
+    kind: WorkloadKind,
+    namespace: &str,
+    name: &str,
+) -> Result<String, String> {
+    let gvk = match kind {
+        WorkloadKind::Deployment => GroupVersionKind::gvk("apps", "v1", "Deployment"),
+        WorkloadKind::StatefulSet => GroupVersionKind::gvk("apps", "v1", "StatefulSet"),
+        WorkloadKind::DaemonSet => GroupVersionKind::gvk("apps", "v1", "DaemonSet"),
+        WorkloadKind::Rollout => GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout"),
+    };
+    let plural = format!("{}s", kind.name().to_lowercase());
+    let ar = ApiResource::from_gvk_with_plural(&gvk, &plural);
+    let api: Api<DynamicObject> = Api::namespaced_with(client, namespace, &ar);
+    let mut obj = api
+        .get(name)
+        .await
+        .map_err(|e| format!("{namespace}/{name}: {}", one_line(&e)))?;
+    obj.metadata.managed_fields = None;
+    serde_saphyr::to_string(&obj).map_err(|e| format!("{namespace}/{name}: {e}"))
+}

@@ -1,0 +1,161 @@
+//! A workload's detail: summary, conditions, pods and warning events; or its
+//! YAML, fetched from the API server on demand.
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::widgets::style_if;
+use super::Ctx;
+use crate::app::state::Yaml;
+use crate::fleet::objects::PodPhase;
+use crate::fleet::summary::age;
+
+pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, _cluster: usize, yaml: bool) {
+    let t = ctx.theme;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.ui.border)
+        .title(Span::styled(
+            if yaml { " YAML " } else { " Detail " },
+            t.ui.title,
+        ));
+    let lines = if yaml {
+        yaml_lines(ctx)
+    } else {
+        detail_lines(ctx)
+    };
+    let scroll = ctx.app.screen().scroll;
+    // Keep the last page reachable but not beyond.
+    let max = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(max), 0)),
+        area,
+    );
+}
+
+fn yaml_lines(ctx: &Ctx) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    match &ctx.app.yaml {
+        None | Some(Yaml::Loading) => vec![Line::from(Span::styled("loading…", t.ui.dim))],
+        Some(Yaml::Failed(e)) => vec![Line::from(Span::styled(e.clone(), t.status.error))],
+        Some(Yaml::Loaded(text)) => text.lines().map(|l| Line::from(l.to_string())).collect(),
+    }
+}
+
+fn detail_lines(ctx: &Ctx) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    let m = ctx.model;
+    let Some(d) = &m.detail else {
+        return vec![Line::from(Span::styled(
+            "this workload is gone (deleted, or its cluster's data is not loaded)",
+            t.status.warn,
+        ))];
+    };
+    let w = &d.info;
+    let head = |s: &str| Line::from(Span::styled(s.to_string(), t.table.header));
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(
+                format!("{} {}/{}  ", w.kind.name(), w.namespace, w.name),
+                t.ui.title,
+            ),
+            Span::styled(
+                w.status.clone(),
+                style_if(w.healthy, t.status.ok, t.status.warn),
+            ),
+        ]),
+        Line::from(format!(
+            "replicas {} desired · {} ready · {} updated · {} available",
+            w.desired, w.ready, w.updated, w.available
+        )),
+        Line::from(format!("images   {}", w.images.join(", "))),
+    ];
+    if let Some(r) = &w.rollout {
+        out.push(Line::from(format!(
+            "rollout  {} {}{}{}",
+            r.strategy,
+            r.phase,
+            r.step
+                .map(|(i, n)| format!(" · step {i}/{n}"))
+                .unwrap_or_default(),
+            r.set_weight
+                .map(|s| format!(
+                    " · weight {s}% set / {}% actual",
+                    r.actual_weight.unwrap_or(0)
+                ))
+                .unwrap_or_default()
+        )));
+        if !r.message.is_empty() {
+            out.push(Line::from(Span::styled(
+                format!("         {}", r.message),
+                t.ui.dim,
+            )));
+        }
+    }
+    out.push(Line::from(""));
+    out.push(head("CONDITIONS"));
+    if w.conditions.is_empty() {
+        out.push(Line::from(Span::styled("  none", t.ui.dim)));
+    }
+    for c in &w.conditions {
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("  {:<16} {:<6}", c.type_, c.status),
+                style_if(c.status == "True", t.status.ok, t.status.warn),
+            ),
+            Span::raw(format!(
+                " {} {}",
+                c.reason.clone().unwrap_or_default(),
+                c.message.clone().unwrap_or_default()
+            )),
+        ]));
+    }
+    out.push(Line::from(""));
+    out.push(head(&format!("PODS ({})", d.pods.len())));
+    for p in &d.pods {
+        let bad = p.failing || (p.phase != PodPhase::Running && p.phase != PodPhase::Succeeded);
+        out.push(Line::from(vec![
+            Span::raw(format!("  {:<40} ", p.name)),
+            Span::styled(
+                format!(
+                    "{:<18}",
+                    p.reason.clone().unwrap_or_else(|| format!("{:?}", p.phase))
+                ),
+                style_if(bad, t.status.error, t.status.ok),
+            ),
+            Span::raw(format!(
+                " ready {:<5} restarts {:<3} node {:<20} {}",
+                p.ready,
+                p.restarts,
+                p.node.clone().unwrap_or_else(|| "-".into()),
+                p.created.map(|c| age(m.now, c)).unwrap_or_default()
+            )),
+        ]));
+    }
+    out.push(Line::from(""));
+    out.push(head(&format!("WARNING EVENTS ({})", d.events.len())));
+    for e in &d.events {
+        out.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "  {:>4} ago ",
+                    e.last_seen.map(|s| age(m.now, s)).unwrap_or_default()
+                ),
+                t.ui.dim,
+            ),
+            Span::styled(format!("{:<18}", e.reason), t.status.warn),
+            Span::styled(
+                format!(" {}/{} ×{} ", e.object_kind, e.object_name, e.count),
+                Style::default(),
+            ),
+            Span::raw(e.message.clone()),
+        ]));
+    }
+    out
+}

@@ -1,0 +1,101 @@
+//! Small drawing helpers shared by the views.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+use ratatui::Frame;
+
+use crate::fleet::summary::{age, ClusterRow, ClusterState, Known};
+use crate::theme::Theme;
+
+/// The state cell of a cluster row, with its age where it has one.
+pub fn state_span(r: &ClusterRow, now: DateTime<Utc>, t: &Theme) -> Span<'static> {
+    match (&r.state, &r.excluded) {
+        (ClusterState::Unreachable { since, .. }, _) => {
+            Span::styled(format!("unreachable {}", age(now, *since)), t.status.error)
+        }
+        (_, Some(_)) => Span::styled("excluded", t.status.excluded),
+        (ClusterState::Connecting, _) => Span::styled("connecting", t.status.unknown),
+        (ClusterState::Syncing { percent }, _) => {
+            Span::styled(format!("syncing {percent}%"), t.status.unknown)
+        }
+        (ClusterState::Degraded { .. }, _) => Span::styled("degraded", t.status.warn),
+        (ClusterState::Ok, _) => Span::styled("ok", t.status.ok),
+    }
+}
+
+/// A count cell: the value, or why there is none.
+pub fn known<T: Copy>(k: &Known<T>, t: &Theme, f: impl Fn(T) -> String) -> Span<'static> {
+    match k {
+        Known::Value(v) => Span::raw(f(*v)),
+        Known::Forbidden => Span::styled("forbidden", t.status.warn),
+        Known::Missing => Span::styled("-", t.ui.dim),
+        Known::Pending => Span::styled("…", t.ui.dim),
+    }
+}
+
+/// The cluster's accent colour (config `accent`), if it parses.
+pub fn accent(name: Option<&str>) -> Option<Color> {
+    name.and_then(|n| Color::from_str(n).ok())
+}
+
+/// What a list view hands to `table`.
+pub struct TableSpec<'a> {
+    pub title: Line<'a>,
+    pub header: Vec<&'a str>,
+    pub widths: Vec<Constraint>,
+    pub rows: Vec<Row<'a>>,
+    pub selected: Option<usize>,
+}
+
+/// A bordered table with a header and the selected row highlighted; the offset
+/// follows the selection.
+pub fn table(frame: &mut Frame, area: Rect, t: &Theme, spec: TableSpec) {
+    let TableSpec {
+        title,
+        header,
+        widths,
+        rows,
+        selected,
+    } = spec;
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if i % 2 == 1 {
+                r.style(t.table.row_alt)
+            } else {
+                r.style(t.table.row)
+            }
+        })
+        .collect();
+    let header = Row::new(header.into_iter().map(Cell::from)).style(t.table.header);
+    let widget = Table::new(rows, widths)
+        .header(header)
+        .row_highlight_style(t.table.selected)
+        .column_spacing(1)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(t.ui.border)
+                .title(title),
+        );
+    let mut state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(widget, area, &mut state);
+}
+
+pub fn or_dash(s: Option<&str>) -> String {
+    s.unwrap_or("-").to_string()
+}
+
+pub fn style_if(cond: bool, yes: Style, no: Style) -> Style {
+    if cond {
+        yes
+    } else {
+        no
+    }
+}

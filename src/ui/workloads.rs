@@ -1,0 +1,169 @@
+//! Workloads: one cluster's list, and the same workloads lined up across the
+//! fleet with replica and image skew marked.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row};
+use ratatui::Frame;
+
+use super::widgets::{style_if, table, TableSpec};
+use super::Ctx;
+use crate::app::model::{order, CLUSTER_SORTS, LINE_SORTS};
+use crate::fleet::summary::age;
+
+fn title<'a>(ctx: &Ctx, name: String, count: usize, sorts: &[&str]) -> Line<'a> {
+    let s = ctx.app.screen();
+    Line::from(vec![
+        Span::styled(format!(" {name} [{count}] "), ctx.theme.ui.title),
+        Span::styled(
+            format!(
+                "sort: {}{} ",
+                sorts.get(s.sort).unwrap_or(&"name"),
+                if s.reverse { " ↑" } else { "" }
+            ),
+            ctx.theme.ui.dim,
+        ),
+    ])
+}
+
+fn image_tags(images: &[String]) -> String {
+    images
+        .iter()
+        .map(|i| i.rsplit('/').next().unwrap_or(i).to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub fn draw_cluster(frame: &mut Frame, area: Rect, ctx: &Ctx, cluster: usize) {
+    let t = ctx.theme;
+    let m = ctx.model;
+    let ord = order(ctx.app, m);
+    let rows: Vec<Row> = ord
+        .iter()
+        .filter_map(|i| m.workloads.get(*i))
+        .map(|w| {
+            Row::new(vec![
+                Cell::from(w.namespace.clone()),
+                Cell::from(w.name.clone()),
+                Cell::from(w.kind.short()),
+                Cell::from(format!("{}/{}", w.ready, w.desired)),
+                Cell::from(w.updated.to_string()),
+                Cell::from(w.available.to_string()),
+                Cell::from(format!("{}/{}", w.pods_running, w.pods_total)),
+                Cell::from(Span::styled(
+                    w.restarts.to_string(),
+                    style_if(w.restarts > 0, t.status.warn, Style::default()),
+                )),
+                Cell::from(Span::styled(
+                    w.status.clone(),
+                    style_if(w.healthy, t.status.ok, t.status.warn),
+                )),
+                Cell::from(image_tags(&w.images)),
+                Cell::from(w.created.map(|c| age(m.now, c)).unwrap_or_default()),
+            ])
+        })
+        .collect();
+    let name = m
+        .rows
+        .get(cluster)
+        .map(|r| r.meta.name.clone())
+        .unwrap_or_default();
+    table(
+        frame,
+        area,
+        t,
+        TableSpec {
+            title: title(ctx, format!("Workloads — {name}"), ord.len(), CLUSTER_SORTS),
+            header: vec![
+                "NAMESPACE",
+                "NAME",
+                "KIND",
+                "READY",
+                "UPD",
+                "AVAIL",
+                "PODS",
+                "RESTARTS",
+                "STATUS",
+                "IMAGES",
+                "AGE",
+            ],
+            widths: vec![
+                Constraint::Length(14),
+                Constraint::Min(16),
+                Constraint::Length(6),
+                Constraint::Length(7),
+                Constraint::Length(4),
+                Constraint::Length(5),
+                Constraint::Length(7),
+                Constraint::Length(8),
+                Constraint::Length(18),
+                Constraint::Length(24),
+                Constraint::Length(5),
+            ],
+            rows,
+            selected: (!ord.is_empty()).then_some(ctx.app.screen().selected.min(ord.len() - 1)),
+        },
+    );
+}
+
+pub fn draw_fleet(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let t = ctx.theme;
+    let m = ctx.model;
+    let ord = order(ctx.app, m);
+    let names: Vec<String> = m.rows.iter().map(|r| r.meta.name.clone()).collect();
+    let rows: Vec<Row> = ord
+        .iter()
+        .filter_map(|i| m.lines.get(*i))
+        .map(|l| {
+            let mut cells = vec![
+                Cell::from(format!("{}/{}", l.namespace, l.name)),
+                Cell::from(l.kind.short()),
+                Cell::from(Span::styled(
+                    match (l.replica_skew, l.image_skew) {
+                        (true, true) => "replicas+image",
+                        (true, false) => "replicas",
+                        (false, true) => "image",
+                        (false, false) => "",
+                    },
+                    t.table.skew,
+                )),
+            ];
+            for cell in &l.cells {
+                cells.push(match cell {
+                    None => Cell::from(Span::styled("·", t.ui.dim)),
+                    Some(c) => Cell::from(Span::styled(
+                        format!("{}/{} {}", c.ready, c.desired, image_tags(&c.images)),
+                        style_if(c.healthy, t.status.ok, t.status.warn),
+                    )),
+                });
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let mut header = vec!["WORKLOAD", "KIND", "SKEW"];
+    header.extend(names.iter().map(String::as_str));
+    let mut widths = vec![
+        Constraint::Min(20),
+        Constraint::Length(6),
+        Constraint::Length(14),
+    ];
+    widths.extend(names.iter().map(|_| Constraint::Length(20)));
+    table(
+        frame,
+        area,
+        t,
+        TableSpec {
+            title: title(
+                ctx,
+                "Workloads across the fleet".into(),
+                ord.len(),
+                LINE_SORTS,
+            ),
+            header,
+            widths,
+            rows,
+            selected: (!ord.is_empty()).then_some(ctx.app.screen().selected.min(ord.len() - 1)),
+        },
+    );
+}
