@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod config;
+pub mod demo;
 pub mod fleet;
 pub mod keymap;
 pub mod paths;

@@ -238,38 +238,86 @@ where
     let data = data.clone();
     let notify = notify.clone();
     tokio::spawn(async move {
-        let stream = watcher(api, config.any_semantic())
-            .modify(strip)
-            .default_backoff();
+        let stream = watcher(api, config.any_semantic()).modify(strip);
         futures::pin_mut!(stream);
-        while let Some(item) = stream.next().await {
-            match item {
-                Ok(event) => update(&data, &notify, |d| {
-                    d.seen(Utc::now());
-                    let mut changed = kind(d).apply(map_event(event, wrap));
-                    if !kind(d).state.is_ready() && kind(d).synced_once {
-                        changed |= kind(d).set_state(ResourceState::Ready);
-                    }
-                    d.touch(changed)
-                }),
-                Err(e) => {
-                    let state = classify(&e);
-                    update(&data, &notify, |d| {
-                        if !matches!(
-                            state,
-                            ResourceState::Failing {
-                                transport: true,
-                                ..
-                            }
-                        ) {
+        let mut backoff = Backoff::default();
+        loop {
+            // After an error, a poll that stays quiet means the watch is back:
+            // resuming a watch yields no event, and errors come back at once.
+            let item = if backoff.failing() {
+                match tokio::time::timeout(QUIET, stream.next()).await {
+                    Ok(item) => item,
+                    Err(_) => {
+                        backoff.reset();
+                        update(&data, &notify, |d| {
                             d.seen(Utc::now());
+                            let k = kind(d);
+                            let changed = k.synced_once && k.set_state(ResourceState::Ready);
+                            d.touch(changed)
+                        });
+                        continue;
+                    }
+                }
+            } else {
+                stream.next().await
+            };
+            match item {
+                None => return,
+                Some(Ok(event)) => {
+                    backoff.reset();
+                    update(&data, &notify, |d| {
+                        d.seen(Utc::now());
+                        let mut changed = kind(d).apply(map_event(event, wrap));
+                        if !kind(d).state.is_ready() && kind(d).synced_once {
+                            changed |= kind(d).set_state(ResourceState::Ready);
                         }
-                        d.set_resource_state(resource, state)
+                        d.touch(changed)
                     })
+                }
+                Some(Err(e)) => {
+                    // 410 Gone: the watcher relists by itself; not worth a state.
+                    if let Some(state) = classify(&e) {
+                        update(&data, &notify, |d| {
+                            if !matches!(
+                                state,
+                                ResourceState::Failing {
+                                    transport: true,
+                                    ..
+                                }
+                            ) {
+                                d.seen(Utc::now());
+                            }
+                            d.set_resource_state(resource, state)
+                        });
+                    }
+                    tokio::time::sleep(backoff.next()).await;
                 }
             }
         }
     })
+}
+
+/// How long a poll after an error must stay quiet to count as a recovered watch.
+const QUIET: Duration = Duration::from_secs(2);
+
+/// Exponential backoff between failed watch attempts: 0.5 s doubling to 30 s.
+#[derive(Default)]
+struct Backoff {
+    attempts: u32,
+}
+
+impl Backoff {
+    fn failing(&self) -> bool {
+        self.attempts > 0
+    }
+    fn reset(&mut self) {
+        self.attempts = 0;
+    }
+    fn next(&mut self) -> Duration {
+        self.attempts += 1;
+        let ms = 500u64.saturating_mul(1 << self.attempts.min(6).saturating_sub(1));
+        Duration::from_millis(ms.min(30_000))
+    }
 }
 
 fn strip<K: kube::Resource>(obj: &mut K) {
@@ -291,9 +339,10 @@ fn map_event<K, S>(e: Event<K>, wrap: fn(K) -> S) -> Event<S> {
     }
 }
 
-/// 403 → Forbidden, 404 → Missing (CRD not installed), an answer with another
-/// error code → failing but reachable, anything else → the server is not reachable.
-fn classify(e: &watcher::Error) -> ResourceState {
+/// 403 → Forbidden, 404 → Missing (CRD not installed), 410 → nothing (the
+/// watcher relists), another code → failing but reachable, anything else → the
+/// server is not reachable.
+fn classify(e: &watcher::Error) -> Option<ResourceState> {
     let client_err = match e {
         watcher::Error::InitialListFailed(c)
         | watcher::Error::WatchStartFailed(c)
@@ -305,7 +354,8 @@ fn classify(e: &watcher::Error) -> ResourceState {
         (_, Some(kube::Error::Api(s))) => Some(s.as_ref()),
         _ => None,
     };
-    match status {
+    Some(match status {
+        Some(s) if s.code == 410 => return None,
         Some(s) if s.code == 403 => ResourceState::Forbidden(s.message.clone()),
         Some(s) if s.code == 404 => ResourceState::Missing,
         Some(s) => ResourceState::Failing {
@@ -320,7 +370,7 @@ fn classify(e: &watcher::Error) -> ResourceState {
             since: Utc::now(),
             transport: true,
         },
-    }
+    })
 }
 
 /// Learns the server version, then asks `/readyz` every `PROBE_INTERVAL`.
@@ -406,5 +456,24 @@ mod tests {
     fn readyz_failures_are_named() {
         let body = "[+]ping ok\n[-]etcd failed: reason withheld\n[+]log ok\nreadyz check failed";
         assert_eq!(failing_checks(body), "etcd failing");
+    }
+}
+
+#[cfg(test)]
+mod backoff_tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_a_cap_and_resets() {
+        let mut b = Backoff::default();
+        assert!(!b.failing());
+        let d: Vec<u64> = (0..9).map(|_| b.next().as_millis() as u64).collect();
+        assert_eq!(
+            d,
+            vec![500, 1000, 2000, 4000, 8000, 16000, 16000, 16000, 16000]
+        );
+        assert!(b.failing());
+        b.reset();
+        assert_eq!(b.next().as_millis(), 500);
     }
 }

@@ -24,6 +24,9 @@ pub struct Lab {
     pub dir: PathBuf,
     pub kubeconfig: PathBuf,
     pub bin: PathBuf,
+    /// The Argo Rollouts CRDs the lab installs.
+    pub crds: PathBuf,
+    pub fixtures: PathBuf,
     pub clusters: Vec<LabCluster>,
     pub loaded: Loaded,
 }
@@ -100,6 +103,8 @@ fn start() -> Result<Lab, String> {
     Ok(Lab {
         dir: path(&status["dir"]),
         bin: path(&status["bin"]),
+        crds: path(&status["crds"]),
+        fixtures: path(&status["fixtures"]),
         kubeconfig,
         clusters,
         loaded,
@@ -204,7 +209,18 @@ pub async fn wait_audit(log: &Path, timeout: Duration, pred: impl Fn(&Value) -> 
 }
 
 /// Polls `f` until it returns `Some`; `timeout` only guards against a hang.
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut f: F) -> T
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    eventually_or(what, timeout, f)
+        .await
+        .unwrap_or_else(|| panic!("timed out waiting for {what}"))
+}
+
+/// Like `eventually`, but `None` on timeout so the caller can say more.
+pub async fn eventually_or<T, F, Fut>(_what: &str, timeout: Duration, mut f: F) -> Option<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -212,10 +228,10 @@ where
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(v) = f().await {
-            return v;
+            return Some(v);
         }
         if Instant::now() > deadline {
-            panic!("timed out waiting for {what}");
+            return None;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -1,0 +1,138 @@
+//! The demo: a simulated fleet fed through the same ingest path as live
+//! clusters (`fleet::store::Kind::apply` on watch events), so `fleetdeck
+//! --demo` exercises the real stores, rows and views minus the network.
+//!
+//! Six clusters in three regions on two clouds (`layout.rs`); each tick is one
+//! second of demo time and moves a scripted set of scenarios (`script.rs`):
+//! a canary stepping through its weights, a blue/green cutover, a cluster
+//! going unreachable, a node NotReady, a crash loop, a Pending pod, probe
+//! failures and restarts.
+//!
+//! ```no_run
+//! # async fn run() {
+//! let (fleet, demo) = fleetdeck::demo::start(42);
+//! let ticker = fleetdeck::demo::spawn(demo); // the fleet fills within a tick
+//! let rows = fleet.rows(chrono::Utc::now());
+//! # drop((rows, ticker));
+//! # }
+//! ```
+
+mod feed;
+mod layout;
+mod objects;
+mod rng;
+mod rollouts;
+mod script;
+mod world;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+
+use crate::fleet::handles::Fleet;
+use crate::fleet::live::{ClusterHandle, Notifier};
+use crate::fleet::store::ClusterData;
+use crate::fleet::summary::HealthPolicy;
+
+use feed::Feed;
+use world::World;
+
+/// The simulation. It owns the simulated clusters and writes their stores;
+/// any number of [`Fleet`]s made by [`Demo::fleet`] read them.
+pub struct Demo {
+    world: World,
+    feeds: Vec<Feed>,
+    notify: Notifier,
+    tick: i64,
+    /// Wall-clock time of the first tick: demo seconds count from here.
+    epoch: Option<DateTime<Utc>>,
+}
+
+/// A demo and a fleet reading it. The fleet shows every cluster as
+/// connecting until the first [`Demo::step`].
+pub fn start(seed: u64) -> (Fleet, Demo) {
+    let demo = Demo::new(seed);
+    (demo.fleet(), demo)
+}
+
+/// Ticks `demo` once a second, forever (abort the handle to stop it). The
+/// first tick is immediate.
+pub fn spawn(mut demo: Demo) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            demo.step(Utc::now());
+        }
+    })
+}
+
+impl Demo {
+    /// The same seed gives the same fleet and, stepped with the same clock,
+    /// the same run.
+    pub fn new(seed: u64) -> Demo {
+        let mut world = layout::build(seed);
+        script::setup(&mut world);
+        let feeds = world
+            .clusters
+            .iter()
+            .map(|_| Feed::new(Arc::new(Mutex::new(ClusterData::default()))))
+            .collect();
+        Demo {
+            world,
+            feeds,
+            notify: Arc::new(Notify::new()),
+            tick: 0,
+            epoch: None,
+        }
+    }
+
+    /// A fleet over the demo's stores (cheap: the stores are shared, not
+    /// copied), with the default health policy.
+    pub fn fleet(&self) -> Fleet {
+        let handles = self
+            .world
+            .clusters
+            .iter()
+            .zip(&self.feeds)
+            .map(|(c, f)| ClusterHandle::detached(c.meta.clone(), f.data.clone()))
+            .collect();
+        Fleet::from_handles(handles, HealthPolicy::default(), self.notify.clone())
+    }
+
+    /// Ticks done so far.
+    pub fn tick(&self) -> i64 {
+        self.tick
+    }
+
+    /// Advances one tick (one second of demo time) and feeds every reachable
+    /// cluster's changes to its store; `now` stamps what happens in it.
+    /// Schedules run on the tick count, not on `now`.
+    pub fn step(&mut self, now: DateTime<Utc>) {
+        let epoch = *self.epoch.get_or_insert(now);
+        let at = (now - epoch).num_seconds();
+        let tick = self.tick;
+        script::advance(&mut self.world, tick, at);
+        let mut changed = false;
+        for (c, feed) in self.world.clusters.iter().zip(&mut self.feeds) {
+            changed |= if script::reachable(&c.meta.name, tick) {
+                let snap = objects::snapshot(c, self.world.seed, tick, epoch);
+                feed.push(&c.version, &snap, now)
+            } else {
+                feed.lose(now)
+            };
+        }
+        if changed {
+            self.notify.notify_one();
+        }
+        self.tick += 1;
+    }
+}

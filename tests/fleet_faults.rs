@@ -1,0 +1,332 @@
+//! Faults on the cluster reserved for them (lab-d), one step after another:
+//! API server down and back, 410 Gone after an etcd compaction, etcd down,
+//! RBAC revoked mid-run, and a Rollout that does not match the schema.
+//! lab-a is watched alongside to show the rest of the fleet stays live.
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use fleetdeck::config::Config;
+use fleetdeck::fleet::handles::Fleet;
+use fleetdeck::fleet::store::ResourceState;
+use fleetdeck::fleet::summary::{ClusterRow, ClusterState, Known};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::rbac::v1::ClusterRole;
+use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::json;
+
+const GUARD: Duration = Duration::from_secs(120);
+
+async fn wait(
+    fleet: &Fleet,
+    what: &str,
+    f: impl Fn(&ClusterRow, &ClusterRow) -> bool,
+) -> Vec<ClusterRow> {
+    let last = Mutex::new(String::new());
+    let rows = support::eventually_or(what, GUARD, || async {
+        let rows = fleet.rows(Utc::now());
+        *last.lock().unwrap() = format!("{:?}", rows[1].state);
+        f(&rows[0], &rows[1]).then_some(rows)
+    })
+    .await;
+    rows.unwrap_or_else(|| {
+        panic!(
+            "timed out waiting for {what}; lab-d is {}",
+            last.lock().unwrap()
+        )
+    })
+}
+
+fn pods_in(fleet: &Fleet, ns: &str) -> usize {
+    fleet.clusters[1]
+        .data
+        .lock()
+        .unwrap()
+        .pods
+        .items
+        .values()
+        .filter(|p| p.namespace == ns)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faults_on_the_reserved_cluster() {
+    let Some((lab, d)) = support::fault_cluster() else {
+        return;
+    };
+    let a = &lab.clusters[0];
+    let cfg = Config::default();
+    let metas = vec![cfg.meta_for(&a.operator()), cfg.meta_for(&d.operator())];
+    let fleet = Fleet::connect(metas, lab.fresh_kubeconfig(), cfg.policy());
+    wait(&fleet, "both ok", |a, d| {
+        a.state == ClusterState::Ok && d.state == ClusterState::Ok
+    })
+    .await;
+    let admin = lab.client_fresh(&d.admin()).await;
+
+    // 1. The API server dies: lab-d turns unreachable and keeps its last data;
+    //    lab-a stays live. It comes back without restarting anything.
+    support::lab_cmd(&["stop", &d.name]);
+    let rows = wait(&fleet, "lab-d unreachable", |_, d| {
+        matches!(d.state, ClusterState::Unreachable { .. })
+    })
+    .await;
+    assert_eq!(rows[0].state, ClusterState::Ok, "lab-a unaffected");
+    assert_eq!(
+        rows[1].nodes.value().map(|n| n.total),
+        Some(3),
+        "last-known data stays"
+    );
+    assert!(
+        rows[1].excluded.is_some(),
+        "unreachable is excluded from totals"
+    );
+    let seen = rows[1].last_seen.expect("seen before");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        fleet.rows(Utc::now())[1].last_seen,
+        Some(seen),
+        "age keeps counting"
+    );
+    support::lab_cmd(&["start", &d.name]);
+    wait(&fleet, "lab-d recovers", |_, d| d.state == ClusterState::Ok).await;
+
+    // 2. Compaction + restart: watches resume from a compacted revision, get
+    //    410 Gone and relist; the table is never half-empty meanwhile.
+    let ns_name = format!("faults-{}", std::process::id());
+    let ns = ns_name.as_str();
+    Api::<k8s_openapi::api::core::v1::Namespace>::all(admin.clone())
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": ns}})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let deploys: Api<Deployment> = Api::namespaced(admin.clone(), ns);
+    deploys
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({
+                "metadata": {"name": "steady"},
+                "spec": {"replicas": 5, "selector": {"matchLabels": {"app": "steady"}},
+                    "template": {"metadata": {"labels": {"app": "steady"}},
+                        "spec": {"containers": [{"name": "a", "image": "steady:1"}]}}}
+            }))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    support::eventually("5 pods seen", GUARD, || async {
+        (pods_in(&fleet, ns) == 5).then_some(())
+    })
+    .await;
+    let seen_counts = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (seen_counts, stop) = (seen_counts.clone(), stop.clone());
+        let data = fleet.clusters[1].data.clone();
+        let ns = ns_name.clone();
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let n = data
+                    .lock()
+                    .unwrap()
+                    .pods
+                    .items
+                    .values()
+                    .filter(|p| p.namespace == ns)
+                    .count();
+                seen_counts.lock().unwrap().insert(n);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let before = std::fs::metadata(&d.audit_log)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    support::lab_cmd(&["compact", &d.name]);
+    support::lab_cmd(&["stop", &d.name]);
+    support::lab_cmd(&["start", &d.name]);
+    wait(&fleet, "lab-d ok after relist", |_, d| {
+        d.state == ClusterState::Ok
+    })
+    .await;
+    // The operator listed pods again after the restart: a relist, not a resumed watch.
+    support::wait_audit(&d.audit_log, GUARD, |e| {
+        e["verb"] == "list"
+            && e["user"]["username"] == d.operator()
+            && e["objectRef"]["resource"] == "pods"
+    })
+    .await;
+    let text = std::fs::read_to_string(&d.audit_log).unwrap_or_default();
+    assert!(text.len() as u64 > before);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    sampler.join().unwrap();
+    let counts = seen_counts.lock().unwrap().clone();
+    assert_eq!(
+        counts.into_iter().collect::<Vec<_>>(),
+        vec![5],
+        "pod count never dipped during the relist"
+    );
+
+    // 3. etcd stops: the API server still answers but is not ready → degraded
+    //    (not unreachable); back to ok when etcd returns.
+    support::lab_cmd(&["stop", &d.name, "etcd"]);
+    let rows = wait(&fleet, "lab-d degraded", |_, d| {
+        matches!(d.state, ClusterState::Degraded { .. })
+    })
+    .await;
+    let ClusterState::Degraded { reasons } = &rows[1].state else {
+        unreachable!()
+    };
+    assert!(reasons.iter().any(|r| r.contains("etcd")), "{reasons:?}");
+    assert_eq!(rows[0].state, ClusterState::Ok);
+    support::lab_cmd(&["start", &d.name, "etcd"]);
+    wait(&fleet, "lab-d ok after etcd", |_, d| {
+        d.state == ClusterState::Ok
+    })
+    .await;
+
+    // 4. The operator loses pods and events mid-run: those columns turn
+    //    forbidden once the watches re-establish; nodes and workloads stay live.
+    let roles: Api<ClusterRole> = Api::all(admin.clone());
+    let original = roles.get("fleetdeck-operator").await.unwrap();
+    let mut reduced = original.clone();
+    if let Some(rules) = reduced.rules.as_mut() {
+        for rule in rules.iter_mut() {
+            if let Some(res) = rule.resources.as_mut() {
+                res.retain(|r| r != "pods" && r != "events");
+            }
+        }
+        rules.retain(|r| r.resources.as_ref().is_none_or(|res| !res.is_empty()));
+    }
+    reduced.metadata.managed_fields = None;
+    roles
+        .replace("fleetdeck-operator", &PostParams::default(), &reduced)
+        .await
+        .unwrap();
+    support::lab_cmd(&["stop", &d.name]);
+    support::lab_cmd(&["start", &d.name]);
+    // Right after a restart the RBAC cache may still be filling and deny
+    // everything for a moment; wait for the settled picture.
+    let rows = wait(&fleet, "pods forbidden, nodes live", |_, d| {
+        d.pods == Known::Forbidden && matches!(d.nodes, Known::Value(_))
+    })
+    .await;
+    assert!(matches!(rows[1].state, ClusterState::Degraded { .. }));
+    assert!(
+        matches!(rows[1].nodes, Known::Value(_)),
+        "nodes stay live: {:?}",
+        rows[1]
+    );
+    assert!(
+        matches!(rows[1].workloads, Known::Value(_)),
+        "workloads stay live"
+    );
+    assert!(
+        rows[1].excluded.is_none(),
+        "forbidden is not a reason to exclude"
+    );
+    let mut restored = roles.get("fleetdeck-operator").await.unwrap();
+    restored.rules = original.rules.clone();
+    roles
+        .replace("fleetdeck-operator", &PostParams::default(), &restored)
+        .await
+        .unwrap();
+    wait(&fleet, "pods readable again", |_, d| {
+        d.state == ClusterState::Ok
+    })
+    .await;
+
+    // 5. A Rollout that does not match fleetdeck's expectations (a CRD version
+    //    that accepts anything) decodes leniently; the watch lives on.
+    let crds: Api<DynamicObject> = Api::all_with(
+        admin.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+        ),
+    );
+    let loose = json!({"spec": {"versions": [{"name": "v1alpha1", "served": true, "storage": true,
+        "subresources": {"status": {}},
+        "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}});
+    crds.patch(
+        "rollouts.argoproj.io",
+        &PatchParams::default(),
+        &Patch::Merge(&loose),
+    )
+    .await
+    .unwrap();
+    let ro_ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout"),
+        "rollouts",
+    );
+    let rollouts: Api<DynamicObject> = Api::namespaced_with(admin.clone(), ns, &ro_ar);
+    let odd: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+        "metadata": {"name": "odd"},
+        "spec": {"replicas": "three", "strategy": "canary", "template": 7},
+        "status": ["not", "an", "object"]
+    }))
+    .unwrap();
+    let fine: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+        "metadata": {"name": "fine"},
+        "spec": {"replicas": 1, "strategy": {"canary": {"steps": [{"setWeight": 20}, {"pause": {}}]}},
+            "selector": {"matchLabels": {"app": "fine"}},
+            "template": {"metadata": {"labels": {"app": "fine"}}, "spec": {"containers": [{"name": "a", "image": "fine:1"}]}}}
+    }))
+    .unwrap();
+    support::eventually("loose CRD accepts the odd rollout", GUARD, || async {
+        rollouts.create(&PostParams::default(), &odd).await.ok()
+    })
+    .await;
+    rollouts
+        .create(&PostParams::default(), &fine)
+        .await
+        .unwrap();
+    let names = support::eventually("both rollouts listed", GUARD, || async {
+        let d = fleet.clusters[1].data.lock().unwrap();
+        let mut names: Vec<String> = d.rollouts.items.values().map(|w| w.name.clone()).collect();
+        names.sort();
+        (d.rollouts.state == ResourceState::Ready && names.len() == 2).then_some(names)
+    })
+    .await;
+    assert_eq!(names, vec!["fine", "odd"]);
+    let rows = fleet.rows(Utc::now());
+    assert!(matches!(rows[1].rollouts, Known::Value(r) if r.total == 2));
+    // Put the real schema back for whoever comes next.
+    rollouts.delete("odd", &Default::default()).await.unwrap();
+    restore_fixtures(lab, &d);
+    Api::<k8s_openapi::api::core::v1::Namespace>::all(admin)
+        .delete(ns, &Default::default())
+        .await
+        .unwrap();
+}
+
+fn restore_fixtures(lab: &support::Lab, d: &support::LabCluster) {
+    for file in [lab.crds.join("rollout-crd.yaml"), lab.fixtures.clone()] {
+        let out = std::process::Command::new(lab.kubectl())
+            .args([
+                "--kubeconfig",
+                lab.kubeconfig.to_str().unwrap(),
+                "--context",
+                &d.admin(),
+            ])
+            .args(["apply", "--server-side", "--force-conflicts", "-f"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
