@@ -34,6 +34,9 @@ struct Cli {
     /// Keymap name (default, vim, or a file in the config dir).
     #[arg(long, global = true)]
     keymap: Option<String>,
+    /// A simulated fleet: no cluster needed.
+    #[arg(long, global = true)]
+    demo: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -51,6 +54,22 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         timeout: u64,
     },
+}
+
+/// The live fleet from the kubeconfig, or the simulated one; plus warnings
+/// about files that could not be read. Must run inside the runtime.
+fn connect(opts: &Options, demo: bool) -> anyhow::Result<(Fleet, Vec<String>)> {
+    if demo {
+        let (fleet, sim) = fleetdeck::demo::start(7);
+        fleetdeck::demo::spawn(sim);
+        return Ok((fleet, Vec::new()));
+    }
+    let st = startup::start(opts)?;
+    for w in &st.warnings {
+        eprintln!("fleetdeck: {w}");
+    }
+    let fleet = Fleet::connect(st.metas, st.kubeconfig, st.config.policy());
+    Ok((fleet, st.warnings))
 }
 
 fn main() -> ExitCode {
@@ -84,13 +103,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Snapshot { json, timeout }) => {
-            let st = startup::start(&opts)?;
-            for w in &st.warnings {
-                eprintln!("fleetdeck: {w}");
-            }
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
-                let fleet = Fleet::connect(st.metas, st.kubeconfig, st.config.policy());
+                let (fleet, _) = connect(&opts, cli.demo)?;
                 snapshot::settle(&fleet, Duration::from_secs(timeout)).await;
                 let now = chrono::Utc::now();
                 let rows = fleet.rows(now);
@@ -114,22 +129,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         None => {
-            let st = startup::start(&opts)?;
-            let theme_name = cli
-                .theme
-                .or(st.config.theme.clone())
-                .unwrap_or("dark".into());
+            let paths = Paths::resolve(opts.config_file)?;
+            let config = fleetdeck::config::Config::load(&paths.config_file)?;
+            let theme_name = cli.theme.or(config.theme.clone()).unwrap_or("dark".into());
             let keymap_name = cli
                 .keymap
-                .or(st.config.keymap.clone())
+                .or(config.keymap.clone())
                 .unwrap_or("default".into());
-            let theme = Theme::load(&theme_name, Some(&st.paths.config_dir.join("themes")))?;
-            let keymap = Keymap::load(&keymap_name, Some(&st.paths.config_dir.join("keymaps")))?;
-            let mut app = App::new(st.config.read_only, false);
-            app.message = st.warnings.first().cloned();
+            // Bad theme or keymap files stop here, before the terminal is taken over.
+            let theme = Theme::load(&theme_name, Some(&paths.config_dir.join("themes")))?;
+            let keymap = Keymap::load(&keymap_name, Some(&paths.config_dir.join("keymaps")))?;
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
-                let fleet = Fleet::connect(st.metas, st.kubeconfig, st.config.policy());
+                let (fleet, warnings) = connect(&opts, cli.demo)?;
+                let mut app = App::new(config.read_only || cli.read_only, cli.demo);
+                app.message = warnings.first().cloned();
                 fleetdeck::tui::run(fleet, app, theme, keymap).await
             })?;
             Ok(ExitCode::SUCCESS)

@@ -83,29 +83,54 @@ fn cell<T: Copy>(k: &Known<T>, f: impl Fn(T) -> String) -> String {
 }
 
 pub fn to_text(rows: &[ClusterRow], now: DateTime<Utc>) -> String {
-    let mut out = format!(
-        "{:<24} {:<12} {:<10} {:<8} {:>7} {:>14} {:>9} {:>8}\n",
-        "CLUSTER", "STATE", "VERSION", "REGION", "NODES", "PODS R/P/F", "WORKLOAD", "WARN"
-    );
+    let mut table: Vec<Vec<String>> = vec![[
+        "CLUSTER",
+        "STATE",
+        "VERSION",
+        "REGION",
+        "NODES",
+        "PODS R/P/F",
+        "WORKLOADS",
+        "WARN",
+    ]
+    .map(String::from)
+    .to_vec()];
     for r in rows {
         let mut state = state_word(r).to_string();
         if let ClusterState::Unreachable { since, .. } = &r.state {
-            state = format!("unreach {}", crate::fleet::summary::age(now, *since));
+            state = format!("unreachable {}", crate::fleet::summary::age(now, *since));
         }
-        out.push_str(&format!(
-            "{:<24} {:<12} {:<10} {:<8} {:>7} {:>14} {:>9} {:>8}\n",
-            r.meta.name,
+        table.push(vec![
+            r.meta.name.clone(),
             state,
-            r.version.as_deref().unwrap_or("?"),
-            r.meta.region.as_deref().unwrap_or("-"),
+            r.version.clone().unwrap_or_else(|| "?".into()),
+            r.meta.region.clone().unwrap_or_else(|| "-".into()),
             cell(&r.nodes, |n| format!("{}/{}", n.ready, n.total)),
-            cell(&r.pods, |p| format!(
-                "{}/{}/{}",
-                p.running, p.pending, p.failing
-            )),
+            cell(&r.pods, |p| {
+                format!("{}/{}/{}", p.running, p.pending, p.failing)
+            }),
             cell(&r.workloads, |w| format!("{}/{}", w.healthy, w.total)),
             cell(&r.warnings, |w| w.to_string()),
-        ));
+        ]);
+    }
+    let widths: Vec<usize> = (0..table[0].len())
+        .map(|c| {
+            table
+                .iter()
+                .map(|row| row[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in &table {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(v, w)| format!("{v:<w$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
     }
     out
 }

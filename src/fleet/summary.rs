@@ -421,7 +421,9 @@ pub fn workload_lines(clusters: &[&ClusterData]) -> Vec<WorkloadLine> {
     let mut out: Vec<WorkloadLine> = lines.into_values().collect();
     for line in &mut out {
         let present: Vec<&WorkloadCell> = line.cells.iter().flatten().collect();
-        line.replica_skew = present.windows(2).any(|w| w[0].desired != w[1].desired);
+        // A DaemonSet's count follows each cluster's node count: not skew.
+        line.replica_skew = line.kind != WorkloadKind::DaemonSet
+            && present.windows(2).any(|w| w[0].desired != w[1].desired);
         line.image_skew = present.windows(2).any(|w| w[0].images != w[1].images);
     }
     out

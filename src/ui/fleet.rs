@@ -113,12 +113,28 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 "WARN",
             ],
             widths: vec![
-                Constraint::Min(14),
+                Constraint::Length(widest(m.rows.iter().map(|r| r.meta.name.len() + 2), 7)),
+                Constraint::Length(widest(
+                    m.rows
+                        .iter()
+                        .map(|r| r.meta.group.as_ref().map_or(1, |g| g.len())),
+                    5,
+                )),
+                Constraint::Length(widest(
+                    m.rows.iter().map(|r| {
+                        r.meta.region.as_ref().map_or(1, |g| g.len())
+                            + r.meta.cloud.as_ref().map_or(0, |c| c.len() + 1)
+                    }),
+                    6,
+                )),
                 Constraint::Length(8),
                 Constraint::Length(16),
-                Constraint::Length(8),
-                Constraint::Length(16),
-                Constraint::Length(9),
+                Constraint::Length(widest(
+                    m.rows
+                        .iter()
+                        .map(|r| r.version.as_ref().map_or(1, |v| v.len())),
+                    7,
+                )),
                 Constraint::Length(6),
                 Constraint::Length(12),
                 Constraint::Length(9),
@@ -149,9 +165,19 @@ fn explain(r: &ClusterRow, now: chrono::DateTime<chrono::Utc>, ctx: &Ctx) -> Lin
         }
         (s, _) => (t.ui.dim, s.word().to_string()),
     };
+    let seen = if matches!(r.state, ClusterState::Ok) {
+        String::new()
+    } else {
+        seen
+    };
     Line::from(vec![
         Span::styled(format!(" {} ", r.meta.context), t.ui.title),
         Span::styled(text, style),
         Span::styled(seen, t.ui.dim),
     ])
+}
+
+/// A column as wide as its widest cell (capped), at least `min`.
+fn widest(cells: impl Iterator<Item = usize>, min: usize) -> u16 {
+    cells.max().unwrap_or(0).clamp(min, 40) as u16
 }

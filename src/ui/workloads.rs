@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::widgets::{style_if, table, TableSpec};
 use super::Ctx;
 use crate::app::model::{order, CLUSTER_SORTS, LINE_SORTS};
-use crate::fleet::summary::age;
+use crate::fleet::summary::{age, WorkloadLine};
 
 fn title<'a>(ctx: &Ctx, name: String, count: usize, sorts: &[&str]) -> Line<'a> {
     let s = ctx.app.screen();
@@ -112,10 +112,17 @@ pub fn draw_fleet(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let m = ctx.model;
     let ord = order(ctx.app, m);
     let names: Vec<String> = m.rows.iter().map(|r| r.meta.name.clone()).collect();
-    let rows: Vec<Row> = ord
+    let lines: Vec<&WorkloadLine> = ord.iter().filter_map(|i| m.lines.get(*i)).collect();
+    let name_width = lines
         .iter()
-        .filter_map(|i| m.lines.get(*i))
+        .map(|l| l.namespace.len() + l.name.len() + 1)
+        .max()
+        .unwrap_or(0)
+        .clamp(8, 48) as u16;
+    let rows: Vec<Row> = lines
+        .iter()
         .map(|l| {
+            let common = most_common_tags(l);
             let mut cells = vec![
                 Cell::from(format!("{}/{}", l.namespace, l.name)),
                 Cell::from(l.kind.short()),
@@ -132,10 +139,19 @@ pub fn draw_fleet(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             for cell in &l.cells {
                 cells.push(match cell {
                     None => Cell::from(Span::styled("·", t.ui.dim)),
-                    Some(c) => Cell::from(Span::styled(
-                        format!("{}/{} {}", c.ready, c.desired, image_tags(&c.images)),
-                        style_if(c.healthy, t.status.ok, t.status.warn),
-                    )),
+                    Some(c) => {
+                        let tags = tags_only(&c.images);
+                        Cell::from(Line::from(vec![
+                            Span::styled(
+                                format!("{}/{} ", c.ready, c.desired),
+                                style_if(c.healthy, t.status.ok, t.status.warn),
+                            ),
+                            Span::styled(
+                                tags.clone(),
+                                style_if(tags != common, t.table.skew, Style::default()),
+                            ),
+                        ]))
+                    }
                 });
             }
             Row::new(cells)
@@ -144,11 +160,15 @@ pub fn draw_fleet(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let mut header = vec!["WORKLOAD", "KIND", "SKEW"];
     header.extend(names.iter().map(String::as_str));
     let mut widths = vec![
-        Constraint::Min(20),
+        Constraint::Length(name_width),
         Constraint::Length(6),
         Constraint::Length(14),
     ];
-    widths.extend(names.iter().map(|_| Constraint::Length(20)));
+    widths.extend(
+        names
+            .iter()
+            .map(|n| Constraint::Length(n.len().clamp(12, 24) as u16)),
+    );
     table(
         frame,
         area,
@@ -166,4 +186,29 @@ pub fn draw_fleet(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             selected: (!ord.is_empty()).then_some(ctx.app.screen().selected.min(ord.len() - 1)),
         },
     );
+}
+
+/// `registry/app:1.2.3` → `1.2.3`: the lineup's row already names the app.
+fn tags_only(images: &[String]) -> String {
+    images
+        .iter()
+        .map(|i| match i.rsplit_once(':') {
+            Some((repo, tag)) if !tag.contains('/') && !repo.is_empty() => tag.to_string(),
+            _ => i.rsplit('/').next().unwrap_or(i).to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The image tags most clusters run; cells that differ are the image skew.
+fn most_common_tags(l: &WorkloadLine) -> String {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for c in l.cells.iter().flatten() {
+        *counts.entry(tags_only(&c.images)).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(t, _)| t)
+        .unwrap_or_default()
 }
