@@ -4,3 +4,6 @@ pub mod action;
 pub mod model;
 pub mod state;
 pub mod update;
+
+#[cfg(test)]
+mod tests;

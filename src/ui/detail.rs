@@ -118,20 +118,25 @@ fn detail_lines(ctx: &Ctx) -> Vec<Line<'static>> {
     }
     out.push(Line::from(""));
     out.push(head(&format!("PODS ({})", d.pods.len())));
+    let name_w = d.pods.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    let node_w = d
+        .pods
+        .iter()
+        .map(|p| p.node.as_ref().map_or(1, |n| n.len()))
+        .max()
+        .unwrap_or(0);
     for p in &d.pods {
         let bad = p.failing || (p.phase != PodPhase::Running && p.phase != PodPhase::Succeeded);
+        let state = p.reason.clone().unwrap_or_else(|| format!("{:?}", p.phase));
         out.push(Line::from(vec![
-            Span::raw(format!("  {:<40} ", p.name)),
+            Span::raw(format!("  {:<name_w$}  ", p.name)),
             Span::styled(
-                format!(
-                    "{:<18}",
-                    p.reason.clone().unwrap_or_else(|| format!("{:?}", p.phase))
-                ),
+                format!("{state:<18}"),
                 style_if(bad, t.status.error, t.status.ok),
             ),
             Span::raw(format!(
-                " ready {:<5} restarts {:<3} node {:<20} {}",
-                p.ready,
+                " {:<9} {:>3} restarts  {:<node_w$}  {}",
+                if p.ready { "ready" } else { "not ready" },
                 p.restarts,
                 p.node.clone().unwrap_or_else(|| "-".into()),
                 p.created.map(|c| age(m.now, c)).unwrap_or_default()

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
 use ratatui::Frame;
 
-use super::widgets::{accent, known, or_dash, state_span, style_if, table, TableSpec};
+use super::widgets::{accent, fit, known, or_dash, state_span, style_if, table, TableSpec};
 use super::Ctx;
 use crate::app::model::{order, FLEET_SORTS};
 use crate::fleet::summary::{age, ClusterRow, ClusterState};
@@ -20,65 +20,55 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     if let Some(r) = selected.and_then(|i| m.rows.get(*i)) {
         frame.render_widget(Paragraph::new(explain(r, m.now, ctx)), why);
     }
+    // (header, width, keep): on a narrow terminal the lowest `keep` goes first.
+    let cols: [(&str, u16, u8); 11] = [
+        (
+            "CLUSTER",
+            widest(m.rows.iter().map(|r| r.meta.name.len() + 2), 7),
+            9,
+        ),
+        (
+            "GROUP",
+            widest(
+                m.rows
+                    .iter()
+                    .map(|r| r.meta.group.as_ref().map_or(1, |g| g.len())),
+                5,
+            ),
+            2,
+        ),
+        ("REGION", region_width(m), 3),
+        ("ROLE", 7, 1),
+        ("STATE", 16, 9),
+        (
+            "VERSION",
+            widest(
+                m.rows
+                    .iter()
+                    .map(|r| r.version.as_ref().map_or(1, |v| v.len())),
+                7,
+            ),
+            0,
+        ),
+        ("NODES", 6, 8),
+        ("PODS R/P/F", 12, 8),
+        ("WORKLOADS", 9, 7),
+        ("ROLLOUTS P/‖/D", 14, 4),
+        ("WARN", 5, 6),
+    ];
+    let shown = fit(&cols.map(|(_, w, k)| (w, k)), area.width.saturating_sub(2));
     let rows: Vec<Row> = ord
         .iter()
         .filter_map(|i| m.rows.get(*i))
         .map(|r| {
-            let name_style = match accent(r.meta.accent.as_deref()) {
-                Some(c) => Style::default().fg(c),
-                None => Style::default(),
-            };
-            let mut name = r.meta.name.clone();
-            if r.meta.protected {
-                name.push_str(" ⚑");
-            }
-            if r.meta.read_only && !ctx.app.read_only {
-                name.push_str(" ro");
-            }
-            let pods = known(&r.pods, t, |p| format!("{}/{}/", p.running, p.pending));
-            let failing = r.pods.value().map(|p| p.failing).unwrap_or(0);
-            let pods_cell = Line::from(vec![
-                pods,
-                Span::styled(
-                    if r.pods.value().is_some() {
-                        failing.to_string()
-                    } else {
-                        String::new()
-                    },
-                    style_if(failing > 0, t.status.error, Style::default()),
-                ),
-            ]);
-            let nodes_short = r.nodes.value().is_some_and(|n| n.ready < n.total);
-            let unhealthy = r.workloads.value().is_some_and(|w| w.healthy < w.total);
-            Row::new(vec![
-                Cell::from(Span::styled(name, name_style)),
-                Cell::from(or_dash(r.meta.group.as_deref())),
-                Cell::from(format!(
-                    "{}{}",
-                    or_dash(r.meta.region.as_deref()),
-                    r.meta
-                        .cloud
-                        .as_deref()
-                        .map(|c| format!("/{c}"))
-                        .unwrap_or_default()
-                )),
-                Cell::from(or_dash(r.meta.role.as_deref())),
-                Cell::from(state_span(r, m.now, t)),
-                Cell::from(or_dash(r.version.as_deref())),
-                Cell::from(
-                    known(&r.nodes, t, |n| format!("{}/{}", n.ready, n.total))
-                        .patch_style(style_if(nodes_short, t.status.warn, Style::default())),
-                ),
-                Cell::from(pods_cell),
-                Cell::from(
-                    known(&r.workloads, t, |w| format!("{}/{}", w.healthy, w.total))
-                        .patch_style(style_if(unhealthy, t.status.warn, Style::default())),
-                ),
-                Cell::from(known(&r.rollouts, t, |ro| {
-                    format!("{}/{}/{}", ro.progressing, ro.paused, ro.degraded)
-                })),
-                Cell::from(known(&r.warnings, t, |w| w.to_string())),
-            ])
+            let cells = cells(r, ctx);
+            Row::new(
+                cells
+                    .into_iter()
+                    .zip(&shown)
+                    .filter(|(_, s)| **s)
+                    .map(|(c, _)| c),
+            )
         })
         .collect();
     let s = ctx.app.screen();
@@ -93,58 +83,96 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             t.ui.dim,
         ),
     ]);
+    let keep = |i: &usize| shown[*i];
     table(
         frame,
         area,
         t,
         TableSpec {
             title,
-            header: vec![
-                "CLUSTER",
-                "GROUP",
-                "REGION",
-                "ROLE",
-                "STATE",
-                "VERSION",
-                "NODES",
-                "PODS R/P/F",
-                "WORKLOADS",
-                "ROLLOUTS P/‖/D",
-                "WARN",
-            ],
-            widths: vec![
-                Constraint::Length(widest(m.rows.iter().map(|r| r.meta.name.len() + 2), 7)),
-                Constraint::Length(widest(
-                    m.rows
-                        .iter()
-                        .map(|r| r.meta.group.as_ref().map_or(1, |g| g.len())),
-                    5,
-                )),
-                Constraint::Length(widest(
-                    m.rows.iter().map(|r| {
-                        r.meta.region.as_ref().map_or(1, |g| g.len())
-                            + r.meta.cloud.as_ref().map_or(0, |c| c.len() + 1)
-                    }),
-                    6,
-                )),
-                Constraint::Length(8),
-                Constraint::Length(16),
-                Constraint::Length(widest(
-                    m.rows
-                        .iter()
-                        .map(|r| r.version.as_ref().map_or(1, |v| v.len())),
-                    7,
-                )),
-                Constraint::Length(6),
-                Constraint::Length(12),
-                Constraint::Length(9),
-                Constraint::Length(14),
-                Constraint::Length(5),
-            ],
+            header: (0..cols.len()).filter(keep).map(|i| cols[i].0).collect(),
+            widths: (0..cols.len())
+                .filter(keep)
+                .map(|i| Constraint::Length(cols[i].1))
+                .collect(),
             rows,
             selected: (!ord.is_empty()).then_some(s.selected.min(ord.len().saturating_sub(1))),
         },
     );
+}
+
+fn region_width(m: &crate::app::model::Model) -> u16 {
+    widest(
+        m.rows.iter().map(|r| {
+            r.meta.region.as_ref().map_or(1, |g| g.len())
+                + r.meta.cloud.as_ref().map_or(0, |c| c.len() + 1)
+        }),
+        6,
+    )
+}
+
+/// One cell per column of the Fleet table, in column order.
+fn cells<'a>(r: &ClusterRow, ctx: &Ctx) -> Vec<Cell<'a>> {
+    let t = ctx.theme;
+    let name_style = match accent(r.meta.accent.as_deref()) {
+        Some(c) => Style::default().fg(c),
+        None => Style::default(),
+    };
+    let mut name = r.meta.name.clone();
+    if r.meta.protected {
+        name.push_str(" ⚑");
+    }
+    if r.meta.read_only && !ctx.app.read_only {
+        name.push_str(" ro");
+    }
+    let failing = r.pods.value().map(|p| p.failing).unwrap_or(0);
+    let pods_cell = Line::from(vec![
+        known(&r.pods, t, |p| format!("{}/{}/", p.running, p.pending)),
+        Span::styled(
+            r.pods
+                .value()
+                .map(|_| failing.to_string())
+                .unwrap_or_default(),
+            style_if(failing > 0, t.status.error, Style::default()),
+        ),
+    ]);
+    let nodes_short = r.nodes.value().is_some_and(|n| n.ready < n.total);
+    let unhealthy = r.workloads.value().is_some_and(|w| w.healthy < w.total);
+    vec![
+        Cell::from(Span::styled(name, name_style)),
+        Cell::from(or_dash(r.meta.group.as_deref())),
+        Cell::from(format!(
+            "{}{}",
+            or_dash(r.meta.region.as_deref()),
+            r.meta
+                .cloud
+                .as_deref()
+                .map(|c| format!("/{c}"))
+                .unwrap_or_default()
+        )),
+        Cell::from(or_dash(r.meta.role.as_deref())),
+        Cell::from(state_span(r, ctx.model.now, t)),
+        Cell::from(or_dash(r.version.as_deref())),
+        Cell::from(
+            known(&r.nodes, t, |n| format!("{}/{}", n.ready, n.total)).patch_style(style_if(
+                nodes_short,
+                t.status.warn,
+                Style::default(),
+            )),
+        ),
+        Cell::from(pods_cell),
+        Cell::from(
+            known(&r.workloads, t, |w| format!("{}/{}", w.healthy, w.total)).patch_style(style_if(
+                unhealthy,
+                t.status.warn,
+                Style::default(),
+            )),
+        ),
+        Cell::from(known(&r.rollouts, t, |ro| {
+            format!("{}/{}/{}", ro.progressing, ro.paused, ro.degraded)
+        })),
+        Cell::from(known(&r.warnings, t, |w| w.to_string())),
+    ]
 }
 
 /// One line under the table about the selected cluster: why it is not ok, and

@@ -67,14 +67,14 @@ fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let tot = &ctx.model.totals;
     let mut summary = vec![Span::styled(
         format!(
-            " {} clusters · {} ok · {} excluded",
+            " {} clusters · {} ok · {} excl",
             tot.clusters, tot.healthy_clusters, tot.excluded
         ),
         t.ui.dim,
     )];
     summary.push(Span::styled(
         format!(
-            " │ nodes {}/{} · pods {} run {} pend ",
+            " │ nodes {}/{} │ pods {} run {} pend ",
             tot.nodes.ready, tot.nodes.total, tot.pods.running, tot.pods.pending
         ),
         t.ui.base,
@@ -89,7 +89,7 @@ fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     ));
     summary.push(Span::styled(
         format!(
-            " · workloads {}/{} · rollouts {} prog {} paused {} degr · warnings {}",
+            " │ workloads {}/{} │ rollouts {}/{}/{} │ warnings {}",
             tot.workloads.healthy,
             tot.workloads.total,
             tot.rollouts.progressing,

@@ -99,3 +99,40 @@ pub fn style_if(cond: bool, yes: Style, no: Style) -> Style {
         no
     }
 }
+
+/// Which columns fit in `avail` cells: drops the lowest-`keep` columns first
+/// (one space between columns), never the last one standing.
+pub fn fit(cols: &[(u16, u8)], avail: u16) -> Vec<bool> {
+    let mut shown = vec![true; cols.len()];
+    let need = |shown: &[bool]| -> u32 {
+        let n = shown.iter().filter(|s| **s).count() as u32;
+        cols.iter()
+            .zip(shown)
+            .filter(|(_, s)| **s)
+            .map(|((w, _), _)| *w as u32)
+            .sum::<u32>()
+            + n.saturating_sub(1)
+    };
+    let mut by_keep: Vec<usize> = (0..cols.len()).collect();
+    by_keep.sort_by_key(|i| cols[*i].1);
+    for i in by_keep {
+        if need(&shown) <= avail as u32 || shown.iter().filter(|s| **s).count() <= 1 {
+            break;
+        }
+        shown[i] = false;
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn narrow_drops_least_important_first() {
+        let cols = [(10, 9), (5, 1), (5, 3)];
+        assert_eq!(fit(&cols, 40), vec![true, true, true]);
+        assert_eq!(fit(&cols, 16), vec![true, false, true]);
+        assert_eq!(fit(&cols, 3), vec![true, false, false]);
+    }
+}

@@ -1,0 +1,140 @@
+//! `update` as a pure function: keys in, state and effects out.
+
+use chrono::{TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::model::{order, Model};
+use super::state::{App, View};
+use super::update::{update, Effect, Msg};
+use crate::demo::Demo;
+use crate::fleet::handles::Fleet;
+use crate::keymap::Keymap;
+
+fn setup() -> (Fleet, chrono::DateTime<Utc>) {
+    let mut demo = Demo::new(3);
+    let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    for i in 0..10 {
+        demo.step(now + chrono::Duration::seconds(i));
+    }
+    (demo.fleet(), now)
+}
+
+fn press(app: &mut App, fleet: &Fleet, now: chrono::DateTime<Utc>, code: KeyCode) -> Vec<Effect> {
+    let model = Model::pull(fleet, app, now);
+    update(
+        app,
+        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        &model,
+        &Keymap::default(),
+    )
+}
+
+fn typed(app: &mut App, fleet: &Fleet, now: chrono::DateTime<Utc>, text: &str) {
+    for c in text.chars() {
+        press(app, fleet, now, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn enter_drills_into_the_selected_row_and_esc_comes_back() {
+    let (fleet, now) = setup();
+    let mut app = App::new(false, true);
+    press(&mut app, &fleet, now, KeyCode::Char('j'));
+    let model = Model::pull(&fleet, &app, now);
+    let second = order(&app, &model)[1];
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    assert_eq!(app.screen().view, View::Cluster { cluster: second });
+    press(&mut app, &fleet, now, KeyCode::Esc);
+    assert_eq!(app.screen().view, View::Fleet);
+    assert_eq!(app.screens.len(), 1);
+    press(&mut app, &fleet, now, KeyCode::Esc);
+    assert_eq!(app.screens.len(), 1, "the root stays");
+}
+
+#[test]
+fn filter_narrows_then_esc_clears_it() {
+    let (fleet, now) = setup();
+    let mut app = App::new(false, true);
+    press(&mut app, &fleet, now, KeyCode::Char('/'));
+    typed(&mut app, &fleet, now, "standby");
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    let model = Model::pull(&fleet, &app, now);
+    let names: Vec<&str> = order(&app, &model)
+        .iter()
+        .map(|i| model.rows[*i].meta.name.as_str())
+        .collect();
+    assert_eq!(names, vec!["prod-eu-standby", "prod-us-standby"]);
+    // `!` inverts.
+    app.screen_mut().filter = "!prod".into();
+    let model = Model::pull(&fleet, &app, now);
+    assert_eq!(order(&app, &model).len(), 2);
+    press(&mut app, &fleet, now, KeyCode::Esc);
+    assert!(app.screen().filter.is_empty());
+    let model = Model::pull(&fleet, &app, now);
+    assert_eq!(order(&app, &model).len(), 6);
+}
+
+#[test]
+fn selection_is_clamped_and_sort_cycles() {
+    let (fleet, now) = setup();
+    let mut app = App::new(false, true);
+    for _ in 0..20 {
+        press(&mut app, &fleet, now, KeyCode::Char('j'));
+    }
+    assert_eq!(app.screen().selected, 5);
+    press(&mut app, &fleet, now, KeyCode::Char('g'));
+    assert_eq!(app.screen().selected, 0);
+    for _ in 0..6 {
+        press(&mut app, &fleet, now, KeyCode::Char('s'));
+    }
+    assert_eq!(app.screen().sort, 0, "six sort keys wrap around");
+}
+
+#[test]
+fn commands_go_places_or_say_why_not() {
+    let (fleet, now) = setup();
+    let mut app = App::new(false, true);
+    press(&mut app, &fleet, now, KeyCode::Char(':'));
+    typed(&mut app, &fleet, now, "ctx dev");
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    let model = Model::pull(&fleet, &app, now);
+    let View::Cluster { cluster } = app.screen().view else {
+        panic!("not in a cluster view: {:?}", app.screen().view)
+    };
+    assert_eq!(model.rows[cluster].meta.name, "dev");
+    press(&mut app, &fleet, now, KeyCode::Char(':'));
+    typed(&mut app, &fleet, now, "bogus");
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    assert!(app
+        .message
+        .as_deref()
+        .unwrap_or("")
+        .contains("unknown command"));
+    press(&mut app, &fleet, now, KeyCode::Char(':'));
+    typed(&mut app, &fleet, now, "q");
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    assert!(app.quit);
+}
+
+#[test]
+fn yaml_on_a_workload_asks_for_it() {
+    let (fleet, now) = setup();
+    let mut app = App::new(false, true);
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    let effects = press(&mut app, &fleet, now, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::FetchYaml { .. }]),
+        "{effects:?}"
+    );
+    assert!(matches!(app.screen().view, View::Detail { yaml: true, .. }));
+    update(
+        &mut app,
+        Msg::Yaml(Err("no connection".into())),
+        &Model::default(),
+        &Keymap::default(),
+    );
+    assert_eq!(
+        app.yaml,
+        Some(super::state::Yaml::Failed("no connection".into()))
+    );
+}

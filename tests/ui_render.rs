@@ -1,0 +1,155 @@
+//! Render snapshots of every view from the deterministic demo fleet with a
+//! frozen clock (ratatui TestBackend + insta), tiny sizes, and every theme.
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fleetdeck::app::model::Model;
+use fleetdeck::app::state::App;
+use fleetdeck::app::update::{update, Msg};
+use fleetdeck::demo::Demo;
+use fleetdeck::fleet::handles::Fleet;
+use fleetdeck::keymap::Keymap;
+use fleetdeck::theme::Theme;
+use fleetdeck::ui::{draw, Ctx};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
+}
+
+/// The demo after `ticks` seconds, clock frozen at the last tick.
+fn demo_at(ticks: i64) -> (Demo, Fleet, DateTime<Utc>) {
+    let mut demo = Demo::new(7);
+    let mut now = t0();
+    for i in 0..ticks {
+        now = t0() + chrono::Duration::seconds(i);
+        demo.step(now);
+    }
+    let fleet = demo.fleet();
+    (demo, fleet, now)
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn named(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Feeds keys through `update`, pulling the model as the TUI loop does.
+fn drive(app: &mut App, fleet: &Fleet, now: DateTime<Utc>, keys: Vec<Msg>) -> Model {
+    let keymap = Keymap::default();
+    let mut model = Model::pull(fleet, app, now);
+    for k in keys {
+        update(app, k, &model, &keymap);
+        model = Model::pull(fleet, app, now);
+    }
+    model
+}
+
+fn render(app: &App, model: &Model, theme: &Theme, w: u16, h: u16) -> Terminal<TestBackend> {
+    let keymap = Keymap::default();
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| {
+        draw(
+            f,
+            &Ctx {
+                app,
+                model,
+                theme,
+                keymap: &keymap,
+            },
+        )
+    })
+    .unwrap();
+    term
+}
+
+fn screens() -> Vec<(&'static str, Vec<Msg>)> {
+    vec![
+        ("fleet", vec![]),
+        ("fleet_sorted_by_pods", vec![key('s'), key('s'), key('s')]),
+        (
+            "cluster_workloads",
+            vec![key('j'), key('j'), named(KeyCode::Enter)],
+        ),
+        ("fleet_workloads", vec![key('2')]),
+        (
+            "workload_detail",
+            vec![
+                key('j'),
+                key('j'),
+                named(KeyCode::Enter),
+                key('j'),
+                named(KeyCode::Enter),
+            ],
+        ),
+        ("help", vec![key('?')]),
+        (
+            "cluster_filtered_to_nothing",
+            vec![named(KeyCode::Enter), key('/'), key('z'), key('z'), named(KeyCode::Enter)],
+        ),
+        (
+            "filter_typing",
+            vec![key('/'), key('p'), key('r'), key('o'), key('d')],
+        ),
+        ("palette", vec![key(':'), key('w')]),
+    ]
+}
+
+#[test]
+fn every_view_at_120x40() {
+    // Tick 110: the canary is mid-way and prod-us-standby is unreachable.
+    let (_demo, fleet, now) = demo_at(110);
+    for (name, keys) in screens() {
+        let mut app = App::new(false, true);
+        let model = drive(&mut app, &fleet, now, keys);
+        let term = render(&app, &model, &Theme::default(), 120, 40);
+        insta::assert_snapshot!(name, term.backend());
+    }
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let (_demo, fleet, now) = demo_at(30);
+    for (_, keys) in screens() {
+        let mut app = App::new(true, true);
+        let model = drive(&mut app, &fleet, now, keys);
+        for (w, h) in [(20, 5), (1, 1), (0, 0), (200, 3), (3, 200)] {
+            render(&app, &model, &Theme::default(), w, h);
+        }
+    }
+}
+
+#[test]
+fn each_theme_styles_the_fleet_view() {
+    let (_demo, fleet, now) = demo_at(110);
+    let mut seen = Vec::new();
+    for name in Theme::presets() {
+        let theme = Theme::load(name, None).unwrap();
+        let mut app = App::new(true, true);
+        let model = drive(&mut app, &fleet, now, vec![]);
+        let term = render(&app, &model, &theme, 120, 12);
+        let buf = term.backend().buffer();
+        // The styles of the header badges, the table header and the first row.
+        let styles: Vec<String> = [(1, 0), (20, 0), (1, 3), (1, 4)]
+            .iter()
+            .map(|(x, y)| {
+                let c = &buf[(*x, *y)];
+                format!(
+                    "({x},{y}) {:?} fg={:?} bg={:?} {:?}",
+                    c.symbol(),
+                    c.fg,
+                    c.bg,
+                    c.modifier
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(format!("theme_{name}"), styles.join("\n"));
+        seen.push(styles);
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), Theme::presets().len(), "themes look different");
+}
