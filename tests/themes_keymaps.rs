@@ -1,4 +1,4 @@
-//! Bad theme and keymap files under `tests/invalid_configs/` must fail to load
+//! Bad config, theme and keymap files under `tests/invalid_configs/` must fail to load
 //! with a one-line `path:line:col: message` error. Each fixture is loaded the
 //! way a user's file is: as `<user_dir>/<name>.toml` laid over a preset.
 
@@ -49,6 +49,14 @@ const EXPECTED: &[(&str, &str)] = &[
         "3:1: chord \"q\" is bound to quit in [global] and to sort_next in [table]",
     ),
     ("keymap-syntax", "3:1: invalid array; expected `]`"),
+    ("config-bad-role", "5:8: unknown variant `leader`, expected `primary` or `standby`"),
+    (
+        "config-unknown-key",
+        "2:1: unknown field `clustr`, expected one of `read_only`, `theme`, `keymap`, \
+         `contexts`, `health`, `cluster`, `slo`",
+    ),
+    ("config-min-ready", "2:1: health.min_ready_nodes must be between 0 and 1, got 1.5"),
+    ("config-syntax", "1:10: invalid table header; expected `.`, `]]`"),
 ];
 
 fn fixtures() -> PathBuf {
@@ -59,6 +67,8 @@ fn load_error(name: &str) -> String {
     let dir = fixtures();
     let result = if name.starts_with("theme-") {
         Theme::load(name, Some(&dir)).map(|_| ())
+    } else if name.starts_with("config-") {
+        fleetdeck::config::Config::load(&dir.join(format!("{name}.toml"))).map(|_| ())
     } else {
         Keymap::load(name, Some(&dir)).map(|_| ())
     };

@@ -89,7 +89,13 @@ fn screens() -> Vec<(&'static str, Vec<Msg>)> {
         ("help", vec![key('?')]),
         (
             "cluster_filtered_to_nothing",
-            vec![named(KeyCode::Enter), key('/'), key('z'), key('z'), named(KeyCode::Enter)],
+            vec![
+                named(KeyCode::Enter),
+                key('/'),
+                key('z'),
+                key('z'),
+                named(KeyCode::Enter),
+            ],
         ),
         (
             "filter_typing",
