@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 use fleetdeck::app::state::App;
 use fleetdeck::fleet::handles::Fleet;
 use fleetdeck::keymap::Keymap;
+use fleetdeck::ops::action::Operation;
+use fleetdeck::ops::cli::ActionArgs;
 use fleetdeck::paths::Paths;
 use fleetdeck::snapshot;
 use fleetdeck::startup::{self, Options};
@@ -41,8 +43,61 @@ struct Cli {
     command: Option<Command>,
 }
 
+#[derive(Debug, clap::Args)]
+struct ActionFlags {
+    /// CONTEXT/NAMESPACE/KIND/NAME (parsed from the right: contexts may contain '/').
+    target: String,
+    /// Why: required, journaled, and put on the object's Event.
+    #[arg(long)]
+    reason: Option<String>,
+    /// Do not ask for confirmation (needs --reason).
+    #[arg(long)]
+    yes: bool,
+    /// Skip the pre-flight checks and let the API server decide.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum JournalCommand {
+    /// The journal, oldest first (filtered by --since and --context).
+    Show {
+        /// RFC 3339 time, or an age such as 30m, 2h, 7d.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Walk the hash chain; names the first bad record.
+    Verify,
+    /// The journal for a postmortem.
+    Export {
+        #[arg(long, value_parser = ["json", "markdown"], default_value = "markdown")]
+        format: String,
+        #[arg(long)]
+        since: Option<String>,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The local journal of actions.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
+    /// Scale a Deployment, StatefulSet or Rollout.
+    Scale {
+        #[command(flatten)]
+        action: ActionFlags,
+        #[arg(long)]
+        replicas: i32,
+    },
+    /// Restart a Deployment, StatefulSet, DaemonSet or Rollout, as `kubectl rollout restart` does.
+    Restart {
+        #[command(flatten)]
+        action: ActionFlags,
+    },
     /// Print every config, data and log path in use.
     Paths,
     /// Print the fleet state once and exit (non-zero if a cluster is unreachable).
@@ -72,6 +127,86 @@ fn connect(opts: &Options, demo: bool) -> anyhow::Result<(Fleet, Vec<String>)> {
     Ok((fleet, st.warnings))
 }
 
+fn act(opts: &Options, op: Operation, a: ActionFlags) -> anyhow::Result<ExitCode> {
+    let st = startup::start(opts)?;
+    let args = ActionArgs {
+        target: a.target,
+        reason: a.reason,
+        yes: a.yes,
+        force: a.force,
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    let code = rt.block_on(fleetdeck::ops::cli::run(&st, op, &args))?;
+    Ok(ExitCode::from(code as u8))
+}
+
+fn since(text: Option<&str>) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let Some(t) = text else { return Ok(None) };
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(Some(at.with_timezone(&chrono::Utc)));
+    }
+    let (n, unit) = t.split_at(t.len().saturating_sub(1));
+    let n: i64 = n.parse().map_err(|_| {
+        anyhow::anyhow!("--since {t:?}: expected RFC 3339 or an age like 30m, 2h, 7d")
+    })?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => anyhow::bail!("--since {t:?}: expected RFC 3339 or an age like 30m, 2h, 7d"),
+    };
+    Ok(Some(chrono::Utc::now() - chrono::Duration::seconds(secs)))
+}
+
+fn journal(opts: &Options, demo: bool, cmd: JournalCommand) -> anyhow::Result<ExitCode> {
+    use fleetdeck::journal::{render_json, render_markdown, render_text, Filter, Journal};
+    let paths = Paths::resolve(opts.config_file)?;
+    let dir = if demo {
+        &paths.demo_dir
+    } else {
+        &paths.journal_dir
+    };
+    let j = Journal::open(dir).map_err(|e| anyhow::anyhow!("journal {}: {e}", dir.display()))?;
+    let filter = |s: Option<String>| -> anyhow::Result<Filter> {
+        Ok(Filter {
+            since: since(s.as_deref())?,
+            context: opts.contexts.first().cloned(),
+        })
+    };
+    let read = |f: &Filter| -> anyhow::Result<Vec<fleetdeck::journal::Record>> {
+        Ok(j.read()?.into_iter().filter(|r| f.keep(r)).collect())
+    };
+    match cmd {
+        JournalCommand::Show { since, json } => {
+            let records = read(&filter(since)?)?;
+            if json {
+                println!("{}", render_json(&records)?);
+            } else {
+                print!("{}", render_text(&records));
+            }
+        }
+        JournalCommand::Export { format, since } => {
+            let records = read(&filter(since)?)?;
+            if format == "json" {
+                println!("{}", render_json(&records)?);
+            } else {
+                print!("{}", render_markdown(&records));
+            }
+        }
+        JournalCommand::Verify => {
+            let v = j.verify();
+            if v.ok() {
+                println!("{}: {v}", j.path().display());
+            } else {
+                eprintln!("fleetdeck: {}: {v}", j.path().display());
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -91,6 +226,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         read_only: cli.read_only,
     };
     match cli.command {
+        Some(Command::Journal { command }) => journal(&opts, cli.demo, command),
+        Some(Command::Scale { action, replicas }) => {
+            act(&opts, Operation::Scale { replicas }, action)
+        }
+        Some(Command::Restart { action }) => act(&opts, Operation::Restart, action),
         Some(Command::Paths) => {
             let paths = Paths::resolve(opts.config_file)?;
             for (label, path) in paths.entries() {

@@ -15,7 +15,7 @@ use crate::app::model::Model;
 use crate::app::state::App;
 use crate::app::update::{update, Effect, Msg};
 use crate::fleet::handles::Fleet;
-use crate::fleet::kubeconfig::one_line;
+use crate::fleet::kubeconfig::kube_message;
 use crate::fleet::objects::WorkloadKind;
 use crate::keymap::Keymap;
 use crate::theme::Theme;
@@ -147,7 +147,7 @@ async fn fetch_yaml(
     let mut obj = api
         .get(name)
         .await
-        .map_err(|e| format!("{namespace}/{name}: {}", one_line(&e)))?;
+        .map_err(|e| format!("{namespace}/{name}: {}", kube_message(&e)))?;
     obj.metadata.managed_fields = None;
     serde_saphyr::to_string(&obj).map_err(|e| format!("{namespace}/{name}: {e}"))
 }

@@ -7,8 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
+use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+
+use super::guard::ReadOnlyLayer;
 
 /// Where the kubeconfig files come from, in the order they are merged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,8 +117,13 @@ pub fn load(sources: &Sources) -> Loaded {
 }
 
 /// A client for one context, built as kubectl would (exec plugins, tokens,
-/// client certs, proxy settings). Errors name the context.
-pub async fn client_for(config: &Kubeconfig, context: &str) -> Result<Client, ContextError> {
+/// client certs, proxy settings), with the read-only guard in its stack.
+/// Errors name the context.
+pub async fn client_for(
+    config: &Kubeconfig,
+    context: &str,
+    read_only: bool,
+) -> Result<Client, ContextError> {
     let options = KubeConfigOptions {
         context: Some(context.to_string()),
         ..Default::default()
@@ -123,7 +131,9 @@ pub async fn client_for(config: &Kubeconfig, context: &str) -> Result<Client, Co
     let cfg = Config::from_custom_kubeconfig(config.clone(), &options)
         .await
         .map_err(|e| ContextError::new(context, one_line(&e)))?;
-    Client::try_from(cfg).map_err(|e| ContextError::new(context, one_line(&e)))
+    let builder =
+        ClientBuilder::try_from(cfg).map_err(|e| ContextError::new(context, one_line(&e)))?;
+    Ok(builder.with_layer(&ReadOnlyLayer { read_only }).build())
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -139,6 +149,22 @@ impl ContextError {
             context: context.to_string(),
             message,
         }
+    }
+}
+
+/// A kube error as a person wants it: the API server's message, reason and
+/// code for API errors, the causes on one line otherwise.
+pub fn kube_message(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) if !s.message.is_empty() => {
+            let reason = s.reason.as_str();
+            if reason.is_empty() {
+                format!("{} ({})", s.message, s.code)
+            } else {
+                format!("{} ({reason}, {})", s.message, s.code)
+            }
+        }
+        _ => one_line(e),
     }
 }
 

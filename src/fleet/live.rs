@@ -78,6 +78,7 @@ pub fn spawn_cluster(
     let client = Arc::new(OnceLock::new());
     let main = tokio::spawn(run_cluster(
         meta.context.clone(),
+        meta.read_only,
         kubeconfig,
         data.clone(),
         notify,
@@ -107,6 +108,7 @@ fn update(data: &SharedData, notify: &Notifier, f: impl FnOnce(&mut ClusterData)
 
 async fn run_cluster(
     context: String,
+    read_only: bool,
     kubeconfig: Arc<Kubeconfig>,
     data: SharedData,
     notify: Notifier,
@@ -117,7 +119,7 @@ async fn run_cluster(
     // retried, since tokens get refreshed outside fleetdeck.
     let mut backoff = Duration::from_secs(2);
     let client = loop {
-        match client_for(&kubeconfig, &context).await {
+        match client_for(&kubeconfig, &context, read_only).await {
             Ok(c) => break c,
             Err(e) => {
                 update(&data, &notify, |d| {

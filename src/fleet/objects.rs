@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use kube::api::DynamicObject;
 use kube::ResourceExt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::rollout::{rollout_info, Phase, RolloutInfo};
 
@@ -202,7 +202,7 @@ fn pod_owner(p: &Pod) -> Option<(String, String)> {
     Some((owner.kind.clone(), owner.name.clone()))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum WorkloadKind {
     Deployment,
     StatefulSet,

@@ -102,7 +102,8 @@ pub fn draw_cluster(frame: &mut Frame, area: Rect, ctx: &Ctx, cluster: usize) {
                 Constraint::Length(5),
             ],
             rows,
-            selected: (!ord.is_empty()).then_some(ctx.app.screen().selected.min(ord.len().saturating_sub(1))),
+            selected: (!ord.is_empty())
+                .then_some(ctx.app.screen().selected.min(ord.len().saturating_sub(1))),
         },
     );
 }
@@ -183,7 +184,8 @@ pub fn draw_fleet(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             header,
             widths,
             rows,
-            selected: (!ord.is_empty()).then_some(ctx.app.screen().selected.min(ord.len().saturating_sub(1))),
+            selected: (!ord.is_empty())
+                .then_some(ctx.app.screen().selected.min(ord.len().saturating_sub(1))),
         },
     );
 }

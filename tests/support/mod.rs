@@ -133,7 +133,7 @@ pub fn lab() -> Option<&'static Lab> {
 
 impl Lab {
     pub async fn client(&self, context: &str) -> Client {
-        kubeconfig::client_for(&self.loaded.config, context)
+        kubeconfig::client_for(&self.loaded.config, context, false)
             .await
             .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -285,7 +285,7 @@ impl Lab {
     }
 
     pub async fn client_fresh(&self, context: &str) -> Client {
-        kubeconfig::client_for(&self.fresh_kubeconfig(), context)
+        kubeconfig::client_for(&self.fresh_kubeconfig(), context, false)
             .await
             .unwrap_or_else(|e| panic!("{e}"))
     }

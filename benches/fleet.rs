@@ -1,0 +1,174 @@
+//! Scale benches over 50 clusters × 2,000 pods × 200 workloads (`fixture/`),
+//! fed through the live ingest path. Figures, machine and the commands that
+//! reproduce them: docs/performance.md.
+//!
+//! ```sh
+//! cargo bench --bench fleet                 # everything
+//! cargo bench --bench fleet -- draw/        # one group
+//! ```
+
+mod fixture;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, Criterion};
+use kube::core::WatchEvent;
+use kube::runtime::watcher::Event;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use fixture::{Scale, FLEET};
+use fleetdeck::app::model::Model;
+use fleetdeck::app::state::{App, View};
+use fleetdeck::fleet::objects::PodInfo;
+use fleetdeck::fleet::store::Kind;
+use fleetdeck::keymap::Keymap;
+use fleetdeck::theme::Theme;
+use fleetdeck::ui::{draw, Ctx};
+
+const BURST: usize = 1_000;
+
+fn app(view: View) -> App {
+    let mut app = App::new(false, false);
+    if view != View::Fleet {
+        app.push(view);
+    }
+    app
+}
+
+/// A burst of 1,000 pod events over all 50 clusters, each under its cluster's
+/// lock as a watch applies it, then the fleet rows re-derived once (the TUI
+/// coalesces wake-ups into one pull per frame).
+fn ingest(c: &mut Criterion, scale: &Scale) {
+    let burst = fixture::burst(scale.shape, BURST);
+    let mut g = c.benchmark_group("ingest");
+    // change, undo, change…: every event really changes the store.
+    let mut changed = false;
+    g.bench_function("burst_1000_pod_events_then_rows", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let events = if changed { &burst.undo } else { &burst.change }.clone();
+                changed = !changed;
+                let t = Instant::now();
+                for (cluster, event) in events {
+                    fixture::apply_pod(scale, cluster, event);
+                }
+                black_box(scale.fleet.rows(fixture::now()));
+                total += t.elapsed();
+            }
+            total
+        })
+    });
+    // What kube's watcher does before the store sees an event: decode it.
+    let lines: Vec<Vec<u8>> = burst
+        .change
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::Apply(p) => Some(p),
+            _ => None,
+        })
+        .map(|p| serde_json::to_vec(&WatchEvent::Modified(p.clone())).unwrap())
+        .collect();
+    g.bench_function("decode_900_pod_watch_events_json", |b| {
+        b.iter(|| {
+            for l in &lines {
+                black_box(
+                    serde_json::from_slice::<WatchEvent<k8s_openapi::api::core::v1::Pod>>(l)
+                        .unwrap(),
+                );
+            }
+        })
+    });
+    // A relist of one cluster (after 410 Gone): 2,000 pods into a fresh store.
+    let pods = fixture::listed_pods(scale.shape, 0);
+    g.bench_function("relist_2000_pods", |b| {
+        b.iter_batched(
+            || pods.clone(),
+            |pods| {
+                let mut k: Kind<PodInfo> = Kind::default();
+                k.apply(Event::Init);
+                for p in pods {
+                    k.apply(Event::InitApply(p));
+                }
+                k.apply(Event::InitDone);
+                k
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+fn pull(c: &mut Criterion, scale: &Scale) {
+    let mut g = c.benchmark_group("pull");
+    let views = [
+        ("fleet_view", View::Fleet),
+        ("workloads_view_fleet_wide", View::Workloads),
+        ("cluster_view_one_cluster", View::Cluster { cluster: 0 }),
+    ];
+    for (name, view) in views {
+        let app = app(view);
+        g.bench_function(name, |b| {
+            b.iter(|| Model::pull(&scale.fleet, &app, fixture::now()))
+        });
+    }
+    g.finish();
+}
+
+/// One frame at 200×60 into ratatui's TestBackend, alternating between the
+/// models before and after a burst so each frame has changed cells to write.
+fn frames(c: &mut Criterion, scale: &Scale) {
+    let burst = fixture::burst(scale.shape, BURST);
+    let (theme, keymap) = (Theme::default(), Keymap::default());
+    let mut g = c.benchmark_group("draw");
+    for (name, view) in [
+        ("fleet_view_200x60", View::Fleet),
+        ("workloads_view_200x60", View::Workloads),
+    ] {
+        let app = app(view);
+        let before = Model::pull(&scale.fleet, &app, fixture::now());
+        for (cluster, e) in burst.change.clone() {
+            fixture::apply_pod(scale, cluster, e);
+        }
+        let after = Model::pull(&scale.fleet, &app, fixture::now());
+        for (cluster, e) in burst.undo.clone() {
+            fixture::apply_pod(scale, cluster, e);
+        }
+        let models = [before, after];
+        let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
+        let mut i = 0;
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                i += 1;
+                let model = &models[i % 2];
+                let ctx = Ctx {
+                    app: &app,
+                    model,
+                    theme: &theme,
+                    keymap: &keymap,
+                };
+                term.draw(|f| draw(f, &ctx)).unwrap();
+            })
+        });
+    }
+    g.finish();
+}
+
+fn main() {
+    let t = Instant::now();
+    let scale = fixture::build(FLEET);
+    eprintln!(
+        "fixture: {} clusters × {} pods × {} workloads built in {:.1?}",
+        FLEET.clusters,
+        FLEET.pods,
+        FLEET.workloads,
+        t.elapsed()
+    );
+    let mut c = Criterion::default().configure_from_args();
+    ingest(&mut c, &scale);
+    pull(&mut c, &scale);
+    frames(&mut c, &scale);
+    c.final_summary();
+}

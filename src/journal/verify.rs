@@ -1,0 +1,417 @@
+//! `journal verify`: walk the chain and say where it breaks.
+//!
+//! A link is record → next record (`prev` = hash of the line before, `seq`
+//! one more), the first record ← zeros, and the last record → `head.json`. One
+//! edited record breaks two links (its own `prev`/`seq` or its successor's
+//! `prev`, plus the next link, since its hash changed); that is how the blame
+//! lands on the edited record rather than its neighbour. A seq gap across a
+//! broken link means lines were removed; a head file ahead of the journal
+//! means the last lines were.
+//!
+//! Lines that are not records: if the chain runs intact across them (or they
+//! are past the last record the head file covers) they are torn writes — a
+//! crash mid-append — kept and reported as `Torn`; otherwise they are
+//! committed records that no longer parse (`Edited`).
+
+use std::fmt::{self, Write};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::Path;
+
+use super::chain::{self, Hash, Head, ZERO};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verify {
+    /// Lines that parse as records.
+    pub records: u64,
+    pub problems: Vec<Problem>,
+}
+
+impl Verify {
+    /// No problems at all.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// Any problem other than a torn (crash-interrupted) line: evidence of
+    /// editing or removal, or a missing/unreadable head file.
+    pub fn tampered(&self) -> bool {
+        self.problems.iter().any(|p| p.kind != ProblemKind::Torn)
+    }
+}
+
+impl fmt::Display for Verify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ok() {
+            return write!(f, "{} records, chain intact", self.records);
+        }
+        write!(
+            f,
+            "{} records, {} problem(s):",
+            self.records,
+            self.problems.len()
+        )?;
+        for p in &self.problems {
+            write!(f, "\n  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line in `journal.jsonl`; `None` for the head file or I/O.
+    pub line: Option<u64>,
+    /// The record's seq as stored, or the seq expected there.
+    pub seq: Option<u64>,
+    pub kind: ProblemKind,
+    /// One line, naming the place.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// An incomplete line from a crash mid-write; kept, not evidence of tampering.
+    Torn,
+    /// A record changed (or a committed line no longer parses).
+    Edited,
+    /// Records removed (a seq gap, or fewer records than the head file says).
+    Missing,
+    /// The head file is missing, unreadable, or behind the journal.
+    Head,
+    /// The journal could not be read.
+    Io,
+}
+
+struct Rec {
+    line: u64,
+    seq: u64,
+    prev: Option<Hash>,
+    hash: Hash,
+}
+
+struct Bad {
+    line: u64,
+    len: usize,
+    error: String,
+    /// Index in `recs` of the first record after it (`recs.len()` at the end).
+    before: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Link {
+    prev_ok: bool,
+    seq_ok: bool,
+}
+
+impl Link {
+    fn ok(self) -> bool {
+        self.prev_ok && self.seq_ok
+    }
+}
+
+pub fn verify(journal: &Path, head_path: &Path) -> Verify {
+    let mut out = Verify {
+        records: 0,
+        problems: Vec::new(),
+    };
+    let (recs, bad, lines, open_end) = match scan(journal) {
+        Ok(s) => s,
+        Err(e) => {
+            out.problems.push(Problem {
+                line: None,
+                seq: None,
+                kind: ProblemKind::Io,
+                message: format!("{}: {e}", journal.display()),
+            });
+            return out;
+        }
+    };
+    out.records = recs.len() as u64;
+    let head = chain::read_head(head_path);
+    let w = Walk {
+        recs: &recs,
+        head: head.as_ref().ok().copied().flatten(),
+    };
+    let n = recs.len();
+    let mut explained = vec![false; n + 1];
+    let mut blamed = vec![false; n];
+    let p = &mut out.problems;
+
+    // Lines that are not records, in groups between the same two records.
+    let mut g = 0;
+    while g < bad.len() {
+        let at = bad[g].before;
+        let end = bad[g..].iter().position(|b| b.before != at).map_or(bad.len(), |k| g + k);
+        let group = &bad[g..end];
+        g = end;
+        let last_seq = w.last_seq();
+        for (k, b) in group.iter().enumerate() {
+            let open = b.line == lines && open_end;
+            let torn = if at < n {
+                // Torn if the chain runs intact across the group.
+                w.link(at).ok()
+            } else {
+                // Past the last record: an unterminated last line is a torn
+                // write; complete lines are torn unless the head file says a
+                // committed record should be there.
+                open || w.head.is_none_or(|h| h.seq <= last_seq)
+            };
+            if torn {
+                let mut message = format!("line {}: torn (incomplete) record, {} bytes, kept", b.line, b.len);
+                if open {
+                    message = message.replacen("record", "last record", 1);
+                    if w.head.is_some_and(|h| h.seq == last_seq + 1) {
+                        // Only truncation after the fact does this: the head
+                        // is written after the line is complete and fsynced.
+                        explained[at] = true;
+                        let _ = write!(message, " (the head file says record {} was complete: truncated since?)", last_seq + 1);
+                    }
+                }
+                p.push(Problem {
+                    line: Some(b.line),
+                    seq: None,
+                    kind: ProblemKind::Torn,
+                    message,
+                });
+            } else {
+                explained[at] = true;
+                let expected = if at == 0 { 1 } else { recs[at - 1].seq.saturating_add(1) };
+                let seq = (k == 0).then_some(expected);
+                let who = seq.map_or(String::new(), |s| format!(" — record {s} edited?"));
+                p.push(Problem {
+                    line: Some(b.line),
+                    seq,
+                    kind: ProblemKind::Edited,
+                    message: format!("line {}: not a valid record ({}){who}", b.line, b.error),
+                });
+            }
+        }
+    }
+
+    for i in 0..n {
+        let link = w.link(i);
+        if link.ok() || explained[i] || (i > 0 && blamed[i - 1]) {
+            continue;
+        }
+        let r = &recs[i];
+        let (before, expected) = match i {
+            0 => ("the start".to_string(), 1),
+            _ => (
+                format!("record {}", recs[i - 1].seq),
+                recs[i - 1].seq.saturating_add(1),
+            ),
+        };
+        let here = format!("record {} (line {})", r.seq, r.line);
+        let (kind, blame, message) = if link.prev_ok {
+            (
+                ProblemKind::Edited,
+                i,
+                format!("{here}: seq does not follow {before} — edited?"),
+            )
+        } else if r.seq > expected {
+            let gap = r.seq - expected;
+            let msg = format!("{here}: prev hash does not match {before} — {gap} record(s) missing before it (removed?)");
+            (ProblemKind::Missing, usize::MAX, msg)
+        } else if r.seq < expected {
+            let msg = format!("{here}: out of sequence after {before} — edited or reordered?");
+            (ProblemKind::Edited, i, msg)
+        } else if i == 0 || (!w.link(i + 1).ok() && !explained[i + 1]) {
+            // Its own hash no longer matches what follows either: this one changed.
+            let msg = format!("{here}: prev hash does not match {before} — edited or removed?");
+            (ProblemKind::Edited, i, msg)
+        } else {
+            // Only this link broke: the record before changed content.
+            let b = &recs[i - 1];
+            let msg = format!(
+                "record {} (line {}): contents changed — {here} stores a different hash for it",
+                b.seq, b.line
+            );
+            (ProblemKind::Edited, i - 1, msg)
+        };
+        let (line, seq) = match recs.get(blame) {
+            Some(b) => (b.line, b.seq),
+            None => (r.line, r.seq),
+        };
+        if let Some(b) = blamed.get_mut(blame) {
+            *b = true;
+        }
+        p.push(Problem {
+            line: Some(line),
+            seq: Some(seq),
+            kind,
+            message,
+        });
+    }
+
+    let head_explained = explained[n] || (n > 0 && blamed[n - 1]);
+    match head {
+        Err(e) => p.push(head_problem(format!("head file unreadable: {e}"))),
+        Ok(None) if n > 0 || !bad.is_empty() => p.push(head_problem(
+            "no head file: removal of the last record cannot be detected (rebuilt on the next append)".into(),
+        )),
+        Ok(None) => {}
+        Ok(Some(h)) if !head_explained && !w.link(n).ok() => {
+            p.push(head_mismatch(&recs, h, lines));
+        }
+        Ok(Some(_)) => {}
+    }
+    p.sort_by_key(|p| p.line.unwrap_or(u64::MAX));
+    out
+}
+
+fn head_problem(message: String) -> Problem {
+    Problem {
+        line: None,
+        seq: None,
+        kind: ProblemKind::Head,
+        message,
+    }
+}
+
+/// The last record does not match the head file (and nothing else explains it).
+fn head_mismatch(recs: &[Rec], h: Head, lines: u64) -> Problem {
+    let Some(last) = recs.last() else {
+        return Problem {
+            line: Some(lines + 1),
+            seq: Some(1),
+            kind: ProblemKind::Missing,
+            message: format!(
+                "the journal has no records but the head file says it ends at record {} — removed?",
+                h.seq
+            ),
+        };
+    };
+    if h.seq > last.seq {
+        let missing = last.seq + 1;
+        Problem {
+            line: Some(last.line + 1),
+            seq: Some(missing),
+            kind: ProblemKind::Missing,
+            message: format!(
+                "record {missing} (line {}): missing — the head file says the journal ends at record {}, it ends at record {} (line {}) — last record(s) removed?",
+                last.line + 1,
+                h.seq,
+                last.seq,
+                last.line
+            ),
+        }
+    } else if h.seq == last.seq {
+        Problem {
+            line: Some(last.line),
+            seq: Some(last.seq),
+            kind: ProblemKind::Edited,
+            message: format!(
+                "record {} (line {}): contents changed — the head file stores a different hash for it",
+                last.seq, last.line
+            ),
+        }
+    } else {
+        let first = recs.iter().find(|r| r.seq > h.seq).unwrap_or(last);
+        Problem {
+            line: Some(first.line),
+            seq: Some(first.seq),
+            kind: ProblemKind::Head,
+            message: format!(
+                "record {} (line {}): beyond the head file, which says the journal ends at record {} — appended outside fleetdeck, or the head file replaced?",
+                first.seq, first.line, h.seq
+            ),
+        }
+    }
+}
+
+struct Walk<'a> {
+    recs: &'a [Rec],
+    head: Option<Head>,
+}
+
+impl Walk<'_> {
+    fn last_seq(&self) -> u64 {
+        self.recs.last().map_or(0, |r| r.seq)
+    }
+
+    /// Link `i`: into record `i` from the one before (or from zeros), or for
+    /// `i == len` from the last record to the head file. An absent head file
+    /// counts as intact here; it is reported on its own.
+    fn link(&self, i: usize) -> Link {
+        let ok = Link {
+            prev_ok: true,
+            seq_ok: true,
+        };
+        if i == self.recs.len() {
+            let Some(h) = self.head else { return ok };
+            let Some(last) = self.recs.last() else {
+                return Link {
+                    prev_ok: h.seq == 0,
+                    seq_ok: h.seq == 0,
+                };
+            };
+            let same = h.seq == last.seq && h.hash == last.hash;
+            // A crash after the line was fsynced, before the head was
+            // rewritten: the journal is one record ahead, chained to it.
+            let one_ahead = h.seq.checked_add(1) == Some(last.seq) && last.prev == Some(h.hash);
+            return Link {
+                prev_ok: same || one_ahead,
+                seq_ok: same || one_ahead,
+            };
+        }
+        let r = &self.recs[i];
+        let (prev, seq) = match i {
+            0 => (ZERO, 1),
+            _ => (
+                self.recs[i - 1].hash,
+                self.recs[i - 1].seq.saturating_add(1),
+            ),
+        };
+        Link {
+            prev_ok: r.prev == Some(prev),
+            seq_ok: r.seq == seq,
+        }
+    }
+}
+
+/// Read the journal line by line (it may be large: keep only what the walk needs).
+/// Returns the records, the other lines, the line count, and whether the
+/// last line lacks its `\n`.
+fn scan(path: &Path) -> io::Result<(Vec<Rec>, Vec<Bad>, u64, bool)> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new(), 0, false)),
+        Err(e) => return Err(e),
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let (mut recs, mut bad) = (Vec::new(), Vec::new());
+    let mut buf = Vec::new();
+    let mut line = 0u64;
+    let mut open_end = false;
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        line += 1;
+        open_end = buf.last() != Some(&b'\n');
+        let text = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        match serde_json::from_slice::<super::Record>(text) {
+            Ok(r) => recs.push(Rec {
+                line,
+                seq: r.seq,
+                prev: chain::from_hex(&r.prev),
+                hash: chain::sha256(text),
+            }),
+            Err(e) => bad.push(Bad {
+                line,
+                len: text.len(),
+                error: e.to_string(),
+                before: recs.len(),
+            }),
+        }
+    }
+    Ok((recs, bad, line, open_end))
+}

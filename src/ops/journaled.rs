@@ -1,0 +1,199 @@
+//! Executing a plan with the journal around it: the intent is fsynced before
+//! the request leaves, the outcome written after; after a crash, unfinished
+//! intents are checked against live state and the finding journaled.
+
+use std::time::Duration;
+
+use kube::api::{Api, DynamicObject};
+use kube::Client;
+use serde_json::{json, Value};
+
+use super::pipeline::{apply, mark, Outcome, Plan};
+use super::target::{api_resource, kind_from_str};
+use crate::fleet::kubeconfig::kube_message;
+use crate::journal::{Journal, NewRecord, Record, RecordKind, Target as JTarget};
+
+pub struct Executed {
+    pub id: String,
+    pub outcome: Outcome,
+    /// Marks (annotation, Event) that could not be written.
+    pub warnings: Vec<String>,
+}
+
+/// A fresh action id: time-ordered and unique enough across processes.
+pub fn new_id() -> String {
+    let now = chrono::Utc::now();
+    format!(
+        "{}-{:x}-{:04x}",
+        now.format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id(),
+        now.timestamp_subsec_nanos() & 0xffff
+    )
+}
+
+fn jtarget(plan: &Plan) -> JTarget {
+    JTarget {
+        namespace: plan.target.namespace.clone(),
+        kind: plan.target.kind.name().to_string(),
+        name: plan.target.name.clone(),
+    }
+}
+
+/// Test hook: pause between the fsynced intent and the request, so a crash
+/// test can kill the process there.
+fn pause_after_intent() -> Option<Duration> {
+    std::env::var("FLEETDECK_TEST_PAUSE_AFTER_INTENT_MS")
+        .ok()?
+        .parse()
+        .ok()
+        .map(Duration::from_millis)
+}
+
+pub async fn run(
+    client: &Client,
+    journal: &Journal,
+    plan: &Plan,
+    reason: &str,
+    identity: Option<String>,
+) -> std::io::Result<Executed> {
+    let id = new_id();
+    let mut intent = NewRecord::new(
+        RecordKind::Intent,
+        &id,
+        &plan.target.context,
+        jtarget(plan),
+        plan.op.name(),
+    );
+    intent.identity = identity.clone();
+    intent.reason = reason.to_string();
+    intent.request = serde_json::to_value(&plan.request).ok();
+    intent.rv_before = Some(plan.rv_before.clone());
+    intent.detail = Some(json!({"operation": plan.op, "pods": plan.pods}));
+    let intent = journal.append(intent)?;
+    if let Some(d) = pause_after_intent() {
+        tokio::time::sleep(d).await;
+    }
+    let outcome = apply(client, plan).await;
+    let by = identity.clone().unwrap_or_else(|| intent.operator.clone());
+    let warnings = mark(client, plan, &outcome, reason, &by, &id).await;
+    let kind = match outcome {
+        Outcome::Denied(_) => RecordKind::Denied,
+        _ => RecordKind::Outcome,
+    };
+    let mut rec = NewRecord::follow_up(&intent, kind);
+    rec.result = Some(outcome.result().to_string());
+    rec.error = outcome.error();
+    rec.rv_after = outcome.rv_after();
+    if !warnings.is_empty() {
+        rec.detail = Some(json!({ "warnings": warnings }));
+    }
+    journal.append(rec)?;
+    Ok(Executed {
+        id,
+        outcome,
+        warnings,
+    })
+}
+
+/// Journals an action that was refused before anything was sent (read-only,
+/// RBAC pre-flight, dry-run).
+pub fn denied(
+    journal: &Journal,
+    plan: &Plan,
+    reason: &str,
+    identity: Option<String>,
+    why: &str,
+) -> std::io::Result<Record> {
+    let mut rec = NewRecord::new(
+        RecordKind::Denied,
+        new_id(),
+        &plan.target.context,
+        jtarget(plan),
+        plan.op.name(),
+    );
+    rec.identity = identity;
+    rec.reason = reason.to_string();
+    rec.request = serde_json::to_value(&plan.request).ok();
+    rec.rv_before = Some(plan.rv_before.clone());
+    rec.result = Some("denied".into());
+    rec.error = Some(why.to_string());
+    journal.append(rec)
+}
+
+/// Whether every leaf of a merge-patch `body` has that value in `obj`: the
+/// request took effect (or someone made the same change).
+pub fn contains(obj: &Value, body: &Value) -> bool {
+    match (obj, body) {
+        (Value::Object(o), Value::Object(b)) => b
+            .iter()
+            .all(|(k, v)| o.get(k).is_some_and(|ov| contains(ov, v))),
+        (o, b) => o == b,
+    }
+}
+
+/// Checks each unfinished intent (a crash between intent and outcome) against
+/// the live object and journals what it finds. Returns one line per intent.
+pub async fn reconcile(
+    journal: &Journal,
+    client_for: impl AsyncFn(&str) -> Option<Client>,
+) -> std::io::Result<Vec<String>> {
+    let mut report = Vec::new();
+    for intent in journal.unfinished()? {
+        let t = &intent.target;
+        let found = match (client_for(&intent.context).await, kind_from_str(&t.kind)) {
+            (Some(client), Some(kind)) => {
+                let api: Api<DynamicObject> =
+                    Api::namespaced_with(client, &t.namespace, &api_resource(kind));
+                api.get(&t.name).await.map_err(|e| kube_message(&e))
+            }
+            (None, _) => Err(format!("no client for context {}", intent.context)),
+            (_, None) => Err(format!("unknown kind {}", t.kind)),
+        };
+        let body = intent
+            .request
+            .as_ref()
+            .and_then(|r| r.get("body"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let mut rec = NewRecord::follow_up(&intent, RecordKind::Reconcile);
+        match found {
+            Ok(obj) => {
+                let live = serde_json::to_value(&obj).unwrap_or(Value::Null);
+                let applied = contains(&live, &body);
+                rec.result = Some(if applied { "applied" } else { "not_applied" }.into());
+                rec.rv_after = obj.metadata.resource_version.clone();
+            }
+            Err(e) => {
+                rec.result = Some("unknown".into());
+                rec.error = Some(e);
+            }
+        }
+        let line = format!(
+            "unfinished action {} ({} {} on {}/{} at {}): {}",
+            intent.id,
+            intent.action,
+            t,
+            intent.context,
+            t.name,
+            intent.ts.to_rfc3339(),
+            rec.result.clone().unwrap_or_default()
+        );
+        journal.append(rec)?;
+        report.push(line);
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains;
+    use serde_json::json;
+
+    #[test]
+    fn body_contained_in_object() {
+        let obj = json!({"spec": {"replicas": 3, "template": {"x": 1}}, "status": {}});
+        assert!(contains(&obj, &json!({"spec": {"replicas": 3}})));
+        assert!(!contains(&obj, &json!({"spec": {"replicas": 4}})));
+        assert!(!contains(&obj, &json!({"spec": {"paused": true}})));
+    }
+}
