@@ -147,7 +147,11 @@ impl Journal {
         }
         match chain::read_head(&self.head) {
             Ok(Some(h)) => match &tail.last {
-                Some((s, p, _)) if h.seq.checked_add(1) == Some(*s) && chain::from_hex(p) == Some(h.hash) => from_file,
+                Some((s, p, _))
+                    if h.seq.checked_add(1) == Some(*s) && chain::from_hex(p) == Some(h.hash) =>
+                {
+                    from_file
+                }
                 _ => (h.seq, h.hash),
             },
             Ok(None) | Err(_) => from_file,

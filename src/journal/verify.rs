@@ -1,17 +1,18 @@
 //! `journal verify`: walk the chain and say where it breaks.
 //!
-//! A link is record → next record (`prev` = hash of the line before, `seq`
-//! one more), the first record ← zeros, and the last record → `head.json`. One
-//! edited record breaks two links (its own `prev`/`seq` or its successor's
-//! `prev`, plus the next link, since its hash changed); that is how the blame
-//! lands on the edited record rather than its neighbour. A seq gap across a
-//! broken link means lines were removed; a head file ahead of the journal
-//! means the last lines were.
+//! A link joins a record to the next (`prev` = hash of the line before,
+//! `seq` one more), the first record to zeros, and the last record to
+//! `head.json`. Editing a record's content breaks one link (the next one: its
+//! hash changed); editing its `prev` or `seq` breaks two (its own and the
+//! next). So a lone broken link blames the record before it, two in a row
+//! the record between them. A seq gap across a broken link means lines were
+//! removed; a head file ahead of the journal means the last lines were.
 //!
-//! Lines that are not records: if the chain runs intact across them (or they
-//! are past the last record the head file covers) they are torn writes — a
-//! crash mid-append — kept and reported as `Torn`; otherwise they are
-//! committed records that no longer parse (`Edited`).
+//! Lines that are not records: an unterminated last line, or lines the chain
+//! runs intact across (a torn line closed by a later append), or lines past
+//! the last record the head file covers, are torn writes — a crash
+//! mid-append — kept and reported as `Torn`; otherwise they are committed
+//! records that no longer parse (`Edited`).
 
 use std::fmt::{self, Write};
 use std::fs::File;
@@ -148,7 +149,10 @@ pub fn verify(journal: &Path, head_path: &Path) -> Verify {
     let mut g = 0;
     while g < bad.len() {
         let at = bad[g].before;
-        let end = bad[g..].iter().position(|b| b.before != at).map_or(bad.len(), |k| g + k);
+        let end = bad[g..]
+            .iter()
+            .position(|b| b.before != at)
+            .map_or(bad.len(), |k| g + k);
         let group = &bad[g..end];
         g = end;
         let last_seq = w.last_seq();
@@ -164,14 +168,21 @@ pub fn verify(journal: &Path, head_path: &Path) -> Verify {
                 open || w.head.is_none_or(|h| h.seq <= last_seq)
             };
             if torn {
-                let mut message = format!("line {}: torn (incomplete) record, {} bytes, kept", b.line, b.len);
+                let mut message = format!(
+                    "line {}: torn (incomplete) record, {} bytes, kept",
+                    b.line, b.len
+                );
                 if open {
                     message = message.replacen("record", "last record", 1);
                     if w.head.is_some_and(|h| h.seq == last_seq + 1) {
                         // Only truncation after the fact does this: the head
                         // is written after the line is complete and fsynced.
                         explained[at] = true;
-                        let _ = write!(message, " (the head file says record {} was complete: truncated since?)", last_seq + 1);
+                        let _ = write!(
+                            message,
+                            " (the head file says record {} was complete: truncated since?)",
+                            last_seq + 1
+                        );
                     }
                 }
                 p.push(Problem {
@@ -182,7 +193,11 @@ pub fn verify(journal: &Path, head_path: &Path) -> Verify {
                 });
             } else {
                 explained[at] = true;
-                let expected = if at == 0 { 1 } else { recs[at - 1].seq.saturating_add(1) };
+                let expected = if at == 0 {
+                    1
+                } else {
+                    recs[at - 1].seq.saturating_add(1)
+                };
                 let seq = (k == 0).then_some(expected);
                 let who = seq.map_or(String::new(), |s| format!(" — record {s} edited?"));
                 p.push(Problem {
@@ -382,7 +397,9 @@ impl Walk<'_> {
 fn scan(path: &Path) -> io::Result<(Vec<Rec>, Vec<Bad>, u64, bool)> {
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new(), 0, false)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok((Vec::new(), Vec::new(), 0, false))
+        }
         Err(e) => return Err(e),
     };
     let mut reader = BufReader::with_capacity(1 << 20, file);

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::action::Operation;
 use super::journaled::{self, Executed};
-use super::pipeline::{plan, preflight, whoami, Outcome, Plan, Preflight};
+use super::pipeline::{plan, plan_checked, whoami, Outcome, Plan, Preflight};
 use super::target::Target;
 use crate::fleet::kubeconfig::client_for;
 use crate::journal::Journal;
@@ -49,19 +49,25 @@ pub async fn run(st: &Startup, op: Operation, args: &ActionArgs) -> anyhow::Resu
         eprintln!("fleetdeck: {line}");
     }
     let identity = whoami(&client).await;
-    let plan = plan(&client, &target, op).await?;
-    print_plan(&plan);
     let reason = args.reason.clone().unwrap_or_default();
-    if !args.force || meta.read_only {
-        match preflight(&client, &plan, meta.read_only).await {
+    let plan = if args.force && !meta.read_only {
+        let plan = plan(&client, &target, op).await?;
+        print_plan(&plan);
+        plan
+    } else {
+        let (plan, pf) = plan_checked(&client, &target, op, meta.read_only).await?;
+        print_plan(&plan);
+        match pf {
+            Preflight::Ready { after } => print_diff(&plan, &after),
             Preflight::Unavailable(why) => {
                 journaled::denied(&journal, &plan, &reason, identity, &why)?;
                 eprintln!("fleetdeck: {}: unavailable: {why}", plan.target);
                 return Ok(3);
             }
-            Preflight::Ready { after } => print_diff(&plan, &after),
+            Preflight::Stale => unreachable!("plan_checked resolves Stale"),
         }
-    }
+        plan
+    };
     let Some(reason) = confirm(&plan, &meta, args)? else {
         eprintln!("fleetdeck: not confirmed; nothing was sent");
         return Ok(5);

@@ -40,6 +40,9 @@ pub enum Preflight {
     Ready {
         after: Value,
     },
+    /// The object changed between plan and dry-run (its status moves on its
+    /// own): plan again.
+    Stale,
     Unavailable(String),
 }
 
@@ -144,6 +147,7 @@ pub async fn preflight(client: &Client, plan: &Plan, read_only: bool) -> Preflig
         Ok(after) => Preflight::Ready {
             after: serde_json::to_value(after).unwrap_or(Value::Null),
         },
+        Err(kube::Error::Api(s)) if s.code == 409 => Preflight::Stale,
         Err(e) => Preflight::Unavailable(format!("dry-run refused: {}", kube_message(&e))),
     }
 }
@@ -162,6 +166,33 @@ async fn send(
                 .await
         }
         None => api.patch(&plan.target.name, pp, &patch).await,
+    }
+}
+
+/// Plans and pre-flights, planning again (up to 3 times) when the object moved
+/// in between — a Deployment's status changes by itself while pods settle.
+pub async fn plan_checked(
+    client: &Client,
+    target: &Target,
+    op: Operation,
+    read_only: bool,
+) -> Result<(Plan, Preflight), OpError> {
+    let mut tries = 0;
+    loop {
+        let p = plan(client, target, op.clone()).await?;
+        let pf = preflight(client, &p, read_only).await;
+        tries += 1;
+        if pf != Preflight::Stale || tries == 3 {
+            let pf = match pf {
+                Preflight::Stale => Preflight::Unavailable(format!(
+                    "{} keeps changing (resourceVersion {}); try again",
+                    target.short(),
+                    p.rv_before
+                )),
+                other => other,
+            };
+            return Ok((p, pf));
+        }
     }
 }
 
