@@ -201,7 +201,7 @@ async fn faults_on_the_reserved_cluster() {
     if let Some(rules) = reduced.rules.as_mut() {
         for rule in rules.iter_mut() {
             if let Some(res) = rule.resources.as_mut() {
-                res.retain(|r| r != "pods" && r != "events");
+                res.retain(|r| r != "pods" && r != "events" && r != "deployments/scale");
             }
         }
         rules.retain(|r| r.resources.as_ref().is_none_or(|res| !res.is_empty()));
