@@ -13,6 +13,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion};
+use k8s_openapi::api::core::v1::Pod;
 use kube::core::WatchEvent;
 use kube::runtime::watcher::Event;
 use ratatui::backend::TestBackend;
@@ -21,13 +22,20 @@ use ratatui::Terminal;
 use fixture::{Scale, FLEET};
 use fleetdeck::app::model::Model;
 use fleetdeck::app::state::{App, View};
-use fleetdeck::fleet::objects::PodInfo;
+use fleetdeck::fleet::objects::{Compact, PodInfo};
 use fleetdeck::fleet::store::Kind;
 use fleetdeck::keymap::Keymap;
 use fleetdeck::theme::Theme;
 use fleetdeck::ui::{draw, Ctx};
 
 const BURST: usize = 1_000;
+
+fn pod_of(e: &Event<Pod>) -> &Pod {
+    match e {
+        Event::Apply(p) | Event::Delete(p) | Event::InitApply(p) => p,
+        Event::Init | Event::InitDone => unreachable!("a burst has objects"),
+    }
+}
 
 fn app(view: View) -> App {
     let mut app = App::new(false, false);
@@ -61,31 +69,40 @@ fn ingest(c: &mut Criterion, scale: &Scale) {
             total
         })
     });
-    // What kube's watcher does before the store sees an event: decode it.
-    let lines: Vec<Vec<u8>> = burst
+    // The burst's parts outside the store: compacting the pods, and freeing
+    // the decoded API objects (which `Kind::apply` does after compacting).
+    let pods: Vec<Pod> = burst
         .change
         .iter()
-        .filter_map(|(_, e)| match e {
-            Event::Apply(p) => Some(p),
-            _ => None,
+        .map(|(_, e)| pod_of(e).clone())
+        .collect();
+    g.bench_function("part_compact_1000_pods", |b| {
+        b.iter(|| {
+            pods.iter()
+                .filter_map(|p| PodInfo::compact(p).map(|c| c.key()))
+                .count()
         })
+    });
+    g.bench_function("part_drop_1000_pods", |b| {
+        b.iter_batched(|| pods.clone(), drop, BatchSize::LargeInput)
+    });
+    // What kube's watcher does before the store sees an event: decode it.
+    let lines: Vec<Vec<u8>> = pods
+        .iter()
         .map(|p| serde_json::to_vec(&WatchEvent::Modified(p.clone())).unwrap())
         .collect();
-    g.bench_function("decode_900_pod_watch_events_json", |b| {
+    g.bench_function("decode_1000_pod_watch_events_json", |b| {
         b.iter(|| {
             for l in &lines {
-                black_box(
-                    serde_json::from_slice::<WatchEvent<k8s_openapi::api::core::v1::Pod>>(l)
-                        .unwrap(),
-                );
+                black_box(serde_json::from_slice::<WatchEvent<Pod>>(l).unwrap());
             }
         })
     });
     // A relist of one cluster (after 410 Gone): 2,000 pods into a fresh store.
-    let pods = fixture::listed_pods(scale.shape, 0);
+    let listed = fixture::listed_pods(scale.shape, 0);
     g.bench_function("relist_2000_pods", |b| {
         b.iter_batched(
-            || pods.clone(),
+            || listed.clone(),
             |pods| {
                 let mut k: Kind<PodInfo> = Kind::default();
                 k.apply(Event::Init);

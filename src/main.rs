@@ -280,11 +280,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let theme = Theme::load(&theme_name, Some(&paths.config_dir.join("themes")))?;
             let keymap = Keymap::load(&keymap_name, Some(&paths.config_dir.join("keymaps")))?;
             let rt = tokio::runtime::Runtime::new()?;
+            let dir = if cli.demo {
+                &paths.demo_dir
+            } else {
+                &paths.journal_dir
+            };
+            let journal = fleetdeck::journal::Journal::open(dir)
+                .map_err(|e| anyhow::anyhow!("journal {}: {e}", dir.display()))?;
             rt.block_on(async {
                 let (fleet, warnings) = connect(&opts, cli.demo)?;
                 let mut app = App::new(config.read_only || cli.read_only, cli.demo);
                 app.message = warnings.first().cloned();
-                fleetdeck::tui::run(fleet, app, theme, keymap).await
+                fleetdeck::tui::run(
+                    fleet,
+                    app,
+                    theme,
+                    keymap,
+                    Some(std::sync::Arc::new(journal)),
+                )
+                .await
             })?;
             Ok(ExitCode::SUCCESS)
         }

@@ -2,6 +2,7 @@
 //! a frame out only when something changed, at most one per ~16 ms.
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -17,17 +18,29 @@ use crate::app::update::{update, Effect, Msg};
 use crate::fleet::handles::Fleet;
 use crate::fleet::kubeconfig::kube_message;
 use crate::fleet::objects::WorkloadKind;
+use crate::journal::Journal;
 use crate::keymap::Keymap;
+use crate::ops::journaled;
+use crate::ops::pipeline::{plan_checked, whoami, Outcome, Plan};
 use crate::theme::Theme;
 use crate::ui::{draw, Ctx};
 
 const FRAME: Duration = Duration::from_millis(16);
 const CLOCK: Duration = Duration::from_secs(1);
 
-pub async fn run(fleet: Fleet, mut app: App, theme: Theme, keymap: Keymap) -> anyhow::Result<()> {
+/// Where actions are journaled; `None` when there is no journal to write to.
+pub type SharedJournal = Option<Arc<Journal>>;
+
+pub async fn run(
+    fleet: Fleet,
+    mut app: App,
+    theme: Theme,
+    keymap: Keymap,
+    journal: SharedJournal,
+) -> anyhow::Result<()> {
     // ratatui::init also installs a panic hook that restores the terminal.
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &fleet, &mut app, &theme, &keymap).await;
+    let result = event_loop(&mut terminal, &fleet, &mut app, &theme, &keymap, &journal).await;
     ratatui::restore();
     result
 }
@@ -38,6 +51,7 @@ async fn event_loop(
     app: &mut App,
     theme: &Theme,
     keymap: &Keymap,
+    journal: &SharedJournal,
 ) -> anyhow::Result<()> {
     let mut events = EventStream::new();
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
@@ -78,7 +92,7 @@ async fn event_loop(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(key))) => {
                     for effect in update(app, Msg::Key(key), &model, keymap) {
-                        run_effect(fleet, effect, tx.clone());
+                        run_effect(fleet, app.read_only, journal, effect, tx.clone());
                     }
                     dirty = true;
                 }
@@ -103,8 +117,49 @@ async fn event_loop(
     }
 }
 
-fn run_effect(fleet: &Fleet, effect: Effect, tx: mpsc::UnboundedSender<Msg>) {
+fn run_effect(
+    fleet: &Fleet,
+    read_only: bool,
+    journal: &SharedJournal,
+    effect: Effect,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    let handle = |cluster: usize| fleet.clusters.get(cluster);
     match effect {
+        Effect::Plan {
+            cluster,
+            target,
+            op,
+        } => {
+            let client = handle(cluster).and_then(|c| c.client.get().cloned());
+            let read_only = read_only || handle(cluster).is_some_and(|c| c.meta.read_only);
+            tokio::spawn(async move {
+                let r = match client {
+                    Some(c) => plan_checked(&c, &target, op, read_only)
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| e.to_string()),
+                    None => Err(NO_CLIENT.into()),
+                };
+                let _ = tx.send(Msg::Planned(r));
+            });
+        }
+        Effect::Execute {
+            cluster,
+            plan,
+            reason,
+        } => {
+            let client = handle(cluster).and_then(|c| c.client.get().cloned());
+            let journal = journal.clone();
+            tokio::spawn(async move {
+                let r = match (client, journal) {
+                    (Some(c), Some(j)) => execute(&c, &j, &plan, &reason).await,
+                    (None, _) => Err(NO_CLIENT.into()),
+                    (_, None) => Err("no journal: actions are not allowed without one".into()),
+                };
+                let _ = tx.send(Msg::Executed(r));
+            });
+        }
         Effect::FetchYaml {
             cluster,
             kind,
@@ -126,6 +181,46 @@ fn run_effect(fleet: &Fleet, effect: Effect, tx: mpsc::UnboundedSender<Msg>) {
             });
         }
     }
+}
+
+const NO_CLIENT: &str = "no connection to this cluster (the demo has no API server)";
+
+async fn execute(
+    client: &kube::Client,
+    journal: &Journal,
+    plan: &Plan,
+    reason: &str,
+) -> Result<String, String> {
+    let identity = whoami(client).await;
+    let done = journaled::run(client, journal, plan, reason, identity)
+        .await
+        .map_err(|e| format!("journal {}: {e}", journal.path().display()))?;
+    let t = &plan.target;
+    let mut msg = match &done.outcome {
+        Outcome::Done { .. } => Ok(format!(
+            "{} {}: done (journal {})",
+            plan.op.name(),
+            t.short(),
+            done.id
+        )),
+        Outcome::Unverified { .. } => Ok(format!(
+            "{} {}: applied, not yet verified (journal {})",
+            plan.op.name(),
+            t.short(),
+            done.id
+        )),
+        other => Err(format!(
+            "{} {}: {}: {}",
+            plan.op.name(),
+            t.short(),
+            other.result(),
+            other.error().unwrap_or_default()
+        )),
+    };
+    if let (Ok(m), Some(w)) = (&mut msg, done.warnings.first()) {
+        m.push_str(&format!(" — warning: {w}"));
+    }
+    msg
 }
 
 /// GETs the object (details on demand: the watches keep only compact copies).

@@ -13,7 +13,9 @@ struct Tmux {
 
 impl Tmux {
     fn start(cmd: &str, w: u16, h: u16) -> Tmux {
-        let session = format!("fd-e2e-{}", std::process::id());
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let session = format!("fd-e2e-{}-{n}", std::process::id());
         let ok = Command::new("tmux")
             .args([
                 "new-session",
@@ -118,4 +120,57 @@ fn start_drill_filter_quit_in_tmux() {
     // The alternate screen is gone: the shell's screen is back.
     let s = tmux.screen();
     assert!(!s.contains("Fleet [1]"), "terminal restored:\n{s}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scale_through_the_tui_is_confirmed_and_journaled() {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use kube::api::{Api, PostParams};
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[0];
+    let ns = lab.namespace(c, "tui").await;
+    let api: Api<Deployment> = Api::namespaced(lab.client(&c.operator()).await, &ns.name);
+    let d: Deployment = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "web"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "a", "image": "web:1"}]}}}
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &d).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --kubeconfig {kc} --context {ctx}; sleep 30",
+        d = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_fleetdeck"),
+        kc = lab.kubeconfig.display(),
+        ctx = c.operator()
+    );
+    let tmux = Tmux::start(&cmd, 150, 40);
+    tmux.wait_for("cluster ok", |s| row_ok(s, &c.name));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the deployment", |s| s.contains(&ns.name));
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", &ns.name]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("filtered", |s| s.contains("[1]"));
+    tmux.keys(&["s", "BSpace", "3", "Enter"]);
+    tmux.wait_for("the confirm dialog with the dry-run diff", |s| {
+        s.contains("diff (server-side dry-run)") && s.contains("+  replicas: 3")
+    });
+    tmux.keys(&["-l", "tui test"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("done", |s| {
+        s.contains("scale") && s.contains(": done (journal")
+    });
+    let d = api.get("web").await.unwrap();
+    assert_eq!(d.spec.unwrap().replicas, Some(3));
+    let journal = fleetdeck::journal::Journal::open(&dir.path().join("journal")).unwrap();
+    let records = journal.read().unwrap();
+    assert_eq!(records.len(), 2, "intent and outcome");
+    assert_eq!(records[1].result.as_deref(), Some("ok"));
+    assert_eq!(records[0].reason, "tui test");
+    assert!(journal.verify().ok());
+    tmux.keys(&["Escape", "q"]);
+    ns.delete().await;
 }

@@ -70,7 +70,7 @@ fn render(app: &App, model: &Model, theme: &Theme, w: u16, h: u16) -> Terminal<T
 fn screens() -> Vec<(&'static str, Vec<Msg>)> {
     vec![
         ("fleet", vec![]),
-        ("fleet_sorted_by_pods", vec![key('s'), key('s'), key('s')]),
+        ("fleet_sorted_by_pods", vec![key('o'), key('o'), key('o')]),
         (
             "cluster_workloads",
             vec![key('j'), key('j'), named(KeyCode::Enter)],

@@ -24,6 +24,8 @@ pub enum Action {
     ViewWorkloads,
     Yaml,
     Describe,
+    Scale,
+    Restart,
 }
 
 impl Action {
@@ -46,6 +48,8 @@ impl Action {
         Action::ViewWorkloads,
         Action::Yaml,
         Action::Describe,
+        Action::Scale,
+        Action::Restart,
     ];
 
     /// The name used in keymap files (`snake_case`).
@@ -69,6 +73,8 @@ impl Action {
             Action::ViewWorkloads => "view_workloads",
             Action::Yaml => "yaml",
             Action::Describe => "describe",
+            Action::Scale => "scale",
+            Action::Restart => "restart",
         }
     }
 
@@ -93,6 +99,8 @@ impl Action {
             Action::ViewWorkloads => "Workloads view (fleet-wide)",
             Action::Yaml => "show YAML",
             Action::Describe => "show details",
+            Action::Scale => "scale the workload (confirmed, journaled)",
+            Action::Restart => "restart the workload (confirmed, journaled)",
         }
     }
 

@@ -1,6 +1,7 @@
 //! Application state and the one place it changes (`update`); no I/O here.
 
 pub mod action;
+pub mod dialog;
 pub mod model;
 pub mod state;
 pub mod update;

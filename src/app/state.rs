@@ -77,7 +77,7 @@ pub enum Yaml {
     Failed(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct App {
     pub screens: Vec<Screen>,
     pub input: Option<Input>,
@@ -90,6 +90,8 @@ pub struct App {
     pub yaml: Option<Yaml>,
     /// Rows a page scroll moves; set from the terminal size.
     pub page: usize,
+    /// An action being set up, confirmed or run.
+    pub dialog: Option<super::dialog::Dialog>,
 }
 
 impl App {
@@ -104,6 +106,7 @@ impl App {
             demo,
             yaml: None,
             page: 10,
+            dialog: None,
         }
     }
 

@@ -85,7 +85,7 @@ fn selection_is_clamped_and_sort_cycles() {
     press(&mut app, &fleet, now, KeyCode::Char('g'));
     assert_eq!(app.screen().selected, 0);
     for _ in 0..6 {
-        press(&mut app, &fleet, now, KeyCode::Char('s'));
+        press(&mut app, &fleet, now, KeyCode::Char('o'));
     }
     assert_eq!(app.screen().sort, 0, "six sort keys wrap around");
 }
@@ -137,4 +137,124 @@ fn yaml_on_a_workload_asks_for_it() {
         app.yaml,
         Some(super::state::Yaml::Failed("no connection".into()))
     );
+}
+
+fn plan_for(target: crate::ops::target::Target, replicas: i32) -> crate::ops::pipeline::Plan {
+    use crate::ops::action::{request, Operation};
+    let op = Operation::Scale { replicas };
+    let ar = target.api_resource();
+    crate::ops::pipeline::Plan {
+        request: request(&op, &target, now()),
+        before: kube::api::DynamicObject::new(&target.name, &ar),
+        before_view: serde_json::json!({"spec": {"replicas": 1}}),
+        rv_before: "7".into(),
+        pods: 1,
+        destructive: replicas == 0,
+        target,
+        op,
+    }
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+}
+
+#[test]
+fn scale_asks_replicas_plans_then_needs_a_reason_before_executing() {
+    use super::dialog::Stage;
+    use crate::ops::pipeline::Preflight;
+    let (fleet, now) = setup();
+    let mut app = App::new(false, true);
+    press(&mut app, &fleet, now, KeyCode::Enter); // into the first cluster
+    press(&mut app, &fleet, now, KeyCode::Char('s'));
+    let d = app.dialog.as_ref().expect("dialog open");
+    assert!(matches!(&d.stage, Stage::Replicas(_)), "{:?}", d.stage);
+    press(&mut app, &fleet, now, KeyCode::Backspace);
+    press(&mut app, &fleet, now, KeyCode::Backspace);
+    typed(&mut app, &fleet, now, "4");
+    let effects = press(&mut app, &fleet, now, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Plan { .. }]),
+        "{effects:?}"
+    );
+    let target = app.dialog.as_ref().unwrap().target.clone();
+    let model = Model::pull(&fleet, &app, now);
+    let after = serde_json::json!({"spec": {"replicas": 4}});
+    update(
+        &mut app,
+        Msg::Planned(Ok(Box::new((
+            plan_for(target, 4),
+            Preflight::Ready { after },
+        )))),
+        &model,
+        &Keymap::default(),
+    );
+    assert!(matches!(
+        app.dialog.as_ref().unwrap().stage,
+        Stage::Confirm(_)
+    ));
+    // Enter without a reason does nothing.
+    assert!(press(&mut app, &fleet, now, KeyCode::Enter).is_empty());
+    typed(&mut app, &fleet, now, "traffic spike");
+    let effects = press(&mut app, &fleet, now, KeyCode::Enter);
+    match effects.as_slice() {
+        [Effect::Execute { reason, plan, .. }] => {
+            assert_eq!(reason, "traffic spike");
+            assert_eq!(plan.rv_before, "7");
+        }
+        other => panic!("expected Execute, got {other:?}"),
+    }
+    update(
+        &mut app,
+        Msg::Executed(Ok("done".into())),
+        &model,
+        &Keymap::default(),
+    );
+    assert!(matches!(
+        app.dialog.as_ref().unwrap().stage,
+        Stage::Finished { ok: true, .. }
+    ));
+    press(&mut app, &fleet, now, KeyCode::Esc);
+    assert!(app.dialog.is_none());
+}
+
+#[test]
+fn destructive_scale_needs_the_name_typed() {
+    use super::dialog::{Confirm, Stage};
+    let (fleet, now) = setup();
+    let mut app = App::new(false, true);
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    press(&mut app, &fleet, now, KeyCode::Char('s'));
+    let target = app.dialog.as_ref().unwrap().target.clone();
+    let name = target.name.clone();
+    app.dialog.as_mut().unwrap().stage = Stage::Confirm(Box::new(Confirm::new(
+        plan_for(target, 0),
+        String::new(),
+        false,
+    )));
+    typed(&mut app, &fleet, now, "drain it");
+    assert!(
+        press(&mut app, &fleet, now, KeyCode::Enter).is_empty(),
+        "name not typed yet"
+    );
+    typed(&mut app, &fleet, now, &name);
+    let effects = press(&mut app, &fleet, now, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Execute { .. }]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn read_only_explains_instead_of_acting() {
+    use super::dialog::Stage;
+    let (fleet, now) = setup();
+    let mut app = App::new(true, true);
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    let effects = press(&mut app, &fleet, now, KeyCode::Char('r'));
+    assert!(effects.is_empty());
+    match &app.dialog.as_ref().unwrap().stage {
+        Stage::Unavailable(why) => assert!(why.contains("read-only"), "{why}"),
+        other => panic!("{other:?}"),
+    }
 }

@@ -4,11 +4,16 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
+use super::dialog::{self, Confirm, Dialog, DialogKey, Stage};
 use super::model::{order, sort_keys, Model};
 use super::state::{App, Input, InputKind, View, Yaml};
+use crate::fleet::objects::WorkloadKind;
 use crate::keymap::{Keymap, Mode};
+use crate::ops::action::Operation;
+use crate::ops::pipeline::{Plan, Preflight};
+use crate::ops::target::Target;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
     /// Terminal rows available for a list (sets the page size).
@@ -16,10 +21,26 @@ pub enum Msg {
         rows: u16,
     },
     Yaml(Result<String, String>),
+    /// Plan and pre-flight of the dialog's action came back.
+    Planned(Result<Box<(Plan, Preflight)>, String>),
+    /// The dialog's action ran: a one-line report.
+    Executed(Result<String, String>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Effect {
+    /// Plan and pre-flight an action (dialog stage Checking).
+    Plan {
+        cluster: usize,
+        target: Target,
+        op: Operation,
+    },
+    /// Execute a confirmed plan through the journaled pipeline.
+    Execute {
+        cluster: usize,
+        plan: Box<Plan>,
+        reason: String,
+    },
     /// Fetch the object of the current detail view as YAML.
     FetchYaml {
         cluster: usize,
@@ -54,12 +75,135 @@ pub fn update(app: &mut App, msg: Msg, model: &Model, keymap: &Keymap) -> Vec<Ef
             });
             Vec::new()
         }
+        Msg::Planned(r) => {
+            planned(app, r, model);
+            Vec::new()
+        }
+        Msg::Executed(r) => {
+            if let Some(d) = app.dialog.as_mut() {
+                let (ok, message) = match r {
+                    Ok(m) => (true, m),
+                    Err(m) => (false, m),
+                };
+                app.message = Some(message.clone());
+                d.stage = Stage::Finished { ok, message };
+            }
+            Vec::new()
+        }
         Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Msg::Key(key) => on_key(app, key, model, keymap),
     }
 }
 
+fn planned(app: &mut App, r: Result<Box<(Plan, Preflight)>, String>, model: &Model) {
+    let Some(d) = app.dialog.as_mut() else { return };
+    let protected = model.rows.get(d.cluster).is_some_and(|r| r.meta.protected);
+    d.stage = match r.map(|b| *b) {
+        Ok((plan, Preflight::Ready { after })) => {
+            let diff = crate::ops::cli::diff(&plan.before_view, &after);
+            Stage::Confirm(Box::new(Confirm::new(plan, diff, protected)))
+        }
+        Ok((_, Preflight::Unavailable(why))) => Stage::Unavailable(why),
+        Ok((_, Preflight::Stale)) => {
+            Stage::Unavailable("the object keeps changing; try again".into())
+        }
+        Err(e) => Stage::Unavailable(e),
+    };
+}
+
+fn on_dialog_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(d) = app.dialog.as_mut() else {
+        return Vec::new();
+    };
+    match dialog::on_key(d, key) {
+        DialogKey::Nothing => Vec::new(),
+        DialogKey::Close => {
+            app.dialog = None;
+            Vec::new()
+        }
+        DialogKey::Plan => vec![Effect::Plan {
+            cluster: d.cluster,
+            target: d.target.clone(),
+            op: d.op.clone(),
+        }],
+        DialogKey::Execute(reason) => {
+            let Some(plan) = d.last_plan.take() else {
+                return Vec::new();
+            };
+            vec![Effect::Execute {
+                cluster: d.cluster,
+                plan,
+                reason,
+            }]
+        }
+    }
+}
+
+/// `s` / `r` on a workload: open the dialog (or say why not).
+fn start_action(app: &mut App, model: &Model, op: Operation) {
+    let Some((cluster, kind, namespace, name)) = selected_workload(app, model) else {
+        app.message = Some("select a workload first".into());
+        return;
+    };
+    let Some(row) = model.rows.get(cluster) else {
+        return;
+    };
+    let target = Target {
+        context: row.meta.context.clone(),
+        namespace,
+        kind,
+        name,
+    };
+    let desired = model
+        .workloads
+        .iter()
+        .find(|w| w.kind == kind && w.namespace == target.namespace && w.name == target.name)
+        .map(|w| w.desired)
+        .or_else(|| model.detail.as_ref().map(|d| d.info.desired));
+    let read_only = app.read_only || row.meta.read_only;
+    let stage = if read_only {
+        Stage::Unavailable("read-only: fleetdeck makes no changes to this cluster".into())
+    } else if let Some(why) = crate::ops::action::unsupported(&op, kind) {
+        Stage::Unavailable(why)
+    } else {
+        match op {
+            Operation::Scale { .. } => Stage::Replicas(desired.unwrap_or(1).to_string()),
+            Operation::Restart => Stage::Checking,
+        }
+    };
+    app.dialog = Some(Dialog {
+        cluster,
+        target,
+        op,
+        stage,
+        last_plan: None,
+    });
+}
+
+fn selected_workload(app: &App, model: &Model) -> Option<(usize, WorkloadKind, String, String)> {
+    match &app.screen().view {
+        View::Cluster { cluster } => {
+            let ord = order(app, model);
+            let w = ord
+                .get(app.screen().selected.min(ord.len().saturating_sub(1)))
+                .and_then(|i| model.workloads.get(*i))?;
+            Some((*cluster, w.kind, w.namespace.clone(), w.name.clone()))
+        }
+        View::Detail {
+            cluster,
+            kind,
+            namespace,
+            name,
+            ..
+        } => Some((*cluster, *kind, namespace.clone(), name.clone())),
+        _ => None,
+    }
+}
+
 fn on_key(app: &mut App, key: KeyEvent, model: &Model, keymap: &Keymap) -> Vec<Effect> {
+    if app.dialog.is_some() {
+        return on_dialog_key(app, key);
+    }
     if app.input.is_some() {
         return on_input_key(app, key, model);
     }
@@ -132,6 +276,21 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
         Action::ViewWorkloads => {
             app.screens.truncate(1);
             app.push(View::Workloads);
+        }
+        Action::Scale => {
+            start_action(app, model, Operation::Scale { replicas: 0 });
+            return Vec::new();
+        }
+        Action::Restart => {
+            start_action(app, model, Operation::Restart);
+            return match app.dialog.as_ref() {
+                Some(d) if matches!(d.stage, Stage::Checking) => vec![Effect::Plan {
+                    cluster: d.cluster,
+                    target: d.target.clone(),
+                    op: d.op.clone(),
+                }],
+                _ => Vec::new(),
+            };
         }
         Action::Select | Action::Describe => return open(app, model, false),
         Action::Yaml => return open(app, model, true),

@@ -14,7 +14,9 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// - the value of any key that names a credential (token, password, secret,
 ///   client-key-data, client-certificate-data, private key, …; any case,
 ///   `-`/`_` ignored), except references such as `secretName` or
-///   `tokenSecretRef`, which only name where a secret lives.
+///   `tokenSecretRef`, which only name where a secret lives;
+/// - the `value` next to a `name` that names a credential (env vars such as
+///   `{name: DB_PASSWORD, value: …}`).
 pub fn redact(v: &mut Value) {
     match v {
         Value::Object(map) => redact_object(map),
@@ -67,6 +69,16 @@ fn redact_object(map: &mut Map<String, Value>) {
             if let Some(last) = a.get_mut(LAST_APPLIED) {
                 *last = Value::String(REDACTED.into());
             }
+        }
+    }
+    // An env var (`{name: DB_PASSWORD, value: …}`): the name says what the value is.
+    let env_secret = map
+        .get("name")
+        .and_then(Value::as_str)
+        .is_some_and(sensitive_key);
+    if env_secret {
+        if let Some(v @ Value::String(_)) = map.get_mut("value") {
+            *v = Value::String(REDACTED.into());
         }
     }
     for (key, value) in map.iter_mut() {
@@ -166,7 +178,22 @@ mod tests {
         // `secret` is a credential-named key: masked whole, conservatively.
         assert_eq!(v["volumes"][0]["secret"], json!(REDACTED));
         assert_eq!(v["automountServiceAccountToken"], json!(false));
+        assert_eq!(v["env"][0]["name"], json!("X"));
         assert_eq!(v["replicas"], json!(3));
+    }
+
+    #[test]
+    fn env_values_named_like_credentials() {
+        let mut v = json!({"containers": [{"env": [
+            {"name": "DB_PASSWORD", "value": "hunter2"},
+            {"name": "GITHUB_TOKEN", "value": "ghp_x"},
+            {"name": "LOG_LEVEL", "value": "debug"}
+        ]}]});
+        redact(&mut v);
+        let env = &v["containers"][0]["env"];
+        assert_eq!(env[0], json!({"name": "DB_PASSWORD", "value": REDACTED}));
+        assert_eq!(env[1]["value"], json!(REDACTED));
+        assert_eq!(env[2]["value"], json!("debug"));
     }
 
     #[test]

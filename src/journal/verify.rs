@@ -118,175 +118,197 @@ impl Link {
 }
 
 pub fn verify(journal: &Path, head_path: &Path) -> Verify {
-    let mut out = Verify {
-        records: 0,
-        problems: Vec::new(),
-    };
-    let (recs, bad, lines, open_end) = match scan(journal) {
+    let scan = match scan(journal) {
         Ok(s) => s,
         Err(e) => {
-            out.problems.push(Problem {
-                line: None,
-                seq: None,
-                kind: ProblemKind::Io,
-                message: format!("{}: {e}", journal.display()),
-            });
-            return out;
+            return Verify {
+                records: 0,
+                problems: vec![Problem {
+                    line: None,
+                    seq: None,
+                    kind: ProblemKind::Io,
+                    message: format!("{}: {e}", journal.display()),
+                }],
+            }
         }
     };
-    out.records = recs.len() as u64;
     let head = chain::read_head(head_path);
-    let w = Walk {
-        recs: &recs,
-        head: head.as_ref().ok().copied().flatten(),
+    let n = scan.recs.len();
+    let mut c = Checker {
+        w: Walk {
+            recs: &scan.recs,
+            head: head.as_ref().ok().copied().flatten(),
+        },
+        scan: &scan,
+        explained: vec![false; n + 1],
+        blamed: vec![false; n],
+        problems: Vec::new(),
     };
-    let n = recs.len();
-    let mut explained = vec![false; n + 1];
-    let mut blamed = vec![false; n];
-    let p = &mut out.problems;
+    c.non_records();
+    c.links();
+    c.head_end(head);
+    let mut problems = c.problems;
+    problems.sort_by_key(|p| p.line.unwrap_or(u64::MAX));
+    Verify {
+        records: n as u64,
+        problems,
+    }
+}
 
-    // Lines that are not records, in groups between the same two records.
-    let mut g = 0;
-    while g < bad.len() {
-        let at = bad[g].before;
-        let end = bad[g..]
-            .iter()
-            .position(|b| b.before != at)
-            .map_or(bad.len(), |k| g + k);
-        let group = &bad[g..end];
-        g = end;
-        let last_seq = w.last_seq();
-        for (k, b) in group.iter().enumerate() {
-            let open = b.line == lines && open_end;
-            let torn = if at < n {
-                // Torn if the chain runs intact across the group.
-                w.link(at).ok()
-            } else {
-                // Past the last record: an unterminated last line is a torn
-                // write; complete lines are torn unless the head file says a
-                // committed record should be there.
-                open || w.head.is_none_or(|h| h.seq <= last_seq)
-            };
-            if torn {
-                let mut message = format!(
-                    "line {}: torn (incomplete) record, {} bytes, kept",
-                    b.line, b.len
-                );
-                if open {
-                    message = message.replacen("record", "last record", 1);
-                    if w.head.is_some_and(|h| h.seq == last_seq + 1) {
+struct Checker<'a> {
+    scan: &'a Scan,
+    w: Walk<'a>,
+    /// Link `i` is broken for a reason already reported.
+    explained: Vec<bool>,
+    /// Record `i` is reported as edited (which breaks the link after it).
+    blamed: Vec<bool>,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    /// Lines that are not records, in groups between the same two records:
+    /// torn writes, or committed records that no longer parse.
+    fn non_records(&mut self) {
+        let (recs, bad) = (&self.scan.recs, &self.scan.bad);
+        let n = recs.len();
+        let last_seq = self.w.last_seq();
+        let mut g = 0;
+        while g < bad.len() {
+            let at = bad[g].before;
+            let end = bad[g..]
+                .iter()
+                .position(|b| b.before != at)
+                .map_or(bad.len(), |k| g + k);
+            let group = &bad[g..end];
+            g = end;
+            let is_open = |b: &Bad| b.line == self.scan.lines && self.scan.open_end;
+            // The head file counts one more record than there are, and the
+            // file ends mid-line: that line is the committed record, cut short.
+            let cut_short = at == n
+                && group.last().is_some_and(is_open)
+                && self.w.head.is_some_and(|h| h.seq == last_seq + 1);
+            for (k, b) in group.iter().enumerate() {
+                let open = is_open(b);
+                let torn = if at < n {
+                    // Torn if the chain runs intact across the group.
+                    self.w.link(at).ok()
+                } else {
+                    // Past the last record: an unterminated last line is a
+                    // torn write; complete lines are torn unless the head file
+                    // says a committed record should be there.
+                    open || cut_short || self.w.head.is_none_or(|h| h.seq <= last_seq)
+                };
+                if torn {
+                    let what = if open { "last record" } else { "record" };
+                    let mut message = format!(
+                        "line {}: torn (incomplete) {what}, {} bytes, kept",
+                        b.line, b.len
+                    );
+                    if open && cut_short {
                         // Only truncation after the fact does this: the head
                         // is written after the line is complete and fsynced.
-                        explained[at] = true;
+                        self.explained[at] = true;
                         let _ = write!(
                             message,
                             " (the head file says record {} was complete: truncated since?)",
                             last_seq + 1
                         );
                     }
-                }
-                p.push(Problem {
-                    line: Some(b.line),
-                    seq: None,
-                    kind: ProblemKind::Torn,
-                    message,
-                });
-            } else {
-                explained[at] = true;
-                let expected = if at == 0 {
-                    1
+                    self.push(Some(b.line), None, ProblemKind::Torn, message);
                 } else {
-                    recs[at - 1].seq.saturating_add(1)
-                };
-                let seq = (k == 0).then_some(expected);
-                let who = seq.map_or(String::new(), |s| format!(" — record {s} edited?"));
-                p.push(Problem {
-                    line: Some(b.line),
-                    seq,
-                    kind: ProblemKind::Edited,
-                    message: format!("line {}: not a valid record ({}){who}", b.line, b.error),
-                });
+                    self.explained[at] = true;
+                    let expected = if at == 0 {
+                        1
+                    } else {
+                        recs[at - 1].seq.saturating_add(1)
+                    };
+                    let seq = (k == 0).then_some(expected);
+                    let who = seq.map_or(String::new(), |s| format!(" — record {s} edited?"));
+                    let message = format!("line {}: not a valid record ({}){who}", b.line, b.error);
+                    self.push(Some(b.line), seq, ProblemKind::Edited, message);
+                }
             }
         }
     }
 
-    for i in 0..n {
-        let link = w.link(i);
-        if link.ok() || explained[i] || (i > 0 && blamed[i - 1]) {
-            continue;
+    /// Every record's link to the one before, blaming the record that changed.
+    fn links(&mut self) {
+        let recs = &self.scan.recs;
+        for i in 0..recs.len() {
+            let link = self.w.link(i);
+            if link.ok() || self.explained[i] || (i > 0 && self.blamed[i - 1]) {
+                continue;
+            }
+            let r = &recs[i];
+            let (before, expected) = match i {
+                0 => ("the start (zero hash)".to_string(), 1),
+                _ => (
+                    format!("record {}", recs[i - 1].seq),
+                    recs[i - 1].seq.saturating_add(1),
+                ),
+            };
+            let here = format!("record {} (line {})", r.seq, r.line);
+            let (kind, blame, message) = if link.prev_ok {
+                let msg = format!("{here}: seq does not follow {before} — edited?");
+                (ProblemKind::Edited, Some(i), msg)
+            } else if r.seq > expected {
+                let gap = r.seq - expected;
+                let msg = format!(
+                    "{here}: prev hash does not match {before} — {gap} record(s) missing before it (removed?)"
+                );
+                (ProblemKind::Missing, None, msg)
+            } else if r.seq < expected {
+                let msg = format!("{here}: out of sequence after {before} — edited or reordered?");
+                (ProblemKind::Edited, Some(i), msg)
+            } else if i == 0 || (!self.w.link(i + 1).ok() && !self.explained[i + 1]) {
+                // Its own hash no longer matches what follows either: this one changed.
+                let msg = format!("{here}: prev hash does not match {before} — edited or removed?");
+                (ProblemKind::Edited, Some(i), msg)
+            } else {
+                // Only this link broke: the record before changed content.
+                let b = &recs[i - 1];
+                let msg = format!(
+                    "record {} (line {}): contents changed — {here} stores a different hash for it",
+                    b.seq, b.line
+                );
+                (ProblemKind::Edited, Some(i - 1), msg)
+            };
+            let named = blame.map_or(r, |b| &recs[b]);
+            if let Some(b) = blame {
+                self.blamed[b] = true;
+            }
+            self.push(Some(named.line), Some(named.seq), kind, message);
         }
-        let r = &recs[i];
-        let (before, expected) = match i {
-            0 => ("the start".to_string(), 1),
-            _ => (
-                format!("record {}", recs[i - 1].seq),
-                recs[i - 1].seq.saturating_add(1),
+    }
+
+    /// The end of the chain against the head file.
+    fn head_end(&mut self, head: Result<Option<Head>, String>) {
+        let recs = &self.scan.recs;
+        let n = recs.len();
+        let explained = self.explained[n] || (n > 0 && self.blamed[n - 1]);
+        match head {
+            Err(e) => self.push(None, None, ProblemKind::Head, format!("head file unreadable: {e}")),
+            Ok(None) if self.scan.lines > 0 => self.push(
+                None,
+                None,
+                ProblemKind::Head,
+                "no head file: removal of the last record cannot be detected (rebuilt on the next append)".into(),
             ),
-        };
-        let here = format!("record {} (line {})", r.seq, r.line);
-        let (kind, blame, message) = if link.prev_ok {
-            (
-                ProblemKind::Edited,
-                i,
-                format!("{here}: seq does not follow {before} — edited?"),
-            )
-        } else if r.seq > expected {
-            let gap = r.seq - expected;
-            let msg = format!("{here}: prev hash does not match {before} — {gap} record(s) missing before it (removed?)");
-            (ProblemKind::Missing, usize::MAX, msg)
-        } else if r.seq < expected {
-            let msg = format!("{here}: out of sequence after {before} — edited or reordered?");
-            (ProblemKind::Edited, i, msg)
-        } else if i == 0 || (!w.link(i + 1).ok() && !explained[i + 1]) {
-            // Its own hash no longer matches what follows either: this one changed.
-            let msg = format!("{here}: prev hash does not match {before} — edited or removed?");
-            (ProblemKind::Edited, i, msg)
-        } else {
-            // Only this link broke: the record before changed content.
-            let b = &recs[i - 1];
-            let msg = format!(
-                "record {} (line {}): contents changed — {here} stores a different hash for it",
-                b.seq, b.line
-            );
-            (ProblemKind::Edited, i - 1, msg)
-        };
-        let (line, seq) = match recs.get(blame) {
-            Some(b) => (b.line, b.seq),
-            None => (r.line, r.seq),
-        };
-        if let Some(b) = blamed.get_mut(blame) {
-            *b = true;
+            Ok(Some(h)) if !explained && !self.w.link(n).ok() => {
+                let p = head_mismatch(recs, h, self.scan.lines);
+                self.problems.push(p);
+            }
+            Ok(_) => {}
         }
-        p.push(Problem {
-            line: Some(line),
-            seq: Some(seq),
+    }
+
+    fn push(&mut self, line: Option<u64>, seq: Option<u64>, kind: ProblemKind, message: String) {
+        self.problems.push(Problem {
+            line,
+            seq,
             kind,
             message,
         });
-    }
-
-    let head_explained = explained[n] || (n > 0 && blamed[n - 1]);
-    match head {
-        Err(e) => p.push(head_problem(format!("head file unreadable: {e}"))),
-        Ok(None) if n > 0 || !bad.is_empty() => p.push(head_problem(
-            "no head file: removal of the last record cannot be detected (rebuilt on the next append)".into(),
-        )),
-        Ok(None) => {}
-        Ok(Some(h)) if !head_explained && !w.link(n).ok() => {
-            p.push(head_mismatch(&recs, h, lines));
-        }
-        Ok(Some(_)) => {}
-    }
-    p.sort_by_key(|p| p.line.unwrap_or(u64::MAX));
-    out
-}
-
-fn head_problem(message: String) -> Problem {
-    Problem {
-        line: None,
-        seq: None,
-        kind: ProblemKind::Head,
-        message,
     }
 }
 
@@ -391,14 +413,27 @@ impl Walk<'_> {
     }
 }
 
+/// What `verify` keeps of the journal: small per line, for 100,000s of lines.
+struct Scan {
+    recs: Vec<Rec>,
+    bad: Vec<Bad>,
+    /// Line count.
+    lines: u64,
+    /// The last line lacks its `\n`.
+    open_end: bool,
+}
+
 /// Read the journal line by line (it may be large: keep only what the walk needs).
-/// Returns the records, the other lines, the line count, and whether the
-/// last line lacks its `\n`.
-fn scan(path: &Path) -> io::Result<(Vec<Rec>, Vec<Bad>, u64, bool)> {
+fn scan(path: &Path) -> io::Result<Scan> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Ok((Vec::new(), Vec::new(), 0, false))
+            return Ok(Scan {
+                recs: Vec::new(),
+                bad: Vec::new(),
+                lines: 0,
+                open_end: false,
+            })
         }
         Err(e) => return Err(e),
     };
@@ -430,5 +465,10 @@ fn scan(path: &Path) -> io::Result<(Vec<Rec>, Vec<Bad>, u64, bool)> {
             }),
         }
     }
-    Ok((recs, bad, line, open_end))
+    Ok(Scan {
+        recs,
+        bad,
+        lines: line,
+        open_end,
+    })
 }

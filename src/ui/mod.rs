@@ -2,6 +2,7 @@
 //! theme and the keymap, and changes nothing.
 
 mod detail;
+mod dialog;
 mod fleet;
 mod help;
 mod widgets;
@@ -46,6 +47,9 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
     }
     if matches!(&ctx.app.input, Some(i) if i.kind == InputKind::Command) {
         help::draw_palette(frame, body, ctx);
+    }
+    if let Some(d) = &ctx.app.dialog {
+        dialog::draw(frame, body, ctx, d);
     }
 }
 

@@ -1,0 +1,177 @@
+//! The action dialog overlay: replicas prompt, the plan with the dry-run diff,
+//! the reason box and the typed-name check, then the outcome.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::Ctx;
+use crate::app::dialog::{Dialog, Stage};
+
+pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, d: &Dialog) {
+    let t = ctx.theme;
+    let w = area.width.saturating_sub(4).min(100);
+    let h = match d.stage {
+        Stage::Confirm(_) => area.height.saturating_sub(2),
+        _ => 9.min(area.height),
+    };
+    let [_, mid, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(h),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, box_, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(w),
+        Constraint::Fill(1),
+    ])
+    .areas(mid);
+    frame.render_widget(Clear, box_);
+    let title = format!(
+        " {} {} — {} ",
+        d.op.name(),
+        d.target.short(),
+        d.target.context
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.status.warn)
+        .title(Span::styled(title, t.ui.title));
+    let inner = block.inner(box_);
+    frame.render_widget(block, box_);
+    let line = |s: String, st: Style| Line::from(Span::styled(s, st));
+    match &d.stage {
+        Stage::Replicas(text) => {
+            let lines = vec![
+                line("replicas:".into(), t.ui.dim),
+                Line::from(vec![
+                    Span::styled(format!(" {text}"), t.ui.filter),
+                    Span::styled("█", t.ui.filter),
+                ]),
+                Line::from(""),
+                line("enter: plan and pre-flight · esc: cancel".into(), t.ui.dim),
+            ];
+            frame.render_widget(Paragraph::new(lines), inner);
+        }
+        Stage::Checking => frame.render_widget(
+            Paragraph::new(line(
+                "planning · access review · server-side dry-run …".into(),
+                t.ui.dim,
+            )),
+            inner,
+        ),
+        Stage::Running => frame.render_widget(
+            Paragraph::new(line(
+                "journaled intent · sending · verifying …".into(),
+                t.ui.dim,
+            )),
+            inner,
+        ),
+        Stage::Unavailable(why) => frame.render_widget(
+            Paragraph::new(vec![
+                line("unavailable".into(), t.status.error),
+                Line::from(why.clone()),
+                Line::from(""),
+                line("esc: close".into(), t.ui.dim),
+            ])
+            .wrap(Wrap { trim: false }),
+            inner,
+        ),
+        Stage::Finished { ok, message } => frame.render_widget(
+            Paragraph::new(vec![
+                line(
+                    if *ok { "done" } else { "failed" }.into(),
+                    if *ok { t.status.ok } else { t.status.error },
+                ),
+                Line::from(message.clone()),
+                Line::from(""),
+                line("esc: close".into(), t.ui.dim),
+            ])
+            .wrap(Wrap { trim: false }),
+            inner,
+        ),
+        Stage::Confirm(c) => {
+            let name_rows = if c.must_type.is_some() { 2 } else { 0 };
+            let [summary, diff, reason, name, hint] = Layout::vertical([
+                Constraint::Length(4),
+                Constraint::Min(3),
+                Constraint::Length(4),
+                Constraint::Length(name_rows),
+                Constraint::Length(1),
+            ])
+            .areas(inner);
+            let p = &c.plan;
+            frame.render_widget(
+                Paragraph::new(vec![
+                    Line::from(format!(
+                        "PATCH ({:?}) {}{}  {}",
+                        p.request.patch_type,
+                        p.target.kind.name().to_lowercase(),
+                        p.request
+                            .subresource
+                            .as_ref()
+                            .map(|s| format!("/{s}"))
+                            .unwrap_or_default(),
+                        p.request.body
+                    )),
+                    line(format!("guard: resourceVersion {}", p.rv_before), t.ui.dim),
+                    line(format!("affects {} pod(s) in 1 cluster", p.pods), t.ui.dim),
+                    line("diff (server-side dry-run):".into(), t.table.header),
+                ]),
+                summary,
+            );
+            let diff_lines: Vec<Line> = c
+                .diff
+                .lines()
+                .map(|l| match l.chars().next() {
+                    Some('+') => line(l.to_string(), t.status.ok),
+                    Some('-') => line(l.to_string(), t.status.error),
+                    _ => line(l.to_string(), t.ui.dim),
+                })
+                .collect();
+            frame.render_widget(Paragraph::new(diff_lines), diff);
+            let mut area = c.reason.clone();
+            area.set_block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(if c.on_name {
+                        t.ui.border
+                    } else {
+                        t.ui.key_hint
+                    })
+                    .title(" reason "),
+            );
+            frame.render_widget(&area, reason);
+            if let Some(must) = &c.must_type {
+                frame.render_widget(
+                    Paragraph::new(vec![
+                        line(
+                            format!(
+                                "type {must} to confirm (protected cluster or destructive action):"
+                            ),
+                            t.status.warn,
+                        ),
+                        Line::from(Span::styled(
+                            format!(" {}{}", c.typed, if c.on_name { "█" } else { "" }),
+                            t.ui.filter,
+                        )),
+                    ]),
+                    name,
+                );
+            }
+            let hint_text = match c.missing() {
+                Some(m) => format!("{m} · tab: switch field · esc: cancel"),
+                None => "enter: execute (journaled) · esc: cancel".into(),
+            };
+            let st = if c.missing().is_some() {
+                t.ui.dim
+            } else {
+                t.ui.key_hint
+            };
+            frame.render_widget(Paragraph::new(line(hint_text, st)), hint);
+        }
+    }
+}
