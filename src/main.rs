@@ -5,6 +5,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use fleetdeck::app::state::App;
+use fleetdeck::app::update::Msg;
 use fleetdeck::fleet::handles::Fleet;
 use fleetdeck::keymap::Keymap;
 use fleetdeck::ops::action::Operation;
@@ -113,18 +114,53 @@ enum Command {
 
 /// The live fleet from the kubeconfig, or the simulated one; plus warnings
 /// about files that could not be read. Must run inside the runtime.
-fn connect(opts: &Options, demo: bool) -> anyhow::Result<(Fleet, Vec<String>)> {
+type Connected = (Fleet, Vec<String>, Option<kube::config::Kubeconfig>);
+
+/// Also returns the kubeconfig (none for the demo), for reconciling the journal.
+fn connect(opts: &Options, demo: bool) -> anyhow::Result<Connected> {
     if demo {
         let (fleet, sim) = fleetdeck::demo::start(7);
         fleetdeck::demo::spawn(sim);
-        return Ok((fleet, Vec::new()));
+        return Ok((fleet, Vec::new(), None));
     }
     let st = startup::start(opts)?;
     for w in &st.warnings {
         eprintln!("fleetdeck: {w}");
     }
-    let fleet = Fleet::connect(st.metas, st.kubeconfig, st.config.policy());
-    Ok((fleet, st.warnings))
+    let fleet = Fleet::connect(st.metas, st.kubeconfig.clone(), st.config.policy());
+    Ok((fleet, st.warnings, Some(st.kubeconfig)))
+}
+
+/// After a crash, unfinished intents are checked against live state in the
+/// background (the first frame never waits on the network); the finding
+/// shows in the footer and is journaled.
+fn reconcile_in_background(
+    journal: std::sync::Arc<fleetdeck::journal::Journal>,
+    kubeconfig: kube::config::Kubeconfig,
+    read_only: bool,
+    tx: tokio::sync::mpsc::UnboundedSender<Msg>,
+) {
+    tokio::spawn(async move {
+        let found = fleetdeck::ops::journaled::reconcile(&journal, |ctx: String| {
+            let kubeconfig = kubeconfig.clone();
+            async move {
+                fleetdeck::fleet::kubeconfig::client_for(&kubeconfig, &ctx, read_only)
+                    .await
+                    .ok()
+            }
+        })
+        .await;
+        let notice = match found {
+            Ok(lines) if lines.is_empty() => return,
+            Ok(lines) => format!(
+                "{} unfinished action(s) reconciled: {}",
+                lines.len(),
+                lines.join("; ")
+            ),
+            Err(e) => format!("journal {}: {e}", journal.path().display()),
+        };
+        let _ = tx.send(Msg::Notice(notice));
+    });
 }
 
 fn act(opts: &Options, op: Operation, a: ActionFlags) -> anyhow::Result<ExitCode> {
@@ -245,7 +281,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Snapshot { json, timeout }) => {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
-                let (fleet, _) = connect(&opts, cli.demo)?;
+                let (fleet, _, _) = connect(&opts, cli.demo)?;
                 snapshot::settle(&fleet, Duration::from_secs(timeout)).await;
                 let now = chrono::Utc::now();
                 let rows = fleet.rows(now);
@@ -287,18 +323,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let journal = fleetdeck::journal::Journal::open(dir)
                 .map_err(|e| anyhow::anyhow!("journal {}: {e}", dir.display()))?;
+            let journal = std::sync::Arc::new(journal);
+            let read_only = config.read_only || cli.read_only;
             rt.block_on(async {
-                let (fleet, warnings) = connect(&opts, cli.demo)?;
-                let mut app = App::new(config.read_only || cli.read_only, cli.demo);
+                let (fleet, warnings, kubeconfig) = connect(&opts, cli.demo)?;
+                let mut app = App::new(read_only, cli.demo);
                 app.message = warnings.first().cloned();
-                fleetdeck::tui::run(
-                    fleet,
-                    app,
-                    theme,
-                    keymap,
-                    Some(std::sync::Arc::new(journal)),
-                )
-                .await
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                if let Some(kc) = kubeconfig {
+                    reconcile_in_background(journal.clone(), kc, read_only, tx.clone());
+                }
+                fleetdeck::tui::run(fleet, app, theme, keymap, Some(journal), (tx, rx)).await
             })?;
             Ok(ExitCode::SUCCESS)
         }

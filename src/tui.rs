@@ -28,6 +28,9 @@ use crate::ui::{draw, Ctx};
 const FRAME: Duration = Duration::from_millis(16);
 const CLOCK: Duration = Duration::from_secs(1);
 
+/// Messages from background work (effects, start-up tasks) into the loop.
+pub type Channel = (mpsc::UnboundedSender<Msg>, mpsc::UnboundedReceiver<Msg>);
+
 /// Where actions are journaled; `None` when there is no journal to write to.
 pub type SharedJournal = Option<Arc<Journal>>;
 
@@ -37,10 +40,20 @@ pub async fn run(
     theme: Theme,
     keymap: Keymap,
     journal: SharedJournal,
+    channel: Channel,
 ) -> anyhow::Result<()> {
     // ratatui::init also installs a panic hook that restores the terminal.
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &fleet, &mut app, &theme, &keymap, &journal).await;
+    let result = event_loop(
+        &mut terminal,
+        &fleet,
+        &mut app,
+        &theme,
+        &keymap,
+        &journal,
+        channel,
+    )
+    .await;
     ratatui::restore();
     result
 }
@@ -52,9 +65,9 @@ async fn event_loop(
     theme: &Theme,
     keymap: &Keymap,
     journal: &SharedJournal,
+    (tx, mut rx): Channel,
 ) -> anyhow::Result<()> {
     let mut events = EventStream::new();
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let size = terminal.size()?;
     let mut model = Model::pull(fleet, app, Utc::now());
     update(app, Msg::Resize { rows: size.height }, &model, keymap);

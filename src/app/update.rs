@@ -25,6 +25,8 @@ pub enum Msg {
     Planned(Result<Box<(Plan, Preflight)>, String>),
     /// The dialog's action ran: a one-line report.
     Executed(Result<String, String>),
+    /// Something to tell the operator in the footer (start-up reconciliation).
+    Notice(String),
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +90,10 @@ pub fn update(app: &mut App, msg: Msg, model: &Model, keymap: &Keymap) -> Vec<Ef
                 app.message = Some(message.clone());
                 d.stage = Stage::Finished { ok, message };
             }
+            Vec::new()
+        }
+        Msg::Notice(text) => {
+            app.message = Some(text);
             Vec::new()
         }
         Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),

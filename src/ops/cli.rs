@@ -41,8 +41,9 @@ pub async fn run(st: &Startup, op: Operation, args: &ActionArgs) -> anyhow::Resu
         .map_err(anyhow::Error::msg)?;
     let kubeconfig = st.kubeconfig.clone();
     let read_only = meta.read_only;
-    for line in journaled::reconcile(&journal, async |ctx: &str| {
-        client_for(&kubeconfig, ctx, read_only).await.ok()
+    for line in journaled::reconcile(&journal, |ctx: String| {
+        let kubeconfig = kubeconfig.clone();
+        async move { client_for(&kubeconfig, &ctx, read_only).await.ok() }
     })
     .await?
     {

@@ -133,14 +133,18 @@ pub fn contains(obj: &Value, body: &Value) -> bool {
 
 /// Checks each unfinished intent (a crash between intent and outcome) against
 /// the live object and journals what it finds. Returns one line per intent.
-pub async fn reconcile(
-    journal: &Journal,
-    client_for: impl AsyncFn(&str) -> Option<Client>,
-) -> std::io::Result<Vec<String>> {
+pub async fn reconcile<F, Fut>(journal: &Journal, client_for: F) -> std::io::Result<Vec<String>>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Option<Client>>,
+{
     let mut report = Vec::new();
     for intent in journal.unfinished()? {
         let t = &intent.target;
-        let found = match (client_for(&intent.context).await, kind_from_str(&t.kind)) {
+        let found = match (
+            client_for(intent.context.clone()).await,
+            kind_from_str(&t.kind),
+        ) {
             (Some(client), Some(kind)) => {
                 let api: Api<DynamicObject> =
                     Api::namespaced_with(client, &t.namespace, &api_resource(kind));
