@@ -13,7 +13,8 @@ use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
 use tokio::sync::mpsc;
 
 use crate::app::model::Model;
-use crate::app::state::App;
+use crate::app::state::{App, View};
+use crate::app::timeline::timeline;
 use crate::app::update::{update, Effect, Msg};
 use crate::fleet::handles::Fleet;
 use crate::fleet::kubeconfig::kube_message;
@@ -21,6 +22,7 @@ use crate::fleet::objects::WorkloadKind;
 use crate::journal::Journal;
 use crate::keymap::Keymap;
 use crate::ops::journaled;
+use crate::ops::marks::host;
 use crate::ops::pipeline::{plan_checked, whoami, Outcome, Plan};
 use crate::theme::Theme;
 use crate::ui::{draw, Ctx};
@@ -72,6 +74,7 @@ async fn event_loop(
     let mut model = Model::pull(fleet, app, Utc::now());
     update(app, Msg::Resize { rows: size.height }, &model, keymap);
     let mut last_draw = Instant::now() - FRAME;
+    let mut cache = JournalCache::default();
     let mut dirty = true;
     loop {
         if dirty {
@@ -80,6 +83,9 @@ async fn event_loop(
                 tokio::time::sleep(wait).await;
             }
             model = Model::pull(fleet, app, Utc::now());
+            if app.screen().view == View::Journal {
+                model.timeline = timeline(cache.records(journal.as_deref()), fleet, &host());
+            }
             let mut out = std::io::stdout();
             crossterm::queue!(out, BeginSynchronizedUpdate)?;
             terminal.draw(|f| {
@@ -193,6 +199,28 @@ fn run_effect(
                 let _ = tx.send(Msg::Yaml(result));
             });
         }
+    }
+}
+
+/// The journal's records, re-read only when the file changed (size or
+/// mtime), so the Journal view costs nothing while nothing is written.
+#[derive(Default)]
+struct JournalCache {
+    stamp: Option<(u64, std::time::SystemTime)>,
+    records: Vec<crate::journal::Record>,
+}
+
+impl JournalCache {
+    fn records(&mut self, journal: Option<&Journal>) -> &[crate::journal::Record] {
+        let Some(j) = journal else { return &[] };
+        let stamp = std::fs::metadata(j.path())
+            .ok()
+            .and_then(|m| Some((m.len(), m.modified().ok()?)));
+        if stamp != self.stamp {
+            self.records = j.read().unwrap_or_default();
+            self.stamp = stamp;
+        }
+        &self.records
     }
 }
 

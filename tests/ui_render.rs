@@ -87,6 +87,7 @@ fn screens() -> Vec<(&'static str, Vec<Msg>)> {
             ],
         ),
         ("help", vec![key('?')]),
+        ("journal_empty", vec![key('3')]),
         (
             "cluster_filtered_to_nothing",
             vec![

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use regex::{Regex, RegexBuilder};
 
 use super::state::{App, View};
+use super::timeline::TimelineRow;
 use crate::fleet::handles::{with_data, Fleet};
 use crate::fleet::summary::{ClusterRow, ClusterState, FleetTotals, WorkloadLine};
 use crate::fleet::workloads::{cluster_workloads, workload_detail, WorkloadDetail, WorkloadRow};
@@ -20,6 +21,8 @@ pub struct Model {
     /// The drilled-into cluster's workloads (Cluster view only).
     pub workloads: Vec<WorkloadRow>,
     pub detail: Option<WorkloadDetail>,
+    /// Journal view only; filled by the loop, which caches the journal file.
+    pub timeline: Vec<TimelineRow>,
 }
 
 impl Model {
@@ -34,7 +37,7 @@ impl Model {
             ..Default::default()
         };
         match &app.screen().view {
-            View::Fleet => {}
+            View::Fleet | View::Journal => {}
             View::Workloads => m.lines = fleet.workload_lines(),
             View::Cluster { cluster } => {
                 if let Some(c) = fleet.clusters.get(*cluster) {
@@ -204,6 +207,18 @@ pub fn order(app: &App, m: &Model) -> Vec<usize> {
             },
             s.reverse,
         ),
+        View::Journal => {
+            // Newest first; the filter looks at every column.
+            (0..m.timeline.len())
+                .filter(|i| {
+                    let r = &m.timeline[*i];
+                    f.keep(&format!(
+                        "{} {} {} {} {} {} {}",
+                        r.source, r.context, r.target, r.action, r.result, r.by, r.reason
+                    ))
+                })
+                .collect()
+        }
         View::Detail { .. } => Vec::new(),
     }
 }
@@ -214,6 +229,6 @@ pub fn sort_keys(view: &View) -> &'static [&'static str] {
         View::Fleet => FLEET_SORTS,
         View::Cluster { .. } => CLUSTER_SORTS,
         View::Workloads => LINE_SORTS,
-        View::Detail { .. } => &[],
+        View::Journal | View::Detail { .. } => &[],
     }
 }

@@ -12,6 +12,8 @@ pub enum View {
     },
     /// The same workloads lined up across every cluster.
     Workloads,
+    /// Actions: this console's journal and other consoles' Events.
+    Journal,
     Detail {
         cluster: usize,
         kind: WorkloadKind,
@@ -27,6 +29,7 @@ impl View {
             View::Fleet => "Fleet",
             View::Cluster { .. } => "Workloads",
             View::Workloads => "Workloads (fleet)",
+            View::Journal => "Journal",
             View::Detail { .. } => "Detail",
         }
     }

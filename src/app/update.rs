@@ -60,6 +60,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "workloads across the fleet (also :wl, :dp, :deploy)",
     ),
     ("ctx NAME", "drill into a cluster (also :cluster NAME)"),
+    ("journal", "actions from this and other consoles (also :j)"),
     ("help", "key bindings"),
     ("quit", "quit (also :q)"),
 ];
@@ -283,6 +284,10 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
             app.screens.truncate(1);
             app.push(View::Workloads);
         }
+        Action::ViewJournal => {
+            app.screens.truncate(1);
+            app.push(View::Journal);
+        }
         Action::Scale => {
             start_action(app, model, Operation::Scale { replicas: 0 });
             return Vec::new();
@@ -341,6 +346,7 @@ fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
                     yaml,
                 })
         }
+        View::Journal => None,
         View::Workloads => ord
             .get(sel)
             .and_then(|i| model.lines.get(*i))
@@ -468,6 +474,9 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
             act(app, Action::ViewWorkloads, model);
         }
         ("help" | "?", _) => app.help = true,
+        ("j" | "journal", _) => {
+            act(app, Action::ViewJournal, model);
+        }
         ("ctx" | "context" | "cluster", Some(name)) => goto_cluster(app, name, model),
         (name, None) if find_cluster(name, model).is_some() => goto_cluster(app, name, model),
         _ => app.message = Some(format!("unknown command: {text} (try :help)")),

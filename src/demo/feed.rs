@@ -114,6 +114,12 @@ impl Feed {
         });
         changed |= s.run(&mut d.pods, &mut last.pods, &next.pods, decode);
         changed |= s.run(&mut d.events, &mut last.events, &next.events, decode);
+        // Other consoles' actions: none in the simulation, but the watch
+        // lists (empty) like every other, so the cluster is fully synced.
+        if relist {
+            d.actions.apply(Event::Init);
+            changed |= d.actions.apply(Event::InitDone);
+        }
         d.touch(changed)
     }
 }

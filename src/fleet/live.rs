@@ -200,6 +200,15 @@ async fn run_cluster(
             |d| &mut d.events,
             |e| e,
         ),
+        watch::<CoreEvent, _>(
+            Api::all(client.clone()),
+            watcher::Config::default().fields("reportingComponent=fleetdeck.io/console"),
+            Resource::Actions,
+            &data,
+            &notify,
+            |d| &mut d.actions,
+            |e| e,
+        ),
         watch_rollouts(client, &data, &notify),
     ];
     if let Ok(mut t) = tasks.lock() {

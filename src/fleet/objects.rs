@@ -475,6 +475,10 @@ pub struct EventInfo {
     pub message: String,
     pub count: i32,
     pub last_seen: Option<DateTime<Utc>>,
+    /// Normal or Warning.
+    pub type_: String,
+    /// Which console or controller wrote it (fleetdeck: the host).
+    pub reporting_instance: Option<String>,
 }
 
 impl Compact for EventInfo {
@@ -496,6 +500,8 @@ impl Compact for EventInfo {
             message: e.message.clone().unwrap_or_default(),
             count: e.count.unwrap_or(1),
             last_seen,
+            type_: e.type_.clone().unwrap_or_default(),
+            reporting_instance: e.reporting_instance.clone().filter(|s| !s.is_empty()),
         })
     }
     fn key(&self) -> String {

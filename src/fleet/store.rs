@@ -146,10 +146,12 @@ pub enum Resource {
     Rollouts,
     Pods,
     Events,
+    /// fleetdeck's own Events: actions taken from any console.
+    Actions,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 8] = [
+    pub const ALL: [Resource; 9] = [
         Resource::Nodes,
         Resource::Namespaces,
         Resource::Deployments,
@@ -158,6 +160,7 @@ impl Resource {
         Resource::Rollouts,
         Resource::Pods,
         Resource::Events,
+        Resource::Actions,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -169,6 +172,7 @@ impl Resource {
             Resource::Rollouts => "rollouts",
             Resource::Pods => "pods",
             Resource::Events => "events",
+            Resource::Actions => "fleetdeck events",
         }
     }
 }
@@ -202,6 +206,8 @@ pub struct ClusterData {
     pub rollouts: Kind<WorkloadInfo>,
     pub pods: Kind<PodInfo>,
     pub events: Kind<EventInfo>,
+    /// Events fleetdeck consoles wrote (reportingController fleetdeck.io/console).
+    pub actions: Kind<EventInfo>,
     /// Last time anything arrived from the API server.
     pub last_seen: Option<DateTime<Utc>>,
     /// Bumped on every visible change, so derived rows can be cached.
@@ -222,6 +228,7 @@ impl Default for ClusterData {
             rollouts: Kind::default(),
             pods: Kind::default(),
             events: Kind::default(),
+            actions: Kind::default(),
             last_seen: None,
             generation: 0,
             changed_at: None,
@@ -240,6 +247,7 @@ impl ClusterData {
             Resource::Rollouts => &self.rollouts.state,
             Resource::Pods => &self.pods.state,
             Resource::Events => &self.events.state,
+            Resource::Actions => &self.actions.state,
         }
     }
 
@@ -253,6 +261,7 @@ impl ClusterData {
             Resource::Rollouts => self.rollouts.set_state(s),
             Resource::Pods => self.pods.set_state(s),
             Resource::Events => self.events.set_state(s),
+            Resource::Actions => self.actions.set_state(s),
         };
         self.touch(changed)
     }

@@ -14,7 +14,7 @@ use crate::fleet::kubeconfig::kube_message;
 pub const ANNOTATION: &str = "fleetdeck.io/last-action";
 pub const CONTROLLER: &str = "fleetdeck.io/console";
 
-fn host() -> String {
+pub fn host() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|h| h.trim().to_string())

@@ -5,6 +5,7 @@ mod detail;
 mod dialog;
 mod fleet;
 mod help;
+mod journal;
 mod widgets;
 mod workloads;
 
@@ -39,6 +40,7 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
         View::Fleet => fleet::draw(frame, body, ctx),
         View::Cluster { cluster } => workloads::draw_cluster(frame, body, ctx, *cluster),
         View::Workloads => workloads::draw_fleet(frame, body, ctx),
+        View::Journal => journal::draw(frame, body, ctx),
         View::Detail { cluster, yaml, .. } => detail::draw(frame, body, ctx, *cluster, *yaml),
     }
     draw_footer(frame, footer, ctx);
