@@ -205,3 +205,44 @@ async fn readonly_identity_shows_forbidden_columns_not_fatal() {
         "forbidden nodes do not exclude a cluster"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn teammates_actions_show_in_the_journal_timeline() {
+    use k8s_openapi::api::events::v1::Event;
+    let Some(lab) = support::lab() else { return };
+    let cluster = &lab.clusters[0];
+    let ns = lab.namespace(cluster, "team").await;
+    let cfg = Config::default();
+    let fleet = Fleet::connect(
+        vec![cfg.meta_for(&cluster.operator())],
+        lab.loaded.config.clone(),
+        cfg.policy(),
+    );
+    // Another console's mark, exactly as fleetdeck writes it.
+    let ev: Event = serde_json::from_value(json!({
+        "metadata": {"name": "web.1", "namespace": ns.name},
+        "eventTime": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "reportingController": "fleetdeck.io/console",
+        "reportingInstance": "bastion-2",
+        "action": "Scale", "reason": "Scale", "type": "Normal",
+        "note": "traffic spike — alice",
+        "regarding": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": ns.name, "name": "web"}
+    }))
+    .unwrap();
+    Api::<Event>::namespaced(lab.client(&cluster.operator()).await, &ns.name)
+        .create(&PostParams::default(), &ev)
+        .await
+        .unwrap();
+    let row = support::eventually("the teammate's action", GUARD, || async {
+        fleetdeck::app::timeline::timeline(&[], &fleet, "this-host")
+            .into_iter()
+            .find(|r| r.target.starts_with(&ns.name))
+    })
+    .await;
+    assert_eq!(row.source, "bastion-2");
+    assert_eq!(row.by, "alice");
+    assert_eq!(row.reason, "traffic spike");
+    assert_eq!(row.action, "scale");
+    assert_eq!(row.target, format!("{}/Deployment/web", ns.name));
+    ns.delete().await;
+}
