@@ -171,6 +171,17 @@ async fn scale_through_the_tui_is_confirmed_and_journaled() {
     assert_eq!(records[1].result.as_deref(), Some("ok"));
     assert_eq!(records[0].reason, "tui test");
     assert!(journal.verify().ok());
+    // Nothing secret on screen: no token or key of the lab's kubeconfig.
+    let screen = tmux.screen();
+    let kc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&lab.kubeconfig).unwrap()).unwrap();
+    for u in kc["users"].as_array().unwrap() {
+        for key in ["token", "client-key-data", "client-certificate-data"] {
+            if let Some(secret) = u["user"][key].as_str() {
+                assert!(!screen.contains(&secret[..secret.len().min(24)]), "{key} on screen");
+            }
+        }
+    }
     tmux.keys(&["Escape", "q"]);
     ns.delete().await;
 }
