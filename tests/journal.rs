@@ -379,6 +379,21 @@ fn threads_and_processes_appending_at_once() {
             std::thread::spawn(move || write_records(&dir, &format!("thread{t}"), start))
         })
         .collect();
+    // Readers meanwhile: verify (under its shared lock) never sees a half
+    // append — a line without its head, or a head ahead of the lines.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (j, done) = (j.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut checks = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let v = j.verify();
+                assert!(v.ok(), "mid-append: {v}");
+                checks += 1;
+            }
+            checks
+        })
+    };
     for t in threads {
         t.join().unwrap();
     }
@@ -392,6 +407,9 @@ fn threads_and_processes_appending_at_once() {
             "the child did not run the writer:\n{text}"
         );
     }
+
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(reader.join().unwrap() > 0);
 
     let total = (THREADS + PROCESSES) * PER_WRITER;
     let v = j.verify();

@@ -33,7 +33,7 @@
 //!
 //! The head file defends against truncation and casual edits, not against
 //! someone who rewrites the whole chain and the head: that needs a copy
-//! elsewhere (the Events fleetdeck leaves in the clusters).
+//! elsewhere (such as the Events fleetdeck leaves in the clusters).
 
 mod chain;
 mod record;
@@ -105,9 +105,7 @@ impl Journal {
     pub fn append_all(&self, rs: impl IntoIterator<Item = NewRecord>) -> io::Result<Vec<Record>> {
         let mut file = chain::create_private(&self.file, false)?;
         // File::lock is flock(2) on Unix: released when `file` is dropped,
-        // also if the process dies. It is stable since Rust 1.89, above the
-        // crate's declared rust-version (1.85), which needs raising to match.
-        #[allow(clippy::incompatible_msrv)]
+        // also if the process dies.
         file.lock()?;
         let tail = chain::tail(&mut file)?;
         let (mut seq, mut prev) = self.chain_point(&tail);
@@ -118,7 +116,10 @@ impl Journal {
         }
         let mut stored = Vec::new();
         for r in rs {
-            let rec = seal(r, seq + 1, chain::to_hex(&prev));
+            let next = seq
+                .checked_add(1)
+                .ok_or_else(|| io::Error::other("journal seq at its maximum"))?;
+            let rec = seal(r, next, chain::to_hex(&prev));
             let line = serde_json::to_vec(&rec)?;
             prev = chain::sha256(&line);
             seq = rec.seq;
@@ -163,7 +164,10 @@ impl Journal {
     pub fn read(&self) -> io::Result<Vec<Record>> {
         let mut bytes = Vec::new();
         match File::open(&self.file) {
-            Ok(mut f) => f.read_to_end(&mut bytes)?,
+            Ok(mut f) => {
+                lock_shared(&f);
+                f.read_to_end(&mut bytes)?
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
@@ -176,6 +180,12 @@ impl Journal {
     /// Walk the chain and compare its end with the head file; never panics
     /// or fails on a malformed journal — everything wrong is a [`Problem`].
     pub fn verify(&self) -> Verify {
+        // Held while the journal and then the head are read, so an append in
+        // between cannot look like a removed record.
+        let guard = File::open(&self.file).ok();
+        if let Some(f) = &guard {
+            lock_shared(f);
+        }
         verify::verify(&self.file, &self.head)
     }
 
@@ -230,6 +240,12 @@ fn seal(r: NewRecord, seq: u64, prev: String) -> Record {
         detail: clean(r.detail),
         prev,
     }
+}
+
+/// Best effort: a reader that cannot lock still reads (a torn-looking last
+/// line then is at worst an append in progress, reported as such).
+fn lock_shared(f: &File) {
+    let _ = f.lock_shared();
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {

@@ -266,3 +266,20 @@ fn local_operator_is_never_empty() {
     let r = NewRecord::new(RecordKind::Intent, "x", "ctx", Target::default(), "scale");
     assert_eq!(r.operator, local_operator());
 }
+
+#[test]
+fn extreme_seqs_are_errors_not_overflows() {
+    let (tmp, j) = setup(1);
+    let mut line: serde_json::Value = serde_json::from_slice(&raw_lines(&j)[0]).unwrap();
+    line["seq"] = json!(u64::MAX);
+    fs::write(j.path(), format!("{line}\n")).unwrap();
+    let hash = to_hex(&sha256(line.to_string().as_bytes()));
+    let head = json!({"seq": u64::MAX, "hash": hash}).to_string();
+    fs::write(tmp.path().join(HEAD_FILE), head).unwrap();
+    let v = j.verify();
+    assert_eq!(kinds(&v), [(ProblemKind::Edited, Some(1))], "{v}");
+    assert!(j.append(rec("x")).is_err());
+    // Cut short under such a head: still no overflow.
+    fs::write(j.path(), &line.to_string().as_bytes()[..30]).unwrap();
+    assert!(!j.verify().ok());
+}

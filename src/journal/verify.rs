@@ -186,7 +186,10 @@ impl Checker<'_> {
             // file ends mid-line: that line is the committed record, cut short.
             let cut_short = at == n
                 && group.last().is_some_and(is_open)
-                && self.w.head.is_some_and(|h| h.seq == last_seq + 1);
+                && self
+                    .w
+                    .head
+                    .is_some_and(|h| Some(h.seq) == last_seq.checked_add(1));
             for (k, b) in group.iter().enumerate() {
                 let open = is_open(b);
                 let torn = if at < n {
@@ -211,7 +214,7 @@ impl Checker<'_> {
                         let _ = write!(
                             message,
                             " (the head file says record {} was complete: truncated since?)",
-                            last_seq + 1
+                            last_seq.saturating_add(1)
                         );
                     }
                     self.push(Some(b.line), None, ProblemKind::Torn, message);
@@ -326,7 +329,7 @@ fn head_mismatch(recs: &[Rec], h: Head, lines: u64) -> Problem {
         };
     };
     if h.seq > last.seq {
-        let missing = last.seq + 1;
+        let missing = last.seq.saturating_add(1);
         Problem {
             line: Some(last.line + 1),
             seq: Some(missing),

@@ -51,7 +51,11 @@ fn default_keymap_resolves_mode_then_global() {
     assert_eq!(km.action(Mode::Table, &ch('g')), Some(Action::Top));
     assert_eq!(km.action(Mode::Table, &ch('O')), Some(Action::SortReverse));
     assert_eq!(km.action(Mode::Table, &ch('s')), Some(Action::Scale));
-    assert_eq!(km.action(Mode::Detail, &ch('o')), None, "no sorting in a detail pane");
+    assert_eq!(
+        km.action(Mode::Detail, &ch('o')),
+        None,
+        "no sorting in a detail pane"
+    );
     let enter = key(KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(km.action(Mode::Table, &enter), Some(Action::Select));
     assert_eq!(km.action(Mode::Table, &ch('?')), Some(Action::Help));
