@@ -25,7 +25,7 @@ const VERIFY_RECORDS: usize = 100_000;
 
 /// A record as the scale action writes it (request body, rv, detail).
 fn record(i: usize) -> NewRecord {
-    let kind = if i % 2 == 0 {
+    let kind = if i.is_multiple_of(2) {
         RecordKind::Intent
     } else {
         RecordKind::Outcome

@@ -178,7 +178,10 @@ async fn scale_through_the_tui_is_confirmed_and_journaled() {
     for u in kc["users"].as_array().unwrap() {
         for key in ["token", "client-key-data", "client-certificate-data"] {
             if let Some(secret) = u["user"][key].as_str() {
-                assert!(!screen.contains(&secret[..secret.len().min(24)]), "{key} on screen");
+                assert!(
+                    !screen.contains(&secret[..secret.len().min(24)]),
+                    "{key} on screen"
+                );
             }
         }
     }

@@ -442,16 +442,16 @@ fn age_pods(seed: u64, c: &mut Cluster) {
         p.created = -age;
         p.started = -age + 2;
         p.ready_from = -age + 5;
-        if h % 7 == 0 {
+        if h.is_multiple_of(7) {
             p.restarts = 1 + (h >> 8) as u32 % 4;
             let at = -(((h >> 16) % (6 * 3600)) as i64) - 60;
             p.last_exit = Some(Exit {
-                reason: if (h >> 24) % 3 == 0 {
+                reason: if (h >> 24).is_multiple_of(3) {
                     "OOMKilled"
                 } else {
                     "Error"
                 },
-                code: if (h >> 24) % 3 == 0 { 137 } else { 1 },
+                code: if (h >> 24).is_multiple_of(3) { 137 } else { 1 },
                 started: -age + 2,
                 at,
             });

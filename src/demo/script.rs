@@ -200,10 +200,10 @@ fn restarts(c: &mut Cluster, seed: u64, tick: i64, at: i64) {
             continue;
         }
         let h = roll(seed, &[cluster, fnv(&p.name), tick as u64]);
-        if h % RESTART_ONE_IN != 0 {
+        if !h.is_multiple_of(RESTART_ONE_IN) {
             continue;
         }
-        let oom = (h >> 20) % 3 == 0;
+        let oom = (h >> 20).is_multiple_of(3);
         p.restarts += 1;
         p.last_exit = Some(Exit {
             reason: if oom { "OOMKilled" } else { "Error" },
