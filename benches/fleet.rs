@@ -98,6 +98,14 @@ fn ingest(c: &mut Criterion, scale: &Scale) {
             }
         })
     });
+    // What if the watch decoded only what `PodInfo::compact` reads?
+    g.bench_function("whatif_decode_1000_slim_pod_watch_events_json", |b| {
+        b.iter(|| {
+            for l in &lines {
+                black_box(serde_json::from_slice::<WatchEvent<slim::Pod>>(l).unwrap());
+            }
+        })
+    });
     // A relist of one cluster (after 410 Gone): 2,000 pods into a fresh store.
     let listed = fixture::listed_pods(scale.shape, 0);
     g.bench_function("relist_2000_pods", |b| {
@@ -188,4 +196,61 @@ fn main() {
     pull(&mut c, &scale);
     frames(&mut c, &scale);
     c.final_summary();
+}
+
+/// A pod with only the fields `PodInfo::compact` reads: serde skips the rest
+/// without allocating. Not used by fleetdeck; measures the what-if above.
+mod slim {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::api::core::v1::ContainerState;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{OwnerReference, Time};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Pod {
+        pub metadata: Meta,
+        pub spec: Option<Spec>,
+        pub status: Option<Status>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Meta {
+        pub name: Option<String>,
+        pub namespace: Option<String>,
+        pub labels: Option<BTreeMap<String, String>>,
+        pub owner_references: Option<Vec<OwnerReference>>,
+        pub creation_timestamp: Option<Time>,
+        pub deletion_timestamp: Option<Time>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Spec {
+        pub node_name: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Status {
+        pub phase: Option<String>,
+        pub reason: Option<String>,
+        pub conditions: Option<Vec<Condition>>,
+        pub container_statuses: Option<Vec<ContainerStatus>>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Condition {
+        #[serde(rename = "type")]
+        pub type_: String,
+        pub status: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ContainerStatus {
+        pub restart_count: i32,
+        pub state: Option<ContainerState>,
+    }
 }

@@ -114,21 +114,27 @@ enum Command {
 
 /// The live fleet from the kubeconfig, or the simulated one; plus warnings
 /// about files that could not be read. Must run inside the runtime.
-type Connected = (Fleet, Vec<String>, Option<kube::config::Kubeconfig>);
+/// The fleet, warnings, the kubeconfig (for reconciling the journal) or the
+/// demo's control handle.
+type Connected = (
+    Fleet,
+    Vec<String>,
+    Option<kube::config::Kubeconfig>,
+    Option<fleetdeck::demo::DemoControl>,
+);
 
-/// Also returns the kubeconfig (none for the demo), for reconciling the journal.
 fn connect(opts: &Options, demo: bool) -> anyhow::Result<Connected> {
     if demo {
         let (fleet, sim) = fleetdeck::demo::start(7);
-        fleetdeck::demo::spawn(sim);
-        return Ok((fleet, Vec::new(), None));
+        let (_, control) = fleetdeck::demo::spawn_controlled(sim);
+        return Ok((fleet, Vec::new(), None, Some(control)));
     }
     let st = startup::start(opts)?;
     for w in &st.warnings {
         eprintln!("fleetdeck: {w}");
     }
     let fleet = Fleet::connect(st.metas, st.kubeconfig.clone(), st.config.policy());
-    Ok((fleet, st.warnings, Some(st.kubeconfig)))
+    Ok((fleet, st.warnings, Some(st.kubeconfig), None))
 }
 
 /// After a crash, unfinished intents are checked against live state in the
@@ -281,7 +287,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Snapshot { json, timeout }) => {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
-                let (fleet, _, _) = connect(&opts, cli.demo)?;
+                let (fleet, _, _, _) = connect(&opts, cli.demo)?;
                 snapshot::settle(&fleet, Duration::from_secs(timeout)).await;
                 let now = chrono::Utc::now();
                 let rows = fleet.rows(now);
@@ -326,14 +332,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let journal = std::sync::Arc::new(journal);
             let read_only = config.read_only || cli.read_only;
             rt.block_on(async {
-                let (fleet, warnings, kubeconfig) = connect(&opts, cli.demo)?;
+                let (fleet, warnings, kubeconfig, demo) = connect(&opts, cli.demo)?;
                 let mut app = App::new(read_only, cli.demo);
                 app.message = warnings.first().cloned();
                 let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
                 if let Some(kc) = kubeconfig {
                     reconcile_in_background(journal.clone(), kc, read_only, tx.clone());
                 }
-                fleetdeck::tui::run(fleet, app, theme, keymap, Some(journal), (tx, rx)).await
+                let actions = fleetdeck::tui::Actions {
+                    journal: Some(journal),
+                    demo,
+                };
+                fleetdeck::tui::run(fleet, app, theme, keymap, actions, (tx, rx)).await
             })?;
             Ok(ExitCode::SUCCESS)
         }

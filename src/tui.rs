@@ -16,14 +16,18 @@ use crate::app::model::Model;
 use crate::app::state::{App, View};
 use crate::app::timeline::timeline;
 use crate::app::update::{update, Effect, Msg};
+use crate::demo::DemoControl;
+use crate::fleet::handles::with_data;
 use crate::fleet::handles::Fleet;
 use crate::fleet::kubeconfig::kube_message;
 use crate::fleet::objects::WorkloadKind;
 use crate::journal::Journal;
 use crate::keymap::Keymap;
+use crate::ops::action::{request, unsupported, Operation};
 use crate::ops::journaled;
 use crate::ops::marks::host;
-use crate::ops::pipeline::{plan_checked, whoami, Outcome, Plan};
+use crate::ops::pipeline::{plan_checked, plan_from, whoami, Outcome, Plan, Preflight};
+use crate::ops::target::Target;
 use crate::theme::Theme;
 use crate::ui::{draw, Ctx};
 
@@ -36,12 +40,19 @@ pub type Channel = (mpsc::UnboundedSender<Msg>, mpsc::UnboundedReceiver<Msg>);
 /// Where actions are journaled; `None` when there is no journal to write to.
 pub type SharedJournal = Option<Arc<Journal>>;
 
+/// Where actions go: the journal, and the simulation when this is the demo.
+#[derive(Clone, Default)]
+pub struct Actions {
+    pub journal: SharedJournal,
+    pub demo: Option<DemoControl>,
+}
+
 pub async fn run(
     fleet: Fleet,
     mut app: App,
     theme: Theme,
     keymap: Keymap,
-    journal: SharedJournal,
+    actions: Actions,
     channel: Channel,
 ) -> anyhow::Result<()> {
     // ratatui::init also installs a panic hook that restores the terminal.
@@ -52,7 +63,7 @@ pub async fn run(
         &mut app,
         &theme,
         &keymap,
-        &journal,
+        &actions,
         channel,
     )
     .await;
@@ -66,7 +77,7 @@ async fn event_loop(
     app: &mut App,
     theme: &Theme,
     keymap: &Keymap,
-    journal: &SharedJournal,
+    actions: &Actions,
     (tx, mut rx): Channel,
 ) -> anyhow::Result<()> {
     let mut events = EventStream::new();
@@ -84,7 +95,8 @@ async fn event_loop(
             }
             model = Model::pull(fleet, app, Utc::now());
             if app.screen().view == View::Journal {
-                model.timeline = timeline(cache.records(journal.as_deref()), fleet, &host());
+                model.timeline =
+                    timeline(cache.records(actions.journal.as_deref()), fleet, &host());
             }
             let mut out = std::io::stdout();
             crossterm::queue!(out, BeginSynchronizedUpdate)?;
@@ -111,7 +123,7 @@ async fn event_loop(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(key))) => {
                     for effect in update(app, Msg::Key(key), &model, keymap) {
-                        run_effect(fleet, app.read_only, journal, effect, tx.clone());
+                        run_effect(fleet, app.read_only, actions, effect, tx.clone());
                     }
                     dirty = true;
                 }
@@ -139,12 +151,34 @@ async fn event_loop(
 fn run_effect(
     fleet: &Fleet,
     read_only: bool,
-    journal: &SharedJournal,
+    actions: &Actions,
     effect: Effect,
     tx: mpsc::UnboundedSender<Msg>,
 ) {
     let handle = |cluster: usize| fleet.clusters.get(cluster);
     match effect {
+        // The demo: same dialog, plan and journal; the simulation instead of
+        // an API server.
+        Effect::Plan {
+            cluster,
+            target,
+            op,
+        } if actions.demo.is_some() => {
+            let r = handle(cluster)
+                .ok_or_else(|| "no such cluster".to_string())
+                .and_then(|c| demo_plan(c, &target, op));
+            let _ = tx.send(Msg::Planned(r.map(Box::new)));
+        }
+        Effect::Execute { plan, reason, .. } if actions.demo.is_some() => {
+            let (demo, journal) = (actions.demo.clone(), actions.journal.clone());
+            tokio::spawn(async move {
+                let r = match (demo, journal) {
+                    (Some(d), Some(j)) => demo_execute(&d, &j, &plan, &reason).await,
+                    _ => Err("no journal: actions are not allowed without one".into()),
+                };
+                let _ = tx.send(Msg::Executed(r));
+            });
+        }
         Effect::Plan {
             cluster,
             target,
@@ -169,7 +203,7 @@ fn run_effect(
             reason,
         } => {
             let client = handle(cluster).and_then(|c| c.client.get().cloned());
-            let journal = journal.clone();
+            let journal = actions.journal.clone();
             tokio::spawn(async move {
                 let r = match (client, journal) {
                     (Some(c), Some(j)) => execute(&c, &j, &plan, &reason).await,
@@ -221,6 +255,92 @@ impl JournalCache {
             self.stamp = stamp;
         }
         &self.records
+    }
+}
+
+/// Plans against the simulated object: the demo's "dry-run" applies the
+/// merge patch locally.
+fn demo_plan(
+    c: &crate::fleet::live::ClusterHandle,
+    target: &Target,
+    op: Operation,
+) -> Result<(Plan, Preflight), String> {
+    if let Some(why) = unsupported(&op, target.kind) {
+        return Ok((demo_stub_plan(target, op, 0), Preflight::Unavailable(why)));
+    }
+    let desired = with_data(&c.data, |d| {
+        d.workloads()
+            .find(|w| {
+                w.kind == target.kind && w.namespace == target.namespace && w.name == target.name
+            })
+            .map(|w| w.desired)
+    })
+    .ok_or_else(|| format!("{}: no such workload", target.short()))?;
+    let plan = demo_stub_plan(target, op, desired);
+    let mut after = plan.before_view.clone();
+    merge(&mut after, &plan.request.body);
+    Ok((plan, Preflight::Ready { after }))
+}
+
+fn demo_stub_plan(target: &Target, op: Operation, desired: i32) -> Plan {
+    let ar = target.api_resource();
+    let mut before = DynamicObject::new(&target.name, &ar).within(&target.namespace);
+    before.metadata.resource_version = Some("demo".into());
+    before.data =
+        serde_json::json!({"spec": {"replicas": desired}, "status": {"replicas": desired}});
+    let request = request(&op, target, Utc::now());
+    let view = match request.subresource.as_deref() {
+        Some("scale") => serde_json::json!({"kind": "Scale", "spec": {"replicas": desired}}),
+        _ => serde_json::to_value(&before).unwrap_or_default(),
+    };
+    plan_from(target, op, request, before, view)
+}
+
+/// JSON merge patch (RFC 7386), enough for the demo's dry-run.
+fn merge(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    match (target, patch) {
+        (serde_json::Value::Object(t), serde_json::Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(serde_json::Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+async fn demo_execute(
+    demo: &DemoControl,
+    journal: &Journal,
+    plan: &Plan,
+    reason: &str,
+) -> Result<String, String> {
+    let done = journaled::record(journal, plan, reason, Some("demo".into()), async |_, _| {
+        let outcome = match demo.act(&plan.target, &plan.op).await {
+            Ok(()) => Outcome::Done {
+                rv_after: "demo".into(),
+            },
+            Err(e) => Outcome::Failed(e),
+        };
+        (outcome, Vec::new())
+    })
+    .await
+    .map_err(|e| format!("journal {}: {e}", journal.path().display()))?;
+    match done.outcome {
+        Outcome::Done { .. } => Ok(format!(
+            "{} {}: done in the demo (journal {})",
+            plan.op.name(),
+            plan.target.short(),
+            done.id
+        )),
+        other => Err(format!(
+            "{}: {}",
+            plan.target.short(),
+            other.error().unwrap_or_default()
+        )),
     }
 }
 

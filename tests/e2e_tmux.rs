@@ -188,3 +188,48 @@ async fn scale_through_the_tui_is_confirmed_and_journaled() {
     tmux.keys(&["Escape", "q"]);
     ns.delete().await;
 }
+
+#[test]
+fn the_demo_offers_the_same_actions_into_its_own_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --demo; sleep 30",
+        d = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_fleetdeck"),
+    );
+    let tmux = Tmux::start(&cmd, 160, 40);
+    tmux.wait_for("the demo fleet", |s| {
+        s.contains("DEMO") && s.contains("staging-eu")
+    });
+    // staging-eu → its workloads → catalog-api
+    tmux.keys(&[":"]);
+    tmux.keys(&["-l", "ctx staging-eu"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("staging-eu workloads", |s| {
+        s.contains("Workloads — staging-eu")
+    });
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "catalog-api"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("one workload", |s| s.contains("[1]"));
+    tmux.keys(&["s", "BSpace", "BSpace", "5", "Enter"]);
+    tmux.wait_for("confirm with diff", |s| s.contains("+  replicas: 5"));
+    tmux.keys(&["-l", "demo scale"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("done in the demo", |s| s.contains("done in the demo"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("five replicas desired", |s| {
+        s.lines()
+            .any(|l| l.contains("catalog-api") && l.contains("/5 "))
+    });
+    let journal = fleetdeck::journal::Journal::open(&dir.path().join("demo")).unwrap();
+    let records = journal.read().unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[1].result.as_deref(), Some("ok"));
+    assert_eq!(records[0].context, "staging-eu");
+    assert!(
+        !dir.path().join("journal").join("journal.jsonl").exists(),
+        "not the real journal"
+    );
+    tmux.keys(&["q"]);
+}

@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+mod control;
 mod feed;
 mod layout;
 mod objects;
@@ -41,6 +42,7 @@ use crate::fleet::live::{ClusterHandle, Notifier};
 use crate::fleet::store::ClusterData;
 use crate::fleet::summary::HealthPolicy;
 
+pub use control::DemoControl;
 use feed::Feed;
 use world::World;
 
@@ -64,15 +66,27 @@ pub fn start(seed: u64) -> (Fleet, Demo) {
 
 /// Ticks `demo` once a second, forever (abort the handle to stop it). The
 /// first tick is immediate.
-pub fn spawn(mut demo: Demo) -> JoinHandle<()> {
-    tokio::spawn(async move {
+pub fn spawn(demo: Demo) -> JoinHandle<()> {
+    spawn_controlled(demo).0
+}
+
+/// Like `spawn`, plus a handle through which actions reach the simulation
+/// between ticks.
+pub fn spawn_controlled(mut demo: Demo) -> (JoinHandle<()>, DemoControl) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<control::Command>();
+    let task = tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         every.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
-            every.tick().await;
-            demo.step(Utc::now());
+            tokio::select! {
+                _ = every.tick() => demo.step(Utc::now()),
+                Some(cmd) = rx.recv() => {
+                    let _ = cmd.reply.send(demo.act(&cmd.target, &cmd.op));
+                }
+            }
         }
-    })
+    });
+    (task, DemoControl { tx })
 }
 
 impl Demo {

@@ -49,12 +49,37 @@ fn pause_after_intent() -> Option<Duration> {
         .map(Duration::from_millis)
 }
 
+/// Against a live cluster: apply, verify, mark.
 pub async fn run(
     client: &Client,
     journal: &Journal,
     plan: &Plan,
     reason: &str,
     identity: Option<String>,
+) -> std::io::Result<Executed> {
+    record(
+        journal,
+        plan,
+        reason,
+        identity,
+        async |id: String, by: String| {
+            let outcome = apply(client, plan).await;
+            let warnings = mark(client, plan, &outcome, reason, &by, &id).await;
+            (outcome, warnings)
+        },
+    )
+    .await
+}
+
+/// The journal around any executor (live or the demo's simulated cluster):
+/// the intent is on disk before `exec` runs, the outcome after. `exec` gets
+/// the action id and who acts, and returns the outcome and mark warnings.
+pub async fn record(
+    journal: &Journal,
+    plan: &Plan,
+    reason: &str,
+    identity: Option<String>,
+    exec: impl AsyncFnOnce(String, String) -> (Outcome, Vec<String>),
 ) -> std::io::Result<Executed> {
     let id = new_id();
     let mut intent = NewRecord::new(
@@ -73,9 +98,8 @@ pub async fn run(
     if let Some(d) = pause_after_intent() {
         tokio::time::sleep(d).await;
     }
-    let outcome = apply(client, plan).await;
     let by = identity.clone().unwrap_or_else(|| intent.operator.clone());
-    let warnings = mark(client, plan, &outcome, reason, &by, &id).await;
+    let (outcome, warnings) = exec(id.clone(), by).await;
     let kind = match outcome {
         Outcome::Denied(_) => RecordKind::Denied,
         _ => RecordKind::Outcome,

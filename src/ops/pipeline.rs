@@ -69,7 +69,6 @@ pub async fn plan(client: &Client, target: &Target, op: Operation) -> Result<Pla
             target: target.to_string(),
             message: kube_message(&e),
         })?;
-    let rv_before = before.metadata.resource_version.clone().unwrap_or_default();
     let request = request(&op, target, Utc::now());
     let before_view = match &request.subresource {
         Some(sub) => api(client, target)
@@ -82,7 +81,19 @@ pub async fn plan(client: &Client, target: &Target, op: Operation) -> Result<Pla
             })?,
         None => serde_json::to_value(&before).unwrap_or(Value::Null),
     };
-    Ok(Plan {
+    Ok(plan_from(target, op, request, before, before_view))
+}
+
+/// A plan from an object already in hand (the demo's simulated objects).
+pub fn plan_from(
+    target: &Target,
+    op: Operation,
+    request: PatchRequest,
+    before: DynamicObject,
+    before_view: Value,
+) -> Plan {
+    let rv_before = before.metadata.resource_version.clone().unwrap_or_default();
+    Plan {
         before_view,
         request,
         pods: blast_radius(&op, &before),
@@ -91,7 +102,7 @@ pub async fn plan(client: &Client, target: &Target, op: Operation) -> Result<Pla
         op,
         before,
         rv_before,
-    })
+    }
 }
 
 /// RBAC (SelfSubjectAccessReview), then a server-side dry-run of the exact
