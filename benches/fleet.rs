@@ -200,6 +200,7 @@ fn main() {
 
 /// A pod with only the fields `PodInfo::compact` reads: serde skips the rest
 /// without allocating. Not used by fleetdeck; measures the what-if above.
+#[allow(dead_code)] // decoded, never read
 mod slim {
     use std::collections::BTreeMap;
 
