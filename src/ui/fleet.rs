@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
 use ratatui::Frame;
 
-use super::widgets::{accent, fit, known, or_dash, state_span, style_if, table, TableSpec};
+use super::widgets::{accent, fit, known, or_dash, state_span, style_if, table, window, TableSpec};
 use super::Ctx;
 use crate::app::model::{order, FLEET_SORTS};
 use crate::fleet::summary::{age, ClusterRow, ClusterState};
@@ -57,7 +57,8 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ("WARN", 5, 6),
     ];
     let shown = fit(&cols.map(|(_, w, k)| (w, k)), area.width.saturating_sub(2));
-    let rows: Vec<Row> = ord
+    let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
+    let rows: Vec<Row> = ord[range]
         .iter()
         .filter_map(|i| m.rows.get(*i))
         .map(|r| {
@@ -96,7 +97,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 .map(|i| Constraint::Length(cols[i].1))
                 .collect(),
             rows,
-            selected: (!ord.is_empty()).then_some(s.selected.min(ord.len().saturating_sub(1))),
+            selected,
         },
     );
 }

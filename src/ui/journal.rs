@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
-use super::widgets::{table, TableSpec};
+use super::widgets::{table, window, TableSpec};
 use super::Ctx;
 use crate::app::model::order;
 use crate::fleet::summary::age;
@@ -16,7 +16,8 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = ctx.theme;
     let m = ctx.model;
     let ord = order(ctx.app, m);
-    let rows: Vec<Row> = ord
+    let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
+    let rows: Vec<Row> = ord[range]
         .iter()
         .filter_map(|i| m.timeline.get(*i))
         .map(|r| {
@@ -68,8 +69,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 Constraint::Fill(1),
             ],
             rows,
-            selected: (!ord.is_empty())
-                .then_some(ctx.app.screen().selected.min(ord.len().saturating_sub(1))),
+            selected,
         },
     );
 }

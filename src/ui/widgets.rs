@@ -100,6 +100,19 @@ pub fn style_if(cond: bool, yes: Style, no: Style) -> Style {
     }
 }
 
+/// The rows a bordered table of `height` can show with `selected` on screen
+/// (the same scrolling ratatui does), so only those rows are built: the
+/// fleet-wide lineup can have tens of thousands of lines.
+pub fn window(len: usize, selected: usize, height: u16) -> (std::ops::Range<usize>, Option<usize>) {
+    if len == 0 {
+        return (0..0, None);
+    }
+    let visible = (height as usize).saturating_sub(3).max(1);
+    let sel = selected.min(len - 1);
+    let start = (sel + 1).saturating_sub(visible);
+    (start..(start + visible).min(len), Some(sel - start))
+}
+
 /// Which columns fit in `avail` cells: drops the lowest-`keep` columns first
 /// (one space between columns), never the last one standing.
 pub fn fit(cols: &[(u16, u8)], avail: u16) -> Vec<bool> {
@@ -127,6 +140,16 @@ pub fn fit(cols: &[(u16, u8)], avail: u16) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::fit;
+
+    #[test]
+    fn window_keeps_the_selection_on_screen() {
+        use super::window;
+        assert_eq!(window(0, 3, 10), (0..0, None));
+        assert_eq!(window(5, 2, 10), (0..5, Some(2)));
+        // 7 visible rows; the 20th selected is the last one shown.
+        assert_eq!(window(100, 19, 10), (13..20, Some(6)));
+        assert_eq!(window(100, 500, 10), (93..100, Some(6)));
+    }
 
     #[test]
     fn narrow_drops_least_important_first() {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
-use super::widgets::{style_if, table, TableSpec};
+use super::widgets::{style_if, table, window, TableSpec};
 use super::Ctx;
 use crate::app::model::{order, CLUSTER_SORTS, LINE_SORTS};
 use crate::fleet::summary::{age, WorkloadLine};
@@ -39,7 +39,8 @@ pub fn draw_cluster(frame: &mut Frame, area: Rect, ctx: &Ctx, cluster: usize) {
     let t = ctx.theme;
     let m = ctx.model;
     let ord = order(ctx.app, m);
-    let rows: Vec<Row> = ord
+    let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
+    let rows: Vec<Row> = ord[range]
         .iter()
         .filter_map(|i| m.workloads.get(*i))
         .map(|w| {
@@ -102,8 +103,7 @@ pub fn draw_cluster(frame: &mut Frame, area: Rect, ctx: &Ctx, cluster: usize) {
                 Constraint::Length(5),
             ],
             rows,
-            selected: (!ord.is_empty())
-                .then_some(ctx.app.screen().selected.min(ord.len().saturating_sub(1))),
+            selected,
         },
     );
 }
@@ -120,7 +120,8 @@ pub fn draw_fleet(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .max()
         .unwrap_or(0)
         .clamp(8, 48) as u16;
-    let rows: Vec<Row> = lines
+    let (range, selected) = window(lines.len(), ctx.app.screen().selected, area.height);
+    let rows: Vec<Row> = lines[range]
         .iter()
         .map(|l| {
             let common = most_common_tags(l);
@@ -184,8 +185,7 @@ pub fn draw_fleet(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             header,
             widths,
             rows,
-            selected: (!ord.is_empty())
-                .then_some(ctx.app.screen().selected.min(ord.len().saturating_sub(1))),
+            selected,
         },
     );
 }
