@@ -86,10 +86,20 @@ impl<T: Compact> Kind<T> {
             }
             Event::Apply(obj) => match T::compact(&obj) {
                 Some(v) => {
-                    let changed = self.items.get(&v.key()) != Some(&v);
-                    if changed {
-                        self.items.insert(v.key(), v);
-                    }
+                    // One key and one hash per event: bursts are thousands of these.
+                    let changed = match self.items.entry(v.key()) {
+                        std::collections::hash_map::Entry::Occupied(mut e) => {
+                            let changed = *e.get() != v;
+                            if changed {
+                                e.insert(v);
+                            }
+                            changed
+                        }
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(v);
+                            true
+                        }
+                    };
                     if !self.state.is_ready() {
                         self.state = ResourceState::Ready;
                         return true;
