@@ -4,11 +4,12 @@
 # process, then samples utime+stime from /proc/<pid>/stat over WINDOW seconds.
 #
 #   benches/tui_idle.sh -- target/release/fleetdeck --kubeconfig K --context 'lab-?'
-#   SETTLE=20 WINDOW=30 benches/tui_idle.sh -- /tmp/kdash/bin/kdash
+#   SETTLE=20 WINDOW=30 SCREEN_LINES=0 benches/tui_idle.sh -- /tmp/kdash/bin/kdash
 set -euo pipefail
 
 settle=${SETTLE:-20}
 window=${WINDOW:-30}
+lines=${SCREEN_LINES:-12}
 [ "${1:-}" = "--" ] && shift
 [ $# -gt 0 ] || { echo "usage: $0 -- COMMAND [ARGS...]" >&2; exit 2; }
 cmd=$(printf '%q ' "$@")
@@ -38,5 +39,7 @@ hwm=$(field VmHWM)
 echo "pid $pid, $threads threads, after ${settle}s: VmRSS $((rss / 1024)) MiB (peak VmHWM $((hwm / 1024)) MiB)"
 awk -v t="$((t1 - t0))" -v hz="$hz" -v ns="$((s1 - s0))" \
   'BEGIN { s = ns / 1e9; printf "CPU over %.1f s: %d ticks (1/%d s) = %.2f%% of one core\n", s, t, hz, 100 * t / hz / s }'
-echo "--- screen ---"
-tmux capture-pane -p -t "$session" | head -12
+if [ "$lines" -gt 0 ]; then
+  echo "--- screen ---"
+  tmux capture-pane -p -t "$session" | sed -n "1,${lines}p"
+fi

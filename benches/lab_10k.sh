@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# One lab cluster holding 10,000 pods: fleetdeck against kubectl on the same
+# API server, side by side, then the TUI's resident memory (and kdash's, when
+# KDASH points at a built kdash). Creates DEPLOYMENTS × REPLICAS pods in a
+# fresh namespace of lab-$CLUSTER, waits until they all run, measures, and
+# deletes the namespace on exit. docs/performance.md has the figures.
+#
+#   cargo build --release && benches/lab_10k.sh
+#   KDASH=/tmp/kdash/bin/kdash RUNS=10 benches/lab_10k.sh
+#
+# The pods name their node (spec.nodeName), so they skip the scheduler and
+# overfill the three kwok nodes (110 pods each): while they exist, other pods
+# on that cluster stay Pending. Run it when no test suite shares the lab.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deployments=${DEPLOYMENTS:-100}
+replicas=${REPLICAS:-100}
+cluster=lab-${CLUSTER:-c}
+runs=${RUNS:-10}
+fleetdeck=$(realpath "${FLEETDECK:-target/release/fleetdeck}")
+say() { echo "lab_10k: [$(date +%T)] $*" >&2; }
+
+tests/lab/up 3 >/dev/null
+eval "$(tests/lab/env)"
+kubectl=$(command -v kubectl)
+ns=perf-$$-$(date +%s)
+tmp=$(mktemp -d)
+cleanup() {
+  kubectl --context "$cluster-admin" delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+say "creating $deployments Deployments × $replicas replicas in $cluster/$ns"
+python3 - "$ns" "$deployments" "$replicas" "$cluster" <<'EOF' | kubectl --context "$cluster-admin" apply -f - >/dev/null
+import json, sys
+ns, n, replicas, cluster = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}]
+for i in range(n):
+    name = "svc-%03d" % i
+    items.append({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}},
+                "spec": {"nodeName": "%s-node-%d" % (cluster, i % 3 + 1),
+                    "containers": [{"name": "app", "image": "registry.example.com/perf/%s:1.0" % name,
+                        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}}}})
+print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+EOF
+
+want=$((deployments * replicas))
+for _ in $(seq 360); do
+  running=$(kubectl --context "$cluster-admin" get pods -n "$ns" --field-selector=status.phase=Running -o name | wc -l)
+  [ "$running" -ge "$want" ] && break
+  say "$running/$want pods running"
+  sleep 10
+done
+[ "$running" -ge "$want" ] || { say "only $running/$want pods running after 1 h"; exit 1; }
+say "$running pods running; $(kubectl --context "$cluster" get pods -A -o name | wc -l) in the cluster"
+
+say "time to a complete fleet row vs kubectl (hyperfine, $runs runs each)"
+hyperfine -N -w 1 -r "$runs" \
+  "$fleetdeck snapshot --json --context $cluster --kubeconfig $KUBECONFIG" \
+  "$kubectl --kubeconfig $KUBECONFIG --context $cluster get pods -A -o json"
+
+say "max RSS"
+for cmd in "$fleetdeck snapshot --json --context $cluster --kubeconfig $KUBECONFIG" \
+           "$kubectl --kubeconfig $KUBECONFIG --context $cluster get pods -A -o json"; do
+  # shellcheck disable=SC2086 # the command is split on purpose
+  /usr/bin/time -f "%M KiB max RSS, %e s: ${cmd%% *}" $cmd >/dev/null
+done
+
+say "fleetdeck TUI on $cluster"
+SETTLE=20 WINDOW=10 SCREEN_LINES=0 benches/tui_idle.sh -- "$fleetdeck" --kubeconfig "$KUBECONFIG" --context "$cluster"
+if [ -n "${KDASH:-}" ]; then
+  # kdash shows the kubeconfig's current context.
+  cp "$KUBECONFIG" "$tmp/kubeconfig"
+  kubectl --kubeconfig "$tmp/kubeconfig" config use-context "$cluster" >/dev/null
+  say "kdash on $cluster"
+  SETTLE=20 WINDOW=10 SCREEN_LINES=0 benches/tui_idle.sh -- env KUBECONFIG="$tmp/kubeconfig" "$KDASH"
+fi
+say "deleting $ns"
