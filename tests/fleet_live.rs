@@ -15,21 +15,6 @@ use serde_json::json;
 
 const GUARD: Duration = Duration::from_secs(90);
 
-fn deployment(name: &str, replicas: i32) -> Deployment {
-    serde_json::from_value(json!({
-        "metadata": {"name": name},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.0"}]}
-            }
-        }
-    }))
-    .unwrap()
-}
-
 /// The lab kubeconfig plus a context on a dead port and one whose exec plugin fails.
 fn kubeconfig_with_bad_contexts(lab: &support::Lab) -> Kubeconfig {
     let extra = Kubeconfig::from_yaml(
@@ -150,7 +135,7 @@ async fn view_follows_create_scale_delete() {
     };
     wait_rows(&fleet, "synced", |rows| rows[0].state == ClusterState::Ok).await;
     let api: Api<Deployment> = Api::namespaced(lab.client(&cluster.operator()).await, &ns.name);
-    api.create(&PostParams::default(), &deployment("shop", 2))
+    api.create(&PostParams::default(), &support::deployment("shop", 2))
         .await
         .unwrap();
     support::eventually("created and ready", GUARD, || async {

@@ -12,21 +12,6 @@ use serde_json::json;
 
 const GUARD: Duration = Duration::from_secs(90);
 
-fn deployment(name: &str, replicas: i32) -> Deployment {
-    serde_json::from_value(json!({
-        "metadata": {"name": name},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.0"}]}
-            }
-        }
-    }))
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn three_clusters_listed_concurrently_as_operator() {
     let Some(lab) = support::lab() else { return };
@@ -74,7 +59,7 @@ async fn deployment_gets_running_ready_pods_on_fake_nodes() {
     let client = lab.client(&cluster.operator()).await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns.name);
     deployments
-        .create(&PostParams::default(), &deployment("web", 3))
+        .create(&PostParams::default(), &support::deployment("web", 3))
         .await
         .expect("operator creates a Deployment");
     let pods: Api<Pod> = Api::namespaced(client, &ns.name);
@@ -121,7 +106,7 @@ async fn readonly_patch_is_forbidden_and_both_patches_are_audited() {
     let ns = lab.namespace(cluster, "audit").await;
     let admin = lab.client(&cluster.admin()).await;
     Api::<Deployment>::namespaced(admin, &ns.name)
-        .create(&PostParams::default(), &deployment("api", 1))
+        .create(&PostParams::default(), &support::deployment("api", 1))
         .await
         .unwrap();
 

@@ -59,13 +59,7 @@ fn text(o: &Output) -> String {
 }
 
 async fn deploy(api: &Api<Deployment>, name: &str, replicas: i32) {
-    let d: Deployment = serde_json::from_value(json!({
-        "metadata": {"name": name},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-            "template": {"metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.0"}]}}}
-    }))
-    .unwrap();
+    let d = support::deployment(name, replicas);
     api.create(&PostParams::default(), &d).await.unwrap();
     // Settled, so the controller is not still rewriting its status.
     support::eventually("deployment available", GUARD, || async {

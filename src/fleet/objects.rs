@@ -288,16 +288,22 @@ impl WorkloadInfo {
     }
 }
 
-fn conditions<'a>(
-    it: impl Iterator<Item = (&'a str, &'a str, Option<&'a String>, Option<&'a String>)>,
-) -> Vec<Condition> {
-    it.map(|(t, s, r, m)| Condition {
-        type_: t.to_string(),
-        status: s.to_string(),
-        reason: r.cloned(),
-        message: m.cloned(),
-    })
-    .collect()
+/// The apps/v1 condition types differ by name only; this reads any of them
+/// from an optional status.
+macro_rules! conditions {
+    ($status:expr) => {
+        $status
+            .and_then(|s| s.conditions.as_ref())
+            .into_iter()
+            .flatten()
+            .map(|c| Condition {
+                type_: c.type_.clone(),
+                status: c.status.clone(),
+                reason: c.reason.clone(),
+                message: c.message.clone(),
+            })
+            .collect()
+    };
 }
 
 fn images(spec: Option<&k8s_openapi::api::core::v1::PodSpec>) -> Vec<String> {
@@ -361,19 +367,7 @@ fn from_deployment(d: &Deployment) -> Option<WorkloadInfo> {
     w.updated = st.and_then(|s| s.updated_replicas).unwrap_or(0);
     w.available = st.and_then(|s| s.available_replicas).unwrap_or(0);
     w.images = images(spec.and_then(|s| s.template.spec.as_ref()));
-    w.conditions = conditions(
-        st.and_then(|s| s.conditions.as_ref())
-            .into_iter()
-            .flatten()
-            .map(|c| {
-                (
-                    c.type_.as_str(),
-                    c.status.as_str(),
-                    c.reason.as_ref(),
-                    c.message.as_ref(),
-                )
-            }),
-    );
+    w.conditions = conditions!(st);
     Some(w.judge(
         st.and_then(|s| s.observed_generation),
         d.metadata.generation,
@@ -389,19 +383,7 @@ fn from_statefulset(s: &StatefulSet) -> Option<WorkloadInfo> {
     w.updated = st.and_then(|s| s.updated_replicas).unwrap_or(0);
     w.available = st.and_then(|s| s.available_replicas).unwrap_or(w.ready);
     w.images = images(spec.and_then(|s| s.template.spec.as_ref()));
-    w.conditions = conditions(
-        st.and_then(|s| s.conditions.as_ref())
-            .into_iter()
-            .flatten()
-            .map(|c| {
-                (
-                    c.type_.as_str(),
-                    c.status.as_str(),
-                    c.reason.as_ref(),
-                    c.message.as_ref(),
-                )
-            }),
-    );
+    w.conditions = conditions!(st);
     Some(w.judge(
         st.and_then(|s| s.observed_generation),
         s.metadata.generation,
@@ -416,19 +398,7 @@ fn from_daemonset(d: &DaemonSet) -> Option<WorkloadInfo> {
     w.updated = st.and_then(|s| s.updated_number_scheduled).unwrap_or(0);
     w.available = st.and_then(|s| s.number_available).unwrap_or(0);
     w.images = images(d.spec.as_ref().and_then(|s| s.template.spec.as_ref()));
-    w.conditions = conditions(
-        st.and_then(|s| s.conditions.as_ref())
-            .into_iter()
-            .flatten()
-            .map(|c| {
-                (
-                    c.type_.as_str(),
-                    c.status.as_str(),
-                    c.reason.as_ref(),
-                    c.message.as_ref(),
-                )
-            }),
-    );
+    w.conditions = conditions!(st);
     Some(w.judge(
         st.and_then(|s| s.observed_generation),
         d.metadata.generation,

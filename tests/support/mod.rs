@@ -290,3 +290,19 @@ impl Lab {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 }
+
+/// A Deployment of `replicas` pods (kwok makes them Running on the lab's nodes).
+pub fn deployment(name: &str, replicas: i32) -> k8s_openapi::api::apps::v1::Deployment {
+    serde_json::from_value(serde_json::json!({
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.0"}]}
+            }
+        }
+    }))
+    .expect("a valid Deployment")
+}
