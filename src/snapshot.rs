@@ -13,8 +13,8 @@ use crate::fleet::summary::{ClusterRow, ClusterState, Known};
 pub async fn settle(fleet: &Fleet, timeout: Duration) {
     let deadline = tokio::time::Instant::now() + timeout;
     while !fleet.settled(Utc::now()) {
-        // A cluster that is still connecting changes state within its probe
-        // interval, so a bounded wait per wake-up is enough.
+        // Every state change notifies; the deadline bounds a cluster that
+        // never settles.
         let wait = tokio::time::timeout_at(deadline, fleet.notify.notified());
         if wait.await.is_err() {
             break;

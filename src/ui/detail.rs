@@ -13,7 +13,7 @@ use crate::app::state::Yaml;
 use crate::fleet::objects::PodPhase;
 use crate::fleet::summary::age;
 
-pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, _cluster: usize, yaml: bool) {
+pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, yaml: bool) {
     let t = ctx.theme;
     let block = Block::default()
         .borders(Borders::ALL)

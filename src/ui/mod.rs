@@ -41,7 +41,7 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
         View::Cluster { cluster } => workloads::draw_cluster(frame, body, ctx, *cluster),
         View::Workloads => workloads::draw_fleet(frame, body, ctx),
         View::Journal => journal::draw(frame, body, ctx),
-        View::Detail { cluster, yaml, .. } => detail::draw(frame, body, ctx, *cluster, *yaml),
+        View::Detail { yaml, .. } => detail::draw(frame, body, ctx, *yaml),
     }
     draw_footer(frame, footer, ctx);
     if ctx.app.help {
@@ -168,9 +168,22 @@ fn hints(ctx: &Ctx) -> Line<'static> {
     let wanted: &[(Action, &str)] = match ctx.app.screen().view {
         View::Detail { .. } => &[
             (Action::Yaml, "yaml"),
+            (Action::Scale, "scale"),
+            (Action::Restart, "restart"),
             (Action::Back, "back"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
+        ],
+        // Actions only where a workload is selected.
+        View::Cluster { .. } => &[
+            (Action::Select, "open"),
+            (Action::Scale, "scale"),
+            (Action::Restart, "restart"),
+            (Action::Filter, "filter"),
+            (Action::SortNext, "sort"),
+            (Action::Command, "command"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
         ],
         _ => &[
             (Action::Select, "open"),
@@ -178,6 +191,7 @@ fn hints(ctx: &Ctx) -> Line<'static> {
             (Action::SortNext, "sort"),
             (Action::Command, "command"),
             (Action::ViewWorkloads, "workloads"),
+            (Action::ViewJournal, "journal"),
             (Action::Back, "back"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
