@@ -10,6 +10,7 @@ use fleetdeck::fleet::handles::Fleet;
 use fleetdeck::keymap::Keymap;
 use fleetdeck::ops::action::Operation;
 use fleetdeck::ops::cli::ActionArgs;
+use fleetdeck::ops::commands;
 use fleetdeck::paths::Paths;
 use fleetdeck::snapshot;
 use fleetdeck::startup::{self, Options};
@@ -57,6 +58,9 @@ struct ActionFlags {
     /// Skip the pre-flight checks and let the API server decide.
     #[arg(long)]
     force: bool,
+    /// Act although the gate says stop; journaled with the reason.
+    #[arg(long = "override")]
+    override_gate: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +102,26 @@ enum Command {
     Restart {
         #[command(flatten)]
         action: ActionFlags,
+    },
+    /// Argo Rollouts: promote, abort, retry, pause, resume, undo, restart.
+    Rollout {
+        #[command(subcommand)]
+        command: commands::RolloutCommand,
+    },
+    /// A route canary (HTTPRoute / VirtualService weights): step forward or back.
+    Canary {
+        #[command(subcommand)]
+        command: commands::CanaryCommand,
+    },
+    /// A Service selector blue/green: flip, flip back.
+    Bluegreen {
+        #[command(subcommand)]
+        command: commands::BlueGreenCommand,
+    },
+    /// Promote or flip across a group of clusters, one at a time.
+    Wave {
+        #[command(subcommand)]
+        command: commands::WaveCommand,
     },
     /// Print every config, data and log path in use.
     Paths,
@@ -176,9 +200,21 @@ fn act(opts: &Options, op: Operation, a: ActionFlags) -> anyhow::Result<ExitCode
         reason: a.reason,
         yes: a.yes,
         force: a.force,
+        override_gate: a.override_gate,
     };
     let rt = tokio::runtime::Runtime::new()?;
     let code = rt.block_on(fleetdeck::ops::cli::run(&st, op, &args))?;
+    Ok(ExitCode::from(code as u8))
+}
+
+/// Runs one of the release commands on a fresh runtime; its exit code.
+fn release<F>(opts: &Options, f: F) -> anyhow::Result<ExitCode>
+where
+    F: AsyncFnOnce(&startup::Startup) -> anyhow::Result<i32>,
+{
+    let st = startup::start(opts)?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let code = rt.block_on(f(&st))?;
     Ok(ExitCode::from(code as u8))
 }
 
@@ -273,6 +309,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             act(&opts, Operation::Scale { replicas }, action)
         }
         Some(Command::Restart { action }) => act(&opts, Operation::Restart, action),
+        Some(Command::Rollout { command }) => {
+            release(&opts, async |st| commands::rollout(st, command).await)
+        }
+        Some(Command::Canary { command }) => {
+            release(&opts, async |st| commands::canary(st, command).await)
+        }
+        Some(Command::Bluegreen { command }) => {
+            release(&opts, async |st| commands::bluegreen(st, command).await)
+        }
+        Some(Command::Wave { command }) => {
+            release(&opts, async |st| commands::wave(st, command).await)
+        }
         Some(Command::Paths) => {
             let paths = Paths::resolve(opts.config_file)?;
             for (label, path) in paths.entries() {
@@ -342,6 +390,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let actions = fleetdeck::tui::Actions {
                     journal: Some(journal),
                     demo,
+                    config: std::sync::Arc::new(config),
                 };
                 fleetdeck::tui::run(fleet, app, theme, keymap, actions, (tx, rx)).await
             })?;

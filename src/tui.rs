@@ -23,7 +23,7 @@ use crate::fleet::kubeconfig::kube_message;
 use crate::fleet::objects::WorkloadKind;
 use crate::journal::Journal;
 use crate::keymap::Keymap;
-use crate::ops::action::{request, unsupported, Operation};
+use crate::ops::action::{unsupported, workload_request, Operation};
 use crate::ops::journaled;
 use crate::ops::marks::host;
 use crate::ops::pipeline::{plan_checked, plan_from, whoami, Outcome, Plan, Preflight};
@@ -45,6 +45,8 @@ pub type SharedJournal = Option<Arc<Journal>>;
 pub struct Actions {
     pub journal: SharedJournal,
     pub demo: Option<DemoControl>,
+    /// Route canary and blue/green declarations.
+    pub config: std::sync::Arc<crate::config::Config>,
 }
 
 pub async fn run(
@@ -186,9 +188,10 @@ fn run_effect(
         } => {
             let client = handle(cluster).and_then(|c| c.client.get().cloned());
             let read_only = read_only || handle(cluster).is_some_and(|c| c.meta.read_only);
+            let declared = actions.config.declared(&target);
             tokio::spawn(async move {
                 let r = match client {
-                    Some(c) => plan_checked(&c, &target, op, read_only)
+                    Some(c) => plan_checked(&c, &target, op, &declared, read_only)
                         .await
                         .map(Box::new)
                         .map_err(|e| e.to_string()),
@@ -271,14 +274,18 @@ fn demo_plan(
     let desired = with_data(&c.data, |d| {
         d.workloads()
             .find(|w| {
-                w.kind == target.kind && w.namespace == target.namespace && w.name == target.name
+                Some(w.kind) == target.kind.workload()
+                    && w.namespace == target.namespace
+                    && w.name == target.name
             })
             .map(|w| w.desired)
     })
     .ok_or_else(|| format!("{}: no such workload", target.short()))?;
     let plan = demo_stub_plan(target, op, desired);
     let mut after = plan.before_view.clone();
-    merge(&mut after, &plan.request.body);
+    for r in &plan.requests {
+        merge(&mut after, &r.body);
+    }
     Ok((plan, Preflight::Ready { after }))
 }
 
@@ -288,12 +295,12 @@ fn demo_stub_plan(target: &Target, op: Operation, desired: i32) -> Plan {
     before.metadata.resource_version = Some("demo".into());
     before.data =
         serde_json::json!({"spec": {"replicas": desired}, "status": {"replicas": desired}});
-    let request = request(&op, target, Utc::now());
+    let request = workload_request(&op, target, Utc::now());
     let view = match request.subresource.as_deref() {
         Some("scale") => serde_json::json!({"kind": "Scale", "spec": {"replicas": desired}}),
         _ => serde_json::to_value(&before).unwrap_or_default(),
     };
-    plan_from(target, op, request, before, view)
+    plan_from(target, op, vec![request], before, view)
 }
 
 /// JSON merge patch (RFC 7386), enough for the demo's dry-run.

@@ -1,6 +1,7 @@
 //! The action dialog: ask what is needed (replicas), show the plan and the
-//! server's dry-run diff, take the required reason (a tui-textarea) and, for
-//! protected clusters and destructive actions, the target's name typed out.
+//! server's dry-run diff and the gate's verdict, take the required reason (a
+//! tui-textarea) and, for protected clusters and destructive actions, the
+//! target's name typed out — or `override` against a gate's stop.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_textarea::TextArea;
@@ -48,7 +49,14 @@ pub struct Confirm {
 
 impl Confirm {
     pub fn new(plan: Plan, diff: String, protected: bool) -> Confirm {
-        let must_type = (protected || plan.destructive).then(|| plan.target.name.clone());
+        let name = (protected || plan.destructive).then(|| plan.target.name.clone());
+        // A stop from the gate is passed only by typing `override`; the
+        // override is journaled with the reason.
+        let must_type = match (plan.gate.as_ref().is_some_and(|g| g.blocks()), name) {
+            (true, Some(n)) => Some(format!("override {n}")),
+            (true, None) => Some("override".into()),
+            (false, n) => n,
+        };
         let mut reason = TextArea::default();
         reason.set_placeholder_text("why (required; journaled and put on the object's Event)");
         Confirm {
@@ -123,7 +131,9 @@ pub fn on_key(d: &mut Dialog, key: KeyEvent) -> DialogKey {
             KeyCode::Enter => match c.missing() {
                 None => {
                     let reason = c.reason_text();
-                    d.last_plan = Some(Box::new(c.plan.clone()));
+                    let mut plan = c.plan.clone();
+                    plan.overridden = plan.gate.as_ref().is_some_and(|g| g.blocks());
+                    d.last_plan = Some(Box::new(plan));
                     d.stage = Stage::Running;
                     DialogKey::Execute(reason)
                 }

@@ -140,19 +140,15 @@ fn yaml_on_a_workload_asks_for_it() {
 }
 
 fn plan_for(target: crate::ops::target::Target, replicas: i32) -> crate::ops::pipeline::Plan {
-    use crate::ops::action::{request, Operation};
+    use crate::ops::action::{workload_request, Operation};
     let op = Operation::Scale { replicas };
     let ar = target.api_resource();
-    crate::ops::pipeline::Plan {
-        request: request(&op, &target, now()),
-        before: kube::api::DynamicObject::new(&target.name, &ar),
-        before_view: serde_json::json!({"spec": {"replicas": 1}}),
-        rv_before: "7".into(),
-        pods: 1,
-        destructive: replicas == 0,
-        target,
-        op,
-    }
+    let mut before = kube::api::DynamicObject::new(&target.name, &ar);
+    before.metadata.resource_version = Some("7".into());
+    before.data = serde_json::json!({"spec": {"replicas": 1}});
+    let request = workload_request(&op, &target, now());
+    let view = serde_json::json!({"spec": {"replicas": 1}});
+    crate::ops::pipeline::plan_from(&target, op, vec![request], before, view)
 }
 
 fn now() -> chrono::DateTime<Utc> {

@@ -158,7 +158,7 @@ fn start_action(app: &mut App, model: &Model, op: Operation) {
     let target = Target {
         context: row.meta.context.clone(),
         namespace,
-        kind,
+        kind: kind.into(),
         name,
     };
     let desired = model
@@ -170,12 +170,12 @@ fn start_action(app: &mut App, model: &Model, op: Operation) {
     let read_only = app.read_only || row.meta.read_only;
     let stage = if read_only {
         Stage::Unavailable("read-only: fleetdeck makes no changes to this cluster".into())
-    } else if let Some(why) = crate::ops::action::unsupported(&op, kind) {
+    } else if let Some(why) = crate::ops::action::unsupported(&op, kind.into()) {
         Stage::Unavailable(why)
     } else {
         match op {
             Operation::Scale { .. } => Stage::Replicas(desired.unwrap_or(1).to_string()),
-            Operation::Restart => Stage::Checking,
+            _ => Stage::Checking,
         }
     };
     app.dialog = Some(Dialog {

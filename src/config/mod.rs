@@ -10,6 +10,7 @@ use crate::fleet::summary::{ClusterMeta, HealthPolicy};
 use crate::theme::{toml_error, ConfigFileError};
 
 pub mod glob;
+pub mod traffic;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,6 +26,12 @@ pub struct Config {
     pub health: Health,
     #[serde(default, rename = "cluster")]
     pub clusters: Vec<ClusterConfig>,
+    /// Route canaries: weight schedules on HTTPRoutes / VirtualServices.
+    #[serde(default, rename = "canary")]
+    pub canaries: Vec<traffic::CanaryEntry>,
+    /// Selector blue/green pairs on Services.
+    #[serde(default, rename = "bluegreen")]
+    pub bluegreens: Vec<traffic::BlueGreenEntry>,
     /// SLO definitions; read by the SLO view.
     #[serde(default, rename = "slo")]
     pub slos: Vec<toml::Table>,
@@ -96,6 +103,17 @@ impl Config {
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigFileError> {
         let cfg: Config = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        for c in &cfg.canaries {
+            let bad = c.route().err().or_else(|| c.spec().check().err());
+            if let Some(message) = bad {
+                return Err(ConfigFileError {
+                    path: path.to_path_buf(),
+                    line: line_containing(text, &format!("\"{}\"", c.route)),
+                    column: 1,
+                    message: format!("[[canary]] {}: {message}", c.route),
+                });
+            }
+        }
         let h = cfg.health.min_ready_nodes;
         if !(0.0..=1.0).contains(&h) {
             return Err(ConfigFileError {
@@ -138,6 +156,11 @@ impl Config {
         }
     }
 
+    /// What the config declares for a route canary or blue/green target.
+    pub fn declared(&self, t: &crate::ops::target::Target) -> crate::ops::build::Declared {
+        traffic::declared(&self.canaries, &self.bluegreens, t)
+    }
+
     /// Contexts to show: `--context` globs if given, else the config's
     /// `contexts`, else all; in kubeconfig order.
     pub fn select<'a>(&self, all: &'a [String], cli: &[String]) -> Vec<&'a String> {
@@ -151,6 +174,13 @@ impl Config {
 fn line_of(text: &str, key: &str) -> usize {
     text.lines()
         .position(|l| l.trim_start().starts_with(key))
+        .map(|i| i + 1)
+        .unwrap_or(0)
+}
+
+fn line_containing(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
         .map(|i| i + 1)
         .unwrap_or(0)
 }

@@ -6,9 +6,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::world::World;
 use super::Demo;
-use crate::fleet::objects::WorkloadKind;
 use crate::ops::action::Operation;
-use crate::ops::target::Target;
+use crate::ops::target::{ObjectKind, Target};
 
 pub(super) struct Command {
     pub target: Target,
@@ -59,11 +58,11 @@ fn act(world: &mut World, target: &Target, op: &Operation, tick: i64) -> Result<
     }
     let wi = cluster
         .workload(&target.namespace, &target.name)
-        .filter(|i| cluster.workloads[*i].kind == target.kind)
+        .filter(|i| Some(cluster.workloads[*i].kind) == target.kind.workload())
         .ok_or_else(|| format!("{}: no such workload", target.short()))?;
     match op {
         Operation::Scale { replicas } => {
-            if target.kind == WorkloadKind::DaemonSet {
+            if target.kind == ObjectKind::DaemonSet {
                 return Err("a DaemonSet cannot be scaled".into());
             }
             let w = &mut cluster.workloads[wi];
@@ -83,6 +82,7 @@ fn act(world: &mut World, target: &Target, op: &Operation, tick: i64) -> Result<
                 .pods
                 .retain(|p| !(p.namespace == ns && p.workload == name));
         }
+        other => return Err(format!("{} is not simulated for this object", other.name())),
     }
     Ok(())
 }

@@ -1,20 +1,42 @@
 //! The operations and the exact requests they send — the same requests as the
 //! tools operators already trust (`kubectl scale`, `kubectl rollout restart`,
-//! `kubectl argo rollouts restart`), plus only a concurrency guard.
+//! `kubectl argo rollouts …`), plus only a concurrency guard.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use kube::api::{DynamicObject, Patch};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::target::Target;
-use crate::fleet::objects::WorkloadKind;
+use super::target::{ObjectKind, Target};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
-    Scale { replicas: i32 },
+    Scale {
+        replicas: i32,
+    },
     Restart,
+    /// Argo Rollouts: one step (`full: false`) or straight to the end.
+    Promote {
+        full: bool,
+    },
+    Abort,
+    Retry,
+    Pause,
+    Resume,
+    /// Back to a revision; `None` = the previous one.
+    Undo {
+        to_revision: Option<i64>,
+    },
+    /// A route canary's weight schedule: one step forward or back.
+    Step {
+        back: bool,
+    },
+    /// A Service selector blue/green: to the other side, or back to the side
+    /// fleetdeck's last flip left.
+    Flip {
+        back: bool,
+    },
 }
 
 impl Operation {
@@ -22,6 +44,17 @@ impl Operation {
         match self {
             Operation::Scale { .. } => "scale",
             Operation::Restart => "restart",
+            Operation::Promote { full: false } => "promote",
+            Operation::Promote { full: true } => "promote-full",
+            Operation::Abort => "abort",
+            Operation::Retry => "retry",
+            Operation::Pause => "pause",
+            Operation::Resume => "resume",
+            Operation::Undo { .. } => "undo",
+            Operation::Step { back: false } => "canary-step",
+            Operation::Step { back: true } => "canary-back",
+            Operation::Flip { back: false } => "flip",
+            Operation::Flip { back: true } => "flip-back",
         }
     }
 
@@ -30,6 +63,40 @@ impl Operation {
         match self {
             Operation::Scale { .. } => "Scale",
             Operation::Restart => "Restart",
+            Operation::Promote { full: false } => "Promote",
+            Operation::Promote { full: true } => "PromoteFull",
+            Operation::Abort => "Abort",
+            Operation::Retry => "Retry",
+            Operation::Pause => "Pause",
+            Operation::Resume => "Resume",
+            Operation::Undo { .. } => "Undo",
+            Operation::Step { back: false } => "CanaryStep",
+            Operation::Step { back: true } => "CanaryBack",
+            Operation::Flip { back: false } => "Flip",
+            Operation::Flip { back: true } => "FlipBack",
+        }
+    }
+
+    /// Operations that move traffic or a release forward ask the gate first.
+    pub fn gated(&self) -> bool {
+        matches!(
+            self,
+            Operation::Promote { .. }
+                | Operation::Resume
+                | Operation::Step { back: false }
+                | Operation::Flip { .. }
+        )
+    }
+
+    /// The kinds an operation applies to.
+    pub fn kinds(&self) -> &'static [ObjectKind] {
+        use ObjectKind::*;
+        match self {
+            Operation::Scale { .. } => &[Deployment, StatefulSet, Rollout],
+            Operation::Restart => &[Deployment, StatefulSet, DaemonSet, Rollout],
+            Operation::Step { .. } => &[HttpRoute, VirtualService],
+            Operation::Flip { .. } => &[Service],
+            _ => &[Rollout],
         }
     }
 }
@@ -39,6 +106,7 @@ impl Operation {
 pub enum PatchType {
     Merge,
     Strategic,
+    Json,
 }
 
 /// One request as the journal records it and the pipeline sends it.
@@ -47,19 +115,61 @@ pub struct PatchRequest {
     pub patch_type: PatchType,
     /// `scale`, `status`, or none for the main resource.
     pub subresource: Option<String>,
+    /// On 404 for the subresource, send the same body to the main resource
+    /// (the plugin does this for CRDs installed without the status subresource).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fallback_main: bool,
     /// The reference tool's body, without fleetdeck's guard.
     pub body: Value,
 }
 
 impl PatchRequest {
-    /// The body with the resourceVersion precondition merged in: the API server
-    /// answers 409 Conflict if the object changed since it was read.
+    pub fn merge(body: Value) -> Self {
+        PatchRequest {
+            patch_type: PatchType::Merge,
+            subresource: None,
+            fallback_main: false,
+            body,
+        }
+    }
+
+    /// A merge patch of `/status`, falling back to the main resource.
+    pub fn status(body: Value) -> Self {
+        PatchRequest {
+            subresource: Some("status".into()),
+            fallback_main: true,
+            ..PatchRequest::merge(body)
+        }
+    }
+
+    pub fn json(ops: Value) -> Self {
+        PatchRequest {
+            patch_type: PatchType::Json,
+            ..PatchRequest::merge(ops)
+        }
+    }
+
+    /// The body with the resourceVersion precondition added: in a merge patch
+    /// the API server answers 409 Conflict if the object changed since it was
+    /// read; in a JSON patch a leading `test` op fails the same way.
     pub fn guarded(&self, resource_version: &str) -> Value {
         let mut body = self.body.clone();
-        if let Some(obj) = body.as_object_mut() {
-            let meta = obj.entry("metadata").or_insert_with(|| json!({}));
-            if let Some(m) = meta.as_object_mut() {
-                m.insert("resourceVersion".into(), json!(resource_version));
+        match self.patch_type {
+            PatchType::Json => {
+                if let Some(ops) = body.as_array_mut() {
+                    ops.insert(
+                        0,
+                        json!({"op": "test", "path": "/metadata/resourceVersion", "value": resource_version}),
+                    );
+                }
+            }
+            PatchType::Merge | PatchType::Strategic => {
+                if let Some(obj) = body.as_object_mut() {
+                    let meta = obj.entry("metadata").or_insert_with(|| json!({}));
+                    if let Some(m) = meta.as_object_mut() {
+                        m.insert("resourceVersion".into(), json!(resource_version));
+                    }
+                }
             }
         }
         body
@@ -69,42 +179,71 @@ impl PatchRequest {
         match self.patch_type {
             PatchType::Merge => Patch::Merge(body),
             PatchType::Strategic => Patch::Strategic(body),
+            PatchType::Json => match serde_json::from_value(body) {
+                Ok(p) => Patch::Json(p),
+                // Built here from known ops; an unparsable list is a bug, and
+                // an empty patch changes nothing.
+                Err(_) => Patch::Json(json_patch::Patch(Vec::new())),
+            },
         }
+    }
+
+    /// `PATCH (merge) rollout/status` for messages.
+    pub fn describe(&self, kind: ObjectKind) -> String {
+        let t = match self.patch_type {
+            PatchType::Merge => "merge",
+            PatchType::Strategic => "strategic",
+            PatchType::Json => "json",
+        };
+        let sub = self
+            .subresource
+            .as_ref()
+            .map(|s| format!("/{s}"))
+            .unwrap_or_default();
+        format!("PATCH ({t}) {}{sub}", kind.name().to_lowercase())
     }
 }
 
 /// Why an operation cannot be planned for this object at all.
-pub fn unsupported(op: &Operation, kind: WorkloadKind) -> Option<String> {
-    match (op, kind) {
-        (Operation::Scale { .. }, WorkloadKind::DaemonSet) => {
-            Some("a DaemonSet runs one pod per node; it cannot be scaled".into())
-        }
-        (Operation::Scale { replicas }, _) if *replicas < 0 => {
+pub fn unsupported(op: &Operation, kind: ObjectKind) -> Option<String> {
+    if !op.kinds().contains(&kind) {
+        let names: Vec<_> = op.kinds().iter().map(|k| k.name()).collect();
+        return Some(match (op, kind) {
+            (Operation::Scale { .. }, ObjectKind::DaemonSet) => {
+                "a DaemonSet runs one pod per node; it cannot be scaled".into()
+            }
+            _ => format!(
+                "{} applies to {}, not a {}",
+                op.name(),
+                names.join(" or "),
+                kind.name()
+            ),
+        });
+    }
+    match op {
+        Operation::Scale { replicas } if *replicas < 0 => {
             Some(format!("replicas must be 0 or more, not {replicas}"))
         }
         _ => None,
     }
 }
 
-pub fn request(op: &Operation, target: &Target, now: DateTime<Utc>) -> PatchRequest {
+/// Scale and restart: requests that need nothing but the target.
+pub fn workload_request(op: &Operation, target: &Target, now: DateTime<Utc>) -> PatchRequest {
     let at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     match (op, target.kind) {
         (Operation::Scale { replicas }, _) => PatchRequest {
-            patch_type: PatchType::Merge,
             subresource: Some("scale".into()),
-            body: json!({"spec": {"replicas": replicas}}),
+            ..PatchRequest::merge(json!({"spec": {"replicas": replicas}}))
         },
-        (Operation::Restart, WorkloadKind::Rollout) => PatchRequest {
-            patch_type: PatchType::Merge,
-            subresource: None,
-            body: json!({"spec": {"restartAt": at}}),
-        },
-        (Operation::Restart, _) => PatchRequest {
+        (Operation::Restart, ObjectKind::Rollout) => {
+            PatchRequest::merge(json!({"spec": {"restartAt": at}}))
+        }
+        _ => PatchRequest {
             patch_type: PatchType::Strategic,
-            subresource: None,
-            body: json!({"spec": {"template": {"metadata": {"annotations": {
+            ..PatchRequest::merge(json!({"spec": {"template": {"metadata": {"annotations": {
                 "kubectl.kubernetes.io/restartedAt": at
-            }}}}}),
+            }}}}}))
         },
     }
 }
@@ -124,55 +263,17 @@ pub fn blast_radius(op: &Operation, obj: &DynamicObject) -> i64 {
     };
     match op {
         Operation::Scale { replicas: n } => (*n as i64 - replicas(obj)).abs(),
-        Operation::Restart => current,
-    }
-}
-
-/// Whether the object shows the operation done (spec observed, pods in place).
-pub fn done(op: &Operation, obj: &DynamicObject, request: &PatchRequest) -> bool {
-    let d = &obj.data;
-    let gen = obj.metadata.generation.unwrap_or(0);
-    // Rollouts write observedGeneration as a string.
-    let observed = match d.pointer("/status/observedGeneration") {
-        Some(Value::Number(n)) => n.as_i64().unwrap_or(0),
-        Some(Value::String(s)) => s.parse().unwrap_or(0),
-        _ => 0,
-    };
-    let num = |p: &str| d.pointer(p).and_then(Value::as_i64).unwrap_or(0);
-    match op {
-        Operation::Scale { replicas: n } => {
-            let n = *n as i64;
-            replicas(obj) == n && observed >= gen && num("/status/readyReplicas") == n
-        }
-        Operation::Restart => {
-            let want = request
-                .body
-                .pointer("/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt")
-                .or_else(|| request.body.pointer("/spec/restartAt"));
-            let have = d
-                .pointer("/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt")
-                .or_else(|| d.pointer("/spec/restartAt"));
-            let want_replicas = replicas(obj);
-            want.is_some()
-                && want == have
-                && observed >= gen
-                && num("/status/updatedReplicas") >= want_replicas
-                && num("/status/readyReplicas") >= want_replicas
-        }
+        _ => current,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fleet::objects::WorkloadKind;
 
     fn target(kind: WorkloadKind) -> Target {
-        Target {
-            context: "c".into(),
-            namespace: "ns".into(),
-            kind,
-            name: "web".into(),
-        }
+        Target::new("c", "ns", kind, "web")
     }
 
     #[test]
@@ -180,7 +281,7 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let scale = request(
+        let scale = workload_request(
             &Operation::Scale { replicas: 3 },
             &target(WorkloadKind::Deployment),
             now,
@@ -191,21 +292,34 @@ mod tests {
             scale.guarded("42"),
             json!({"spec": {"replicas": 3}, "metadata": {"resourceVersion": "42"}})
         );
-        let restart = request(&Operation::Restart, &target(WorkloadKind::Deployment), now);
+        let restart = workload_request(&Operation::Restart, &target(WorkloadKind::Deployment), now);
         assert_eq!(restart.patch_type, PatchType::Strategic);
         assert_eq!(
             restart.body,
             json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": "2026-11-23T12:00:00Z"}}}}})
         );
-        let ro = request(&Operation::Restart, &target(WorkloadKind::Rollout), now);
+        let ro = workload_request(&Operation::Restart, &target(WorkloadKind::Rollout), now);
         assert_eq!(ro.patch_type, PatchType::Merge);
         assert_eq!(
             ro.body,
             json!({"spec": {"restartAt": "2026-11-23T12:00:00Z"}})
         );
-        assert!(unsupported(&Operation::Scale { replicas: 2 }, WorkloadKind::DaemonSet).is_some());
-        assert!(
-            unsupported(&Operation::Scale { replicas: -1 }, WorkloadKind::Deployment).is_some()
+        assert!(unsupported(&Operation::Scale { replicas: 2 }, ObjectKind::DaemonSet).is_some());
+        assert!(unsupported(&Operation::Scale { replicas: -1 }, ObjectKind::Deployment).is_some());
+        assert!(unsupported(&Operation::Abort, ObjectKind::Deployment)
+            .unwrap()
+            .contains("applies to Rollout"));
+    }
+
+    #[test]
+    fn json_patch_guard_is_a_leading_test_op() {
+        let r = PatchRequest::json(json!([{"op": "replace", "path": "/spec/x", "value": 1}]));
+        assert_eq!(
+            r.guarded("7"),
+            json!([
+                {"op": "test", "path": "/metadata/resourceVersion", "value": "7"},
+                {"op": "replace", "path": "/spec/x", "value": 1}
+            ])
         );
     }
 }

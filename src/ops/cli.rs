@@ -1,107 +1,203 @@
-//! The headless face of the pipeline: `fleetdeck scale` and `fleetdeck
-//! restart`. Same plan, pre-flight, confirmation rules and journal as the TUI.
+//! The headless face of the pipeline: `fleetdeck scale|restart|rollout|canary|
+//! bluegreen …`. Same plan, pre-flight, gate, confirmation rules and journal
+//! as the TUI.
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use kube::Client;
 use serde_json::Value;
 
-use super::action::Operation;
+use super::action::{Operation, PatchType};
+use super::gate::Verdict;
 use super::journaled::{self, Executed};
 use super::pipeline::{plan, plan_checked, whoami, Outcome, Plan, Preflight};
-use super::target::Target;
+use super::target::{ObjectKind, Target};
 use crate::fleet::kubeconfig::client_for;
+use crate::fleet::summary::ClusterMeta;
 use crate::journal::Journal;
 use crate::startup::Startup;
 
+#[derive(Debug, Clone, Default)]
 pub struct ActionArgs {
     pub target: String,
     pub reason: Option<String>,
     pub yes: bool,
     /// Skip the pre-flight and let the API server decide (it will say 403).
     pub force: bool,
+    /// Act although the gate says stop (journaled with the reason).
+    pub override_gate: bool,
 }
 
-/// Exit codes: 0 done, 1 error, 2 conflict, 3 denied or unavailable,
-/// 4 applied but not verified, 5 not confirmed.
+/// Exit codes: 0 done, 1 error, 2 conflict, 3 denied, unavailable or stopped
+/// by the gate, 4 applied but not verified, 5 not confirmed.
 pub async fn run(st: &Startup, op: Operation, args: &ActionArgs) -> anyhow::Result<i32> {
     let target = Target::parse(&args.target).map_err(anyhow::Error::msg)?;
-    let meta = st.config.meta_for(&target.context);
-    if !st
-        .kubeconfig
-        .contexts
-        .iter()
-        .any(|c| c.name == target.context)
-    {
-        anyhow::bail!("no context {:?} in the kubeconfig", target.context);
+    run_on(st, target, op, args).await
+}
+
+/// The same, for a target whose kind the command gave.
+pub async fn run_on(
+    st: &Startup,
+    target: Target,
+    op: Operation,
+    args: &ActionArgs,
+) -> anyhow::Result<i32> {
+    let cx = Cluster::open(st, &target.context).await?;
+    Ok(cx.act(st, &target, op, args, None).await?.0)
+}
+
+/// One cluster's client, journal and identity for a CLI action.
+pub struct Cluster {
+    pub client: Client,
+    pub meta: ClusterMeta,
+    pub journal: Journal,
+    pub identity: Option<String>,
+}
+
+impl Cluster {
+    pub async fn open(st: &Startup, context: &str) -> anyhow::Result<Cluster> {
+        let meta = st.config.meta_for(context);
+        if !st.kubeconfig.contexts.iter().any(|c| c.name == context) {
+            anyhow::bail!("no context {context:?} in the kubeconfig");
+        }
+        let journal = Journal::open(&st.paths.journal_dir)
+            .map_err(|e| anyhow::anyhow!("journal {}: {e}", st.paths.journal_dir.display()))?;
+        let client = client_for(&st.kubeconfig, context, meta.read_only)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let kubeconfig = st.kubeconfig.clone();
+        let read_only = meta.read_only;
+        for line in journaled::reconcile(&journal, |ctx: String| {
+            let kubeconfig = kubeconfig.clone();
+            async move { client_for(&kubeconfig, &ctx, read_only).await.ok() }
+        })
+        .await?
+        {
+            eprintln!("fleetdeck: {line}");
+        }
+        let identity = whoami(&client).await;
+        Ok(Cluster {
+            client,
+            meta,
+            journal,
+            identity,
+        })
     }
-    let journal = Journal::open(&st.paths.journal_dir)
-        .map_err(|e| anyhow::anyhow!("journal {}: {e}", st.paths.journal_dir.display()))?;
-    let client = client_for(&st.kubeconfig, &target.context, meta.read_only)
-        .await
-        .map_err(anyhow::Error::msg)?;
-    let kubeconfig = st.kubeconfig.clone();
-    let read_only = meta.read_only;
-    for line in journaled::reconcile(&journal, |ctx: String| {
-        let kubeconfig = kubeconfig.clone();
-        async move { client_for(&kubeconfig, &ctx, read_only).await.ok() }
-    })
-    .await?
-    {
-        eprintln!("fleetdeck: {line}");
-    }
-    let identity = whoami(&client).await;
-    let reason = args.reason.clone().unwrap_or_default();
-    let plan = if args.force && !meta.read_only {
-        let plan = plan(&client, &target, op).await?;
-        print_plan(&plan);
-        plan
-    } else {
-        let (plan, pf) = plan_checked(&client, &target, op, meta.read_only).await?;
+
+    /// Plan, pre-flight, gate, confirm, execute, report. Returns the exit code
+    /// and the plan when one was made.
+    pub async fn act(
+        &self,
+        st: &Startup,
+        target: &Target,
+        op: Operation,
+        args: &ActionArgs,
+        group: Option<&str>,
+    ) -> anyhow::Result<(i32, Option<Plan>)> {
+        let reason = args.reason.clone().unwrap_or_default();
+        let declared = st.config.declared(target);
+        let read_only = self.meta.read_only;
+        let planned = if args.force && !read_only {
+            plan(&self.client, target, op, &declared)
+                .await
+                .map(|p| (p, None))
+        } else {
+            plan_checked(&self.client, target, op, &declared, read_only)
+                .await
+                .map(|(p, pf)| (p, Some(pf)))
+        };
+        let (mut plan, pf) = match planned {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("fleetdeck: {e}");
+                return Ok((1, None));
+            }
+        };
+        plan.group = group.map(String::from);
         print_plan(&plan);
         match pf {
-            Preflight::Ready { after } => print_diff(&plan, &after),
-            Preflight::Unavailable(why) => {
-                journaled::denied(&journal, &plan, &reason, identity, &why)?;
+            Some(Preflight::Ready { after }) => print_diff(&plan, &after),
+            Some(Preflight::Unavailable(why)) => {
+                journaled::denied(&self.journal, &plan, &reason, self.identity.clone(), &why)?;
                 eprintln!("fleetdeck: {}: unavailable: {why}", plan.target);
-                return Ok(3);
+                return Ok((3, Some(plan)));
             }
-            Preflight::Stale => unreachable!("plan_checked resolves Stale"),
+            Some(Preflight::Stale) | None => {}
         }
-        plan
-    };
-    let Some(reason) = confirm(&plan, &meta, args)? else {
-        eprintln!("fleetdeck: not confirmed; nothing was sent");
-        return Ok(5);
-    };
-    let Executed {
-        id,
-        outcome,
-        warnings,
-    } = journaled::run(&client, &journal, &plan, &reason, identity).await?;
-    for w in &warnings {
-        eprintln!("fleetdeck: warning: {w}");
+        if plan.gate.as_ref().is_some_and(Verdict::blocks) {
+            if !args.override_gate {
+                eprintln!(
+                    "fleetdeck: {}: the gate says stop; nothing was sent (--override to act anyway; the override is journaled with your reason)",
+                    plan.target
+                );
+                return Ok((3, Some(plan)));
+            }
+            plan.overridden = true;
+            println!("override: acting against the gate's stop verdict");
+        }
+        let Some(reason) = confirm(&plan, &self.meta, args)? else {
+            eprintln!("fleetdeck: not confirmed; nothing was sent");
+            return Ok((5, Some(plan)));
+        };
+        let Executed {
+            id,
+            outcome,
+            warnings,
+        } = journaled::run(
+            &self.client,
+            &self.journal,
+            &plan,
+            &reason,
+            self.identity.clone(),
+        )
+        .await?;
+        for w in &warnings {
+            eprintln!("fleetdeck: warning: {w}");
+        }
+        Ok((report(&plan, &id, &outcome), Some(plan)))
     }
-    Ok(report(&plan, &id, &outcome))
+}
+
+fn patch_type(t: PatchType) -> &'static str {
+    match t {
+        PatchType::Merge => "merge",
+        PatchType::Strategic => "strategic",
+        PatchType::Json => "json",
+    }
 }
 
 fn print_plan(plan: &Plan) {
-    let r = &plan.request;
     println!("target:   {}", plan.target);
-    println!(
-        "request:  PATCH ({}) {}{}",
-        serde_json::to_value(r.patch_type)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default(),
-        plan.target.kind.name().to_lowercase(),
-        r.subresource
+    if let Some(s) = &plan.summary {
+        println!("now:      {s}");
+    }
+    for (i, r) in plan.requests.iter().enumerate() {
+        let label = if i == 0 { "request: " } else { "then:    " };
+        let sub = r
+            .subresource
             .as_ref()
             .map(|s| format!("/{s}"))
-            .unwrap_or_default()
-    );
-    println!("body:     {}", r.body);
+            .unwrap_or_default();
+        let fallback = if r.fallback_main {
+            " (on 404: the main resource)"
+        } else {
+            ""
+        };
+        println!(
+            "{label} PATCH ({}) {}{sub}{fallback}",
+            patch_type(r.patch_type),
+            plan.target.kind.name().to_lowercase(),
+        );
+        println!("body:     {}", r.body);
+    }
     println!("guard:    resourceVersion {}", plan.rv_before);
     println!("affects:  {} pod(s) in 1 cluster", plan.pods);
+    if let Some(g) = &plan.gate {
+        println!("gate:     {}", g.state.as_str());
+        for c in &g.checks {
+            println!("          {} {}: {}", c.state.as_str(), c.name, c.detail);
+        }
+    }
 }
 
 /// The object as it is and as the server's dry-run says it would be.
@@ -112,9 +208,6 @@ pub fn diff(before: &Value, after: &Value) -> String {
             m.remove("managedFields");
             m.remove("resourceVersion");
             m.remove("generation");
-        }
-        if let Some(o) = v.as_object_mut() {
-            o.remove("status");
         }
         serde_saphyr::to_string(&v).unwrap_or_default()
     };
@@ -129,7 +222,7 @@ pub fn diff(before: &Value, after: &Value) -> String {
 fn print_diff(plan: &Plan, after: &Value) {
     let d = diff(&plan.before_view, after);
     if d.trim().is_empty() {
-        println!("diff:     (no change to the spec)");
+        println!("diff:     (no change)");
     } else {
         println!("diff (server-side dry-run):\n{d}");
     }
@@ -137,12 +230,21 @@ fn print_diff(plan: &Plan, after: &Value) {
 
 /// The reason is required; protected clusters and destructive actions also
 /// need the target's name typed. `--yes` confirms for scripts.
-fn confirm(
+pub fn confirm(
     plan: &Plan,
-    meta: &crate::fleet::summary::ClusterMeta,
+    meta: &ClusterMeta,
     args: &ActionArgs,
 ) -> anyhow::Result<Option<String>> {
     let must_type = meta.protected || plan.destructive;
+    ask_confirmation(&plan.target.name, must_type, args)
+}
+
+/// `--yes --reason` for scripts; otherwise ask on the terminal.
+pub fn ask_confirmation(
+    name: &str,
+    must_type: bool,
+    args: &ActionArgs,
+) -> anyhow::Result<Option<String>> {
     if args.yes {
         let reason = args.reason.clone().filter(|r| !r.trim().is_empty());
         return reason.map(Some).ok_or_else(|| {
@@ -172,7 +274,7 @@ fn confirm(
         return Ok(None);
     }
     let ok = if must_type {
-        ask(&format!("type {} to confirm: ", plan.target.name))? == plan.target.name
+        ask(&format!("type {name} to confirm: "))? == name
     } else {
         matches!(ask("proceed? [y/N] ")?.as_str(), "y" | "Y" | "yes")
     };
@@ -198,7 +300,7 @@ fn report(plan: &Plan, id: &str, outcome: &Outcome) -> i32 {
             2
         }
         Outcome::Denied(e) => {
-            eprintln!("fleetdeck: {t}: denied (403): {e}");
+            eprintln!("fleetdeck: {t}: denied: {e}");
             3
         }
         Outcome::Failed(e) => {
@@ -206,4 +308,107 @@ fn report(plan: &Plan, id: &str, outcome: &Outcome) -> i32 {
             1
         }
     }
+}
+
+/// `canary step CONTEXT/NS/NAME`: the kind from the config's declaration,
+/// else whichever of HTTPRoute / VirtualService exists by that name.
+pub async fn route_target(st: &Startup, text: &str) -> anyhow::Result<Target> {
+    if let Ok(t) = Target::parse(text) {
+        if matches!(t.kind, ObjectKind::HttpRoute | ObjectKind::VirtualService) {
+            return Ok(t);
+        }
+    }
+    let t = Target::parse_named(text, ObjectKind::HttpRoute).map_err(anyhow::Error::msg)?;
+    if let Some(kind) =
+        crate::config::traffic::route_kind(&st.config.canaries, &t.context, &t.namespace, &t.name)
+    {
+        return Ok(Target { kind, ..t });
+    }
+    let meta = st.config.meta_for(&t.context);
+    let client = client_for(&st.kubeconfig, &t.context, meta.read_only)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    for kind in [ObjectKind::HttpRoute, ObjectKind::VirtualService] {
+        let api: kube::Api<kube::api::DynamicObject> =
+            kube::Api::namespaced_with(client.clone(), &t.namespace, &kind.api_resource());
+        if let Ok(Some(_)) = api.get_opt(&t.name).await {
+            return Ok(Target { kind, ..t });
+        }
+    }
+    anyhow::bail!("{text}: no HTTPRoute or VirtualService of that name (name the kind: CONTEXT/NS/httproute/NAME)")
+}
+
+/// `bluegreen flip … --scale-down-old`: after a verified flip, scale the
+/// side that no longer gets traffic to zero — each its own confirmed,
+/// journaled action in the flip's group.
+pub async fn bluegreen(
+    st: &Startup,
+    target: Target,
+    back: bool,
+    scale_down_old: bool,
+    args: &ActionArgs,
+) -> anyhow::Result<i32> {
+    let cx = Cluster::open(st, &target.context).await?;
+    let group = scale_down_old.then(journaled::new_id);
+    let (code, plan) = cx
+        .act(
+            st,
+            &target,
+            Operation::Flip { back },
+            args,
+            group.as_deref(),
+        )
+        .await?;
+    let (0, Some(plan), true) = (code, plan, scale_down_old) else {
+        return Ok(code);
+    };
+    let svc = serde_json::to_value(&plan.before).unwrap_or(Value::Null);
+    let spec = super::traffic::declared(
+        &svc,
+        super::traffic::BLUEGREEN_ANNOTATION,
+        st.config.declared(&target).bluegreen,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let old = svc
+        .pointer("/spec/selector")
+        .and_then(|s| s.get(&spec.label))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+        cx.client.clone(),
+        &target.namespace,
+        &ObjectKind::Deployment.api_resource(),
+    );
+    let deps: Vec<Value> = api
+        .list(&Default::default())
+        .await?
+        .items
+        .into_iter()
+        .filter_map(|d| serde_json::to_value(d).ok())
+        .collect();
+    let sel = super::traffic::selector_for(&svc, &spec.label, &old);
+    let mut worst = 0;
+    for d in super::traffic::selected(&sel, &deps) {
+        let name = d
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        println!(
+            "\nscale down the old side ({}={old}): deployment {name}",
+            spec.label
+        );
+        let t = target.sibling(ObjectKind::Deployment, name);
+        let (c, _) = cx
+            .act(
+                st,
+                &t,
+                Operation::Scale { replicas: 0 },
+                args,
+                group.as_deref(),
+            )
+            .await?;
+        worst = worst.max(c);
+    }
+    Ok(worst)
 }

@@ -8,7 +8,7 @@ use kube::api::{Api, DynamicObject};
 use kube::Client;
 use serde_json::{json, Value};
 
-use super::pipeline::{apply, mark, Outcome, Plan};
+use super::pipeline::{apply, gate_refusal, mark, Outcome, Plan};
 use super::target::{api_resource, kind_from_str};
 use crate::fleet::kubeconfig::kube_message;
 use crate::journal::{Journal, NewRecord, Record, RecordKind, Target as JTarget};
@@ -81,6 +81,16 @@ pub async fn record(
     identity: Option<String>,
     exec: impl AsyncFnOnce(String, String) -> (Outcome, Vec<String>),
 ) -> std::io::Result<Executed> {
+    // The gate is enforced here, not only in the dialogs that show it.
+    if plan.gate_blocks() {
+        let why = gate_refusal(plan);
+        let rec = denied(journal, plan, reason, identity, &why)?;
+        return Ok(Executed {
+            id: rec.id,
+            outcome: Outcome::Denied(why),
+            warnings: Vec::new(),
+        });
+    }
     let id = new_id();
     let mut intent = NewRecord::new(
         RecordKind::Intent,
@@ -91,9 +101,9 @@ pub async fn record(
     );
     intent.identity = identity.clone();
     intent.reason = reason.to_string();
-    intent.request = serde_json::to_value(&plan.request).ok();
+    intent.request = plan.request_record();
     intent.rv_before = Some(plan.rv_before.clone());
-    intent.detail = Some(json!({"operation": plan.op, "pods": plan.pods}));
+    intent.detail = Some(detail(plan));
     let intent = journal.append(intent)?;
     if let Some(d) = pause_after_intent() {
         tokio::time::sleep(d).await;
@@ -119,6 +129,22 @@ pub async fn record(
     })
 }
 
+/// What the journal keeps beside the request: the operation, its reach, the
+/// gate's verdict (and whether it was overridden), the group of a wave.
+fn detail(plan: &Plan) -> Value {
+    let mut d = json!({"operation": plan.op, "pods": plan.pods});
+    if let Some(s) = &plan.summary {
+        d["summary"] = json!(s);
+    }
+    if let Some(g) = &plan.gate {
+        d["gate"] = json!({"state": g.state, "checks": g.checks, "overridden": plan.overridden});
+    }
+    if let Some(g) = &plan.group {
+        d["group"] = json!(g);
+    }
+    d
+}
+
 /// Journals an action that was refused before anything was sent (read-only,
 /// RBAC pre-flight, dry-run).
 pub fn denied(
@@ -137,8 +163,9 @@ pub fn denied(
     );
     rec.identity = identity;
     rec.reason = reason.to_string();
-    rec.request = serde_json::to_value(&plan.request).ok();
+    rec.request = plan.request_record();
     rec.rv_before = Some(plan.rv_before.clone());
+    rec.detail = Some(detail(plan));
     rec.result = Some("denied".into());
     rec.error = Some(why.to_string());
     journal.append(rec)
@@ -152,6 +179,18 @@ pub fn contains(obj: &Value, body: &Value) -> bool {
             .iter()
             .all(|(k, v)| o.get(k).is_some_and(|ov| contains(ov, v))),
         (o, b) => o == b,
+    }
+}
+
+/// Whether a journaled request shows in the live object: every leaf of a
+/// merge body, every value a JSON patch sets. A controller that has already
+/// moved on (a cleared pause set again) reads as not applied; the journal
+/// says so and nothing is re-sent.
+fn took_effect(live: &Value, request: &Value) -> bool {
+    let body = request.get("body").unwrap_or(&Value::Null);
+    match request.get("patch_type").and_then(Value::as_str) {
+        Some("json") => super::traffic::json_patch_holds(live, body),
+        _ => contains(live, body),
     }
 }
 
@@ -177,17 +216,17 @@ where
             (None, _) => Err(format!("no client for context {}", intent.context)),
             (_, None) => Err(format!("unknown kind {}", t.kind)),
         };
-        let body = intent
-            .request
-            .as_ref()
-            .and_then(|r| r.get("body"))
-            .cloned()
-            .unwrap_or(Value::Null);
+        let requests: Vec<Value> = match intent.request.clone() {
+            Some(Value::Array(list)) => list,
+            Some(one) => vec![one],
+            None => Vec::new(),
+        };
         let mut rec = NewRecord::follow_up(&intent, RecordKind::Reconcile);
         match found {
             Ok(obj) => {
                 let live = serde_json::to_value(&obj).unwrap_or(Value::Null);
-                let applied = contains(&live, &body);
+                let applied =
+                    !requests.is_empty() && requests.iter().all(|r| took_effect(&live, r));
                 rec.result = Some(if applied { "applied" } else { "not_applied" }.into());
                 rec.rv_after = obj.metadata.resource_version.clone();
             }

@@ -1,9 +1,20 @@
 //! Actions on clusters, all through one pipeline (`pipeline.rs`) and journaled
-//! (`journaled.rs`).
+//! (`journaled.rs`). `build.rs` decides the requests (`argo.rs` for Argo
+//! Rollouts, `traffic.rs` for routes and Service selectors, `action.rs` for
+//! the workload basics); `gate.rs` says go or stop; `verify.rs` says done.
 
 pub mod action;
+pub mod argo;
+pub mod build;
 pub mod cli;
+pub mod commands;
+pub mod gate;
 pub mod journaled;
 pub mod marks;
 pub mod pipeline;
 pub mod target;
+pub mod traffic;
+pub mod verify;
+pub mod wave;
+
+pub use action::Operation;

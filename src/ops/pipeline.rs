@@ -1,19 +1,23 @@
 //! The one mutation pipeline: plan → pre-flight → (confirm, by the caller) →
 //! execute with a resourceVersion precondition → verify → marks → journal.
-//! Every action fleetdeck takes on a cluster goes through `execute`.
+//! Every action fleetdeck takes on a cluster goes through `apply`.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
-use chrono::Utc;
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
 use kube::api::{Api, DynamicObject, PatchParams, PostParams};
 use kube::Client;
 use serde_json::{json, Value};
 
-use super::action::{blast_radius, done, request, unsupported, Operation, PatchRequest};
+use super::action::{PatchRequest, PatchType};
+use super::build::{self, Declared};
+use super::gate::Verdict;
 use super::marks;
 use super::target::Target;
+use super::verify::done;
+use super::Operation;
 use crate::fleet::guard::is_refusal;
 use crate::fleet::kubeconfig::kube_message;
 
@@ -22,16 +26,39 @@ use crate::fleet::kubeconfig::kube_message;
 pub struct Plan {
     pub target: Target,
     pub op: Operation,
-    pub request: PatchRequest,
+    /// Sent in order; each guarded by the resourceVersion the previous one left.
+    pub requests: Vec<PatchRequest>,
     pub before: DynamicObject,
-    /// What the request targets as the server shows it: the object, or its
-    /// subresource (a Scale); the dry-run diff compares against this.
+    /// What the first request targets as the server shows it: the object, or
+    /// its subresource (a Scale); the dry-run diff compares against this.
     pub before_view: Value,
     pub rv_before: String,
     /// Pods the action touches; always one cluster for these actions.
     pub pods: i64,
     /// Scaling to zero takes a service down: the operator must type its name.
     pub destructive: bool,
+    /// What the action means in words (`canary weight 5% → 25%`).
+    pub summary: Option<String>,
+    /// For promote, step and flip: go or stop, and why.
+    pub gate: Option<Verdict>,
+    /// The operator chose to act against a stop verdict (journaled).
+    pub overridden: bool,
+    /// Journal group shared by the actions of one wave or flip sequence.
+    pub group: Option<String>,
+}
+
+impl Plan {
+    /// The request as the journal stores it: one object, or a list.
+    pub fn request_record(&self) -> Option<Value> {
+        match self.requests.as_slice() {
+            [one] => serde_json::to_value(one).ok(),
+            many => serde_json::to_value(many).ok(),
+        }
+    }
+
+    pub fn gate_blocks(&self) -> bool {
+        self.gate.as_ref().is_some_and(Verdict::blocks) && !self.overridden
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,72 +85,109 @@ fn api(client: &Client, t: &Target) -> Api<DynamicObject> {
     Api::namespaced_with(client.clone(), &t.namespace, &t.api_resource())
 }
 
-pub async fn plan(client: &Client, target: &Target, op: Operation) -> Result<Plan, OpError> {
-    if let Some(why) = unsupported(&op, target.kind) {
-        return Err(OpError::Invalid(format!("{target}: {why}")));
-    }
-    let before = api(client, target)
-        .get(&target.name)
-        .await
-        .map_err(|e| OpError::Api {
-            target: target.to_string(),
-            message: kube_message(&e),
-        })?;
-    let request = request(&op, target, Utc::now());
-    let before_view = match &request.subresource {
-        Some(sub) => api(client, target)
-            .get_subresource(sub, &target.name)
+pub async fn plan(
+    client: &Client,
+    target: &Target,
+    op: Operation,
+    declared: &Declared,
+) -> Result<Plan, OpError> {
+    let built = build::build(client, target, &op, declared).await?;
+    let first_sub = built.requests.first().and_then(|r| r.subresource.clone());
+    let before_view = match first_sub.as_deref() {
+        Some("scale") => api(client, target)
+            .get_subresource("scale", &target.name)
             .await
             .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
             .map_err(|e| OpError::Api {
                 target: target.to_string(),
                 message: kube_message(&e),
             })?,
-        None => serde_json::to_value(&before).unwrap_or(Value::Null),
+        _ => serde_json::to_value(&built.before).unwrap_or(Value::Null),
     };
-    Ok(plan_from(target, op, request, before, before_view))
+    let mut p = plan_from(target, op, built.requests, built.before, before_view);
+    p.gate = built.gate;
+    p.summary = built.summary;
+    Ok(p)
 }
 
 /// A plan from an object already in hand (the demo's simulated objects).
 pub fn plan_from(
     target: &Target,
     op: Operation,
-    request: PatchRequest,
+    requests: Vec<PatchRequest>,
     before: DynamicObject,
     before_view: Value,
 ) -> Plan {
     let rv_before = before.metadata.resource_version.clone().unwrap_or_default();
     Plan {
         before_view,
-        request,
-        pods: blast_radius(&op, &before),
+        requests,
+        pods: super::action::blast_radius(&op, &before),
         destructive: matches!(op, Operation::Scale { replicas: 0 }),
         target: target.clone(),
         op,
         before,
         rv_before,
+        summary: None,
+        gate: None,
+        overridden: false,
+        group: None,
     }
 }
 
 /// RBAC (SelfSubjectAccessReview), then a server-side dry-run of the exact
-/// request. In read-only mode neither is needed: nothing is available.
+/// requests. In read-only mode neither is needed: nothing is available.
 pub async fn preflight(client: &Client, plan: &Plan, read_only: bool) -> Preflight {
     if read_only {
         return Preflight::Unavailable(
             "read-only: fleetdeck makes no changes to this cluster".into(),
         );
     }
-    let t = &plan.target;
+    let subs: BTreeSet<Option<String>> = plan
+        .requests
+        .iter()
+        .map(|r| r.subresource.clone())
+        .collect();
+    for sub in subs {
+        if let Some(why) = access(client, &plan.target, sub.as_deref()).await {
+            return Preflight::Unavailable(why);
+        }
+    }
+    let pp = PatchParams {
+        dry_run: true,
+        ..Default::default()
+    };
+    let mut after = plan.before_view.clone();
+    for (i, req) in plan.requests.iter().enumerate() {
+        match send(client, &plan.target, req, &plan.rv_before, &pp).await {
+            // Dry-runs do not compose, so a later merge body is laid over the
+            // first result locally, for the diff only.
+            Ok(_) if i > 0 && req.patch_type == PatchType::Merge => {
+                json_patch::merge(&mut after, &req.body)
+            }
+            Ok(obj) => after = serde_json::to_value(obj).unwrap_or(Value::Null),
+            Err(kube::Error::Api(s)) if s.code == 409 => return Preflight::Stale,
+            Err(e) if is_test_failure(&e) => return Preflight::Stale,
+            Err(e) => {
+                return Preflight::Unavailable(format!("dry-run refused: {}", kube_message(&e)))
+            }
+        }
+    }
+    Preflight::Ready { after }
+}
+
+/// `None` when the user may patch the target (and subresource).
+async fn access(client: &Client, t: &Target, sub: Option<&str>) -> Option<String> {
     let ar = t.api_resource();
     let review: SelfSubjectAccessReview = match serde_json::from_value(json!({
         "spec": {"resourceAttributes": {
             "namespace": t.namespace, "verb": "patch", "group": ar.group,
-            "resource": ar.plural, "subresource": plan.request.subresource.clone().unwrap_or_default(),
+            "resource": ar.plural, "subresource": sub.unwrap_or_default(),
             "name": t.name,
         }}
     })) {
         Ok(r) => r,
-        Err(e) => return Preflight::Unavailable(e.to_string()),
+        Err(e) => return Some(e.to_string()),
     };
     match Api::<SelfSubjectAccessReview>::all(client.clone())
         .create(&PostParams::default(), &review)
@@ -131,52 +195,48 @@ pub async fn preflight(client: &Client, plan: &Plan, read_only: bool) -> Preflig
     {
         Ok(r) => {
             let status = r.status.unwrap_or_default();
-            if !status.allowed {
-                let what = match &plan.request.subresource {
-                    Some(s) => format!("{}/{s}", ar.plural),
-                    None => ar.plural.clone(),
-                };
-                let why = status
-                    .reason
-                    .filter(|r| !r.is_empty())
-                    .unwrap_or_else(|| "no RBAC rule allows it".into());
-                return Preflight::Unavailable(format!(
-                    "RBAC: may not patch {what} in namespace {} ({why})",
-                    t.namespace
-                ));
+            if status.allowed {
+                return None;
             }
+            let what = match sub {
+                Some(s) => format!("{}/{s}", ar.plural),
+                None => ar.plural.clone(),
+            };
+            let why = status
+                .reason
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| "no RBAC rule allows it".into());
+            Some(format!(
+                "RBAC: may not patch {what} in namespace {} ({why})",
+                t.namespace
+            ))
         }
-        Err(e) => {
-            return Preflight::Unavailable(format!("access review failed: {}", kube_message(&e)))
-        }
+        Err(e) => Some(format!("access review failed: {}", kube_message(&e))),
     }
-    let pp = PatchParams {
-        dry_run: true,
-        ..Default::default()
-    };
-    match send(client, plan, &pp).await {
-        Ok(after) => Preflight::Ready {
-            after: serde_json::to_value(after).unwrap_or(Value::Null),
-        },
-        Err(kube::Error::Api(s)) if s.code == 409 => Preflight::Stale,
-        Err(e) => Preflight::Unavailable(format!("dry-run refused: {}", kube_message(&e))),
-    }
+}
+
+/// A JSON patch whose `test` op failed: the object is not as it was read.
+fn is_test_failure(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == 422 && s.message.contains("test"))
 }
 
 async fn send(
     client: &Client,
-    plan: &Plan,
+    target: &Target,
+    req: &PatchRequest,
+    rv: &str,
     pp: &PatchParams,
 ) -> Result<DynamicObject, kube::Error> {
-    let api = api(client, &plan.target);
-    let body = plan.request.guarded(&plan.rv_before);
-    let patch = plan.request.patch(body);
-    match plan.request.subresource.as_deref() {
-        Some(sub) => {
-            api.patch_subresource(sub, &plan.target.name, pp, &patch)
-                .await
-        }
-        None => api.patch(&plan.target.name, pp, &patch).await,
+    let api = api(client, target);
+    let patch = req.patch(req.guarded(rv));
+    match req.subresource.as_deref() {
+        Some(sub) => match api.patch_subresource(sub, &target.name, pp, &patch).await {
+            Err(kube::Error::Api(s)) if s.code == 404 && req.fallback_main => {
+                api.patch(&target.name, pp, &patch).await
+            }
+            other => other,
+        },
+        None => api.patch(&target.name, pp, &patch).await,
     }
 }
 
@@ -186,11 +246,12 @@ pub async fn plan_checked(
     client: &Client,
     target: &Target,
     op: Operation,
+    declared: &Declared,
     read_only: bool,
 ) -> Result<(Plan, Preflight), OpError> {
     let mut tries = 0;
     loop {
-        let p = plan(client, target, op.clone()).await?;
+        let p = plan(client, target, op.clone(), declared).await?;
         let pf = preflight(client, &p, read_only).await;
         tries += 1;
         if pf != Preflight::Stale || tries == 3 {
@@ -231,7 +292,7 @@ pub enum Outcome {
     },
     /// The object changed since it was planned; nothing was written.
     Conflict(String),
-    /// The API server refused (403) or the read-only guard did.
+    /// The API server refused (403), the read-only guard did, or the gate.
     Denied(String),
     Failed(String),
 }
@@ -263,25 +324,43 @@ impl Outcome {
 /// How long `verify` waits for the expected state.
 pub const VERIFY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Sends the planned request (guarded by the planned resourceVersion), then
-/// waits for the expected state. The caller journals the intent before and
-/// the outcome after (`journaled::run`).
+/// Sends the planned requests in order, each guarded by the resourceVersion
+/// the previous one left (the first by the planned one), then waits for the
+/// expected state. The caller journals the intent before and the outcome
+/// after (`journaled::run`).
 pub async fn apply(client: &Client, plan: &Plan) -> Outcome {
-    let sent = send(client, plan, &PatchParams::default()).await;
-    let after = match sent {
-        Ok(obj) => obj,
-        Err(kube::Error::Api(s)) if s.code == 409 => {
-            return Outcome::Conflict(format!(
-                "{} changed since it was planned (resourceVersion {} is stale): nothing was written; plan again",
-                plan.target.short(),
-                plan.rv_before
-            ))
+    if plan.gate_blocks() {
+        return Outcome::Denied(gate_refusal(plan));
+    }
+    let mut rv = plan.rv_before.clone();
+    for (i, req) in plan.requests.iter().enumerate() {
+        let partial = if i > 0 {
+            format!(" (after {i} of {} requests applied)", plan.requests.len())
+        } else {
+            String::new()
+        };
+        match send(client, &plan.target, req, &rv, &PatchParams::default()).await {
+            Ok(obj) => rv = obj.metadata.resource_version.clone().unwrap_or(rv),
+            Err(kube::Error::Api(s)) if s.code == 409 => {
+                return Outcome::Conflict(format!(
+                    "{} changed since it was planned (resourceVersion {rv} is stale): nothing more was written{partial}; plan again",
+                    plan.target.short(),
+                ))
+            }
+            Err(e) if is_test_failure(&e) => {
+                return Outcome::Conflict(format!(
+                    "{} changed since it was planned (a guard test failed: {}): nothing more was written{partial}; plan again",
+                    plan.target.short(),
+                    kube_message(&e)
+                ))
+            }
+            Err(kube::Error::Api(s)) if s.code == 403 => {
+                return Outcome::Denied(format!("{}{partial}", s.message))
+            }
+            Err(e) if is_refusal(&e) => return Outcome::Denied(kube_message(&e)),
+            Err(e) => return Outcome::Failed(format!("{}{partial}", kube_message(&e))),
         }
-        Err(kube::Error::Api(s)) if s.code == 403 => return Outcome::Denied(s.message.clone()),
-        Err(e) if is_refusal(&e) => return Outcome::Denied(kube_message(&e)),
-        Err(e) => return Outcome::Failed(kube_message(&e)),
-    };
-    let rv = after.metadata.resource_version.clone().unwrap_or_default();
+    }
     match verify(client, plan).await {
         Some(obj) => Outcome::Done {
             rv_after: obj.metadata.resource_version.unwrap_or(rv),
@@ -290,11 +369,16 @@ pub async fn apply(client: &Client, plan: &Plan) -> Outcome {
     }
 }
 
+pub fn gate_refusal(plan: &Plan) -> String {
+    let summary = plan.gate.as_ref().map(Verdict::summary).unwrap_or_default();
+    format!("the gate says {summary}; nothing was sent (override to act anyway)")
+}
+
 /// Watches the object until the operation shows as done, or gives up.
 async fn verify(client: &Client, plan: &Plan) -> Option<DynamicObject> {
     let api = api(client, &plan.target);
-    let (op, req) = (plan.op.clone(), plan.request.clone());
-    let cond = move |o: Option<&DynamicObject>| o.is_some_and(|o| done(&op, o, &req));
+    let p = plan.clone();
+    let cond = move |o: Option<&DynamicObject>| o.is_some_and(|o| done(&p, o));
     let wait = kube::runtime::wait::await_condition(api, &plan.target.name, cond);
     tokio::time::timeout(VERIFY_TIMEOUT, wait)
         .await

@@ -6,11 +6,84 @@ use serde::{Deserialize, Serialize};
 
 use crate::fleet::objects::WorkloadKind;
 
+/// Every kind of object an action can write: the workloads, and the traffic
+/// objects a canary or blue/green acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ObjectKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    Rollout,
+    Service,
+    HttpRoute,
+    VirtualService,
+}
+
+impl ObjectKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjectKind::Deployment => "Deployment",
+            ObjectKind::StatefulSet => "StatefulSet",
+            ObjectKind::DaemonSet => "DaemonSet",
+            ObjectKind::Rollout => "Rollout",
+            ObjectKind::Service => "Service",
+            ObjectKind::HttpRoute => "HTTPRoute",
+            ObjectKind::VirtualService => "VirtualService",
+        }
+    }
+
+    pub fn short(self) -> &'static str {
+        match self {
+            ObjectKind::Service => "svc",
+            ObjectKind::HttpRoute => "httproute",
+            ObjectKind::VirtualService => "vs",
+            other => other.workload().map(WorkloadKind::short).unwrap_or(""),
+        }
+    }
+
+    pub fn workload(self) -> Option<WorkloadKind> {
+        match self {
+            ObjectKind::Deployment => Some(WorkloadKind::Deployment),
+            ObjectKind::StatefulSet => Some(WorkloadKind::StatefulSet),
+            ObjectKind::DaemonSet => Some(WorkloadKind::DaemonSet),
+            ObjectKind::Rollout => Some(WorkloadKind::Rollout),
+            _ => None,
+        }
+    }
+
+    pub fn api_resource(self) -> ApiResource {
+        let (group, version, plural) = match self {
+            ObjectKind::Deployment => ("apps", "v1", "deployments"),
+            ObjectKind::StatefulSet => ("apps", "v1", "statefulsets"),
+            ObjectKind::DaemonSet => ("apps", "v1", "daemonsets"),
+            ObjectKind::Rollout => ("argoproj.io", "v1alpha1", "rollouts"),
+            ObjectKind::Service => ("", "v1", "services"),
+            ObjectKind::HttpRoute => ("gateway.networking.k8s.io", "v1", "httproutes"),
+            ObjectKind::VirtualService => ("networking.istio.io", "v1", "virtualservices"),
+        };
+        ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk(group, version, self.name()),
+            plural,
+        )
+    }
+}
+
+impl From<WorkloadKind> for ObjectKind {
+    fn from(k: WorkloadKind) -> Self {
+        match k {
+            WorkloadKind::Deployment => ObjectKind::Deployment,
+            WorkloadKind::StatefulSet => ObjectKind::StatefulSet,
+            WorkloadKind::DaemonSet => ObjectKind::DaemonSet,
+            WorkloadKind::Rollout => ObjectKind::Rollout,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     pub context: String,
     pub namespace: String,
-    pub kind: WorkloadKind,
+    pub kind: ObjectKind,
     pub name: String,
 }
 
@@ -27,23 +100,45 @@ impl Target {
             return Err(format!("{text:?}: expected CONTEXT/NAMESPACE/KIND/NAME"));
         };
         let kind = kind_from_str(kind).ok_or_else(|| {
-            format!("{text:?}: unknown kind {kind:?} (deployment|deploy, statefulset|sts, daemonset|ds, rollout|ro)")
+            format!("{text:?}: unknown kind {kind:?} (deployment|deploy, statefulset|sts, daemonset|ds, rollout|ro, service|svc, httproute, virtualservice|vs)")
         })?;
-        Ok(Target {
+        Ok(Target::new(context, namespace, kind, name))
+    }
+
+    /// `CONTEXT/NAMESPACE/NAME` with the kind given by the command
+    /// (`rollout promote`, `bluegreen flip`).
+    pub fn parse_named(text: &str, kind: ObjectKind) -> Result<Target, String> {
+        let mut parts = text.rsplitn(3, '/');
+        let name = parts.next().filter(|s| !s.is_empty());
+        let namespace = parts.next().filter(|s| !s.is_empty());
+        let context = parts.next().filter(|s| !s.is_empty());
+        match (context, namespace, name) {
+            (Some(c), Some(ns), Some(n)) => Ok(Target::new(c, ns, kind, n)),
+            _ => Err(format!("{text:?}: expected CONTEXT/NAMESPACE/NAME")),
+        }
+    }
+
+    pub fn new(context: &str, namespace: &str, kind: impl Into<ObjectKind>, name: &str) -> Target {
+        Target {
             context: context.to_string(),
             namespace: namespace.to_string(),
-            kind,
+            kind: kind.into(),
             name: name.to_string(),
-        })
+        }
     }
 
     pub fn api_resource(&self) -> ApiResource {
-        api_resource(self.kind)
+        self.kind.api_resource()
     }
 
     /// `deploy/shop/web` style, for messages.
     pub fn short(&self) -> String {
         format!("{}/{}/{}", self.namespace, self.kind.short(), self.name)
+    }
+
+    /// The same object kind and name elsewhere (a sibling the action touches).
+    pub fn sibling(&self, kind: ObjectKind, name: &str) -> Target {
+        Target::new(&self.context, &self.namespace, kind, name)
     }
 }
 
@@ -60,24 +155,21 @@ impl std::fmt::Display for Target {
     }
 }
 
-pub fn kind_from_str(s: &str) -> Option<WorkloadKind> {
+pub fn kind_from_str(s: &str) -> Option<ObjectKind> {
     match s.to_lowercase().as_str() {
-        "deployment" | "deployments" | "deploy" | "dp" => Some(WorkloadKind::Deployment),
-        "statefulset" | "statefulsets" | "sts" => Some(WorkloadKind::StatefulSet),
-        "daemonset" | "daemonsets" | "ds" => Some(WorkloadKind::DaemonSet),
-        "rollout" | "rollouts" | "ro" => Some(WorkloadKind::Rollout),
+        "deployment" | "deployments" | "deploy" | "dp" => Some(ObjectKind::Deployment),
+        "statefulset" | "statefulsets" | "sts" => Some(ObjectKind::StatefulSet),
+        "daemonset" | "daemonsets" | "ds" => Some(ObjectKind::DaemonSet),
+        "rollout" | "rollouts" | "ro" => Some(ObjectKind::Rollout),
+        "service" | "services" | "svc" => Some(ObjectKind::Service),
+        "httproute" | "httproutes" => Some(ObjectKind::HttpRoute),
+        "virtualservice" | "virtualservices" | "vs" => Some(ObjectKind::VirtualService),
         _ => None,
     }
 }
 
-pub fn api_resource(kind: WorkloadKind) -> ApiResource {
-    let (group, version, plural) = match kind {
-        WorkloadKind::Deployment => ("apps", "v1", "deployments"),
-        WorkloadKind::StatefulSet => ("apps", "v1", "statefulsets"),
-        WorkloadKind::DaemonSet => ("apps", "v1", "daemonsets"),
-        WorkloadKind::Rollout => ("argoproj.io", "v1alpha1", "rollouts"),
-    };
-    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind.name()), plural)
+pub fn api_resource(kind: ObjectKind) -> ApiResource {
+    kind.api_resource()
 }
 
 #[cfg(test)]
@@ -89,16 +181,23 @@ mod tests {
         let t = Target::parse("arn:aws:eks:eu-west-1:123:cluster/prod/shop/deploy/web").unwrap();
         assert_eq!(t.context, "arn:aws:eks:eu-west-1:123:cluster/prod");
         assert_eq!(t.namespace, "shop");
-        assert_eq!(t.kind, WorkloadKind::Deployment);
+        assert_eq!(t.kind, ObjectKind::Deployment);
         assert_eq!(t.name, "web");
         assert_eq!(
             Target::parse("c/ns/ro/x").unwrap().kind,
-            WorkloadKind::Rollout
+            ObjectKind::Rollout
+        );
+        assert_eq!(
+            Target::parse("c/ns/vs/x").unwrap().kind,
+            ObjectKind::VirtualService
         );
         assert!(Target::parse("ns/deploy/web").is_err());
         assert!(Target::parse("c/ns/pod/web")
             .unwrap_err()
             .contains("unknown kind"));
         assert!(Target::parse("c//deploy/web").is_err());
+        let r = Target::parse_named("a/b/c/shop/web", ObjectKind::Rollout).unwrap();
+        assert_eq!((r.context.as_str(), r.name.as_str()), ("a/b/c", "web"));
+        assert!(Target::parse_named("shop/web", ObjectKind::Rollout).is_err());
     }
 }

@@ -94,35 +94,17 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, d: &Dialog) {
             inner,
         ),
         Stage::Confirm(c) => {
+            let head = confirm_head(&c.plan, t);
             let name_rows = if c.must_type.is_some() { 2 } else { 0 };
             let [summary, diff, reason, name, hint] = Layout::vertical([
-                Constraint::Length(4),
+                Constraint::Length(head.len() as u16),
                 Constraint::Min(3),
                 Constraint::Length(4),
                 Constraint::Length(name_rows),
                 Constraint::Length(1),
             ])
             .areas(inner);
-            let p = &c.plan;
-            frame.render_widget(
-                Paragraph::new(vec![
-                    Line::from(format!(
-                        "PATCH ({:?}) {}{}  {}",
-                        p.request.patch_type,
-                        p.target.kind.name().to_lowercase(),
-                        p.request
-                            .subresource
-                            .as_ref()
-                            .map(|s| format!("/{s}"))
-                            .unwrap_or_default(),
-                        p.request.body
-                    )),
-                    line(format!("guard: resourceVersion {}", p.rv_before), t.ui.dim),
-                    line(format!("affects {} pod(s) in 1 cluster", p.pods), t.ui.dim),
-                    line("diff (server-side dry-run):".into(), t.table.header),
-                ]),
-                summary,
-            );
+            frame.render_widget(Paragraph::new(head), summary);
             let diff_lines: Vec<Line> = c
                 .diff
                 .lines()
@@ -174,4 +156,45 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, d: &Dialog) {
             frame.render_widget(Paragraph::new(line(hint_text, st)), hint);
         }
     }
+}
+
+/// The plan's requests, what they mean, the gate's verdict, the guard.
+fn confirm_head(p: &crate::ops::pipeline::Plan, t: &crate::theme::Theme) -> Vec<Line<'static>> {
+    use crate::ops::gate::GateState;
+    let line = |s: String, st: Style| Line::from(Span::styled(s, st));
+    let mut out = Vec::new();
+    if let Some(s) = &p.summary {
+        out.push(line(s.clone(), t.table.header));
+    }
+    for r in &p.requests {
+        out.push(Line::from(format!(
+            "{}  {}",
+            r.describe(p.target.kind),
+            r.body
+        )));
+    }
+    if let Some(g) = &p.gate {
+        let style = |s: GateState| match s {
+            GateState::Go => t.status.ok,
+            GateState::Unknown => t.status.warn,
+            GateState::Stop => t.status.error,
+        };
+        out.push(line(format!("gate: {}", g.state.as_str()), style(g.state)));
+        for c in &g.checks {
+            out.push(line(
+                format!("  {} {}: {}", c.state.as_str(), c.name, c.detail),
+                style(c.state),
+            ));
+        }
+    }
+    out.push(line(
+        format!("guard: resourceVersion {}", p.rv_before),
+        t.ui.dim,
+    ));
+    out.push(line(
+        format!("affects {} pod(s) in 1 cluster", p.pods),
+        t.ui.dim,
+    ));
+    out.push(line("diff (server-side dry-run):".into(), t.table.header));
+    out
 }

@@ -1,0 +1,248 @@
+//! Planning's first half: read the target (and what it depends on) and decide
+//! the exact requests, the gate verdict and a one-line summary.
+
+use chrono::Utc;
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use kube::Client;
+use serde_json::Value;
+
+use super::action::{unsupported, workload_request, Operation, PatchRequest};
+use super::gate::{Check, Verdict};
+use super::marks::ANNOTATION;
+use super::pipeline::OpError;
+use super::target::{ObjectKind, Target};
+use super::traffic::{self, BlueGreenSpec, CanarySpec, BLUEGREEN_ANNOTATION, CANARY_ANNOTATION};
+use super::{argo, Operation as Op};
+use crate::fleet::kubeconfig::kube_message;
+use crate::fleet::rollout::rollout_info;
+
+/// Declarations from the config file for this target (the object's own
+/// annotation wins over them).
+#[derive(Debug, Clone, Default)]
+pub struct Declared {
+    pub canary: Option<CanarySpec>,
+    pub bluegreen: Option<BlueGreenSpec>,
+}
+
+pub struct Built {
+    pub before: DynamicObject,
+    pub requests: Vec<PatchRequest>,
+    pub gate: Option<Verdict>,
+    pub summary: Option<String>,
+}
+
+fn api_err(t: &Target, e: kube::Error) -> OpError {
+    OpError::Api {
+        target: t.to_string(),
+        message: kube_message(&e),
+    }
+}
+
+fn invalid(t: &Target, why: impl std::fmt::Display) -> OpError {
+    OpError::Invalid(format!("{t}: {why}"))
+}
+
+/// Lists a kind in the target's namespace as JSON; a kind the cluster does
+/// not serve (no CRD) is an empty list.
+async fn list(
+    client: &Client,
+    t: &Target,
+    gvk: (&str, &str, &str),
+    plural: &str,
+) -> Result<Vec<Value>, OpError> {
+    let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(gvk.0, gvk.1, gvk.2), plural);
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &t.namespace, &ar);
+    match api.list(&ListParams::default()).await {
+        Ok(l) => Ok(l
+            .items
+            .into_iter()
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect()),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
+        Err(e) => Err(OpError::Api {
+            target: t.to_string(),
+            message: format!("listing {plural}: {}", kube_message(&e)),
+        }),
+    }
+}
+
+async fn replicasets(client: &Client, t: &Target) -> Result<Vec<Value>, OpError> {
+    list(client, t, ("apps", "v1", "ReplicaSet"), "replicasets").await
+}
+
+async fn deployments(client: &Client, t: &Target) -> Result<Vec<Value>, OpError> {
+    list(client, t, ("apps", "v1", "Deployment"), "deployments").await
+}
+
+async fn rollouts(client: &Client, t: &Target) -> Result<Vec<Value>, OpError> {
+    list(
+        client,
+        t,
+        ("argoproj.io", "v1alpha1", "Rollout"),
+        "rollouts",
+    )
+    .await
+}
+
+pub async fn build(
+    client: &Client,
+    t: &Target,
+    op: &Operation,
+    declared: &Declared,
+) -> Result<Built, OpError> {
+    if let Some(why) = unsupported(op, t.kind) {
+        return Err(invalid(t, why));
+    }
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), &t.namespace, &t.api_resource());
+    let before = api.get(&t.name).await.map_err(|e| api_err(t, e))?;
+    let obj = serde_json::to_value(&before).unwrap_or(Value::Null);
+    let (requests, gate, summary) = match (op, t.kind) {
+        (Op::Scale { .. } | Op::Restart, _) => {
+            (vec![workload_request(op, t, Utc::now())], None, None)
+        }
+        (_, ObjectKind::Rollout) => {
+            let rs = replicasets(client, t).await?;
+            let requests = argo::requests(op, &obj, &rs).map_err(|e| invalid(t, e))?;
+            let gate = op.gated().then(|| argo::gate(&obj, &rs));
+            (requests, gate, rollout_summary(&obj))
+        }
+        (Op::Step { back }, kind) => {
+            let owned_by = traffic::route_owner(kind, &obj, &rollouts(client, t).await?);
+            if let Some(owner) = owned_by {
+                return Err(invalid(
+                    t,
+                    format!("this route is driven by {owner}; act on it instead (fleetdeck rollout promote|abort {}/{}/NAME)", t.context, t.namespace),
+                ));
+            }
+            let spec = traffic::declared(&obj, CANARY_ANNOTATION, declared.canary.clone())
+                .map_err(|e| invalid(t, e))?;
+            spec.check()
+                .map_err(|e| invalid(t, format!("canary declaration: {e}")))?;
+            let split = traffic::find_split(kind, &obj, &spec).map_err(|e| invalid(t, e))?;
+            let from = split.percent();
+            let to = traffic::next_weight(&spec, from, *back).map_err(|e| invalid(t, e))?;
+            let req = traffic::step_request(kind, &obj, &split, to);
+            let gate = if *back {
+                None
+            } else {
+                Some(canary_gate(client, t, kind, &spec).await?)
+            };
+            let summary = format!(
+                "canary {} weight {from}% → {to}% (stable {} {}%)",
+                spec.canary,
+                spec.stable,
+                100 - to
+            );
+            (vec![req], gate, Some(summary))
+        }
+        (Op::Flip { back }, _) => {
+            let spec = traffic::declared(&obj, BLUEGREEN_ANNOTATION, declared.bluegreen.clone())
+                .map_err(|e| invalid(t, e))?;
+            if *back {
+                let last = last_action(&obj);
+                if last.as_deref() != Some("flip") {
+                    return Err(invalid(
+                        t,
+                        format!(
+                            "no flip to undo: the last fleetdeck action here was {}",
+                            last.unwrap_or_else(|| "none".into())
+                        ),
+                    ));
+                }
+            }
+            let (from, to, req) = traffic::flip_request(&obj, &spec).map_err(|e| invalid(t, e))?;
+            let sel = traffic::selector_for(&obj, &spec.label, &to);
+            let gate = traffic::side_ready(&to, &sel, &deployments(client, t).await?);
+            let summary = format!("selector {}: {from} → {to}", spec.label);
+            (vec![req], Some(gate), Some(summary))
+        }
+        _ => return Err(invalid(t, format!("{} is not available here", op.name()))),
+    };
+    if requests.is_empty() {
+        let state = summary.clone().unwrap_or_default();
+        return Err(invalid(t, format!("nothing to {}: {state}", op.name())));
+    }
+    Ok(Built {
+        before,
+        requests,
+        gate,
+        summary,
+    })
+}
+
+/// `Paused (CanaryPauseStep) · step 1/4 · weight 20%`.
+fn rollout_summary(obj: &Value) -> Option<String> {
+    let i = rollout_info(obj)?;
+    let mut s = format!("{} {}", i.strategy, i.phase);
+    if !i.pause_reasons.is_empty() {
+        s.push_str(&format!(" ({})", i.pause_reasons.join(", ")));
+    }
+    if let Some((n, m)) = i.step {
+        s.push_str(&format!(" · step {n}/{m}"));
+    }
+    if let Some(w) = i.set_weight {
+        s.push_str(&format!(" · weight {w}%"));
+    }
+    Some(s)
+}
+
+fn last_action(obj: &Value) -> Option<String> {
+    let text = obj
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(ANNOTATION))
+        .and_then(Value::as_str)?;
+    let v: Value = serde_json::from_str(text).ok()?;
+    v.get("action").and_then(Value::as_str).map(String::from)
+}
+
+/// The canary backend's pods must be ready before it gets more traffic. An
+/// HTTPRoute backend is a Service; a VirtualService destination host names
+/// one by its first label. A subset is resolved by a DestinationRule, which
+/// is not read here, so a name that is no Service there is "unknown".
+async fn canary_gate(
+    client: &Client,
+    t: &Target,
+    kind: ObjectKind,
+    spec: &CanarySpec,
+) -> Result<Verdict, OpError> {
+    let service = spec
+        .canary
+        .split(['.', '/'])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let svcs: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        &t.namespace,
+        &ObjectKind::Service.api_resource(),
+    );
+    let svc = match svcs.get_opt(&service).await.map_err(|e| api_err(t, e))? {
+        Some(s) => serde_json::to_value(s).unwrap_or(Value::Null),
+        None if kind == ObjectKind::VirtualService => {
+            return Ok(Verdict::from_checks(vec![Check::unknown(
+                "target ready",
+                format!(
+                    "{:?} is no Service here (a subset?); its pods are not checked",
+                    spec.canary
+                ),
+            )]))
+        }
+        None => {
+            return Ok(Verdict::from_checks(vec![Check::stop(
+                "target ready",
+                format!("the canary Service {service} does not exist"),
+            )]))
+        }
+    };
+    let sel = svc
+        .pointer("/spec/selector")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    Ok(traffic::side_ready(
+        &format!("canary {service}"),
+        &sel,
+        &deployments(client, t).await?,
+    ))
+}
