@@ -89,7 +89,16 @@ async fn event_loop(
     let mut last_draw = Instant::now() - FRAME;
     let mut cache = JournalCache::default();
     let mut dirty = true;
+    // A Rollout detail refreshes its tree (revisions, pods, analysis runs)
+    // every 2 s while it is open, like `get rollout --watch`.
+    let mut tree_for: Option<String> = None;
+    let mut tree_due = tokio::time::Instant::now();
     loop {
+        let key = crate::app::update::tree_key(app);
+        if key != tree_for {
+            tree_for = key.clone();
+            tree_due = tokio::time::Instant::now();
+        }
         if dirty {
             let wait = FRAME.saturating_sub(last_draw.elapsed());
             if !wait.is_zero() {
@@ -143,6 +152,10 @@ async fn event_loop(
                 dirty = true;
             }
             _ = tokio::time::sleep(CLOCK), if clock => dirty = true,
+            _ = tokio::time::sleep_until(tree_due), if key.is_some() => {
+                tree_due = tokio::time::Instant::now() + TREE_EVERY;
+                fetch_tree(fleet, app, actions, tx.clone());
+            }
         }
         if app.quit {
             return Ok(());
@@ -237,6 +250,42 @@ fn run_effect(
             });
         }
     }
+}
+
+const TREE_EVERY: Duration = Duration::from_secs(2);
+
+fn fetch_tree(fleet: &Fleet, app: &App, actions: &Actions, tx: mpsc::UnboundedSender<Msg>) {
+    let (
+        Some(key),
+        View::Detail {
+            cluster,
+            namespace,
+            name,
+            ..
+        },
+    ) = (crate::app::update::tree_key(app), &app.screen().view)
+    else {
+        return;
+    };
+    if actions.demo.is_some() {
+        let _ = tx.send(Msg::Tree(
+            key,
+            Err("the demo simulates no ReplicaSets or analysis runs".into()),
+        ));
+        return;
+    }
+    let client = fleet
+        .clusters
+        .get(*cluster)
+        .and_then(|c| c.client.get().cloned());
+    let (namespace, name) = (namespace.clone(), name.clone());
+    tokio::spawn(async move {
+        let r = match client {
+            Some(c) => crate::fleet::rollout_tree::fetch(&c, &namespace, &name).await,
+            None => Err(NO_CLIENT.into()),
+        };
+        let _ = tx.send(Msg::Tree(key, r));
+    });
 }
 
 /// The journal's records, re-read only when the file changed (size or

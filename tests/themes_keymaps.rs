@@ -29,7 +29,11 @@ const EXPECTED: &[(&str, &str)] = &[
         "keymap-unknown-action",
         "2:1: unknown action \"qiut\" in [global] (expected one of: quit, back, help, command, \
          filter, up, down, top, bottom, page_up, page_down, select, sort_next, sort_reverse, \
-         view_fleet, view_workloads, view_journal, yaml, describe, scale, restart)",
+         view_fleet, view_workloads, view_journal, yaml, describe, scale, restart, view_rollouts, promote, promote_full, abort, retry, pause, resume, undo)",
+    ),
+    (
+        "config-canary-weights",
+        "3:1: [[canary]] httproute/web: weights must increase, e.g. [5, 25, 50, 100]",
     ),
     (
         "keymap-unknown-mode",
@@ -53,7 +57,7 @@ const EXPECTED: &[(&str, &str)] = &[
     (
         "config-unknown-key",
         "2:1: unknown field `clustr`, expected one of `read_only`, `theme`, `keymap`, \
-         `contexts`, `health`, `cluster`, `slo`",
+         `contexts`, `health`, `cluster`, `canary`, `bluegreen`, `slo`",
     ),
     ("config-min-ready", "2:1: health.min_ready_nodes must be between 0 and 1, got 1.5"),
     ("config-syntax", "1:10: invalid table header; expected `.`, `]]`"),

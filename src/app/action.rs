@@ -27,6 +27,14 @@ pub enum Action {
     Describe,
     Scale,
     Restart,
+    ViewRollouts,
+    Promote,
+    PromoteFull,
+    Abort,
+    Retry,
+    Pause,
+    Resume,
+    Undo,
 }
 
 impl Action {
@@ -52,6 +60,14 @@ impl Action {
         Action::Describe,
         Action::Scale,
         Action::Restart,
+        Action::ViewRollouts,
+        Action::Promote,
+        Action::PromoteFull,
+        Action::Abort,
+        Action::Retry,
+        Action::Pause,
+        Action::Resume,
+        Action::Undo,
     ];
 
     /// The name used in keymap files (`snake_case`).
@@ -78,6 +94,14 @@ impl Action {
             Action::Describe => "describe",
             Action::Scale => "scale",
             Action::Restart => "restart",
+            Action::ViewRollouts => "view_rollouts",
+            Action::Promote => "promote",
+            Action::PromoteFull => "promote_full",
+            Action::Abort => "abort",
+            Action::Retry => "retry",
+            Action::Pause => "pause",
+            Action::Resume => "resume",
+            Action::Undo => "undo",
         }
     }
 
@@ -105,6 +129,16 @@ impl Action {
             Action::Describe => "show details",
             Action::Scale => "scale the workload (confirmed, journaled)",
             Action::Restart => "restart the workload (confirmed, journaled)",
+            Action::ViewRollouts => "Rollouts view (fleet-wide Argo Rollouts)",
+            Action::Promote => "promote the rollout one step (gated)",
+            Action::PromoteFull => {
+                "promote the rollout fully, skipping the remaining steps (gated)"
+            }
+            Action::Abort => "abort the rollout: back to stable",
+            Action::Retry => "retry an aborted rollout",
+            Action::Pause => "pause the rollout",
+            Action::Resume => "resume a paused rollout (gated)",
+            Action::Undo => "roll back to the previous revision",
         }
     }
 

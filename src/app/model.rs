@@ -7,7 +7,8 @@ use regex::{Regex, RegexBuilder};
 
 use super::state::{App, View};
 use super::timeline::TimelineRow;
-use crate::fleet::handles::{with_data, Fleet};
+use crate::fleet::handles::{with_data, Fleet, RolloutRow};
+use crate::fleet::rollout::Phase;
 use crate::fleet::summary::{ClusterRow, ClusterState, FleetTotals, WorkloadLine};
 use crate::fleet::workloads::{cluster_workloads, workload_detail, WorkloadDetail, WorkloadRow};
 
@@ -21,6 +22,8 @@ pub struct Model {
     /// The drilled-into cluster's workloads (Cluster view only).
     pub workloads: Vec<WorkloadRow>,
     pub detail: Option<WorkloadDetail>,
+    /// Rollouts view only.
+    pub rollouts: Vec<RolloutRow>,
     /// Journal view only; filled by the loop, which caches the journal file.
     pub timeline: Vec<TimelineRow>,
 }
@@ -39,6 +42,7 @@ impl Model {
         match &app.screen().view {
             View::Fleet | View::Journal => {}
             View::Workloads => m.lines = fleet.workload_lines(),
+            View::Rollouts => m.rollouts = fleet.rollout_rows(),
             View::Cluster { cluster } => {
                 if let Some(c) = fleet.clusters.get(*cluster) {
                     m.workloads = with_data(&c.data, cluster_workloads);
@@ -111,6 +115,17 @@ impl Filter {
 pub const FLEET_SORTS: &[&str] = &["name", "state", "nodes", "pods", "failing", "warnings"];
 pub const CLUSTER_SORTS: &[&str] = &["name", "kind", "ready", "restarts", "status"];
 pub const LINE_SORTS: &[&str] = &["name", "skew", "clusters"];
+pub const ROLLOUT_SORTS: &[&str] = &["phase", "name", "cluster"];
+
+/// Worst first: what needs an operator now.
+fn phase_rank(p: Phase) -> u8 {
+    match p {
+        Phase::Degraded => 0,
+        Phase::Paused => 1,
+        Phase::Progressing => 2,
+        Phase::Healthy => 3,
+    }
+}
 
 fn state_rank(r: &ClusterRow) -> u8 {
     match (&r.state, &r.excluded) {
@@ -219,6 +234,29 @@ pub fn order(app: &App, m: &Model) -> Vec<usize> {
                 })
                 .collect()
         }
+        View::Rollouts => apply_order(
+            &m.rollouts,
+            |r| {
+                f.keep(&format!(
+                    "{} {}/{} {} {} {}",
+                    r.cluster_name,
+                    r.info.namespace,
+                    r.info.name,
+                    r.info.strategy,
+                    r.info.phase,
+                    r.info.pause_reasons.join(" ")
+                ))
+            },
+            |r| {
+                let name = format!("{}/{}", r.info.namespace, r.info.name);
+                match s.sort {
+                    0 => (phase_rank(r.info.phase) as usize, name, r.cluster),
+                    2 => (r.cluster, name, 0),
+                    _ => (0, name, r.cluster),
+                }
+            },
+            s.reverse,
+        ),
         View::Detail { .. } => Vec::new(),
     }
 }
@@ -229,6 +267,7 @@ pub fn sort_keys(view: &View) -> &'static [&'static str] {
         View::Fleet => FLEET_SORTS,
         View::Cluster { .. } => CLUSTER_SORTS,
         View::Workloads => LINE_SORTS,
+        View::Rollouts => ROLLOUT_SORTS,
         View::Journal | View::Detail { .. } => &[],
     }
 }

@@ -14,6 +14,8 @@ pub enum View {
     Workloads,
     /// Actions: this console's journal and other consoles' Events.
     Journal,
+    /// Every Argo Rollout across the fleet.
+    Rollouts,
     Detail {
         cluster: usize,
         kind: WorkloadKind,
@@ -30,6 +32,7 @@ impl View {
             View::Cluster { .. } => "Workloads",
             View::Workloads => "Workloads (fleet)",
             View::Journal => "Journal",
+            View::Rollouts => "Rollouts (fleet)",
             View::Detail { .. } => "Detail",
         }
     }
@@ -95,6 +98,12 @@ pub struct App {
     pub page: usize,
     /// An action being set up, confirmed or run.
     pub dialog: Option<super::dialog::Dialog>,
+    /// The open Rollout detail's tree (revisions, pods, analysis), refreshed
+    /// while it is open; keyed by `cluster/namespace/name`.
+    pub tree: Option<(
+        String,
+        Result<crate::fleet::rollout_tree::RolloutTree, String>,
+    )>,
 }
 
 impl App {
@@ -110,6 +119,7 @@ impl App {
             yaml: None,
             page: 10,
             dialog: None,
+            tree: None,
         }
     }
 

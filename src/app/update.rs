@@ -8,6 +8,7 @@ use super::dialog::{self, Confirm, Dialog, DialogKey, Stage};
 use super::model::{order, sort_keys, Model};
 use super::state::{App, Input, InputKind, View, Yaml};
 use crate::fleet::objects::WorkloadKind;
+use crate::fleet::rollout_tree::RolloutTree;
 use crate::keymap::{Keymap, Mode};
 use crate::ops::action::Operation;
 use crate::ops::pipeline::{Plan, Preflight};
@@ -27,6 +28,8 @@ pub enum Msg {
     Executed(Result<String, String>),
     /// Something to tell the operator in the footer (start-up reconciliation).
     Notice(String),
+    /// A Rollout detail's tree, for the detail keyed `cluster/namespace/name`.
+    Tree(String, Result<RolloutTree, String>),
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +64,17 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("ctx NAME", "drill into a cluster (also :cluster NAME)"),
     ("journal", "actions from this and other consoles (also :j)"),
+    ("rollouts", "Argo Rollouts across the fleet (also :ro)"),
+    (
+        "step NS/[vs/]ROUTE",
+        "route canary: next weight of its schedule (this cluster)",
+    ),
+    ("back NS/[vs/]ROUTE", "route canary: previous weight"),
+    (
+        "flip NS/SERVICE",
+        "blue/green: point the Service at the other side",
+    ),
+    ("flipback NS/SERVICE", "blue/green: undo the last flip"),
     ("help", "key bindings"),
     ("quit", "quit (also :q)"),
 ];
@@ -90,6 +104,13 @@ pub fn update(app: &mut App, msg: Msg, model: &Model, keymap: &Keymap) -> Vec<Ef
                 };
                 app.message = Some(message.clone());
                 d.stage = Stage::Finished { ok, message };
+            }
+            Vec::new()
+        }
+        Msg::Tree(key, r) => {
+            // Only the detail still open keeps it; a late answer is dropped.
+            if tree_key(app).as_deref() == Some(key.as_str()) {
+                app.tree = Some((key, r));
             }
             Vec::new()
         }
@@ -203,8 +224,61 @@ fn selected_workload(app: &App, model: &Model) -> Option<(usize, WorkloadKind, S
             name,
             ..
         } => Some((*cluster, *kind, namespace.clone(), name.clone())),
+        View::Rollouts => {
+            let ord = order(app, model);
+            let r = ord
+                .get(app.screen().selected.min(ord.len().saturating_sub(1)))
+                .and_then(|i| model.rollouts.get(*i))?;
+            Some((
+                r.cluster,
+                WorkloadKind::Rollout,
+                r.info.namespace.clone(),
+                r.info.name.clone(),
+            ))
+        }
         _ => None,
     }
+}
+
+/// Opens the dialog for an action that needs no input first, and plans it.
+fn rollout_action(app: &mut App, model: &Model, op: Operation) -> Vec<Effect> {
+    start_action(app, model, op);
+    plan_if_checking(app)
+}
+
+fn plan_if_checking(app: &App) -> Vec<Effect> {
+    match app.dialog.as_ref() {
+        Some(d) if matches!(d.stage, Stage::Checking) => vec![Effect::Plan {
+            cluster: d.cluster,
+            target: d.target.clone(),
+            op: d.op.clone(),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// A dialog for a target named directly (route, Service).
+fn open_dialog(
+    app: &mut App,
+    model: &Model,
+    cluster: usize,
+    target: Target,
+    op: Operation,
+) -> Vec<Effect> {
+    let read_only = app.read_only || model.rows.get(cluster).is_some_and(|r| r.meta.read_only);
+    let stage = if read_only {
+        Stage::Unavailable("read-only: fleetdeck makes no changes to this cluster".into())
+    } else {
+        Stage::Checking
+    };
+    app.dialog = Some(Dialog {
+        cluster,
+        target,
+        op,
+        stage,
+        last_plan: None,
+    });
+    plan_if_checking(app)
 }
 
 fn on_key(app: &mut App, key: KeyEvent, model: &Model, keymap: &Keymap) -> Vec<Effect> {
@@ -288,21 +362,24 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
             app.screens.truncate(1);
             app.push(View::Journal);
         }
+        Action::ViewRollouts => {
+            app.screens.truncate(1);
+            app.push(View::Rollouts);
+        }
+        Action::Promote => return rollout_action(app, model, Operation::Promote { full: false }),
+        Action::PromoteFull => {
+            return rollout_action(app, model, Operation::Promote { full: true })
+        }
+        Action::Abort => return rollout_action(app, model, Operation::Abort),
+        Action::Retry => return rollout_action(app, model, Operation::Retry),
+        Action::Pause => return rollout_action(app, model, Operation::Pause),
+        Action::Resume => return rollout_action(app, model, Operation::Resume),
+        Action::Undo => return rollout_action(app, model, Operation::Undo { to_revision: None }),
         Action::Scale => {
             start_action(app, model, Operation::Scale { replicas: 0 });
             return Vec::new();
         }
-        Action::Restart => {
-            start_action(app, model, Operation::Restart);
-            return match app.dialog.as_ref() {
-                Some(d) if matches!(d.stage, Stage::Checking) => vec![Effect::Plan {
-                    cluster: d.cluster,
-                    target: d.target.clone(),
-                    op: d.op.clone(),
-                }],
-                _ => Vec::new(),
-            };
-        }
+        Action::Restart => return rollout_action(app, model, Operation::Restart),
         Action::Select | Action::Describe => return open(app, model, false),
         Action::Yaml => return open(app, model, true),
     }
@@ -347,6 +424,16 @@ fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
                 })
         }
         View::Journal => None,
+        View::Rollouts => ord
+            .get(sel)
+            .and_then(|i| model.rollouts.get(*i))
+            .map(|r| View::Detail {
+                cluster: r.cluster,
+                kind: WorkloadKind::Rollout,
+                namespace: r.info.namespace.clone(),
+                name: r.info.name.clone(),
+                yaml,
+            }),
         View::Workloads => ord
             .get(sel)
             .and_then(|i| model.lines.get(*i))
@@ -477,11 +564,72 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
         ("j" | "journal", _) => {
             act(app, Action::ViewJournal, model);
         }
+        ("ro" | "rollout" | "rollouts", _) => {
+            act(app, Action::ViewRollouts, model);
+        }
+        ("step" | "back" | "flip" | "flipback", Some(arg)) => {
+            let op = match head {
+                "step" => Operation::Step { back: false },
+                "back" => Operation::Step { back: true },
+                "flip" => Operation::Flip { back: false },
+                _ => Operation::Flip { back: true },
+            };
+            return traffic_action(app, model, op, arg);
+        }
         ("ctx" | "context" | "cluster", Some(name)) => goto_cluster(app, name, model),
         (name, None) if find_cluster(name, model).is_some() => goto_cluster(app, name, model),
         _ => app.message = Some(format!("unknown command: {text} (try :help)")),
     }
     Vec::new()
+}
+
+/// The Rollout detail on screen, as `cluster/namespace/name`.
+pub fn tree_key(app: &App) -> Option<String> {
+    match &app.screen().view {
+        View::Detail {
+            cluster,
+            kind: WorkloadKind::Rollout,
+            namespace,
+            name,
+            yaml: false,
+        } => Some(format!("{cluster}/{namespace}/{name}")),
+        _ => None,
+    }
+}
+
+/// The cluster the operator is looking at (a cluster view or a detail).
+fn current_cluster(app: &App) -> Option<usize> {
+    app.screens.iter().rev().find_map(|s| match s.view {
+        View::Cluster { cluster } | View::Detail { cluster, .. } => Some(cluster),
+        _ => None,
+    })
+}
+
+/// `:step shop/web`, `:step shop/vs/web`, `:flip shop/web` on the current cluster.
+fn traffic_action(app: &mut App, model: &Model, op: Operation, arg: &str) -> Vec<Effect> {
+    use crate::ops::target::{kind_from_str, ObjectKind};
+    let Some(cluster) = current_cluster(app) else {
+        app.message = Some("open a cluster first (Enter on the Fleet view, or :ctx NAME)".into());
+        return Vec::new();
+    };
+    let parts: Vec<&str> = arg.split('/').collect();
+    let default = match op {
+        Operation::Flip { .. } => ObjectKind::Service,
+        _ => ObjectKind::HttpRoute,
+    };
+    let (ns, kind, name) = match parts.as_slice() {
+        [ns, name] => (*ns, Some(default), *name),
+        [ns, kind, name] => (*ns, kind_from_str(kind), *name),
+        _ => (".", None, ""),
+    };
+    let (Some(kind), Some(row)) = (kind, model.rows.get(cluster)) else {
+        app.message = Some(format!(
+            "{arg:?}: expected NAMESPACE/NAME or NAMESPACE/KIND/NAME"
+        ));
+        return Vec::new();
+    };
+    let target = Target::new(&row.meta.context, ns, kind, name);
+    open_dialog(app, model, cluster, target, op)
 }
 
 fn find_cluster(name: &str, model: &Model) -> Option<usize> {

@@ -13,6 +13,14 @@ use super::summary::{
     WorkloadLine,
 };
 
+/// One Rollout of the fleet-wide Rollouts view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutRow {
+    pub cluster: usize,
+    pub cluster_name: String,
+    pub info: super::rollout::RolloutInfo,
+}
+
 pub struct Fleet {
     pub clusters: Vec<ClusterHandle>,
     pub policy: HealthPolicy,
@@ -69,6 +77,25 @@ impl Fleet {
             .collect();
         let refs: Vec<&ClusterData> = guards.iter().map(|g| &**g).collect();
         workload_lines(&refs)
+    }
+
+    /// Every Argo Rollout in the fleet, in cluster order.
+    pub fn rollout_rows(&self) -> Vec<RolloutRow> {
+        let mut out = Vec::new();
+        for (i, c) in self.clusters.iter().enumerate() {
+            with_data(&c.data, |d| {
+                for w in d.rollouts.items.values() {
+                    if let Some(info) = &w.rollout {
+                        out.push(RolloutRow {
+                            cluster: i,
+                            cluster_name: c.meta.name.clone(),
+                            info: info.clone(),
+                        });
+                    }
+                }
+            });
+        }
+        out
     }
 
     /// Whether every cluster has settled (ok, degraded or unreachable), as

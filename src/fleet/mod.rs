@@ -8,6 +8,7 @@ pub mod kubeconfig;
 pub mod live;
 pub mod objects;
 pub mod rollout;
+pub mod rollout_tree;
 pub mod store;
 pub mod summary;
 pub mod workloads;

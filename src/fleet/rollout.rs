@@ -98,6 +98,11 @@ pub struct RolloutInfo {
     pub aborted: bool,
     pub active_service: Option<String>,
     pub preview_service: Option<String>,
+    /// Canary steps in words (`setWeight 20`, `pause`, `pause 30s`, …).
+    pub steps: Vec<String>,
+    /// Blue/green: the pod hashes the active and preview Services select.
+    pub active_selector: Option<String>,
+    pub preview_selector: Option<String>,
 }
 
 /// Summarises a Rollout object. Returns `None` only when `metadata.name` is
@@ -151,6 +156,9 @@ pub fn rollout_info(obj: &Value) -> Option<RolloutInfo> {
         aborted,
         active_service: blue_green("activeService"),
         preview_service: blue_green("previewService"),
+        steps: canary_steps(obj).iter().map(step_text).collect(),
+        active_selector: string_at(obj, &["status", "blueGreen", "activeSelector"]),
+        preview_selector: string_at(obj, &["status", "blueGreen", "previewSelector"]),
     };
     if strategy == Strategy::Canary {
         fill_canary(obj, &mut info);
@@ -159,6 +167,37 @@ pub fn rollout_info(obj: &Value) -> Option<RolloutInfo> {
     info.phase = phase;
     info.message = message;
     Some(info)
+}
+
+/// One canary step as the plugin lists it.
+fn step_text(step: &Value) -> String {
+    if let Some(w) = step.get("setWeight") {
+        return format!("setWeight {w}");
+    }
+    if let Some(p) = step.get("pause") {
+        return match p.get("duration") {
+            Some(Value::String(d)) => format!("pause {d}"),
+            Some(Value::Number(n)) => format!("pause {n}s"),
+            _ => "pause (until promoted)".into(),
+        };
+    }
+    if let Some(a) = step.get("analysis") {
+        let names: Vec<&str> = array_at(a, &["templates"])
+            .iter()
+            .filter_map(|t| t.get("templateName").and_then(Value::as_str))
+            .collect();
+        return format!("analysis {}", names.join(","));
+    }
+    if step.get("experiment").is_some() {
+        return "experiment".into();
+    }
+    if let Some(s) = step.get("setCanaryScale") {
+        return format!("setCanaryScale {s}");
+    }
+    match step.as_object().and_then(|o| o.keys().next()) {
+        Some(k) => k.clone(),
+        None => "?".into(),
+    }
 }
 
 /// `spec.strategy.canary.steps`, empty when absent or not a list.

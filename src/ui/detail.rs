@@ -77,26 +77,15 @@ fn detail_lines(ctx: &Ctx) -> Vec<Line<'static>> {
         Line::from(format!("images   {}", w.images.join(", "))),
     ];
     if let Some(r) = &w.rollout {
-        out.push(Line::from(format!(
-            "rollout  {} {}{}{}",
-            r.strategy,
-            r.phase,
-            r.step
-                .map(|(i, n)| format!(" · step {i}/{n}"))
-                .unwrap_or_default(),
-            r.set_weight
-                .map(|s| format!(
-                    " · weight {s}% set / {}% actual",
-                    r.actual_weight.unwrap_or(0)
-                ))
-                .unwrap_or_default()
-        )));
-        if !r.message.is_empty() {
-            out.push(Line::from(Span::styled(
-                format!("         {}", r.message),
-                t.ui.dim,
-            )));
-        }
+        let key = crate::app::update::tree_key(ctx.app);
+        let tree = ctx
+            .app
+            .tree
+            .as_ref()
+            .filter(|(k, _)| Some(k) == key.as_ref())
+            .map(|(_, r)| r);
+        out.push(Line::from(""));
+        out.extend(super::rollouts::detail_lines(t, r, tree));
     }
     out.push(Line::from(""));
     out.push(head("CONDITIONS"));

@@ -6,6 +6,7 @@ mod dialog;
 mod fleet;
 mod help;
 mod journal;
+mod rollouts;
 mod widgets;
 mod workloads;
 
@@ -41,6 +42,7 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
         View::Cluster { cluster } => workloads::draw_cluster(frame, body, ctx, *cluster),
         View::Workloads => workloads::draw_fleet(frame, body, ctx),
         View::Journal => journal::draw(frame, body, ctx),
+        View::Rollouts => rollouts::draw(frame, body, ctx),
         View::Detail { yaml, .. } => detail::draw(frame, body, ctx, *yaml),
     }
     draw_footer(frame, footer, ctx);
@@ -166,6 +168,20 @@ fn hints(ctx: &Ctx) -> Line<'static> {
         _ => Mode::Table,
     };
     let wanted: &[(Action, &str)] = match ctx.app.screen().view {
+        View::Detail {
+            kind: crate::fleet::objects::WorkloadKind::Rollout,
+            ..
+        }
+        | View::Rollouts => &[
+            (Action::Select, "open"),
+            (Action::Promote, "promote"),
+            (Action::PromoteFull, "full"),
+            (Action::Abort, "abort"),
+            (Action::Retry, "retry"),
+            (Action::Undo, "undo"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
         View::Detail { .. } => &[
             (Action::Yaml, "yaml"),
             (Action::Scale, "scale"),
@@ -192,6 +208,7 @@ fn hints(ctx: &Ctx) -> Line<'static> {
             (Action::Command, "command"),
             (Action::ViewWorkloads, "workloads"),
             (Action::ViewJournal, "journal"),
+            (Action::ViewRollouts, "rollouts"),
             (Action::Back, "back"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),

@@ -12,7 +12,7 @@ use super::Ctx;
 use crate::app::model::{order, CLUSTER_SORTS, LINE_SORTS};
 use crate::fleet::summary::{age, WorkloadLine};
 
-fn title<'a>(ctx: &Ctx, name: String, count: usize, sorts: &[&str]) -> Line<'a> {
+pub(super) fn title<'a>(ctx: &Ctx, name: String, count: usize, sorts: &[&str]) -> Line<'a> {
     let s = ctx.app.screen();
     Line::from(vec![
         Span::styled(format!(" {name} [{count}] "), ctx.theme.ui.title),
