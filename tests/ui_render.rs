@@ -103,6 +103,8 @@ fn screens() -> Vec<(&'static str, Vec<Msg>)> {
             vec![key('/'), key('p'), key('r'), key('o'), key('d')],
         ),
         ("palette", vec![key(':'), key('w')]),
+        ("rollouts", vec![key('4')]),
+        ("rollout_detail", vec![key('4'), named(KeyCode::Enter)]),
     ]
 }
 

@@ -131,9 +131,7 @@ impl Action {
             Action::Restart => "restart the workload (confirmed, journaled)",
             Action::ViewRollouts => "Rollouts view (fleet-wide Argo Rollouts)",
             Action::Promote => "promote the rollout one step (gated)",
-            Action::PromoteFull => {
-                "promote the rollout fully, skipping the remaining steps (gated)"
-            }
+            Action::PromoteFull => "promote fully: skip the remaining steps (gated)",
             Action::Abort => "abort the rollout: back to stable",
             Action::Retry => "retry an aborted rollout",
             Action::Pause => "pause the rollout",

@@ -37,6 +37,12 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let m = ctx.model;
     let ord = order(ctx.app, m);
     let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
+    let width =
+        |f: &dyn Fn(&crate::fleet::handles::RolloutRow) -> usize, min: usize, max: usize| {
+            m.rollouts.iter().map(f).max().unwrap_or(0).clamp(min, max) as u16
+        };
+    let cluster_w = width(&|r| r.cluster_name.len(), 7, 24);
+    let name_w = width(&|r| r.info.namespace.len() + r.info.name.len() + 1, 7, 40);
     let rows: Vec<Row> = ord[range]
         .iter()
         .filter_map(|i| m.rollouts.get(*i))
@@ -85,8 +91,8 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 "MESSAGE",
             ],
             widths: vec![
-                Constraint::Length(14),
-                Constraint::Length(28),
+                Constraint::Length(cluster_w),
+                Constraint::Length(name_w),
                 Constraint::Length(10),
                 Constraint::Length(28),
                 Constraint::Length(6),
