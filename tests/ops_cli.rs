@@ -4,11 +4,11 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::Duration;
 
-use fleetdeck::journal::{Journal, Record, RecordKind};
+use fleetdeck::journal::{Record, RecordKind};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::events::v1::Event;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
@@ -16,47 +16,7 @@ use serde_json::{json, Value};
 
 const GUARD: Duration = Duration::from_secs(90);
 
-struct Cli {
-    home: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
-impl Cli {
-    fn new(lab: &support::Lab) -> Cli {
-        Cli {
-            home: tempfile::tempdir().unwrap(),
-            kubeconfig: lab.kubeconfig.clone(),
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_fleetdeck"));
-        c.env("FLEETDECK_CONFIG_DIR", self.home.path())
-            .env("FLEETDECK_DATA_DIR", self.home.path())
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .args(args)
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run fleetdeck")
-    }
-
-    fn journal(&self) -> Journal {
-        Journal::open(&self.home.path().join("journal")).unwrap()
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use support::cli::{text, Cli};
 
 async fn deploy(api: &Api<Deployment>, name: &str, replicas: i32) {
     let d = support::deployment(name, replicas);

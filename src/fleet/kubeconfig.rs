@@ -158,10 +158,23 @@ pub fn kube_message(e: &kube::Error) -> String {
     match e {
         kube::Error::Api(s) if !s.message.is_empty() => {
             let reason = s.reason.as_str();
-            if reason.is_empty() {
-                format!("{} ({})", s.message, s.code)
+            // A generic 422 says what went wrong only in its causes.
+            let causes: Vec<&str> = s
+                .details
+                .iter()
+                .flat_map(|d| d.causes.iter())
+                .map(|c| c.message.as_str())
+                .filter(|m| !m.is_empty() && !s.message.contains(m))
+                .collect();
+            let message = if causes.is_empty() {
+                s.message.clone()
             } else {
-                format!("{} ({reason}, {})", s.message, s.code)
+                format!("{}: {}", s.message, causes.join("; "))
+            };
+            if reason.is_empty() {
+                format!("{message} ({})", s.code)
+            } else {
+                format!("{message} ({reason}, {})", s.code)
             }
         }
         _ => one_line(e),

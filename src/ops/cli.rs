@@ -126,6 +126,8 @@ impl Cluster {
         }
         if plan.gate.as_ref().is_some_and(Verdict::blocks) {
             if !args.override_gate {
+                let why = super::pipeline::gate_refusal(&plan);
+                journaled::denied(&self.journal, &plan, &reason, self.identity.clone(), &why)?;
                 eprintln!(
                     "fleetdeck: {}: the gate says stop; nothing was sent (--override to act anyway; the override is journaled with your reason)",
                     plan.target

@@ -8,7 +8,8 @@ use kube::api::{Api, DynamicObject};
 use kube::Client;
 use serde_json::{json, Value};
 
-use super::pipeline::{apply, gate_refusal, mark, Outcome, Plan};
+use super::marks;
+use super::pipeline::{event, gate_refusal, send_all, verified, Outcome, Plan};
 use super::target::{api_resource, kind_from_str};
 use crate::fleet::kubeconfig::kube_message;
 use crate::journal::{Journal, NewRecord, Record, RecordKind, Target as JTarget};
@@ -49,7 +50,7 @@ fn pause_after_intent() -> Option<Duration> {
         .map(Duration::from_millis)
 }
 
-/// Against a live cluster: apply, verify, mark.
+/// Against a live cluster: send, mark, verify, Event.
 pub async fn run(
     client: &Client,
     journal: &Journal,
@@ -63,8 +64,19 @@ pub async fn run(
         reason,
         identity,
         async |id: String, by: String| {
-            let outcome = apply(client, plan).await;
-            let warnings = mark(client, plan, &outcome, reason, &by, &id).await;
+            let mut warnings = Vec::new();
+            let outcome = match send_all(client, plan).await {
+                Ok(rv) => {
+                    // The mark goes on as soon as the change is in: teammates
+                    // see it at once, and a controller that missed the status
+                    // change (Argo Rollouts can, when a promote lands as it
+                    // pauses) gets an event on the object to act on.
+                    warnings.extend(marks::annotate(client, plan, reason, &by, &id).await);
+                    verified(client, plan, rv).await
+                }
+                Err(outcome) => outcome,
+            };
+            warnings.extend(event(client, plan, &outcome, reason, &by).await);
             (outcome, warnings)
         },
     )

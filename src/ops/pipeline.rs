@@ -1,6 +1,7 @@
 //! The one mutation pipeline: plan → pre-flight → (confirm, by the caller) →
 //! execute with a resourceVersion precondition → verify → marks → journal.
-//! Every action fleetdeck takes on a cluster goes through `apply`.
+//! Every action fleetdeck takes on a cluster goes through `send_all`,
+//! called only by `journaled::run` (intent before, outcome after).
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -167,7 +168,7 @@ pub async fn preflight(client: &Client, plan: &Plan, read_only: bool) -> Preflig
             }
             Ok(obj) => after = serde_json::to_value(obj).unwrap_or(Value::Null),
             Err(kube::Error::Api(s)) if s.code == 409 => return Preflight::Stale,
-            Err(e) if is_test_failure(&e) => return Preflight::Stale,
+            Err(e) if is_test_failure(req, &e) => return Preflight::Stale,
             Err(e) => {
                 return Preflight::Unavailable(format!("dry-run refused: {}", kube_message(&e)))
             }
@@ -216,8 +217,13 @@ async fn access(client: &Client, t: &Target, sub: Option<&str>) -> Option<String
 }
 
 /// A JSON patch whose `test` op failed: the object is not as it was read.
-fn is_test_failure(e: &kube::Error) -> bool {
-    matches!(e, kube::Error::Api(s) if s.code == 422 && s.message.contains("test"))
+/// The API server answers a patch it cannot apply with a bare 422 (no field
+/// causes, unlike a validation error); the planned paths exist, so a failed
+/// test is what makes it unappliable.
+fn is_test_failure(req: &PatchRequest, e: &kube::Error) -> bool {
+    req.patch_type == PatchType::Json
+        && matches!(e, kube::Error::Api(s) if s.code == 422
+            && s.details.as_ref().is_none_or(|d| d.causes.is_empty()))
 }
 
 async fn send(
@@ -325,12 +331,12 @@ impl Outcome {
 pub const VERIFY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Sends the planned requests in order, each guarded by the resourceVersion
-/// the previous one left (the first by the planned one), then waits for the
-/// expected state. The caller journals the intent before and the outcome
-/// after (`journaled::run`).
-pub async fn apply(client: &Client, plan: &Plan) -> Outcome {
+/// the previous one left (the first by the planned one). `Ok` carries the
+/// resourceVersion the last one left; `Err` how it ended instead. The caller
+/// journals the intent before and the outcome after (`journaled::run`).
+pub async fn send_all(client: &Client, plan: &Plan) -> Result<String, Outcome> {
     if plan.gate_blocks() {
-        return Outcome::Denied(gate_refusal(plan));
+        return Err(Outcome::Denied(gate_refusal(plan)));
     }
     let mut rv = plan.rv_before.clone();
     for (i, req) in plan.requests.iter().enumerate() {
@@ -342,25 +348,29 @@ pub async fn apply(client: &Client, plan: &Plan) -> Outcome {
         match send(client, &plan.target, req, &rv, &PatchParams::default()).await {
             Ok(obj) => rv = obj.metadata.resource_version.clone().unwrap_or(rv),
             Err(kube::Error::Api(s)) if s.code == 409 => {
-                return Outcome::Conflict(format!(
+                return Err(Outcome::Conflict(format!(
                     "{} changed since it was planned (resourceVersion {rv} is stale): nothing more was written{partial}; plan again",
                     plan.target.short(),
-                ))
+                )))
             }
-            Err(e) if is_test_failure(&e) => {
-                return Outcome::Conflict(format!(
-                    "{} changed since it was planned (a guard test failed: {}): nothing more was written{partial}; plan again",
+            Err(e) if is_test_failure(req, &e) => {
+                return Err(Outcome::Conflict(format!(
+                    "{} changed since it was planned (a guard test of the JSON patch failed): nothing more was written{partial}; plan again",
                     plan.target.short(),
-                    kube_message(&e)
-                ))
+                )))
             }
             Err(kube::Error::Api(s)) if s.code == 403 => {
-                return Outcome::Denied(format!("{}{partial}", s.message))
+                return Err(Outcome::Denied(format!("{}{partial}", s.message)))
             }
-            Err(e) if is_refusal(&e) => return Outcome::Denied(kube_message(&e)),
-            Err(e) => return Outcome::Failed(format!("{}{partial}", kube_message(&e))),
+            Err(e) if is_refusal(&e) => return Err(Outcome::Denied(kube_message(&e))),
+            Err(e) => return Err(Outcome::Failed(format!("{}{partial}", kube_message(&e)))),
         }
     }
+    Ok(rv)
+}
+
+/// Waits for the expected state after `send_all` succeeded.
+pub async fn verified(client: &Client, plan: &Plan, rv: String) -> Outcome {
     match verify(client, plan).await {
         Some(obj) => Outcome::Done {
             rv_after: obj.metadata.resource_version.unwrap_or(rv),
@@ -386,22 +396,17 @@ async fn verify(client: &Client, plan: &Plan) -> Option<DynamicObject> {
         .ok()?
 }
 
-/// Marks the object (when something was applied) and emits the Event, so
-/// teammates see the action. Returns warnings for marks that failed.
-pub async fn mark(
+/// The Event for teammates' consoles, once the outcome is known (a refusal
+/// by the API server leaves none). Returns a warning if it failed.
+pub async fn event(
     client: &Client,
     plan: &Plan,
     outcome: &Outcome,
     reason: &str,
     by: &str,
-    journal_id: &str,
-) -> Vec<String> {
-    let mut warnings = Vec::new();
-    if outcome.rv_after().is_some() {
-        warnings.extend(marks::annotate(client, plan, reason, by, journal_id).await);
+) -> Option<String> {
+    if matches!(outcome, Outcome::Denied(_)) {
+        return None;
     }
-    if !matches!(outcome, Outcome::Denied(_)) {
-        warnings.extend(marks::event(client, plan, outcome, reason, by).await);
-    }
-    warnings
+    marks::event(client, plan, outcome, reason, by).await
 }

@@ -237,7 +237,13 @@ class Cluster:
                     "--secure-port", str(self.ports["scheduler"]), "--profiling=false", "--v", "1"]
         if comp == "kwok":
             return [b("kwok"), "--kubeconfig", os.path.join(d, "kwok.kubeconfig"),
-                    "--manage-all-nodes=true", "--cidr", "10.%d.0.0/16" % (64 + self.index),
+                    "--manage-all-nodes=true",
+                    # Node leases: without them the heartbeat-with-lease stage
+                    # reports status only every ~10 min, the node controller
+                    # marks nodes NotReady after its 50 s grace period and
+                    # sets every pod's Ready condition to False (kwok never
+                    # sets it back).
+                    "--node-lease-duration-seconds", "40", "--cidr", "10.%d.0.0/16" % (64 + self.index),
                     "--node-ip", "10.%d.255.1" % (64 + self.index),
                     "--config", self.paths["stages"],
                     "--server-address", "127.0.0.1:%d" % self.ports["kwok"]]

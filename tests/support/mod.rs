@@ -9,6 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+
+pub mod cli;
 use std::time::{Duration, Instant};
 
 use fleetdeck::fleet::kubeconfig::{self, Loaded, Sources};
