@@ -233,3 +233,109 @@ fn the_demo_offers_the_same_actions_into_its_own_journal() {
     );
     tmux.keys(&["q"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn promote_from_the_tui_steps_a_canary_to_healthy() {
+    use fleetdeck::fleet::rollout::{rollout_info, Phase};
+    use kube::api::{
+        Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams,
+    };
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[2];
+    let ns = lab.namespace(c, "tuiro").await;
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout"),
+        "rollouts",
+    );
+    let api: Api<DynamicObject> = Api::namespaced_with(lab.client(&c.admin()).await, &ns.name, &ar);
+    let ro: DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "web"},
+        "spec": {"replicas": 4, "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "a", "image": "web:1"}]}},
+            "strategy": {"canary": {"steps": [{"setWeight": 25}, {"pause": {}}, {"setWeight": 50}, {"pause": {}}]}}}
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &ro).await.unwrap();
+    let phase = |api: Api<DynamicObject>| async move {
+        let v = serde_json::to_value(api.get("web").await.ok()?).ok()?;
+        rollout_info(&v)
+    };
+    support::eventually("Healthy", Duration::from_secs(120), || async {
+        phase(api.clone())
+            .await
+            .filter(|i| i.phase == Phase::Healthy && i.stable_rs == i.current_pod_hash)
+    })
+    .await;
+    let image = serde_json::json!({"spec": {"template": {"spec": {"containers": [{"name": "a", "image": "web:2"}]}}}});
+    api.patch("web", &PatchParams::default(), &Patch::Merge(&image))
+        .await
+        .unwrap();
+    support::eventually("paused at step 1", Duration::from_secs(120), || async {
+        phase(api.clone())
+            .await
+            .filter(|i| i.step == Some((1, 4)) && i.phase == Phase::Paused)
+    })
+    .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --kubeconfig {kc} --context {ctx}; sleep 30",
+        d = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_fleetdeck"),
+        kc = lab.kubeconfig.display(),
+        ctx = c.operator()
+    );
+    let tmux = Tmux::start(&cmd, 160, 45);
+    tmux.wait_for("cluster ok", |s| row_ok(s, &c.name));
+    tmux.keys(&["4"]);
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", &ns.name]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the paused rollout in the Rollouts view", |s| {
+        s.contains("Rollouts across the fleet [1]")
+            && s.contains("Paused (CanaryPauseStep)")
+            && s.contains("1/4")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("steps and the revision tree", |s| {
+        s.contains("▶ 1: pause (until promoted)")
+            && s.contains("[canary]")
+            && s.contains("[stable]")
+    });
+    for (step, want) in [(1, "▶ 3: pause (until promoted)"), (3, "Canary Healthy")] {
+        support::settled(&api, "web").await;
+        tmux.keys(&["p"]);
+        tmux.wait_for("the promote dialog with the gate", |s| {
+            s.contains("PATCH (merge) rollout/status")
+                && s.contains("gate: go")
+                && s.contains("canary ReplicaSet")
+        });
+        tmux.keys(&["-l", &format!("step {step} looks fine")]);
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("done", |s| {
+            s.contains("promote") && s.contains(": done (journal")
+        });
+        tmux.keys(&["Escape"]);
+        tmux.wait_for(want, |s| s.contains(want));
+    }
+    let i = phase(api.clone()).await.unwrap();
+    assert!(i.phase == Phase::Healthy && i.images == ["web:2"], "{i:?}");
+    let journal = fleetdeck::journal::Journal::open(&dir.path().join("journal")).unwrap();
+    let records = journal.read().unwrap();
+    let summary: Vec<_> = records
+        .iter()
+        .map(|r| (r.action.as_str(), r.result.as_deref()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("promote", None),
+            ("promote", Some("ok")),
+            ("promote", None),
+            ("promote", Some("ok"))
+        ]
+    );
+    assert_eq!(records[0].detail.as_ref().unwrap()["gate"]["state"], "go");
+    tmux.keys(&["Escape", "Escape", "q"]);
+    ns.delete().await;
+}

@@ -75,32 +75,6 @@ async fn wait_rollout(
     .await
 }
 
-/// Waits until the controller has stopped writing the Rollout for a moment,
-/// as a person would see it before acting. Argo Rollouts v1.9 can miss an
-/// update that lands within milliseconds of its own status write (seen with
-/// plain `kubectl patch` too), which a robot acting at once would hit.
-async fn settled(api: &Api<DynamicObject>, name: &str) {
-    let mut last = String::new();
-    let mut since = std::time::Instant::now();
-    let deadline = std::time::Instant::now() + GUARD;
-    while std::time::Instant::now() < deadline {
-        let rv = api
-            .get(name)
-            .await
-            .ok()
-            .and_then(|o| o.metadata.resource_version)
-            .unwrap_or_default();
-        if rv != last {
-            last = rv;
-            since = std::time::Instant::now();
-        } else if since.elapsed() > Duration::from_millis(1500) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{name} kept changing");
-}
-
 fn healthy(i: &RolloutInfo) -> bool {
     i.phase == Phase::Healthy && i.stable_rs.is_some() && i.stable_rs == i.current_pod_hash
 }
@@ -204,7 +178,7 @@ async fn rollout_actions_send_the_plugins_requests_and_move_the_controller() {
     let cli = Cli::new(lab);
     let t = format!("{}/{}/web", c.operator(), ns.name);
     let run = async |args: &[&str]| {
-        settled(&api, "web").await;
+        support::settled(&api, "web").await;
         let mut all = vec!["rollout"];
         all.extend_from_slice(args);
         all.extend_from_slice(&[&t, "--reason", "release 2", "--yes"]);
@@ -313,7 +287,7 @@ async fn blue_green_rollout_promotes_preview_to_active() {
         i.pause_reasons == ["BlueGreenPause"] && i.preview_selector != i.active_selector
     })
     .await;
-    settled(&api, "shop").await;
+    support::settled(&api, "shop").await;
     let cli = Cli::new(lab);
     let t = format!("{}/{}/shop", c.operator(), ns.name);
     let out = cli.run(&[

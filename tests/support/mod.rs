@@ -210,6 +210,32 @@ pub async fn wait_audit(log: &Path, timeout: Duration, pred: impl Fn(&Value) -> 
     }
 }
 
+/// Waits until the controller has stopped writing the Rollout for a moment,
+/// as a person would see it before acting. Argo Rollouts v1.9 can miss an
+/// update that lands within milliseconds of its own status write (seen with
+/// plain `kubectl patch` too), which a robot acting at once would hit.
+pub async fn settled(api: &Api<kube::api::DynamicObject>, name: &str) {
+    let mut last = String::new();
+    let mut since = Instant::now();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        let rv = api
+            .get(name)
+            .await
+            .ok()
+            .and_then(|o| o.metadata.resource_version)
+            .unwrap_or_default();
+        if rv != last {
+            last = rv;
+            since = Instant::now();
+        } else if since.elapsed() > Duration::from_millis(1500) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{name} kept changing");
+}
+
 /// Polls `f` until it returns `Some`; `timeout` only guards against a hang.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, f: F) -> T
 where
