@@ -74,6 +74,10 @@ async fn deployments(client: &Client, t: &Target) -> Result<Vec<Value>, OpError>
     list(client, t, ("apps", "v1", "Deployment"), "deployments").await
 }
 
+async fn services(client: &Client, t: &Target) -> Result<Vec<Value>, OpError> {
+    list(client, t, ("", "v1", "Service"), "services").await
+}
+
 async fn rollouts(client: &Client, t: &Target) -> Result<Vec<Value>, OpError> {
     list(
         client,
@@ -84,6 +88,16 @@ async fn rollouts(client: &Client, t: &Target) -> Result<Vec<Value>, OpError> {
     .await
 }
 
+/// The objects an operation depends on, beside its target (same namespace).
+#[derive(Debug, Clone, Default)]
+pub struct Related {
+    pub replicasets: Vec<Value>,
+    pub deployments: Vec<Value>,
+    pub rollouts: Vec<Value>,
+    pub services: Vec<Value>,
+}
+
+/// Reads the target and what the operation depends on, then `compute`.
 pub async fn build(
     client: &Client,
     t: &Target,
@@ -97,37 +111,64 @@ pub async fn build(
         Api::namespaced_with(client.clone(), &t.namespace, &t.api_resource());
     let before = api.get(&t.name).await.map_err(|e| api_err(t, e))?;
     let obj = serde_json::to_value(&before).unwrap_or(Value::Null);
+    let mut related = Related::default();
+    match (op, t.kind) {
+        (Op::Scale { .. } | Op::Restart, _) => {}
+        (_, ObjectKind::Rollout) => related.replicasets = replicasets(client, t).await?,
+        (Op::Step { .. }, _) => {
+            related.rollouts = rollouts(client, t).await?;
+            related.services = services(client, t).await?;
+            related.deployments = deployments(client, t).await?;
+        }
+        _ => related.deployments = deployments(client, t).await?,
+    }
+    let (requests, gate, summary) =
+        compute(t, op, &obj, &related, declared).map_err(|e| invalid(t, e))?;
+    Ok(Built {
+        before,
+        requests,
+        gate,
+        summary,
+    })
+}
+
+/// The requests, gate verdict and summary for `op` on the object `obj` —
+/// pure, so the demo plans through it too. An empty plan is an error.
+pub fn compute(
+    t: &Target,
+    op: &Operation,
+    obj: &Value,
+    related: &Related,
+    declared: &Declared,
+) -> Result<(Vec<PatchRequest>, Option<Verdict>, Option<String>), String> {
+    if let Some(why) = unsupported(op, t.kind) {
+        return Err(why);
+    }
     let (requests, gate, summary) = match (op, t.kind) {
         (Op::Scale { .. } | Op::Restart, _) => {
             (vec![workload_request(op, t, Utc::now())], None, None)
         }
         (_, ObjectKind::Rollout) => {
-            let rs = replicasets(client, t).await?;
-            let requests = argo::requests(op, &obj, &rs).map_err(|e| invalid(t, e))?;
-            let gate = op.gated().then(|| argo::gate(&obj, &rs));
-            (requests, gate, rollout_summary(&obj))
+            let rs = &related.replicasets;
+            let requests = argo::requests(op, obj, rs)?;
+            let gate = op.gated().then(|| argo::gate(obj, rs));
+            (requests, gate, rollout_summary(obj))
         }
         (Op::Step { back }, kind) => {
-            let owned_by = traffic::route_owner(kind, &obj, &rollouts(client, t).await?);
-            if let Some(owner) = owned_by {
-                return Err(invalid(
-                    t,
-                    format!("this route is driven by {owner}; act on it instead (fleetdeck rollout promote|abort {}/{}/NAME)", t.context, t.namespace),
+            if let Some(owner) = traffic::route_owner(kind, obj, &related.rollouts) {
+                return Err(format!(
+                    "this route is driven by {owner}; act on it instead (fleetdeck rollout promote|abort {}/{}/NAME)",
+                    t.context, t.namespace
                 ));
             }
-            let spec = traffic::declared(&obj, CANARY_ANNOTATION, declared.canary.clone())
-                .map_err(|e| invalid(t, e))?;
+            let spec = traffic::declared(obj, CANARY_ANNOTATION, declared.canary.clone())?;
             spec.check()
-                .map_err(|e| invalid(t, format!("canary declaration: {e}")))?;
-            let split = traffic::find_split(kind, &obj, &spec).map_err(|e| invalid(t, e))?;
+                .map_err(|e| format!("canary declaration: {e}"))?;
+            let split = traffic::find_split(kind, obj, &spec)?;
             let from = split.percent();
-            let to = traffic::next_weight(&spec, from, *back).map_err(|e| invalid(t, e))?;
-            let req = traffic::step_request(kind, &obj, &split, to);
-            let gate = if *back {
-                None
-            } else {
-                Some(canary_gate(client, t, kind, &spec).await?)
-            };
+            let to = traffic::next_weight(&spec, from, *back)?;
+            let req = traffic::step_request(kind, obj, &split, to);
+            let gate = (!back).then(|| canary_gate(kind, &spec, related));
             let summary = format!(
                 "canary {} weight {from}% → {to}% (stable {} {}%)",
                 spec.canary,
@@ -137,38 +178,29 @@ pub async fn build(
             (vec![req], gate, Some(summary))
         }
         (Op::Flip { back }, _) => {
-            let spec = traffic::declared(&obj, BLUEGREEN_ANNOTATION, declared.bluegreen.clone())
-                .map_err(|e| invalid(t, e))?;
+            let spec = traffic::declared(obj, BLUEGREEN_ANNOTATION, declared.bluegreen.clone())?;
             if *back {
-                let last = last_action(&obj);
+                let last = last_action(obj);
                 if last.as_deref() != Some("flip") {
-                    return Err(invalid(
-                        t,
-                        format!(
-                            "no flip to undo: the last fleetdeck action here was {}",
-                            last.unwrap_or_else(|| "none".into())
-                        ),
+                    return Err(format!(
+                        "no flip to undo: the last fleetdeck action here was {}",
+                        last.unwrap_or_else(|| "none".into())
                     ));
                 }
             }
-            let (from, to, req) = traffic::flip_request(&obj, &spec).map_err(|e| invalid(t, e))?;
-            let sel = traffic::selector_for(&obj, &spec.label, &to);
-            let gate = traffic::side_ready(&to, &sel, &deployments(client, t).await?);
+            let (from, to, req) = traffic::flip_request(obj, &spec)?;
+            let sel = traffic::selector_for(obj, &spec.label, &to);
+            let gate = traffic::side_ready(&to, &sel, &related.deployments);
             let summary = format!("selector {}: {from} → {to}", spec.label);
             (vec![req], Some(gate), Some(summary))
         }
-        _ => return Err(invalid(t, format!("{} is not available here", op.name()))),
+        _ => return Err(format!("{} is not available here", op.name())),
     };
     if requests.is_empty() {
         let state = summary.clone().unwrap_or_default();
-        return Err(invalid(t, format!("nothing to {}: {state}", op.name())));
+        return Err(format!("nothing to {}: {state}", op.name()));
     }
-    Ok(Built {
-        before,
-        requests,
-        gate,
-        summary,
-    })
+    Ok((requests, gate, summary))
 }
 
 /// `Paused (CanaryPauseStep) · step 1/4 · weight 20%`.
@@ -200,49 +232,32 @@ fn last_action(obj: &Value) -> Option<String> {
 /// HTTPRoute backend is a Service; a VirtualService destination host names
 /// one by its first label. A subset is resolved by a DestinationRule, which
 /// is not read here, so a name that is no Service there is "unknown".
-async fn canary_gate(
-    client: &Client,
-    t: &Target,
-    kind: ObjectKind,
-    spec: &CanarySpec,
-) -> Result<Verdict, OpError> {
-    let service = spec
-        .canary
-        .split(['.', '/'])
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let svcs: Api<DynamicObject> = Api::namespaced_with(
-        client.clone(),
-        &t.namespace,
-        &ObjectKind::Service.api_resource(),
-    );
-    let svc = match svcs.get_opt(&service).await.map_err(|e| api_err(t, e))? {
-        Some(s) => serde_json::to_value(s).unwrap_or(Value::Null),
-        None if kind == ObjectKind::VirtualService => {
-            return Ok(Verdict::from_checks(vec![Check::unknown(
+fn canary_gate(kind: ObjectKind, spec: &CanarySpec, related: &Related) -> Verdict {
+    let service = spec.canary.split(['.', '/']).next().unwrap_or_default();
+    let svc = related
+        .services
+        .iter()
+        .find(|s| s.pointer("/metadata/name").and_then(Value::as_str) == Some(service));
+    let Some(svc) = svc else {
+        return Verdict::from_checks(vec![if kind == ObjectKind::VirtualService {
+            Check::unknown(
                 "target ready",
                 format!(
                     "{:?} is no Service here (a subset?); its pods are not checked",
                     spec.canary
                 ),
-            )]))
-        }
-        None => {
-            return Ok(Verdict::from_checks(vec![Check::stop(
+            )
+        } else {
+            Check::stop(
                 "target ready",
                 format!("the canary Service {service} does not exist"),
-            )]))
-        }
+            )
+        }]);
     };
     let sel = svc
         .pointer("/spec/selector")
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    Ok(traffic::side_ready(
-        &format!("canary {service}"),
-        &sel,
-        &deployments(client, t).await?,
-    ))
+    traffic::side_ready(&format!("canary {service}"), &sel, &related.deployments)
 }
