@@ -88,6 +88,14 @@ async fn rollouts(client: &Client, t: &Target) -> Result<Vec<Value>, OpError> {
     .await
 }
 
+/// What `compute` decides.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    pub requests: Vec<PatchRequest>,
+    pub gate: Option<Verdict>,
+    pub summary: Option<String>,
+}
+
 /// The objects an operation depends on, beside its target (same namespace).
 #[derive(Debug, Clone, Default)]
 pub struct Related {
@@ -122,8 +130,11 @@ pub async fn build(
         }
         _ => related.deployments = deployments(client, t).await?,
     }
-    let (requests, gate, summary) =
-        compute(t, op, &obj, &related, declared).map_err(|e| invalid(t, e))?;
+    let Decided {
+        requests,
+        gate,
+        summary,
+    } = compute(t, op, &obj, &related, declared).map_err(|e| invalid(t, e))?;
     Ok(Built {
         before,
         requests,
@@ -140,7 +151,7 @@ pub fn compute(
     obj: &Value,
     related: &Related,
     declared: &Declared,
-) -> Result<(Vec<PatchRequest>, Option<Verdict>, Option<String>), String> {
+) -> Result<Decided, String> {
     if let Some(why) = unsupported(op, t.kind) {
         return Err(why);
     }
@@ -200,7 +211,11 @@ pub fn compute(
         let state = summary.clone().unwrap_or_default();
         return Err(format!("nothing to {}: {state}", op.name()));
     }
-    Ok((requests, gate, summary))
+    Ok(Decided {
+        requests,
+        gate,
+        summary,
+    })
 }
 
 /// `Paused (CanaryPauseStep) · step 1/4 · weight 20%`.
