@@ -11,6 +11,7 @@ pub mod journal;
 pub mod keymap;
 pub mod ops;
 pub mod paths;
+pub mod slo;
 pub mod snapshot;
 pub mod startup;
 pub mod theme;

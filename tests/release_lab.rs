@@ -764,3 +764,63 @@ async fn a_wave_stops_at_the_first_unhealthy_cluster() {
             .await;
     }
 }
+
+/// The shipped examples work as documented.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_examples_step_and_flip() {
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[0];
+    let ns = lab.namespace(c, "examples").await;
+    for file in [
+        "examples/route-canary.yaml",
+        "examples/bluegreen-service.yaml",
+    ] {
+        let out = std::process::Command::new(lab.kubectl())
+            .args([
+                "--kubeconfig",
+                lab.kubeconfig.to_str().unwrap(),
+                "--context",
+                &c.admin(),
+            ])
+            .args(["-n", &ns.name, "apply", "-f", file])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let deps: Api<k8s_openapi::api::apps::v1::Deployment> =
+        Api::namespaced(lab.client(&c.admin()).await, &ns.name);
+    for (name, n) in [
+        ("web", 3),
+        ("web-canary", 1),
+        ("ledger-blue", 2),
+        ("ledger-green", 2),
+    ] {
+        ready(&deps, name, n).await;
+    }
+    let cli = Cli::new(lab);
+    let step = cli.run(&[
+        "canary",
+        "step",
+        &format!("{}/{}/web", c.operator(), ns.name),
+        "--reason",
+        "example",
+        "--yes",
+    ]);
+    assert!(step.status.success(), "{}", text(&step));
+    assert!(String::from_utf8_lossy(&step.stdout).contains("canary web-canary weight 0% → 5%"));
+    let flip = cli.run(&[
+        "bluegreen",
+        "flip",
+        &format!("{}/{}/ledger", c.operator(), ns.name),
+        "--reason",
+        "example",
+        "--yes",
+    ]);
+    assert!(flip.status.success(), "{}", text(&flip));
+    assert!(String::from_utf8_lossy(&flip.stdout).contains("selector version: blue → green"));
+    ns.delete().await;
+}

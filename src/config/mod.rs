@@ -34,7 +34,7 @@ pub struct Config {
     pub bluegreens: Vec<traffic::BlueGreenEntry>,
     /// SLO definitions; read by the SLO view.
     #[serde(default, rename = "slo")]
-    pub slos: Vec<toml::Table>,
+    pub slos: Vec<crate::slo::spec::SloConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -111,6 +111,16 @@ impl Config {
                     line: line_containing(text, &format!("\"{}\"", c.route)),
                     column: 1,
                     message: format!("[[canary]] {}: {message}", c.route),
+                });
+            }
+        }
+        for slo in &cfg.slos {
+            if let Err(message) = slo.check() {
+                return Err(ConfigFileError {
+                    path: path.to_path_buf(),
+                    line: line_containing(text, &format!("\"{}\"", slo.name)),
+                    column: 1,
+                    message: format!("[[slo]] {}: {message}", slo.name),
                 });
             }
         }
@@ -236,6 +246,27 @@ group = "other"
         assert_eq!(cfg.select(&all, &[]), vec!["prod"]);
         assert_eq!(cfg.select(&all, &["lab-?".into()]), vec!["lab-a", "lab-b"]);
         assert_eq!(Config::default().select(&all, &[]).len(), 4);
+    }
+
+    #[test]
+    fn the_example_config_declares_a_canary_and_a_blue_green() {
+        use crate::ops::target::{ObjectKind, Target};
+        let text = include_str!("../../examples/config.toml");
+        let cfg = Config::parse(Path::new("examples/config.toml"), text).unwrap();
+        assert_eq!(cfg.meta_for("prod-us-2").group.as_deref(), Some("prod"));
+        let vs = Target::new("prod-eu-1", "shop", ObjectKind::VirtualService, "reviews");
+        assert_eq!(cfg.declared(&vs).canary.unwrap().weights, vec![10, 50, 100]);
+        assert!(cfg
+            .declared(&Target::new(
+                "dev",
+                "shop",
+                ObjectKind::VirtualService,
+                "reviews"
+            ))
+            .canary
+            .is_none());
+        let svc = Target::new("any", "payments", ObjectKind::Service, "ledger");
+        assert_eq!(cfg.declared(&svc).bluegreen.unwrap().label, "version");
     }
 
     #[test]
