@@ -123,6 +123,12 @@ enum Command {
         #[command(subcommand)]
         command: commands::WaveCommand,
     },
+    /// Every SLO on every cluster it applies to: budget, burn per window pair, alerts.
+    Slo {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print every config, data and log path in use.
     Paths,
     /// Print the fleet state once and exit (non-zero if a cluster is unreachable).
@@ -320,6 +326,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Wave { command }) => {
             release(&opts, async |st| commands::wave(st, command).await)
+        }
+        Some(Command::Slo { json }) => {
+            let st = startup::start(&opts)?;
+            let rt = tokio::runtime::Runtime::new()?;
+            let rows = rt
+                .block_on(fleetdeck::slo::report::rows(&st))
+                .map_err(anyhow::Error::msg)?;
+            if json {
+                let v = fleetdeck::slo::report::to_json(&rows);
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                print!("{}", fleetdeck::slo::report::to_text(&rows));
+            }
+            let failed: Vec<_> = rows
+                .iter()
+                .filter_map(|r| r.error.as_ref().map(|e| (r, e)))
+                .collect();
+            for (r, e) in &failed {
+                eprintln!("fleetdeck: {} on {}: {e}", r.name, r.context);
+            }
+            Ok(if failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Some(Command::Paths) => {
             let paths = Paths::resolve(opts.config_file)?;

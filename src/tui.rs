@@ -16,17 +16,17 @@ use crate::app::model::Model;
 use crate::app::state::{App, View};
 use crate::app::timeline::timeline;
 use crate::app::update::{update, Effect, Msg};
-use crate::demo::DemoControl;
-use crate::fleet::handles::with_data;
+use crate::demo::{DemoControl, Mark};
 use crate::fleet::handles::Fleet;
 use crate::fleet::kubeconfig::kube_message;
 use crate::fleet::objects::WorkloadKind;
 use crate::journal::Journal;
 use crate::keymap::Keymap;
-use crate::ops::action::{unsupported, workload_request, Operation};
+use crate::ops::action::Operation;
+use crate::ops::build::Declared;
 use crate::ops::journaled;
 use crate::ops::marks::host;
-use crate::ops::pipeline::{plan_checked, plan_from, whoami, Outcome, Plan, Preflight};
+use crate::ops::pipeline::{plan_checked, whoami, Outcome, Plan, Preflight};
 use crate::ops::target::Target;
 use crate::theme::Theme;
 use crate::ui::{draw, Ctx};
@@ -174,15 +174,16 @@ fn run_effect(
     match effect {
         // The demo: same dialog, plan and journal; the simulation instead of
         // an API server.
-        Effect::Plan {
-            cluster,
-            target,
-            op,
-        } if actions.demo.is_some() => {
-            let r = handle(cluster)
-                .ok_or_else(|| "no such cluster".to_string())
-                .and_then(|c| demo_plan(c, &target, op));
-            let _ = tx.send(Msg::Planned(r.map(Box::new)));
+        Effect::Plan { target, op, .. } if actions.demo.is_some() => {
+            let demo = actions.demo.clone();
+            let declared = actions.config.declared(&target);
+            tokio::spawn(async move {
+                let r = match demo {
+                    Some(d) => demo_plan(&d, &target, op, &declared).await,
+                    None => Err(NO_CLIENT.into()),
+                };
+                let _ = tx.send(Msg::Planned(r.map(Box::new)));
+            });
         }
         Effect::Execute { plan, reason, .. } if actions.demo.is_some() => {
             let (demo, journal) = (actions.demo.clone(), actions.journal.clone());
@@ -310,79 +311,40 @@ impl JournalCache {
     }
 }
 
-/// Plans against the simulated object: the demo's "dry-run" applies the
-/// merge patch locally.
-fn demo_plan(
-    c: &crate::fleet::live::ClusterHandle,
+/// Plans against the simulation: the demo answers the reads `ops::build`
+/// would make and plans through the same `compute`, dry-running the requests
+/// on its copy (`demo::plan`).
+async fn demo_plan(
+    demo: &DemoControl,
     target: &Target,
     op: Operation,
+    declared: &Declared,
 ) -> Result<(Plan, Preflight), String> {
-    if let Some(why) = unsupported(&op, target.kind) {
-        return Ok((demo_stub_plan(target, op, 0), Preflight::Unavailable(why)));
-    }
-    let desired = with_data(&c.data, |d| {
-        d.workloads()
-            .find(|w| {
-                Some(w.kind) == target.kind.workload()
-                    && w.namespace == target.namespace
-                    && w.name == target.name
-            })
-            .map(|w| w.desired)
-    })
-    .ok_or_else(|| format!("{}: no such workload", target.short()))?;
-    let plan = demo_stub_plan(target, op, desired);
-    let mut after = plan.before_view.clone();
-    for r in &plan.requests {
-        merge(&mut after, &r.body);
-    }
-    Ok((plan, Preflight::Ready { after }))
+    demo.plan(target, op, declared).await
 }
 
-fn demo_stub_plan(target: &Target, op: Operation, desired: i32) -> Plan {
-    let ar = target.api_resource();
-    let mut before = DynamicObject::new(&target.name, &ar).within(&target.namespace);
-    before.metadata.resource_version = Some("demo".into());
-    before.data =
-        serde_json::json!({"spec": {"replicas": desired}, "status": {"replicas": desired}});
-    let request = workload_request(&op, target, Utc::now());
-    let view = match request.subresource.as_deref() {
-        Some("scale") => serde_json::json!({"kind": "Scale", "spec": {"replicas": desired}}),
-        _ => serde_json::to_value(&before).unwrap_or_default(),
-    };
-    plan_from(target, op, vec![request], before, view)
-}
-
-/// JSON merge patch (RFC 7386), enough for the demo's dry-run.
-fn merge(target: &mut serde_json::Value, patch: &serde_json::Value) {
-    match (target, patch) {
-        (serde_json::Value::Object(t), serde_json::Value::Object(p)) => {
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else {
-                    merge(t.entry(k.clone()).or_insert(serde_json::Value::Null), v);
-                }
-            }
-        }
-        (t, p) => *t = p.clone(),
-    }
-}
-
+/// Executes in the simulation with the journal around it, as `journaled::run`
+/// does against a cluster.
 async fn demo_execute(
     demo: &DemoControl,
     journal: &Journal,
     plan: &Plan,
     reason: &str,
 ) -> Result<String, String> {
-    let done = journaled::record(journal, plan, reason, Some("demo".into()), async |_, _| {
-        let outcome = match demo.act(&plan.target, &plan.op).await {
-            Ok(()) => Outcome::Done {
-                rv_after: "demo".into(),
-            },
-            Err(e) => Outcome::Failed(e),
-        };
-        (outcome, Vec::new())
-    })
+    let done = journaled::record(
+        journal,
+        plan,
+        reason,
+        Some("demo".into()),
+        async |id, by| {
+            let mark = Mark {
+                reason: reason.to_string(),
+                by,
+                journal_id: id,
+            };
+            (demo.execute(plan, mark).await, Vec::new())
+        },
+    )
     .await
     .map_err(|e| format!("journal {}: {e}", journal.path().display()))?;
     match done.outcome {
@@ -393,8 +355,10 @@ async fn demo_execute(
             done.id
         )),
         other => Err(format!(
-            "{}: {}",
+            "{} {}: {}: {}",
+            plan.op.name(),
             plan.target.short(),
+            other.result(),
             other.error().unwrap_or_default()
         )),
     }

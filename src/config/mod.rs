@@ -32,6 +32,9 @@ pub struct Config {
     /// Selector blue/green pairs on Services.
     #[serde(default, rename = "bluegreen")]
     pub bluegreens: Vec<traffic::BlueGreenEntry>,
+    /// The fleet-wide Prometheus and how to talk to it.
+    #[serde(default)]
+    pub prometheus: crate::slo::sources::PrometheusConfig,
     /// SLO definitions; read by the SLO view.
     #[serde(default, rename = "slo")]
     pub slos: Vec<crate::slo::spec::SloConfig>,
@@ -164,6 +167,14 @@ impl Config {
             protected: c.is_some_and(|c| c.protected),
             accent: c.and_then(|c| c.accent.clone()),
         }
+    }
+
+    /// The first matching `[[cluster]]` entry's `prometheus` URL.
+    pub fn prometheus_for(&self, context: &str) -> Option<String> {
+        self.clusters
+            .iter()
+            .find(|c| glob::matches(&c.context, context))
+            .and_then(|c| c.prometheus.clone())
     }
 
     /// What the config declares for a route canary or blue/green target.

@@ -1,18 +1,52 @@
 //! Actions against the simulated fleet. The TUI runs the same plan, confirm
-//! and journal steps as for a live cluster (into the demo journal); only the
-//! request goes to the simulation instead of an API server.
+//! and journal steps as for a live cluster (into the demo journal); planning
+//! reads the simulation (`plan.rs`) and the requests go to it instead of an
+//! API server.
 
+use chrono::{SecondsFormat, Utc};
+use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
-use super::world::World;
-use super::Demo;
+use super::{requests, traffic, Demo};
 use crate::ops::action::Operation;
-use crate::ops::target::{ObjectKind, Target};
+use crate::ops::build::Declared;
+use crate::ops::pipeline::{Outcome, Plan, Preflight};
+use crate::ops::target::Target;
 
-pub(super) struct Command {
-    pub target: Target,
-    pub op: Operation,
-    pub reply: oneshot::Sender<Result<(), String>>,
+pub(super) enum Command {
+    Plan {
+        target: Target,
+        op: Operation,
+        declared: Declared,
+        reply: oneshot::Sender<Result<(Plan, Preflight), String>>,
+    },
+    Execute {
+        plan: Box<Plan>,
+        mark: Mark,
+        reply: oneshot::Sender<Outcome>,
+    },
+}
+
+/// Who acted, why, and under which journal id: the `fleetdeck.io/last-action`
+/// annotation an executed action leaves, as `ops::marks` writes it.
+#[derive(Debug, Clone)]
+pub struct Mark {
+    pub reason: String,
+    pub by: String,
+    pub journal_id: String,
+}
+
+impl Mark {
+    fn value(&self, action: &str) -> String {
+        json!({
+            "action": action,
+            "reason": self.reason,
+            "by": self.by,
+            "at": Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+            "journal_id": self.journal_id,
+        })
+        .to_string()
+    }
 }
 
 /// A handle to send actions to a running demo.
@@ -21,68 +55,103 @@ pub struct DemoControl {
     pub(super) tx: mpsc::UnboundedSender<Command>,
 }
 
+const STOPPED: &str = "the demo is not running";
+
 impl DemoControl {
-    pub async fn act(&self, target: &Target, op: &Operation) -> Result<(), String> {
+    pub async fn plan(
+        &self,
+        target: &Target,
+        op: Operation,
+        declared: &Declared,
+    ) -> Result<(Plan, Preflight), String> {
         let (reply, rx) = oneshot::channel();
+        let (target, declared) = (target.clone(), declared.clone());
         self.tx
-            .send(Command {
-                target: target.clone(),
-                op: op.clone(),
+            .send(Command::Plan {
+                target,
+                op,
+                declared,
                 reply,
             })
-            .map_err(|_| "the demo is not running".to_string())?;
-        rx.await.map_err(|_| "the demo stopped".to_string())?
+            .map_err(|_| STOPPED.to_string())?;
+        rx.await.map_err(|_| STOPPED.to_string())?
+    }
+
+    pub async fn execute(&self, plan: &Plan, mark: Mark) -> Outcome {
+        let (reply, rx) = oneshot::channel();
+        let plan = Box::new(plan.clone());
+        if self
+            .tx
+            .send(Command::Execute { plan, mark, reply })
+            .is_err()
+        {
+            return Outcome::Failed(STOPPED.into());
+        }
+        rx.await
+            .unwrap_or_else(|_| Outcome::Failed("the demo stopped".into()))
     }
 }
 
 impl Demo {
-    /// Applies an action to the simulation; the next tick shows its effect
-    /// through the ordinary ingest path.
-    pub fn act(&mut self, target: &Target, op: &Operation) -> Result<(), String> {
-        let tick = self.tick;
-        act(&mut self.world, target, op, tick)
+    pub(super) fn serve(&mut self, cmd: Command) {
+        match cmd {
+            Command::Plan {
+                target,
+                op,
+                declared,
+                reply,
+            } => {
+                let _ = reply.send(self.plan(&target, op, &declared));
+            }
+            Command::Execute { plan, mark, reply } => {
+                let _ = reply.send(self.execute(&plan, &mark));
+            }
+        }
     }
-}
 
-fn act(world: &mut World, target: &Target, op: &Operation, tick: i64) -> Result<(), String> {
-    let cluster = world
-        .clusters
-        .iter_mut()
-        .find(|c| c.meta.context == target.context)
-        .ok_or_else(|| format!("no demo cluster {}", target.context))?;
-    if !super::script::reachable(&cluster.meta.name, tick) {
-        return Err(format!(
-            "{}: unreachable (simulated outage)",
-            target.context
-        ));
-    }
-    let wi = cluster
-        .workload(&target.namespace, &target.name)
-        .filter(|i| Some(cluster.workloads[*i].kind) == target.kind.workload())
-        .ok_or_else(|| format!("{}: no such workload", target.short()))?;
-    match op {
-        Operation::Scale { replicas } => {
-            if target.kind == ObjectKind::DaemonSet {
-                return Err("a DaemonSet cannot be scaled".into());
-            }
-            let w = &mut cluster.workloads[wi];
-            w.replicas = *replicas;
-            w.generation += 1;
-            if let Some(set) = w.sets.last_mut() {
-                set.target = *replicas;
+    /// Sends a plan's requests to the simulation; the next tick shows their
+    /// effect through the ordinary ingest path.
+    pub fn execute(&mut self, plan: &Plan, mark: &Mark) -> Outcome {
+        let (tick, at) = (self.tick, self.at);
+        let t = &plan.target;
+        let c = match self.cluster_mut(&t.context) {
+            Ok(c) => c,
+            Err(e) => return Outcome::Failed(e),
+        };
+        let mark = mark.value(plan.op.name());
+        if t.kind.workload().is_none() {
+            return traffic::execute(c, plan, &mark);
+        }
+        let Some(wi) = c
+            .workload(&t.namespace, &t.name)
+            .filter(|i| Some(c.workloads[*i].kind) == t.kind.workload())
+        else {
+            return Outcome::Failed(format!("{}: no such workload", t.short()));
+        };
+        for req in &plan.requests {
+            if let Err(e) = requests::apply(c, wi, req, tick, at) {
+                return Outcome::Failed(e);
             }
         }
-        Operation::Restart => {
-            // The controller recreates the pods on the next tick, as a
-            // rolling restart ends up doing.
-            let w = &cluster.workloads[wi];
-            let (ns, name) = (w.namespace.clone(), w.name.clone());
-            cluster.workloads[wi].generation += 1;
-            cluster
-                .pods
-                .retain(|p| !(p.namespace == ns && p.workload == name));
+        c.workloads[wi].mark = Some(mark);
+        // The new resourceVersion is only known once the next tick renders it.
+        Outcome::Done {
+            rv_after: "demo".into(),
         }
-        other => return Err(format!("{} is not simulated for this object", other.name())),
     }
-    Ok(())
+
+    /// The reachable cluster with this context.
+    fn cluster_mut(&mut self, context: &str) -> Result<&mut super::world::Cluster, String> {
+        let tick = self.tick;
+        let c = self
+            .world
+            .clusters
+            .iter_mut()
+            .find(|c| c.meta.context == context)
+            .ok_or_else(|| format!("no demo cluster {context}"))?;
+        if !super::script::reachable(&c.meta.name, tick) {
+            return Err(format!("{context}: unreachable (simulated outage)"));
+        }
+        Ok(c)
+    }
 }

@@ -40,6 +40,12 @@ impl Feed {
         }
     }
 
+    /// Each object as the store was last sent it (with its resourceVersion):
+    /// what a GET would return.
+    pub fn rendered(&self) -> &PerKind<(u64, Value)> {
+        &self.last
+    }
+
     /// The API server stopped answering: the probe and every watch fail with
     /// a transport error and the store keeps its last data. Returns whether
     /// anything visible changed.

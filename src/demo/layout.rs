@@ -153,6 +153,8 @@ struct AppSpec {
     /// By tier: primary, standby, staging, dev.
     tags: [&'static str; 4],
     replicas: [i32; 4],
+    /// Pod labels a Service selects by (the traffic apps).
+    labels: &'static [(&'static str, &'static str)],
 }
 
 const APPS: &[AppSpec] = &[
@@ -164,6 +166,7 @@ const APPS: &[AppSpec] = &[
         tags: ["1.42.0", "1.41.3", "1.43.0-rc.1", "1.43.0-rc.2"],
         // Ten, so 20% and 50% are whole pods.
         replicas: [10, 2, 2, 1],
+        labels: &[],
     },
     AppSpec {
         namespace: "checkout",
@@ -172,6 +175,7 @@ const APPS: &[AppSpec] = &[
         repo: "ghcr.io/acme-shop/checkout-worker",
         tags: ["1.42.0", "1.42.0", "1.43.0-rc.1", "1.43.0-rc.2"],
         replicas: [2, 1, 1, 1],
+        labels: &[],
     },
     AppSpec {
         namespace: "payments",
@@ -180,6 +184,7 @@ const APPS: &[AppSpec] = &[
         repo: "ghcr.io/acme-shop/payments",
         tags: ["3.8.1", "3.8.0", "3.9.0-rc.1", "3.9.0-rc.1"],
         replicas: [3, 2, 1, 1],
+        labels: &[],
     },
     AppSpec {
         namespace: "payments",
@@ -188,6 +193,7 @@ const APPS: &[AppSpec] = &[
         repo: "docker.io/library/postgres",
         tags: ["16.4", "16.4", "16.4", "17.0"],
         replicas: [3, 3, 1, 1],
+        labels: &[],
     },
     AppSpec {
         namespace: "catalog",
@@ -196,6 +202,7 @@ const APPS: &[AppSpec] = &[
         repo: "ghcr.io/acme-shop/catalog-api",
         tags: ["2.7.3", "2.7.3", "2.8.0", "2.8.0"],
         replicas: [4, 2, 2, 1],
+        labels: &[],
     },
     AppSpec {
         namespace: "catalog",
@@ -204,6 +211,7 @@ const APPS: &[AppSpec] = &[
         repo: "docker.io/library/redis",
         tags: ["7.2.5", "7.2.5", "7.4.0", "7.4.0"],
         replicas: [3, 1, 1, 1],
+        labels: &[],
     },
     AppSpec {
         namespace: "search",
@@ -212,6 +220,7 @@ const APPS: &[AppSpec] = &[
         repo: "ghcr.io/acme-shop/search-api",
         tags: ["5.1.0", "5.1.0", "5.2.0-rc.3", "5.2.0-rc.3"],
         replicas: [3, 2, 3, 1],
+        labels: &[],
     },
     AppSpec {
         namespace: "search",
@@ -220,6 +229,7 @@ const APPS: &[AppSpec] = &[
         repo: "docker.io/opensearchproject/opensearch",
         tags: ["2.15.0", "2.15.0", "2.16.0", "2.16.0"],
         replicas: [3, 2, 1, 1],
+        labels: &[],
     },
     AppSpec {
         namespace: "kube-system",
@@ -228,6 +238,7 @@ const APPS: &[AppSpec] = &[
         repo: "registry.k8s.io/coredns/coredns",
         tags: ["v1.11.3", "v1.11.3", "v1.11.3", "v1.11.3"],
         replicas: [2, 2, 2, 2],
+        labels: &[],
     },
     AppSpec {
         namespace: "kube-system",
@@ -236,6 +247,7 @@ const APPS: &[AppSpec] = &[
         repo: "registry.k8s.io/kube-proxy",
         tags: ["v1.31.6", "v1.31.6", "v1.32.2", "v1.33.1"],
         replicas: [0; 4],
+        labels: &[],
     },
     AppSpec {
         namespace: "monitoring",
@@ -244,6 +256,7 @@ const APPS: &[AppSpec] = &[
         repo: "quay.io/prometheus/node-exporter",
         tags: ["v1.8.2", "v1.8.2", "v1.8.2", "v1.9.0"],
         replicas: [0; 4],
+        labels: &[],
     },
     AppSpec {
         namespace: "monitoring",
@@ -252,6 +265,50 @@ const APPS: &[AppSpec] = &[
         repo: "quay.io/prometheus/prometheus",
         tags: ["v2.54.1", "v2.54.1", "v2.54.1", "v3.0.1"],
         replicas: [2, 1, 1, 1],
+        labels: &[],
+    },
+];
+
+/// The backends of the plain-Kubernetes traffic moves (`traffic.rs`): a
+/// route canary (`storefront` and `storefront-canary` behind one HTTPRoute)
+/// and a selector blue/green (`ledger-blue`/`ledger-green` behind the Service
+/// `ledger`). Only on `traffic::CLUSTERS`.
+const TRAFFIC_APPS: &[AppSpec] = &[
+    AppSpec {
+        namespace: "shop",
+        name: "storefront",
+        shape: Shape::Deployment,
+        repo: "ghcr.io/acme-shop/storefront",
+        tags: ["4.2.0", "4.2.0", "4.3.0-rc.1", "4.3.0-rc.1"],
+        replicas: [4, 2, 2, 1],
+        labels: &[("app", "storefront"), ("track", "stable")],
+    },
+    AppSpec {
+        namespace: "shop",
+        name: "storefront-canary",
+        shape: Shape::Deployment,
+        repo: "ghcr.io/acme-shop/storefront",
+        tags: ["4.3.0", "4.3.0", "4.4.0-rc.1", "4.4.0-rc.1"],
+        replicas: [2, 1, 1, 1],
+        labels: &[("app", "storefront"), ("track", "canary")],
+    },
+    AppSpec {
+        namespace: "payments",
+        name: "ledger-blue",
+        shape: Shape::Deployment,
+        repo: "ghcr.io/acme-shop/ledger-api",
+        tags: ["2.3.1", "2.3.1", "2.4.0-rc.2", "2.4.0-rc.2"],
+        replicas: [2, 1, 1, 1],
+        labels: &[("app", "ledger"), ("version", "blue")],
+    },
+    AppSpec {
+        namespace: "payments",
+        name: "ledger-green",
+        shape: Shape::Deployment,
+        repo: "ghcr.io/acme-shop/ledger-api",
+        tags: ["2.4.0", "2.4.0", "2.5.0-rc.1", "2.5.0-rc.1"],
+        replicas: [2, 1, 1, 1],
+        labels: &[("app", "ledger"), ("version", "green")],
     },
 ];
 
@@ -277,11 +334,13 @@ const NAMESPACES: &[&str] = &[
     "search",
 ];
 
+/// The first pause waits for the operator (`pause: {}`), as most canaries
+/// do before real traffic; the second times out on its own.
 pub const CANARY_STEPS: [Step; 5] = [
     Step::Weight(20),
-    Step::Pause(30),
+    Step::Pause(None),
     Step::Weight(50),
-    Step::Pause(30),
+    Step::Pause(Some(30)),
     Step::Weight(100),
 ];
 
@@ -354,8 +413,11 @@ fn cluster(seed: u64, spec: &ClusterSpec) -> Cluster {
         })
         .collect();
     let tier = spec.tier as usize;
+    let traffic = super::traffic::CLUSTERS.contains(&spec.name);
+    let extra = if traffic { TRAFFIC_APPS } else { &[] };
     let workloads = APPS
         .iter()
+        .chain(extra)
         .enumerate()
         .map(|(i, app)| {
             let over = OVERRIDES
@@ -365,6 +427,7 @@ fn cluster(seed: u64, spec: &ClusterSpec) -> Cluster {
             let replicas = over.and_then(|o| o.3).unwrap_or(app.replicas[tier]);
             let image = format!("{}:{tag}", app.repo);
             let hash = template_hash(app.name, &image);
+            let generation = 1 + (r(&[2, i as u64]) % 9) as i64;
             let (kind, rollout) = match app.shape {
                 Shape::Deployment => (WorkloadKind::Deployment, None),
                 Shape::StatefulSet => (WorkloadKind::StatefulSet, None),
@@ -388,12 +451,13 @@ fn cluster(seed: u64, spec: &ClusterSpec) -> Cluster {
                 namespace: app.namespace.to_string(),
                 name: app.name.to_string(),
                 replicas,
-                generation: 1 + (r(&[2, i as u64]) % 9) as i64,
+                generation,
                 created: -(20 * DAY + (r(&[3, i as u64]) % (200 * DAY as u64)) as i64),
                 sets: vec![PodSet {
                     hash: hash.clone(),
                     image: image.clone(),
                     target: replicas,
+                    revision: generation,
                 }],
                 image,
                 rollout: rollout.map(|strategy| RolloutState {
@@ -406,15 +470,28 @@ fn cluster(seed: u64, spec: &ClusterSpec) -> Cluster {
                     active: hash,
                     paused: None,
                     next_release: None,
+                    cycle: None,
                     scale_down_at: None,
+                    spec_paused: false,
+                    aborted: None,
+                    promote_full: false,
                 }),
                 max_scheduled: None,
+                labels: app
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                mark: None,
             }
         })
         .collect();
     let mut namespaces: Vec<String> = NAMESPACES.iter().map(|s| s.to_string()).collect();
     if spec.tier == Tier::Dev {
         namespaces.push("sandbox".into());
+    }
+    if traffic {
+        namespaces.push("shop".into());
     }
     let mut c = Cluster {
         meta,
@@ -425,10 +502,14 @@ fn cluster(seed: u64, spec: &ClusterSpec) -> Cluster {
         workloads,
         pods: Vec::new(),
         events: Vec::new(),
+        traffic: Vec::new(),
         serial: 0,
     };
     c.reconcile(seed, 0, 0);
     age_pods(seed, &mut c);
+    if traffic {
+        super::traffic::setup(seed, &mut c);
+    }
     c
 }
 

@@ -4,9 +4,13 @@
 //!
 //! Six clusters in three regions on two clouds (`layout.rs`); each tick is one
 //! second of demo time and moves a scripted set of scenarios (`script.rs`):
-//! a canary stepping through its weights, a blue/green cutover, a cluster
-//! going unreachable, a node NotReady, a crash loop, a Pending pod, probe
-//! failures and restarts.
+//! a canary stepping through its weights (and waiting at a `pause: {}` for
+//! the operator to promote it), a blue/green cutover, a cluster going
+//! unreachable, a node NotReady, a crash loop, a Pending pod, probe failures
+//! and restarts. Actions plan through the same `ops::build::compute` as live
+//! (`plan.rs`) and their requests act on the simulation (`control.rs`), the
+//! Argo ones through the simulated controller, the route and Service ones
+//! (`traffic.rs`) on stored objects.
 //!
 //! ```no_run
 //! # async fn run() {
@@ -21,11 +25,17 @@ mod control;
 mod feed;
 mod layout;
 mod objects;
+mod patch;
+mod plan;
+mod requests;
 mod rng;
 mod rollouts;
 mod script;
+mod traffic;
 mod world;
 
+#[cfg(test)]
+mod action_tests;
 #[cfg(test)]
 mod tests;
 
@@ -42,7 +52,7 @@ use crate::fleet::live::{ClusterHandle, Notifier};
 use crate::fleet::store::ClusterData;
 use crate::fleet::summary::HealthPolicy;
 
-pub use control::DemoControl;
+pub use control::{DemoControl, Mark};
 use feed::Feed;
 use world::World;
 
@@ -55,6 +65,8 @@ pub struct Demo {
     tick: i64,
     /// Wall-clock time of the first tick: demo seconds count from here.
     epoch: Option<DateTime<Utc>>,
+    /// Demo seconds at the last tick, to stamp what actions change.
+    at: i64,
 }
 
 /// A demo and a fleet reading it. The fleet shows every cluster as
@@ -80,9 +92,7 @@ pub fn spawn_controlled(mut demo: Demo) -> (JoinHandle<()>, DemoControl) {
         loop {
             tokio::select! {
                 _ = every.tick() => demo.step(Utc::now()),
-                Some(cmd) = rx.recv() => {
-                    let _ = cmd.reply.send(demo.act(&cmd.target, &cmd.op));
-                }
+                Some(cmd) = rx.recv() => demo.serve(cmd),
             }
         }
     });
@@ -106,6 +116,7 @@ impl Demo {
             notify: Arc::new(Notify::new()),
             tick: 0,
             epoch: None,
+            at: 0,
         }
     }
 
@@ -133,6 +144,7 @@ impl Demo {
     pub fn step(&mut self, now: DateTime<Utc>) {
         let epoch = *self.epoch.get_or_insert(now);
         let at = (now - epoch).num_seconds();
+        self.at = at;
         let tick = self.tick;
         script::advance(&mut self.world, tick, at);
         let mut changed = false;

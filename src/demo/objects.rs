@@ -16,6 +16,7 @@ use super::rng::{fnv, hex, roll, uid};
 use super::world::{Cloud, Cluster, Node, Pod, Warning, Workload};
 
 mod pod;
+mod replicasets;
 mod workloads;
 
 use pod::pod;
@@ -119,6 +120,27 @@ pub fn snapshot<'a>(c: &'a Cluster, seed: u64, tick: i64, epoch: DateTime<Utc>) 
             .insert(format!("{}/{}", e.namespace, e.name), item(Obj::Event(e)));
     }
     Snapshot { x, objects: o }
+}
+
+/// The ReplicaSets of the namespace's Rollouts, as at `tick`.
+pub fn replicasets(
+    c: &Cluster,
+    seed: u64,
+    tick: i64,
+    epoch: DateTime<Utc>,
+    namespace: &str,
+) -> Vec<Value> {
+    let x = Ctx {
+        c,
+        seed,
+        tick,
+        epoch,
+    };
+    c.workloads
+        .iter()
+        .filter(|w| w.namespace == namespace && w.rollout.is_some())
+        .flat_map(|w| replicasets::replicasets(x, w))
+        .collect()
 }
 
 impl Snapshot<'_> {

@@ -4,7 +4,7 @@
 //!
 //! | scenario | where | when (tick) |
 //! |---|---|---|
-//! | canary 20% → pause → 50% → pause → 100%, then a new release | prod-eu-west `checkout` | from 5, about every 3 min |
+//! | canary 20% → pause until promoted → 50% → pause 30 s → 100%, then a new release | prod-eu-west `checkout` | from 5; 90 s after each promotion completes |
 //! | blue/green preview, BlueGreenPause, cutover, old RS scaled down | prod-us-east `payments` | from 25, about every 3 min |
 //! | cluster unreachable for 20 s | prod-us-standby | 100–119 of every 300 |
 //! | node NotReady; two of three (cluster excluded) every other time | dev | 40–129 (70–109) of every 240 |
@@ -17,7 +17,7 @@ use crate::fleet::objects::WorkloadKind;
 
 use super::rng::{fnv, roll};
 use super::rollouts;
-use super::world::{Cluster, Crash, Exit, World};
+use super::world::{Cluster, Crash, Exit, Strategy, World};
 
 pub const CANARY_CLUSTER: &str = "prod-eu-west";
 pub const BLUE_GREEN_CLUSTER: &str = "prod-us-east";
@@ -97,19 +97,20 @@ pub fn setup(world: &mut World) {
     let seed = world.seed;
     for c in &mut world.clusters {
         let name = c.meta.name.clone();
-        let arm = |c: &mut Cluster, ns: &str, wl: &str, first: i64| {
+        let arm = |c: &mut Cluster, ns: &str, wl: &str, first: i64, gap: i64| {
             let ro = c
                 .workload(ns, wl)
                 .and_then(|i| c.workloads[i].rollout.as_mut());
             if let Some(ro) = ro {
                 ro.next_release = Some(first);
+                ro.cycle = Some(gap);
             }
         };
         if name == CANARY_CLUSTER {
-            arm(c, "checkout", "checkout", CANARY_FIRST);
+            arm(c, "checkout", "checkout", CANARY_FIRST, CANARY_GAP);
         }
         if name == BLUE_GREEN_CLUSTER {
-            arm(c, "payments", "payments", BLUE_GREEN_FIRST);
+            arm(c, "payments", "payments", BLUE_GREEN_FIRST, BLUE_GREEN_GAP);
         }
         if name == SQUEEZE_CLUSTER {
             if let Some(i) = c.workload("search", "search-api") {
@@ -158,17 +159,16 @@ pub fn advance(world: &mut World, tick: i64, at: i64) {
     for c in &mut world.clusters {
         restarts(c, seed, tick, at);
         crashloops(c, seed, tick, at);
+        // The controller runs everywhere: unscripted rollouts stay put
+        // until an operator acts on them.
+        for wi in 0..c.workloads.len() {
+            match c.workloads[wi].rollout.as_ref().map(|r| &r.strategy) {
+                Some(Strategy::Canary { .. }) => rollouts::canary(c, wi, tick, at),
+                Some(Strategy::BlueGreen { .. }) => rollouts::blue_green(c, wi, tick, at),
+                None => {}
+            }
+        }
         match c.meta.name.as_str() {
-            CANARY_CLUSTER => {
-                if let Some(wi) = c.workload("checkout", "checkout") {
-                    rollouts::canary(c, wi, tick, at, CANARY_GAP);
-                }
-            }
-            BLUE_GREEN_CLUSTER => {
-                if let Some(wi) = c.workload("payments", "payments") {
-                    rollouts::blue_green(c, wi, tick, at, BLUE_GREEN_GAP);
-                }
-            }
             NODE_CLUSTER => node_flap(c, tick, at),
             SQUEEZE_CLUSTER => squeeze(c, seed, tick, at),
             _ => {}

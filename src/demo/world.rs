@@ -39,13 +39,15 @@ pub struct PodSet {
     pub hash: String,
     pub image: String,
     pub target: i32,
+    /// Argo's `rollout.argoproj.io/revision` (Rollouts only read it).
+    pub revision: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Step {
     Weight(u32),
-    /// Seconds.
-    Pause(i64),
+    /// Seconds; `None` is `pause: {}`, held until promoted.
+    Pause(Option<i64>),
 }
 
 #[derive(Debug, Clone, Hash)]
@@ -67,8 +69,16 @@ pub struct RolloutState {
     pub paused: Option<(i64, i64)>,
     /// Tick of the next release, once healthy; `None` for rollouts that stay put.
     pub next_release: Option<i64>,
+    /// Ticks from one completed release to the next, for scripted rollouts.
+    pub cycle: Option<i64>,
     /// Blue/green: tick at which the old ReplicaSet is scaled down.
     pub scale_down_at: Option<i64>,
+    /// `spec.paused`: the operator froze it.
+    pub spec_paused: bool,
+    /// `status.abort`, and when (demo seconds).
+    pub aborted: Option<i64>,
+    /// `status.promoteFull`: skip the remaining steps and pauses.
+    pub promote_full: bool,
 }
 
 #[derive(Debug, Clone, Hash)]
@@ -87,6 +97,10 @@ pub struct Workload {
     /// The scheduler finds room for at most this many of its pods (the
     /// staging capacity squeeze); the rest stay Pending.
     pub max_scheduled: Option<i32>,
+    /// Pod labels beside `app.kubernetes.io/name`, for Service selectors.
+    pub labels: Vec<(String, String)>,
+    /// The `fleetdeck.io/last-action` annotation an action left.
+    pub mark: Option<String>,
 }
 
 impl Workload {
@@ -185,6 +199,9 @@ pub struct Cluster {
     pub workloads: Vec<Workload>,
     pub pods: Vec<Pod>,
     pub events: Vec<Warning>,
+    /// Services and HTTPRoutes as stored JSON: no view lists them, the
+    /// palette's traffic actions read and patch them (`traffic.rs`).
+    pub traffic: Vec<serde_json::Value>,
     /// Counts generated names, so they never repeat.
     pub serial: u64,
 }
@@ -267,8 +284,8 @@ impl Cluster {
                     self.reconcile_replicasets(seed, wi, tick, at)
                 }
             }
-            // A scaled-down old ReplicaSet disappears from view (revision
-            // history is not shown anywhere).
+            // A scaled-down old ReplicaSet disappears, except a Rollout's
+            // last few (`revisionHistoryLimit: 3`): undo rolls back to them.
             let w = &mut self.workloads[wi];
             let pods = &self.pods;
             let owned = |hash: &str| {
@@ -276,12 +293,26 @@ impl Cluster {
                     .any(|p| p.workload == w.name && p.namespace == w.namespace && p.hash == hash)
             };
             let n = w.sets.len();
-            let keep: Vec<bool> = w
+            let mut history = if w.kind == WorkloadKind::Rollout {
+                3
+            } else {
+                0
+            };
+            let mut keep: Vec<bool> = w
                 .sets
                 .iter()
                 .enumerate()
-                .map(|(i, s)| i + 1 == n || s.target > 0 || owned(&s.hash))
+                .rev()
+                .map(|(i, s)| {
+                    let live = i + 1 == n || s.target > 0 || owned(&s.hash);
+                    if !live && history > 0 {
+                        history -= 1;
+                        return true;
+                    }
+                    live
+                })
                 .collect();
+            keep.reverse();
             let mut it = keep.into_iter();
             w.sets.retain(|_| it.next().unwrap_or(true));
         }

@@ -93,7 +93,7 @@ pub fn threshold(pair: &WindowPair, period: Duration) -> f64 {
 
 /// How long until the budget is gone at `burn`; `None` when it is not burning.
 pub fn exhaustion(remaining: f64, period: Duration, burn: f64) -> Option<Duration> {
-    if !(burn > 0.0) || !burn.is_finite() {
+    if burn.is_nan() || burn <= 0.0 || !burn.is_finite() {
         return None;
     }
     let secs = (remaining.max(0.0) * period.as_secs_f64() / burn).max(0.0);

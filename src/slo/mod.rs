@@ -1,6 +1,11 @@
 //! SLOs across the fleet: definitions (`spec`), the budget and burn-rate math
-//! (`math`), the Prometheus query API (`prom`).
+//! (`math`), the Prometheus query API (`prom`), where each cluster's data
+//! comes from (`sources`), one SLO on one cluster (`eval`), and the
+//! `fleetdeck slo` report (`report`).
 
+pub mod eval;
 pub mod math;
 pub mod prom;
+pub mod report;
+pub mod sources;
 pub mod spec;

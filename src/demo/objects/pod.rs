@@ -7,7 +7,7 @@ use crate::demo::rng::{fnv, hex};
 use crate::demo::world::Pod;
 use crate::fleet::objects::WorkloadKind;
 
-use super::workloads::container;
+use super::workloads::{container, pod_labels};
 use super::Ctx;
 
 pub(super) fn pod(x: Ctx, p: &Pod) -> Value {
@@ -20,7 +20,10 @@ pub(super) fn pod(x: Ctx, p: &Pod) -> Value {
         WorkloadKind::StatefulSet => ("StatefulSet", p.workload.clone()),
         WorkloadKind::DaemonSet => ("DaemonSet", p.workload.clone()),
     };
-    let mut labels = json!({"app.kubernetes.io/name": p.workload});
+    let mut labels = match c.workload(&p.namespace, &p.workload) {
+        Some(i) => pod_labels(&c.workloads[i]),
+        None => json!({"app.kubernetes.io/name": p.workload}),
+    };
     match p.kind {
         WorkloadKind::Deployment => labels["pod-template-hash"] = json!(p.hash),
         WorkloadKind::Rollout => labels["rollouts-pod-template-hash"] = json!(p.hash),

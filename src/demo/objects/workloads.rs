@@ -5,6 +5,9 @@ use serde_json::{json, Value};
 
 use crate::demo::rng::{fnv, hex};
 use crate::demo::world::{Pod, RolloutState, Step, Strategy, Workload};
+use crate::ops::marks::ANNOTATION;
+
+pub(super) const REVISION: &str = "rollout.argoproj.io/revision";
 
 use super::Ctx;
 
@@ -31,26 +34,46 @@ pub(super) fn container(name: &str, image: &str) -> Value {
     })
 }
 
-fn selector(name: &str) -> Value {
-    json!({"matchLabels": {"app.kubernetes.io/name": name}})
+/// The pod labels: the name, plus what a Service selects by.
+pub(super) fn pod_labels(w: &Workload) -> Value {
+    let mut labels = json!({"app.kubernetes.io/name": w.name});
+    for (k, v) in &w.labels {
+        labels[k] = json!(v);
+    }
+    labels
 }
 
-fn template(name: &str, image: &str) -> Value {
+fn selector(w: &Workload) -> Value {
+    json!({"matchLabels": pod_labels(w)})
+}
+
+pub(super) fn template(w: &Workload, image: &str) -> Value {
     json!({
-        "metadata": {"labels": {"app.kubernetes.io/name": name}},
-        "spec": {"containers": [container(name, image)]},
+        "metadata": {"labels": pod_labels(w)},
+        "spec": {"containers": [container(&w.name, image)]},
     })
+}
+
+pub(super) fn uid(x: Ctx, w: &Workload) -> String {
+    x.uid(&format!("{}/{}/{}", w.kind.name(), w.namespace, w.name))
 }
 
 fn meta(x: Ctx, w: &Workload) -> Value {
-    json!({
+    let mut meta = json!({
         "name": w.name,
         "namespace": w.namespace,
-        "uid": x.uid(&format!("{}/{}/{}", w.kind.name(), w.namespace, w.name)),
+        "uid": uid(x, w),
         "generation": w.generation,
         "creationTimestamp": x.time(w.created),
         "labels": {"app.kubernetes.io/name": w.name, "app.kubernetes.io/part-of": "acme-shop"},
-    })
+    });
+    if w.rollout.is_some() {
+        meta["annotations"][REVISION] = json!(w.current().revision.to_string());
+    }
+    if let Some(mark) = &w.mark {
+        meta["annotations"][ANNOTATION] = json!(mark);
+    }
+    meta
 }
 
 /// Pods of one workload as its controller counts them.
@@ -122,8 +145,8 @@ pub(super) fn deployment(x: Ctx, w: &Workload, n: Counts) -> Value {
         "metadata": meta(x, w),
         "spec": {
             "replicas": w.replicas,
-            "selector": selector(&w.name),
-            "template": template(&w.name, &w.image),
+            "selector": selector(w),
+            "template": template(w, &w.image),
             "strategy": {"type": "RollingUpdate",
                          "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}},
         },
@@ -154,8 +177,8 @@ pub(super) fn statefulset(x: Ctx, w: &Workload, n: Counts) -> Value {
             "replicas": w.replicas,
             "serviceName": w.name,
             "podManagementPolicy": "OrderedReady",
-            "selector": selector(&w.name),
-            "template": template(&w.name, &w.image),
+            "selector": selector(w),
+            "template": template(w, &w.image),
             "updateStrategy": {"type": "RollingUpdate"},
         },
         "status": {
@@ -178,8 +201,8 @@ pub(super) fn daemonset(x: Ctx, w: &Workload, n: Counts) -> Value {
         "kind": "DaemonSet",
         "metadata": meta(x, w),
         "spec": {
-            "selector": selector(&w.name),
-            "template": template(&w.name, &w.image),
+            "selector": selector(w),
+            "template": template(w, &w.image),
             "updateStrategy": {"type": "RollingUpdate",
                                "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}},
         },
@@ -217,7 +240,8 @@ pub(super) fn rollout(x: Ctx, w: &Workload, ro: &RolloutState) -> Value {
                 .iter()
                 .map(|s| match s {
                     Step::Weight(w) => json!({"setWeight": w}),
-                    Step::Pause(d) => json!({"pause": {"duration": format!("{d}s")}}),
+                    Step::Pause(Some(d)) => json!({"pause": {"duration": format!("{d}s")}}),
+                    Step::Pause(None) => json!({"pause": {}}),
                 })
                 .collect();
             let strategy = json!({"canary": {"steps": steps, "maxSurge": "25%",
@@ -254,10 +278,26 @@ pub(super) fn rollout(x: Ctx, w: &Workload, ro: &RolloutState) -> Value {
     status["readyReplicas"] = json!(ready);
     status["availableReplicas"] = json!(available);
     let canary = matches!(ro.strategy, Strategy::Canary { .. });
-    // The controller's CalculateRolloutPhase, in its order.
-    let (phase, message) = if let Some(since) = &paused_since {
+    if let Some(since) = &paused_since {
         status["pauseConditions"] = json!([{"reason": pause_reason, "startTime": since}]);
         status["controllerPause"] = json!(true);
+    }
+    let aborted = ro.aborted.map(|at| {
+        status["abort"] = json!(true);
+        status["abortedAt"] = json!(x.time(at));
+        format!(
+            "Rollout aborted update to revision {}",
+            w.current().revision
+        )
+    });
+    // The controller's CalculateRolloutPhase, in its order.
+    let degraded;
+    let (phase, message) = if let Some(why) = &aborted {
+        degraded = format!("RolloutAborted: {why}");
+        ("Degraded", degraded.as_str())
+    } else if ro.spec_paused {
+        ("Paused", "manually paused")
+    } else if paused_since.is_some() {
         ("Paused", pause_reason)
     } else if n.updated < w.replicas {
         ("Progressing", "more replicas need to be updated")
@@ -280,6 +320,8 @@ pub(super) fn rollout(x: Ctx, w: &Workload, ro: &RolloutState) -> Value {
         status["message"] = json!(message);
     }
     let progressing = match phase {
+        "Degraded" => json!({"type": "Progressing", "status": "False", "reason": "RolloutAborted",
+                             "message": aborted.clone().unwrap_or_default()}),
         "Healthy" => json!({"type": "Progressing", "status": "True",
                              "reason": "NewReplicaSetAvailable",
                              "message": format!("Rollout \"{}\" has successfully progressed.", w.name)}),
@@ -294,17 +336,21 @@ pub(super) fn rollout(x: Ctx, w: &Workload, ro: &RolloutState) -> Value {
         {"type": "Healthy", "status": if phase == "Healthy" { "True" } else { "False" },
          "reason": if phase == "Healthy" { "RolloutHealthy" } else { "RolloutHealthyFalse" }},
     ]);
+    let mut spec = json!({
+        "replicas": w.replicas,
+        "revisionHistoryLimit": 3,
+        "selector": selector(w),
+        "template": template(w, &w.image),
+        "strategy": strategy,
+    });
+    if ro.spec_paused {
+        spec["paused"] = json!(true);
+    }
     json!({
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",
         "metadata": meta(x, w),
-        "spec": {
-            "replicas": w.replicas,
-            "revisionHistoryLimit": 3,
-            "selector": selector(&w.name),
-            "template": template(&w.name, &w.image),
-            "strategy": strategy,
-        },
+        "spec": spec,
         "status": status,
     })
 }

@@ -1,0 +1,147 @@
+//! `fleetdeck slo [--json]`: every SLO on every cluster it applies to,
+//! evaluated once, worst first.
+
+use chrono::Utc;
+use serde_json::json;
+
+use super::eval::{evaluate, row, SloRow, SloState};
+use super::sources::{endpoint_for, http_client};
+use crate::startup::Startup;
+
+/// Evaluates every (SLO, cluster) pair concurrently. A cluster the SLO names
+/// but that has no Prometheus gets an error row saying so; with no
+/// `clusters` list, clusters without a Prometheus are skipped.
+pub async fn rows(st: &Startup) -> Result<Vec<SloRow>, String> {
+    let client = http_client(&st.config.prometheus)?;
+    let mut jobs = Vec::new();
+    for slo in &st.config.slos {
+        for meta in &st.metas {
+            if !slo.applies_to(&meta.context, meta.group.as_deref()) {
+                continue;
+            }
+            let ep = endpoint_for(&st.config, &meta.context, &client);
+            if ep.is_none() && slo.clusters.is_empty() {
+                continue;
+            }
+            let (slo, name, context) = (slo.clone(), meta.name.clone(), meta.context.clone());
+            jobs.push(async move {
+                let now = Utc::now();
+                match ep {
+                    None => row(
+                        &slo,
+                        &context,
+                        None,
+                        Some("no Prometheus configured for this cluster"),
+                        now,
+                    ),
+                    Some(ep) => match evaluate(&slo, &name, &ep).await {
+                        Ok(e) => row(&slo, &context, Some(&e), None, now),
+                        Err(err) => row(
+                            &slo,
+                            &context,
+                            None,
+                            Some(&format!("{}: {err}", ep.url)),
+                            now,
+                        ),
+                    },
+                }
+            });
+        }
+    }
+    let mut rows = futures::future::join_all(jobs).await;
+    rows.sort_by(|a, b| {
+        let rank = |r: &SloRow| match r.state {
+            SloState::Page => 0,
+            SloState::Error => 1,
+            SloState::Ticket => 2,
+            SloState::NoData => 3,
+            SloState::Ok => 4,
+        };
+        let budget = |r: &SloRow| r.budget_remaining.unwrap_or(f64::INFINITY);
+        rank(a)
+            .cmp(&rank(b))
+            .then(budget(a).total_cmp(&budget(b)))
+            .then(a.name.cmp(&b.name))
+            .then(a.context.cmp(&b.context))
+    });
+    Ok(rows)
+}
+
+fn num(v: Option<f64>) -> serde_json::Value {
+    match v {
+        Some(x) if x.is_finite() => json!(x),
+        _ => serde_json::Value::Null,
+    }
+}
+
+/// The keys product.md fixes for `slo --json` (extra keys are allowed).
+pub fn to_json(rows: &[SloRow]) -> serde_json::Value {
+    json!({"slos": rows.iter().map(|r| json!({
+        "name": r.name, "context": r.context, "objective": r.objective, "window": r.window,
+        "sli": num(r.sli), "budget_remaining": num(r.budget_remaining),
+        "burn": r.burn.iter().map(|(k, v)| (k.clone(), num(*v))).collect::<serde_json::Map<_, _>>(),
+        "alerts": r.alerts.iter().map(|a| json!({
+            "severity": a.severity, "long": a.long, "short": a.short, "firing": a.firing,
+            "threshold": a.threshold, "long_burn": num(a.long_burn), "short_burn": num(a.short_burn),
+        })).collect::<Vec<_>>(),
+        "state": r.state.as_str(), "age_seconds": r.age_seconds,
+        "rps": num(r.rps), "low_traffic": r.low_traffic,
+        "exhaustion_seconds": r.exhaustion_seconds, "error": r.error,
+    })).collect::<Vec<_>>()})
+}
+
+fn pct(v: Option<f64>, digits: usize) -> String {
+    v.map_or("—".into(), |x| format!("{:.digits$}%", x * 100.0))
+}
+
+fn burn(v: Option<f64>) -> String {
+    v.map_or("—".into(), |x| format!("{x:.1}"))
+}
+
+pub fn to_text(rows: &[SloRow]) -> String {
+    let mut out = format!(
+        "{:<24} {:<16} {:>7} {:>4} {:>9} {:>8} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}  {}\n",
+        "SLO",
+        "CLUSTER",
+        "OBJ",
+        "WIN",
+        "SLI",
+        "BUDGET",
+        "5m",
+        "30m",
+        "1h",
+        "2h",
+        "6h",
+        "1d",
+        "3d",
+        "STATE"
+    );
+    for r in rows {
+        let b = |w: &str| burn(r.burn.get(w).copied().flatten());
+        let mut state = r.state.as_str().to_string();
+        if r.low_traffic {
+            state.push_str(" (low traffic)");
+        }
+        if let Some(e) = &r.error {
+            state.push_str(&format!(": {e}"));
+        }
+        out.push_str(&format!(
+            "{:<24} {:<16} {:>6}% {:>4} {:>9} {:>8} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}  {}\n",
+            r.name,
+            r.context,
+            r.objective,
+            r.window,
+            pct(r.sli, 3),
+            pct(r.budget_remaining, 1),
+            b("5m"),
+            b("30m"),
+            b("1h"),
+            b("2h"),
+            b("6h"),
+            b("1d"),
+            b("3d"),
+            state
+        ));
+    }
+    out
+}

@@ -1,0 +1,73 @@
+//! Where each cluster's SLO data comes from: the cluster's own `prometheus`
+//! URL, else the `[prometheus]` endpoint shared by the fleet (Thanos-style,
+//! queries select the cluster with `{{cluster}}`), with its auth and TLS.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::prom::Endpoint;
+use crate::config::Config;
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrometheusConfig {
+    /// A Prometheus (or Thanos Query) for every cluster without its own.
+    pub url: Option<String>,
+    /// Per query; a slow Prometheus shows as a timeout, not a hang.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    /// A file holding a bearer token (read at start; never logged).
+    pub bearer_token_file: Option<PathBuf>,
+    /// A PEM CA bundle to trust besides the system roots.
+    pub ca_file: Option<PathBuf>,
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+}
+
+fn default_timeout() -> u64 {
+    5
+}
+
+/// One HTTP client for all queries (auth and TLS as configured).
+pub fn http_client(cfg: &PrometheusConfig) -> Result<reqwest::Client, String> {
+    let mut b = reqwest::Client::builder()
+        .user_agent(concat!("fleetdeck/", env!("CARGO_PKG_VERSION")))
+        .danger_accept_invalid_certs(cfg.insecure_skip_verify);
+    if let Some(f) = &cfg.bearer_token_file {
+        let token = std::fs::read_to_string(f)
+            .map_err(|e| format!("prometheus.bearer_token_file {}: {e}", f.display()))?;
+        let mut headers = reqwest::header::HeaderMap::new();
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.trim()))
+            .map_err(|_| {
+                format!(
+                    "prometheus.bearer_token_file {}: not a valid header value",
+                    f.display()
+                )
+            })?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+        b = b.default_headers(headers);
+    }
+    if let Some(f) = &cfg.ca_file {
+        let pem =
+            std::fs::read(f).map_err(|e| format!("prometheus.ca_file {}: {e}", f.display()))?;
+        let cert = reqwest::Certificate::from_pem(&pem)
+            .map_err(|e| format!("prometheus.ca_file {}: {e}", f.display()))?;
+        b = b.add_root_certificate(cert);
+    }
+    b.build().map_err(|e| format!("prometheus client: {e}"))
+}
+
+/// The endpoint for a context, if any.
+pub fn endpoint_for(config: &Config, context: &str, client: &reqwest::Client) -> Option<Endpoint> {
+    let url = config
+        .prometheus_for(context)
+        .or_else(|| config.prometheus.url.clone())?;
+    Some(Endpoint {
+        url,
+        client: client.clone(),
+        timeout: Duration::from_secs(config.prometheus.timeout_seconds.max(1)),
+    })
+}
