@@ -163,8 +163,13 @@ fn connect(opts: &Options, demo: bool) -> anyhow::Result<Connected> {
     for w in &st.warnings {
         eprintln!("fleetdeck: {w}");
     }
-    let fleet = Fleet::connect(st.metas, st.kubeconfig.clone(), st.config.policy());
-    Ok((fleet, st.warnings, Some(st.kubeconfig), None))
+    let mut warnings = st.warnings.clone();
+    let mut fleet = Fleet::connect(st.metas.clone(), st.kubeconfig.clone(), st.config.policy());
+    match fleetdeck::slo::report::pairs(&st.config, &st.metas) {
+        Ok(pairs) => fleet.slo = fleetdeck::slo::monitor::Monitor::new(pairs),
+        Err(e) => warnings.push(format!("SLOs: {e}")),
+    }
+    Ok((fleet, warnings, Some(st.kubeconfig), None))
 }
 
 /// After a crash, unfinished intents are checked against live state in the
@@ -412,6 +417,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let read_only = config.read_only || cli.read_only;
             rt.block_on(async {
                 let (fleet, warnings, kubeconfig, demo) = connect(&opts, cli.demo)?;
+                let every = Duration::from_secs(config.prometheus.refresh_seconds.max(5));
+                fleet.slo.spawn(every, fleet.notify.clone());
                 let mut app = App::new(read_only, cli.demo);
                 app.message = warnings.first().cloned();
                 let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

@@ -104,6 +104,7 @@ fn screens() -> Vec<(&'static str, Vec<Msg>)> {
         ),
         ("palette", vec![key(':'), key('w')]),
         ("rollouts", vec![key('4')]),
+        ("slo_empty", vec![key('5')]),
         ("rollout_detail", vec![key('4'), named(KeyCode::Enter)]),
     ]
 }

@@ -35,6 +35,7 @@ pub enum Action {
     Pause,
     Resume,
     Undo,
+    ViewSlo,
 }
 
 impl Action {
@@ -68,6 +69,7 @@ impl Action {
         Action::Pause,
         Action::Resume,
         Action::Undo,
+        Action::ViewSlo,
     ];
 
     /// The name used in keymap files (`snake_case`).
@@ -102,6 +104,7 @@ impl Action {
             Action::Pause => "pause",
             Action::Resume => "resume",
             Action::Undo => "undo",
+            Action::ViewSlo => "view_slo",
         }
     }
 
@@ -137,6 +140,7 @@ impl Action {
             Action::Pause => "pause the rollout",
             Action::Resume => "resume a paused rollout (gated)",
             Action::Undo => "roll back to the previous revision",
+            Action::ViewSlo => "SLO view: budgets and burn rates (multiwindow, SRE Workbook)",
         }
     }
 

@@ -11,6 +11,7 @@ use crate::fleet::handles::{with_data, Fleet, RolloutRow};
 use crate::fleet::rollout::Phase;
 use crate::fleet::summary::{ClusterRow, ClusterState, FleetTotals, WorkloadLine};
 use crate::fleet::workloads::{cluster_workloads, workload_detail, WorkloadDetail, WorkloadRow};
+use crate::slo::eval::SloRow;
 
 #[derive(Debug, Clone, Default)]
 pub struct Model {
@@ -24,6 +25,8 @@ pub struct Model {
     pub detail: Option<WorkloadDetail>,
     /// Rollouts view only.
     pub rollouts: Vec<RolloutRow>,
+    /// Every SLO row with its sparkline (the SLO view and the fleet's SLO column).
+    pub slos: Vec<(SloRow, Vec<f64>)>,
     /// Journal view only; filled by the loop, which caches the journal file.
     pub timeline: Vec<TimelineRow>,
 }
@@ -37,10 +40,11 @@ impl Model {
             now,
             rows,
             totals,
+            slos: fleet.slo.rows(now),
             ..Default::default()
         };
         match &app.screen().view {
-            View::Fleet | View::Journal => {}
+            View::Fleet | View::Journal | View::Slo => {}
             View::Workloads => m.lines = fleet.workload_lines(),
             View::Rollouts => m.rollouts = fleet.rollout_rows(),
             View::Cluster { cluster } => {
@@ -116,6 +120,35 @@ pub const FLEET_SORTS: &[&str] = &["name", "state", "nodes", "pods", "failing", 
 pub const CLUSTER_SORTS: &[&str] = &["name", "kind", "ready", "restarts", "status"];
 pub const LINE_SORTS: &[&str] = &["name", "skew", "clusters"];
 pub const ROLLOUT_SORTS: &[&str] = &["phase", "name", "cluster"];
+pub const SLO_SORTS: &[&str] = &["state", "budget", "name"];
+
+fn slo_rank(r: &SloRow) -> u8 {
+    use crate::slo::eval::SloState::*;
+    match r.state {
+        Page => 0,
+        Error => 1,
+        Ticket => 2,
+        NoData => 3,
+        Ok => 4,
+    }
+}
+
+impl Model {
+    /// A cluster's worst SLO: its smallest budget left and the worst state.
+    pub fn worst_slo(&self, context: &str) -> Option<&SloRow> {
+        self.slos
+            .iter()
+            .map(|(r, _)| r)
+            .filter(|r| r.context == context)
+            .min_by(|a, b| {
+                slo_rank(a).cmp(&slo_rank(b)).then(
+                    a.budget_remaining
+                        .unwrap_or(f64::INFINITY)
+                        .total_cmp(&b.budget_remaining.unwrap_or(f64::INFINITY)),
+                )
+            })
+    }
+}
 
 /// Worst first: what needs an operator now.
 fn phase_rank(p: Phase) -> u8 {
@@ -257,6 +290,28 @@ pub fn order(app: &App, m: &Model) -> Vec<usize> {
             },
             s.reverse,
         ),
+        View::Slo => {
+            let mut idx: Vec<usize> = (0..m.slos.len())
+                .filter(|i| {
+                    let r = &m.slos[*i].0;
+                    f.keep(&format!("{} {} {}", r.name, r.context, r.state.as_str()))
+                })
+                .collect();
+            let budget = |i: &usize| m.slos[*i].0.budget_remaining.unwrap_or(f64::INFINITY);
+            let name = |i: &usize| (m.slos[*i].0.name.clone(), m.slos[*i].0.context.clone());
+            idx.sort_by(|a, b| match s.sort {
+                1 => budget(a).total_cmp(&budget(b)).then(name(a).cmp(&name(b))),
+                2 => name(a).cmp(&name(b)),
+                _ => slo_rank(&m.slos[*a].0)
+                    .cmp(&slo_rank(&m.slos[*b].0))
+                    .then(budget(a).total_cmp(&budget(b)))
+                    .then(name(a).cmp(&name(b))),
+            });
+            if s.reverse {
+                idx.reverse();
+            }
+            idx
+        }
         View::Detail { .. } => Vec::new(),
     }
 }
@@ -268,6 +323,7 @@ pub fn sort_keys(view: &View) -> &'static [&'static str] {
         View::Cluster { .. } => CLUSTER_SORTS,
         View::Workloads => LINE_SORTS,
         View::Rollouts => ROLLOUT_SORTS,
+        View::Slo => SLO_SORTS,
         View::Journal | View::Detail { .. } => &[],
     }
 }

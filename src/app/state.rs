@@ -16,6 +16,8 @@ pub enum View {
     Journal,
     /// Every Argo Rollout across the fleet.
     Rollouts,
+    /// SLO × cluster, worst first.
+    Slo,
     Detail {
         cluster: usize,
         kind: WorkloadKind,
@@ -33,6 +35,7 @@ impl View {
             View::Workloads => "Workloads (fleet)",
             View::Journal => "Journal",
             View::Rollouts => "Rollouts (fleet)",
+            View::Slo => "SLOs",
             View::Detail { .. } => "Detail",
         }
     }

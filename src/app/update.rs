@@ -65,6 +65,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("ctx NAME", "drill into a cluster (also :cluster NAME)"),
     ("journal", "actions from this and other consoles (also :j)"),
     ("rollouts", "Argo Rollouts across the fleet (also :ro)"),
+    ("slo", "SLOs: error budget and burn rates per cluster"),
     (
         "step NS/[vs/]ROUTE",
         "route canary: next weight of its schedule (this cluster)",
@@ -366,6 +367,10 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
             app.screens.truncate(1);
             app.push(View::Rollouts);
         }
+        Action::ViewSlo => {
+            app.screens.truncate(1);
+            app.push(View::Slo);
+        }
         Action::Promote => return rollout_action(app, model, Operation::Promote { full: false }),
         Action::PromoteFull => {
             return rollout_action(app, model, Operation::Promote { full: true })
@@ -423,7 +428,7 @@ fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
                     yaml,
                 })
         }
-        View::Journal => None,
+        View::Journal | View::Slo => None,
         View::Rollouts => ord
             .get(sel)
             .and_then(|i| model.rollouts.get(*i))
@@ -566,6 +571,9 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
         }
         ("ro" | "rollout" | "rollouts", _) => {
             act(app, Action::ViewRollouts, model);
+        }
+        ("slo" | "slos", _) => {
+            act(app, Action::ViewSlo, model);
         }
         ("step" | "back" | "flip" | "flipback", Some(arg)) => {
             let op = match head {

@@ -23,6 +23,8 @@ pub struct RolloutRow {
 
 pub struct Fleet {
     pub clusters: Vec<ClusterHandle>,
+    /// SLOs of these clusters, refreshed in the background when configured.
+    pub slo: crate::slo::monitor::Monitor,
     pub policy: HealthPolicy,
     /// Notified whenever any cluster's data changes.
     pub notify: Notifier,
@@ -39,6 +41,7 @@ impl Fleet {
             .collect();
         Fleet {
             clusters,
+            slo: Default::default(),
             policy,
             notify,
         }
@@ -52,6 +55,7 @@ impl Fleet {
     ) -> Fleet {
         Fleet {
             clusters,
+            slo: Default::default(),
             policy,
             notify,
         }

@@ -5,6 +5,7 @@
 
 pub mod eval;
 pub mod math;
+pub mod monitor;
 pub mod prom;
 pub mod report;
 pub mod sources;

@@ -4,51 +4,41 @@
 use chrono::Utc;
 use serde_json::json;
 
-use super::eval::{evaluate, row, SloRow, SloState};
+use super::eval::{SloRow, SloState};
+use super::monitor::{Monitor, Pair};
 use super::sources::{endpoint_for, http_client};
+use crate::config::Config;
+use crate::fleet::summary::ClusterMeta;
 use crate::startup::Startup;
 
-/// Evaluates every (SLO, cluster) pair concurrently. A cluster the SLO names
-/// but that has no Prometheus gets an error row saying so; with no
-/// `clusters` list, clusters without a Prometheus are skipped.
-pub async fn rows(st: &Startup) -> Result<Vec<SloRow>, String> {
-    let client = http_client(&st.config.prometheus)?;
-    let mut jobs = Vec::new();
-    for slo in &st.config.slos {
-        for meta in &st.metas {
+/// Every (SLO, cluster) pair to watch. A cluster the SLO names but that has
+/// no Prometheus is kept (its row says so); with no `clusters` list, clusters
+/// without a Prometheus are skipped.
+pub fn pairs(config: &Config, metas: &[ClusterMeta]) -> Result<Vec<Pair>, String> {
+    let client = http_client(&config.prometheus)?;
+    let mut out = Vec::new();
+    for slo in &config.slos {
+        for meta in metas {
             if !slo.applies_to(&meta.context, meta.group.as_deref()) {
                 continue;
             }
-            let ep = endpoint_for(&st.config, &meta.context, &client);
-            if ep.is_none() && slo.clusters.is_empty() {
+            let endpoint = endpoint_for(config, &meta.context, &client);
+            if endpoint.is_none() && slo.clusters.is_empty() {
                 continue;
             }
-            let (slo, name, context) = (slo.clone(), meta.name.clone(), meta.context.clone());
-            jobs.push(async move {
-                let now = Utc::now();
-                match ep {
-                    None => row(
-                        &slo,
-                        &context,
-                        None,
-                        Some("no Prometheus configured for this cluster"),
-                        now,
-                    ),
-                    Some(ep) => match evaluate(&slo, &name, &ep).await {
-                        Ok(e) => row(&slo, &context, Some(&e), None, now),
-                        Err(err) => row(
-                            &slo,
-                            &context,
-                            None,
-                            Some(&format!("{}: {err}", ep.url)),
-                            now,
-                        ),
-                    },
-                }
+            out.push(Pair {
+                slo: slo.clone(),
+                context: meta.context.clone(),
+                name: meta.name.clone(),
+                endpoint,
             });
         }
     }
-    let mut rows = futures::future::join_all(jobs).await;
+    Ok(out)
+}
+
+/// Worst first: paging, failing, ticketing, then by budget left.
+pub fn sort(rows: &mut [SloRow]) {
     rows.sort_by(|a, b| {
         let rank = |r: &SloRow| match r.state {
             SloState::Page => 0,
@@ -64,6 +54,18 @@ pub async fn rows(st: &Startup) -> Result<Vec<SloRow>, String> {
             .then(a.name.cmp(&b.name))
             .then(a.context.cmp(&b.context))
     });
+}
+
+/// One evaluation of every pair, worst first.
+pub async fn rows(st: &Startup) -> Result<Vec<SloRow>, String> {
+    let monitor = Monitor::new(pairs(&st.config, &st.metas)?);
+    monitor.refresh().await;
+    let mut rows: Vec<SloRow> = monitor
+        .rows(Utc::now())
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
+    sort(&mut rows);
     Ok(rows)
 }
 

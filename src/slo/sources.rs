@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::prom::Endpoint;
 use crate::config::Config;
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrometheusConfig {
     /// A Prometheus (or Thanos Query) for every cluster without its own.
@@ -24,6 +24,26 @@ pub struct PrometheusConfig {
     pub ca_file: Option<PathBuf>,
     #[serde(default)]
     pub insecure_skip_verify: bool,
+    /// How often the TUI re-evaluates every SLO.
+    #[serde(default = "default_refresh")]
+    pub refresh_seconds: u64,
+}
+
+fn default_refresh() -> u64 {
+    30
+}
+
+impl Default for PrometheusConfig {
+    fn default() -> Self {
+        PrometheusConfig {
+            url: None,
+            timeout_seconds: default_timeout(),
+            bearer_token_file: None,
+            ca_file: None,
+            insecure_skip_verify: false,
+            refresh_seconds: default_refresh(),
+        }
+    }
 }
 
 fn default_timeout() -> u64 {

@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         frame.render_widget(Paragraph::new(explain(r, m.now, ctx)), why);
     }
     // (header, width, keep): on a narrow terminal the lowest `keep` goes first.
-    let cols: [(&str, u16, u8); 11] = [
+    let cols: [(&str, u16, u8); 12] = [
         (
             "CLUSTER",
             widest(m.rows.iter().map(|r| r.meta.name.len() + 2), 7),
@@ -55,6 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ("WORKLOADS", 9, 7),
         ("ROLLOUTS P/‖/D", 14, 4),
         ("WARN", 5, 6),
+        ("SLO", 7, 5),
     ];
     let shown = fit(&cols.map(|(_, w, k)| (w, k)), area.width.saturating_sub(2));
     let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
@@ -173,6 +174,10 @@ fn cells<'a>(r: &ClusterRow, ctx: &Ctx) -> Vec<Cell<'a>> {
             format!("{}/{}/{}", ro.progressing, ro.paused, ro.degraded)
         })),
         Cell::from(known(&r.warnings, t, |w| w.to_string())),
+        Cell::from(super::slo::fleet_cell(
+            ctx.model.worst_slo(&r.meta.context),
+            t,
+        )),
     ]
 }
 

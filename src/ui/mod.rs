@@ -7,6 +7,7 @@ mod fleet;
 mod help;
 mod journal;
 mod rollouts;
+mod slo;
 mod widgets;
 mod workloads;
 
@@ -43,6 +44,7 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
         View::Workloads => workloads::draw_fleet(frame, body, ctx),
         View::Journal => journal::draw(frame, body, ctx),
         View::Rollouts => rollouts::draw(frame, body, ctx),
+        View::Slo => slo::draw(frame, body, ctx),
         View::Detail { yaml, .. } => detail::draw(frame, body, ctx, *yaml),
     }
     draw_footer(frame, footer, ctx);
@@ -209,6 +211,7 @@ fn hints(ctx: &Ctx) -> Line<'static> {
             (Action::ViewWorkloads, "workloads"),
             (Action::ViewJournal, "journal"),
             (Action::ViewRollouts, "rollouts"),
+            (Action::ViewSlo, "slo"),
             (Action::Back, "back"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),

@@ -1,0 +1,198 @@
+//! The SLO view: SLO × cluster, worst first — objective and window, SLI,
+//! budget left as a bar that can go negative, burn per window pair marked when
+//! over its threshold, alert state, data age and a sparkline of the 5-minute
+//! error ratio.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row};
+use ratatui::Frame;
+
+use super::widgets::{table, window, TableSpec};
+use super::workloads::title;
+use super::Ctx;
+use crate::app::model::{order, SLO_SORTS};
+use crate::slo::eval::{SloRow, SloState};
+use crate::theme::Theme;
+
+pub fn state_style(t: &Theme, s: SloState) -> Style {
+    match s {
+        SloState::Ok => t.status.ok,
+        SloState::Ticket | SloState::NoData => t.status.warn,
+        SloState::Page | SloState::Error => t.status.error,
+    }
+}
+
+/// `████░░░░ 48%`, or `!!!!!!!! -12%` once blown.
+fn budget_bar(v: Option<f64>, width: usize) -> String {
+    let Some(v) = v else { return "—".into() };
+    if v < 0.0 {
+        return format!("{} {:.0}%", "!".repeat(width), v * 100.0);
+    }
+    let full = ((v.min(1.0) * width as f64).round() as usize).min(width);
+    format!(
+        "{}{} {:.0}%",
+        "█".repeat(full),
+        "░".repeat(width - full),
+        v * 100.0
+    )
+}
+
+/// Eight levels per cell, scaled to the series' own maximum.
+pub fn sparkline(points: &[f64], width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let tail = &points[points.len().saturating_sub(width)..];
+    let max = tail.iter().copied().fold(0.0_f64, f64::max);
+    tail.iter()
+        .map(|p| {
+            if max <= 0.0 || !p.is_finite() {
+                BARS[0]
+            } else {
+                BARS[((p / max) * 7.0).round().clamp(0.0, 7.0) as usize]
+            }
+        })
+        .collect()
+}
+
+fn pair_cells<'a>(r: &SloRow, t: &Theme) -> Vec<Cell<'a>> {
+    r.alerts
+        .iter()
+        .map(|a| {
+            let b = |x: Option<f64>| x.map_or("—".into(), |x| format!("{x:.1}"));
+            let text = format!("{}/{}", b(a.long_burn), b(a.short_burn));
+            let over = a.long_burn.is_some_and(|x| x > a.threshold)
+                || a.short_burn.is_some_and(|x| x > a.threshold);
+            let style = if a.firing {
+                t.status.error
+            } else if over {
+                t.status.warn
+            } else {
+                Style::default()
+            };
+            Cell::from(Span::styled(
+                if a.firing {
+                    format!("{text} ▲")
+                } else {
+                    text
+                },
+                style,
+            ))
+        })
+        .collect()
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let t = ctx.theme;
+    let m = ctx.model;
+    let ord = order(ctx.app, m);
+    let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
+    let rows: Vec<Row> = ord[range]
+        .iter()
+        .filter_map(|i| m.slos.get(*i))
+        .map(|(r, history)| {
+            let mut state = r.state.as_str().to_string();
+            if r.low_traffic {
+                state.push_str(" low-traffic");
+            }
+            let mut cells = vec![
+                Cell::from(r.name.clone()),
+                Cell::from(r.context.clone()),
+                Cell::from(format!("{}% {}", r.objective, r.window)),
+                Cell::from(r.sli.map_or("—".into(), |s| format!("{:.3}%", s * 100.0))),
+                Cell::from(Span::styled(
+                    budget_bar(r.budget_remaining, 8),
+                    if r.budget_remaining.is_some_and(|b| b < 0.0) {
+                        t.status.error
+                    } else {
+                        Style::default()
+                    },
+                )),
+            ];
+            cells.extend(pair_cells(r, t));
+            cells.push(Cell::from(Span::styled(state, state_style(t, r.state))));
+            cells.push(Cell::from(if r.age_seconds > 0 {
+                format!("{}s", r.age_seconds)
+            } else {
+                "now".into()
+            }));
+            cells.push(Cell::from(Span::styled(sparkline(history, 24), t.ui.dim)));
+            Row::new(cells)
+        })
+        .collect();
+    let empty = m.slos.is_empty();
+    let mut heading = title(ctx, "SLOs".into(), ord.len(), SLO_SORTS);
+    if empty {
+        heading.spans.push(Span::styled(
+            "no [[slo]] in the config (docs/config.md) ",
+            t.status.warn,
+        ));
+    }
+    table(
+        frame,
+        area,
+        t,
+        TableSpec {
+            title: heading,
+            header: vec![
+                "SLO",
+                "CLUSTER",
+                "OBJECTIVE",
+                "SLI",
+                "BUDGET",
+                "1h/5m",
+                "6h/30m",
+                "1d/2h",
+                "3d/6h",
+                "STATE",
+                "AGE",
+                "5m ERRORS",
+            ],
+            widths: vec![
+                Constraint::Length(22),
+                Constraint::Length(16),
+                Constraint::Length(11),
+                Constraint::Length(9),
+                Constraint::Length(14),
+                Constraint::Length(11),
+                Constraint::Length(11),
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Length(16),
+                Constraint::Length(5),
+                Constraint::Min(8),
+            ],
+            rows,
+            selected,
+        },
+    );
+}
+
+/// The fleet's SLO column: the worst budget of the cluster.
+pub fn fleet_cell<'a>(r: Option<&SloRow>, t: &Theme) -> Line<'a> {
+    match r {
+        None => Line::from(Span::styled("—", t.ui.dim)),
+        Some(r) => Line::from(Span::styled(
+            match r.budget_remaining {
+                Some(b) => format!("{:.0}%", b * 100.0),
+                None => r.state.as_str().to_string(),
+            },
+            state_style(t, r.state),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_and_sparklines() {
+        assert_eq!(budget_bar(Some(0.5), 4), "██░░ 50%");
+        assert_eq!(budget_bar(Some(-0.25), 4), "!!!! -25%");
+        assert_eq!(budget_bar(None, 4), "—");
+        assert_eq!(sparkline(&[0.0, 1.0, 2.0], 8), "▁▅█");
+        assert_eq!(sparkline(&[0.0, 0.0], 8), "▁▁");
+        assert_eq!(sparkline(&[1.0, 2.0, 3.0], 2), "▆█");
+    }
+}
