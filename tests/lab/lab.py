@@ -7,13 +7,19 @@ supervisor exits after FLEETDECK_LAB_IDLE seconds (default 7200) without a
 command. The other subcommands are clients that talk to it over a Unix socket
 and start it when it is not running.
 
-    lab.py up N          bring clusters a.. up (reusing running ones); print kubeconfig
+    lab.py up N          bring clusters a.. and the lab's Prometheus up (reusing running
+                         ones); print kubeconfig
     lab.py env           print export lines for KUBECONFIG and PATH
-    lab.py stop X [C]    stop component C (default apiserver) of cluster X
-                         (etcd, apiserver, controller-manager, scheduler, kwok, rollouts)
-    lab.py start X [C]   start it again and wait until it serves
+    lab.py stop X [C]    stop component C (default apiserver) of cluster X (etcd, apiserver,
+                         controller-manager, scheduler, kwok, rollouts, simulator)
+    lab.py stop prometheus
+                         stop the lab-wide Prometheus (also: stop lab [prometheus])
+    lab.py start X [C]   start it again and wait until it serves (start prometheus: likewise)
+    lab.py restart X [C] stop and start (Prometheus: a graceful SIGTERM, data kept)
     lab.py status        JSON status of the lab
     lab.py compact X     compact cluster X's etcd to its current revision (410 Gone)
+    lab.py backfill FILE [--no-restart] [--no-check] [--max-block-duration D]
+                         load an OpenMetrics file into the lab Prometheus (promtool blocks)
     lab.py down          stop everything and remove the lab's run directory
 """
 
@@ -39,7 +45,10 @@ SOCK = os.path.join(LAB_DIR, "labd.sock")
 PORT_BASE = int(os.environ.get("FLEETDECK_LAB_PORT_BASE", "21000"))
 IDLE = int(os.environ.get("FLEETDECK_LAB_IDLE", "7200"))
 NAMES = "abcdefghij"
-COMPONENTS = ["etcd", "apiserver", "controller-manager", "scheduler", "kwok", "rollouts"]
+COMPONENTS = ["etcd", "apiserver", "controller-manager", "scheduler", "kwok", "rollouts", "simulator"]
+# Lab-wide components (one for the whole lab), on a port above every cluster's block.
+LAB_COMPONENTS = ["prometheus"]
+PROM_PORT = PORT_BASE + 10 * len(NAMES)
 
 # Each cluster looks like it lives somewhere different, so cost and region
 # features have realistic node labels to read.
@@ -169,20 +178,80 @@ def component_kubeconfig(c, cert):
 # ---------------------------------------------------------------- the daemon
 
 
-class Cluster:
+class Owner:
+    """Owns some lab processes: one cluster's, or the lab-wide ones."""
+    components = []
+
+    def __init__(self, name, d):
+        self.name = name
+        self.dir = d
+        self.procs = {}
+        self.held = set()  # components stopped on purpose
+        os.makedirs(self.dir, exist_ok=True)
+
+    def argv(self, comp):
+        raise NotImplementedError
+
+    def running(self, comp):
+        p = self.procs.get(comp)
+        return p is not None and p.poll() is None
+
+    def spawn(self, comp):
+        if self.running(comp):
+            return
+        self.held.discard(comp)
+        logf = open(os.path.join(self.dir, comp + ".log"), "ab")
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+
+        def child_setup():
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the supervisor
+
+        self.procs[comp] = subprocess.Popen(self.argv(comp), stdout=logf, stderr=logf, stdin=subprocess.DEVNULL,
+                                            preexec_fn=child_setup, cwd=self.dir)
+        logf.close()
+
+    def stop(self, comp, hold=True, graceful=False):
+        """Kill a component outright: the lab is disposable, and a crash is the
+        fault tests want (a graceful apiserver shutdown takes ~10 s). `graceful`
+        sends SIGTERM first (Prometheus then closes its TSDB cleanly)."""
+        p = self.procs.pop(comp, None)
+        if hold:
+            self.held.add(comp)
+        if p and p.poll() is None:
+            if graceful:
+                p.terminate()
+                try:
+                    p.wait(30)
+                except subprocess.TimeoutExpired:
+                    pass
+            p.kill()
+            p.wait()
+
+    def stop_all(self):
+        for comp in reversed(self.components):
+            self.stop(comp, hold=False)
+
+    def tail(self, comp, n=5):
+        try:
+            with open(os.path.join(self.dir, comp + ".log"), "rb") as f:
+                lines = f.read().decode(errors="replace").splitlines()
+            return " | ".join(lines[-n:])
+        except OSError:
+            return ""
+
+
+class Cluster(Owner):
+    components = COMPONENTS
+
     def __init__(self, index, paths):
         self.index = index
-        self.name = "lab-%s" % NAMES[index]
-        self.dir = os.path.join(LAB_DIR, self.name)
+        super().__init__("lab-%s" % NAMES[index], os.path.join(LAB_DIR, "lab-%s" % NAMES[index]))
         base = PORT_BASE + index * 10
         self.ports = {"etcd": base, "etcd-peer": base + 1, "apiserver": base + 2,
                       "controller-manager": base + 3, "scheduler": base + 4, "kwok": base + 5,
-                      "rollouts-metrics": base + 6, "rollouts-healthz": base + 7}
+                      "rollouts-metrics": base + 6, "rollouts-healthz": base + 7, "simulator": base + 8}
         self.paths = paths
-        self.procs = {}
-        self.held = set()  # components stopped on purpose
         self.fixtures_done = False
-        os.makedirs(self.dir, exist_ok=True)
         self.pki = make_pki(self.dir, self.name)
         for comp, cert in [("controller-manager", "system-kube-controller-manager"),
                            ("scheduler", "system-kube-scheduler"), ("kwok", "kwok"),
@@ -196,7 +265,8 @@ class Cluster:
     def info(self):
         return {"name": self.name, "ports": self.ports, "pki": self.pki, "dir": self.dir,
                 "audit_log": os.path.join(self.dir, "audit.log"),
-                "etcd": "http://127.0.0.1:%d" % self.ports["etcd"]}
+                "etcd": "http://127.0.0.1:%d" % self.ports["etcd"],
+                "simulator": "http://127.0.0.1:%d" % self.ports["simulator"]}
 
     def argv(self, comp):
         b = lambda n: os.path.join(self.paths["bin"], n)  # noqa: E731
@@ -254,47 +324,100 @@ class Cluster:
                     "--leader-elect=false", "--metricsPort", str(self.ports["rollouts-metrics"]),
                     "--healthzPort", str(self.ports["rollouts-healthz"]), "--loglevel", "info",
                     "--logformat", "text"]
+        if comp == "simulator":
+            # The workload simulator (tests/lab/simulator.py): request counters, latency
+            # histograms and cAdvisor-named usage series, knobs on /control.
+            return [sys.executable, os.path.join(HERE, "simulator.py"), "--cluster", self.name,
+                    "--port", str(self.ports["simulator"])]
         raise ValueError("unknown component %s" % comp)
 
-    def running(self, comp):
-        p = self.procs.get(comp)
-        return p is not None and p.poll() is None
 
-    def spawn(self, comp):
-        if self.running(comp):
-            return
-        self.held.discard(comp)
-        logf = open(os.path.join(self.dir, comp + ".log"), "ab")
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+PROM_CONFIG = """# Generated by tests/lab/lab.py at every supervisor start; do not edit.
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+# Tests may drop recording/alerting rule files here, then POST /-/reload.
+rule_files:
+- {rules}/*.yml
+- {rules}/*.yaml
+scrape_configs:
+# One target per cluster's simulator, labelled cluster=<name> (the file is rewritten
+# by `up`). The simulator puts the same cluster label on its series; honor_labels keeps
+# them as they are.
+- job_name: simulator
+  honor_labels: true
+  file_sd_configs:
+  - files: [{targets}]
+    refresh_interval: 5s
+"""
 
-        def child_setup():
-            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the supervisor
 
-        self.procs[comp] = subprocess.Popen(self.argv(comp), stdout=logf, stderr=logf, stdin=subprocess.DEVNULL,
-                                            preexec_fn=child_setup, cwd=self.dir)
-        logf.close()
+class LabWide(Owner):
+    """Processes of the lab as a whole: one Prometheus (Debian's package) scraping
+    every cluster's simulator."""
+    components = LAB_COMPONENTS
 
-    def stop(self, comp, hold=True):
-        """Kill a component outright: the lab is disposable, and a crash is the
-        fault tests want (a graceful apiserver shutdown takes ~10 s)."""
-        p = self.procs.pop(comp, None)
-        if hold:
-            self.held.add(comp)
-        if p and p.poll() is None:
-            p.kill()
-            p.wait()
+    def __init__(self):
+        super().__init__("lab", os.path.join(LAB_DIR, "prometheus"))
+        self.port = PROM_PORT
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.data = os.path.join(self.dir, "data")
+        self.config = os.path.join(self.dir, "prometheus.yml")
+        self.rules = os.path.join(self.dir, "rules")
+        self.targets = os.path.join(self.dir, "targets", "simulators.json")
+        self.version = None
+        for d in (self.data, self.rules, os.path.dirname(self.targets)):
+            os.makedirs(d, exist_ok=True)
+        with open(self.config, "w") as f:
+            f.write(PROM_CONFIG.format(rules=self.rules, targets=self.targets))
+        if not os.path.exists(self.targets):
+            self.write_targets([])
 
-    def stop_all(self):
-        for comp in reversed(COMPONENTS):
-            self.stop(comp, hold=False)
+    def binary(self):
+        for b in ("prometheus", "promtool"):
+            if not shutil.which(b):
+                raise RuntimeError("%s is not installed: apt-get install prometheus (Debian's 2.42; "
+                                   ".ci/run installs it)" % b)
+        if self.version is None:
+            out = subprocess.run(["prometheus", "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 text=True).stdout.split()
+            self.version = out[2] if len(out) > 2 else "unknown"
+        return shutil.which("prometheus")
 
-    def tail(self, comp, n=5):
+    def argv(self, comp):
+        if comp == "prometheus":
+            return [self.binary(), "--config.file", self.config, "--storage.tsdb.path", self.data,
+                    # Back-filled history (tests/lab/backfill) is kept: 400 days.
+                    "--storage.tsdb.retention.time", "400d",
+                    "--web.listen-address", "127.0.0.1:%d" % self.port,
+                    "--web.enable-lifecycle", "--web.enable-admin-api"]
+        raise ValueError("unknown component %s" % comp)
+
+    def write_targets(self, clusters):
+        tmp = self.targets + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump([{"targets": ["127.0.0.1:%d" % c.ports["simulator"]], "labels": {"cluster": c.name}}
+                       for c in clusters], f, indent=1)
+        os.replace(tmp, self.targets)
+
+    def target_health(self):
+        """cluster -> health ("up", "down", "unknown") of the simulator targets."""
         try:
-            with open(os.path.join(self.dir, comp + ".log"), "rb") as f:
-                lines = f.read().decode(errors="replace").splitlines()
-            return " | ".join(lines[-n:])
-        except OSError:
-            return ""
+            with urllib.request.urlopen(self.url + "/api/v1/targets?state=active", timeout=2) as r:
+                data = json.load(r)
+        except Exception:
+            return {}
+        return {t["labels"].get("cluster"): t.get("health") for t in data["data"]["activeTargets"]
+                if t["labels"].get("job") == "simulator"}
+
+    def info(self):
+        p = self.procs.get("prometheus")
+        return {"url": self.url, "port": self.port, "version": self.version, "data_dir": self.data,
+                "config": self.config, "rules_dir": self.rules, "targets_file": self.targets,
+                "log": os.path.join(self.dir, "prometheus.log"), "running": self.running("prometheus"),
+                "pid": p.pid if p and p.poll() is None else None, "scrape_interval": "1s",
+                "retention": "400d"}
 
 
 AUDIT_POLICY = """apiVersion: audit.k8s.io/v1
@@ -352,6 +475,7 @@ class Lab:
         self.paths = cache_paths()
         self.clusters = []
         self.bin_ready = False
+        self.shared = LabWide()
 
     def ensure_bins(self):
         if not self.bin_ready:
@@ -386,13 +510,17 @@ class Lab:
         todo = [c for c in clusters if any(not c.running(x) for x in comps)]
         if not todo:
             return
+        for c in todo:
+            if not any(c.running(x) for x in COMPONENTS):
+                busy = [p for p in c.ports.values() if not port_free(p)]
+                if busy:
+                    raise RuntimeError("%s: port %d is in use by another program "
+                                       "(set FLEETDECK_LAB_PORT_BASE)" % (c.name, busy[0]))
+        if "simulator" in comps:  # independent of the control plane; waited for at the end
+            for c in todo:
+                c.spawn("simulator")
         if "etcd" in comps:
             for c in todo:
-                if not any(c.running(x) for x in COMPONENTS):
-                    busy = [p for p in c.ports.values() if not port_free(p)]
-                    if busy:
-                        raise RuntimeError("%s: port %d is in use by another program "
-                                           "(set FLEETDECK_LAB_PORT_BASE)" % (c.name, busy[0]))
                 c.spawn("etcd")
             self.wait("etcd health", lambda c: http_ok("http://127.0.0.1:%d/health" % c.ports["etcd"]),
                       60, todo, "etcd")
@@ -415,6 +543,10 @@ class Lab:
             self.wait("rollouts-controller /healthz",
                       lambda c: http_ok("http://127.0.0.1:%d/healthz" % c.ports["rollouts-healthz"]), 60, todo,
                       "rollouts")
+        if "simulator" in comps:
+            self.wait("simulator /healthz",
+                      lambda c: http_ok("http://127.0.0.1:%d/healthz" % c.ports["simulator"]), 30, todo,
+                      "simulator")
         # A component that cannot bind its port exits within a second; catch it
         # here rather than as a mysteriously Pending pod later.
         time.sleep(1.0)
@@ -513,9 +645,40 @@ class Lab:
         while len(self.clusters) < n:
             self.clusters.append(Cluster(len(self.clusters), self.paths))
         self.write_kubeconfig()
+        self.shared.write_targets(self.clusters)
+        self.start_prometheus(wait=False)  # starts while the clusters come up
         self.start_components(self.clusters[:n], COMPONENTS)
+        self.wait_prometheus(self.clusters[:n])
         log("up %d: ready in %.1fs" % (n, time.time() - t0))
         return self.status()
+
+    def start_prometheus(self, wait=True, targets=True):
+        s = self.shared
+        if not s.running("prometheus"):
+            s.binary()
+            if not port_free(s.port):
+                raise RuntimeError("prometheus: port %d is in use by another program "
+                                   "(set FLEETDECK_LAB_PORT_BASE)" % s.port)
+            s.spawn("prometheus")
+        if wait:
+            self.wait_prometheus([c for c in self.clusters if c.running("simulator")] if targets else [])
+
+    def wait_prometheus(self, clusters):
+        """Prometheus ready, and each cluster's simulator scraped once (health up)."""
+        s = self.shared
+        self.wait("prometheus /-/ready", lambda s: http_ok(s.url + "/-/ready"), 60, [s], "prometheus")
+        want = [c for c in clusters if c.running("simulator")]
+        deadline = time.time() + 30
+        while True:
+            health = s.target_health()
+            down = [c.name for c in want if health.get(c.name) != "up"]
+            if not down:
+                return
+            if not s.running("prometheus"):
+                raise RuntimeError("prometheus exited: %s" % s.tail("prometheus"))
+            if time.time() > deadline:
+                raise RuntimeError("prometheus: simulator targets of %s not up: %s" % (", ".join(down), health))
+            time.sleep(0.2)
 
     def find(self, name):
         for c in self.clusters:
@@ -530,6 +693,7 @@ class Lab:
             "istio_crds": self.paths["istio_crds"], "rollouts_controller": self.paths["rollouts"],
             "fixtures": os.path.join(HERE, "fixtures"),
             "versions": self.paths["versions"],
+            "prometheus": self.shared.info(),
             "clusters": [dict(c.info(), running={x: c.running(x) for x in COMPONENTS},
                               pids={x: p.pid for x, p in c.procs.items() if p.poll() is None})
                          for c in self.clusters],
@@ -541,15 +705,28 @@ class Lab:
             return self.up(int(cmd.get("n", 3)))
         if op == "status":
             return self.status()
-        if op in ("stop", "start"):
+        if op in ("stop", "start", "restart") and cmd.get("cluster") == "lab":
+            comp = cmd.get("component") or "prometheus"
+            if comp not in LAB_COMPONENTS:
+                raise RuntimeError("unknown lab-wide component %r (have %s)" % (comp, ", ".join(LAB_COMPONENTS)))
+            if op != "start":
+                self.shared.stop(comp, graceful=(op == "restart"))
+            if op != "stop":
+                # Waiting for the targets costs ~5 s after a start (Prometheus applies
+                # discovered targets on a 5 s tick); the backfill needs only /-/ready.
+                self.start_prometheus(targets=cmd.get("targets", True))
+            return self.status()
+        if op in ("stop", "start", "restart"):
             c = self.find(cmd["cluster"])
             comp = cmd.get("component") or "apiserver"
             if comp not in COMPONENTS:
                 raise RuntimeError("unknown component %r (have %s)" % (comp, ", ".join(COMPONENTS)))
-            if op == "stop":
+            if op != "start":
                 c.stop(comp)
-            else:
+            if op != "stop":
                 self.start_components([c], [comp])
+                if comp == "simulator" and self.shared.running("prometheus"):
+                    self.wait_prometheus([c])
             return self.status()
         if op == "compact":
             c = self.find(cmd["cluster"])
@@ -563,6 +740,7 @@ class Lab:
     def shutdown(self):
         for c in self.clusters:
             c.stop_all()
+        self.shared.stop_all()
 
 
 def etcdctl_free_compact(c):
@@ -595,7 +773,7 @@ def daemon():
     # Nothing of an earlier supervisor's lab is running any more (its children died
     # with it), so its data would only be stale: every supervisor starts clean.
     for entry in os.listdir(LAB_DIR):
-        if entry.startswith("lab-"):
+        if entry.startswith("lab-") or entry == "prometheus":
             shutil.rmtree(os.path.join(LAB_DIR, entry), ignore_errors=True)
     lab = Lab()
     stopping = []
@@ -691,6 +869,124 @@ def request(cmd, start=True, timeout=1800):
     return reply["result"]
 
 
+def check_openmetrics(path):
+    """What promtool 2.42 gets wrong silently, or rejects with a poor message."""
+    now = time.time()
+    last = {}
+    eof = False
+    n_samples = 0
+
+    def bad(n, msg):
+        sys.exit("backfill: %s:%d: %s" % (path, n, msg))
+
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            s = line.rstrip("\n")
+            if eof:
+                bad(n, "content after '# EOF'")
+            if s == "# EOF":
+                eof = True
+                continue
+            if not s.strip():
+                bad(n, "blank line (promtool: 'INVALID' is not a valid start token)")
+            if s.startswith("#"):
+                continue
+            body = s.split(" # ", 1)[0]  # an exemplar
+            if "}" in body:
+                i = body.rindex("}") + 1
+                series, rest = body[:i], body[i:].split()
+            else:
+                series, *rest = body.split()
+            if len(rest) != 2:
+                bad(n, "expected 'series value timestamp' (promtool needs a timestamp on every sample)")
+            try:
+                float(rest[0])
+                t = float(rest[1])
+            except ValueError:
+                bad(n, "value or timestamp is not a number")
+            if t > 1e11:
+                bad(n, "timestamp %s looks like milliseconds: OpenMetrics timestamps are Unix seconds" % rest[1])
+            if t > now:
+                bad(n, "timestamp %s is in the future: a block reaching past now makes Prometheus refuse "
+                       "live samples older than its end" % rest[1])
+            p = last.get(series)
+            if p is not None and t <= p:
+                bad(n, "timestamp %s is not after the previous sample of %s (promtool would drop it silently)"
+                    % (rest[1], series))
+            last[series] = t
+            n_samples += 1
+    if not eof:
+        bad(n if last else 0, "the file must end with '# EOF'")
+    return len(last), n_samples
+
+
+def prom_metric(url, name):
+    with urllib.request.urlopen(url + "/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    return None
+
+
+def backfill(args):
+    """Write blocks with promtool next to the lab Prometheus's TSDB, move them in, and
+    make Prometheus load them: a graceful restart (default, ~2-3 s) or, with
+    --no-restart, its next periodic block reload (every 60 s since its start)."""
+    import argparse
+    import tempfile
+    ap = argparse.ArgumentParser(prog="tests/lab/backfill", description=backfill.__doc__)
+    ap.add_argument("file", help="OpenMetrics text, '# EOF' terminated, timestamps in Unix seconds")
+    ap.add_argument("--no-restart", action="store_true",
+                    help="do not restart Prometheus; wait (<= 60 s) for its periodic block reload")
+    ap.add_argument("--no-check", action="store_true", help="skip the checks of the file before promtool")
+    ap.add_argument("--max-block-duration", default="486h",
+                    help="promtool's largest block (default 486h: 30 days make 3 blocks, not 361 of 2h)")
+    a = ap.parse_args(args)
+    st = request({"op": "status"}, start=False) or sys.exit("backfill: the lab is not running (tests/lab/up)")
+    prom = st["prometheus"]
+    t0 = time.time()
+    if not a.no_check:
+        check_openmetrics(a.file)
+    tmp = tempfile.mkdtemp(prefix="backfill-", dir=os.path.dirname(prom["data_dir"]))
+    metas = []
+    try:
+        r = subprocess.run(["promtool", "tsdb", "create-blocks-from", "--max-block-duration", a.max_block_duration,
+                            "openmetrics", "--quiet", a.file, tmp],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            sys.exit("backfill: promtool failed: %s" % r.stdout.strip())
+        blocks = sorted(b for b in os.listdir(tmp) if os.path.isfile(os.path.join(tmp, b, "meta.json")))
+        if not blocks:
+            sys.exit("backfill: promtool wrote no blocks: %s" % r.stdout.strip())
+        for b in blocks:
+            with open(os.path.join(tmp, b, "meta.json")) as f:
+                m = json.load(f)
+            metas.append({"ulid": b, "mint": m["minTime"] / 1000.0, "maxt": m["maxTime"] / 1000.0,
+                          "samples": m["stats"].get("numSamples"), "series": m["stats"].get("numSeries")})
+        for b in blocks:  # same file system: each block appears at once, whole
+            os.rename(os.path.join(tmp, b), os.path.join(prom["data_dir"], b))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    t1 = time.time()
+    if not prom["running"]:
+        mode = "moved in; Prometheus is stopped and loads them when it starts"
+    elif a.no_restart:
+        mode = "periodic reload"
+        before = prom_metric(prom["url"], "prometheus_tsdb_reloads_total")
+        deadline = time.time() + 90
+        while prom_metric(prom["url"], "prometheus_tsdb_reloads_total") == before:
+            if time.time() > deadline:
+                sys.exit("backfill: Prometheus did not reload its blocks within 90 s")
+            time.sleep(0.5)
+    else:
+        mode = "restart"
+        request({"op": "restart", "cluster": "lab", "component": "prometheus", "targets": False}, start=False)
+    print(json.dumps({"blocks": metas, "mint": min(m["mint"] for m in metas), "maxt": max(m["maxt"] for m in metas),
+                      "load": mode, "promtool_seconds": round(t1 - t0, 2), "load_seconds": round(time.time() - t1, 2)},
+                     indent=1))
+    return 0
+
+
 def alive(pid):
     try:
         os.kill(pid, 0)
@@ -719,13 +1015,18 @@ def main(argv):
         print("export KUBECONFIG=%s" % os.path.join(LAB_DIR, "kubeconfig"))
         print("export PATH=%s:$PATH" % cache_paths()["bin"])
         return 0
-    if op in ("stop", "start", "compact"):
+    if op in ("stop", "start", "restart", "compact"):
         if not rest:
-            print("usage: %s CLUSTER [COMPONENT]" % op, file=sys.stderr)
+            print("usage: %s CLUSTER [COMPONENT] | %s prometheus" % (op, op), file=sys.stderr)
             return 2
-        request({"op": op, "cluster": rest[0], "component": rest[1] if len(rest) > 1 else None}, start=False) \
+        target, comp = rest[0], rest[1] if len(rest) > 1 else None
+        if target in LAB_COMPONENTS and op != "compact":  # `stop prometheus` = `stop lab prometheus`
+            target, comp = "lab", target
+        request({"op": op, "cluster": target, "component": comp}, start=False) \
             or sys.exit("lab: not running")
         return 0
+    if op == "backfill":
+        return backfill(rest)
     if op == "status":
         res = request({"op": "status"}, start=False)
         print(json.dumps(res, indent=1) if res else '{"running": false}')
