@@ -359,8 +359,8 @@ pub async fn send_all(client: &Client, plan: &Plan) -> Result<String, Outcome> {
                     plan.target.short(),
                 )))
             }
-            Err(kube::Error::Api(s)) if s.code == 403 => {
-                return Err(Outcome::Denied(format!("{}{partial}", s.message)))
+            Err(e @ kube::Error::Api(_)) if matches!(&e, kube::Error::Api(s) if s.code == 403) => {
+                return Err(Outcome::Denied(format!("{}{partial}", kube_message(&e))))
             }
             Err(e) if is_refusal(&e) => return Err(Outcome::Denied(kube_message(&e))),
             Err(e) => return Err(Outcome::Failed(format!("{}{partial}", kube_message(&e)))),

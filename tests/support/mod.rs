@@ -31,6 +31,8 @@ pub struct Lab {
     pub fixtures: PathBuf,
     pub clusters: Vec<LabCluster>,
     pub loaded: Loaded,
+    /// The lab-wide Prometheus (scrapes every cluster's simulator).
+    pub prometheus: String,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +41,8 @@ pub struct LabCluster {
     pub name: String,
     pub audit_log: PathBuf,
     pub apiserver_port: u16,
+    /// The cluster's workload simulator (`/metrics`, `/control`).
+    pub simulator: String,
 }
 
 impl LabCluster {
@@ -78,11 +82,7 @@ fn start() -> Result<Lab, String> {
         .into_iter()
         .flatten()
         .take(CLUSTERS)
-        .map(|c| LabCluster {
-            name: c["name"].as_str().unwrap_or_default().to_string(),
-            audit_log: path(&c["audit_log"]),
-            apiserver_port: c["ports"]["apiserver"].as_u64().unwrap_or_default() as u16,
-        })
+        .map(lab_cluster)
         .collect();
     let kubeconfig = path(&status["kubeconfig"]);
     let loaded = kubeconfig::load(&Sources {
@@ -110,7 +110,21 @@ fn start() -> Result<Lab, String> {
         kubeconfig,
         clusters,
         loaded,
+        prometheus: status["prometheus"]["url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     })
+}
+
+/// A cluster as `tests/lab/status` describes it.
+fn lab_cluster(c: &Value) -> LabCluster {
+    LabCluster {
+        name: c["name"].as_str().unwrap_or_default().to_string(),
+        audit_log: PathBuf::from(c["audit_log"].as_str().unwrap_or_default()),
+        apiserver_port: c["ports"]["apiserver"].as_u64().unwrap_or_default() as u16,
+        simulator: c["simulator"].as_str().unwrap_or_default().to_string(),
+    }
 }
 
 /// The shared lab, or `None` when the developer skipped it outside CI.
@@ -296,12 +310,7 @@ pub fn fault_cluster() -> Option<(&'static Lab, LabCluster)> {
             String::from_utf8_lossy(&out.stderr)
         );
         let status: Value = serde_json::from_slice(&out.stdout).expect("lab status");
-        let c = &status["clusters"][3];
-        LabCluster {
-            name: c["name"].as_str().unwrap_or_default().to_string(),
-            audit_log: PathBuf::from(c["audit_log"].as_str().unwrap_or_default()),
-            apiserver_port: c["ports"]["apiserver"].as_u64().unwrap_or_default() as u16,
-        }
+        lab_cluster(&status["clusters"][3])
     });
     Some((lab, c.clone()))
 }

@@ -1,0 +1,313 @@
+//! SLOs against the lab's real Prometheus: window math on back-filled
+//! history with known rates (expected figures worked out by hand below),
+//! live series from the workload simulator, and Prometheus going away.
+//! These tests share the one Prometheus and restart it, so they run one at a
+//! time (a lock), and each uses its own series.
+
+mod support;
+
+use std::fmt::Write as _;
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::cli::{text, Cli};
+
+static PROMETHEUS: Mutex<()> = Mutex::new(());
+
+fn unique() -> String {
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("t{:x}", n & 0xffff_ffff)
+}
+
+/// Requests at 10/s for 30 days and 1 hour, one sample a minute, ending a
+/// minute ago; the error share per segment, newest last:
+///
+/// | from → to (before now) | error ratio | burn (B = 0.001) |
+/// |---|---|---|
+/// | 30d1h → 3d | 0 | 0 |
+/// | 3d → 1d | 0.002 | 2 |
+/// | 1d → 6h | 0.004 | 4 |
+/// | 6h → 1h | 0.001 | 1 |
+/// | 1h → now | 0.02 | 20 |
+fn history(case: &str, now: i64) -> String {
+    let (h, d) = (3600_i64, 86_400_i64);
+    let ratio = |age: i64| match age {
+        a if a < h => 0.02,
+        a if a < 6 * h => 0.001,
+        a if a < d => 0.004,
+        a if a < 3 * d => 0.002,
+        _ => 0.0,
+    };
+    let end = now - 60;
+    let start = end - 30 * d - h;
+    let (mut ok, mut bad) = (0.0_f64, 0.0_f64);
+    let (mut ok_lines, mut bad_lines) = (String::new(), String::new());
+    let mut t = start;
+    while t <= end {
+        writeln!(
+            ok_lines,
+            "slo_bf_requests_total{{case=\"{case}\",code=\"200\"}} {ok} {t}"
+        )
+        .unwrap();
+        writeln!(
+            bad_lines,
+            "slo_bf_requests_total{{case=\"{case}\",code=\"500\"}} {bad} {t}"
+        )
+        .unwrap();
+        let r = ratio(end - t);
+        bad += 600.0 * r;
+        ok += 600.0 * (1.0 - r);
+        t += 60;
+    }
+    format!("# TYPE slo_bf_requests counter\n{ok_lines}{bad_lines}# EOF\n")
+}
+
+fn config(lab: &support::Lab, context: &str, slo: &str) -> String {
+    format!(
+        "[[cluster]]\ncontext = \"{context}\"\nprometheus = \"{}\"\n\n{slo}",
+        lab.prometheus
+    )
+}
+
+fn slo_json(cli: &Cli) -> (Option<i32>, Value, String) {
+    let out = cli.run(&["slo", "--json"]);
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code(), v, text(&out))
+}
+
+fn close(got: &Value, want: f64, rel: f64, what: &str) {
+    let g = got.as_f64().unwrap_or_else(|| panic!("{what}: {got}"));
+    assert!(
+        (g - want).abs() <= want.abs() * rel + 1e-9,
+        "{what}: got {g}, want {want} ± {:.1}%",
+        rel * 100.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn window_math_on_known_history_matches_hand_worked_figures() {
+    let Some(lab) = support::lab() else { return };
+    let _one = PROMETHEUS.lock().unwrap_or_else(|p| p.into_inner());
+    let case = unique();
+    let now = chrono::Utc::now().timestamp();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.om");
+    std::fs::write(&file, history(&case, now)).unwrap();
+    let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/backfill"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "backfill: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let cli = Cli::new(lab);
+    let c = &lab.clusters[0];
+    let slo = format!(
+        "[[slo]]\nname = \"checkout-availability\"\nobjective = 99.9\nwindow = \"30d\"\nclusters = [\"{ctx}\"]\n\
+         error_query = 'sum(rate(slo_bf_requests_total{{case=\"{case}\",code=\"500\"}}[{{{{window}}}}]))'\n\
+         total_query = 'sum(rate(slo_bf_requests_total{{case=\"{case}\"}}[{{{{window}}}}]))'\n",
+        ctx = c.operator()
+    );
+    std::fs::write(
+        cli.home.path().join("config.toml"),
+        config(lab, &c.operator(), &slo),
+    )
+    .unwrap();
+    let (code, v, all) = slo_json(&cli);
+    assert_eq!(code, Some(0), "{all}");
+    let row = &v["slos"][0];
+    assert_eq!(row["name"], "checkout-availability", "{all}");
+    assert_eq!(row["context"], c.operator());
+
+    // Burn per window = (time-weighted error ratio over the window) / 0.001:
+    //   5m, 30m, 1h: all in the last hour at 0.02              → 20
+    //   2h: (1h × 0.02 + 1h × 0.001) / 2h = 0.0105              → 10.5
+    //   6h: (1h × 0.02 + 5h × 0.001) / 6h = 0.0041667           → 4.1667
+    //   1d: (0.02 + 5 × 0.001 + 18 × 0.004) / 24 = 0.0040417    → 4.0417
+    //   3d: (0.097 + 48 × 0.002) / 72 = 0.0026806               → 2.6806
+    // Samples are a minute apart, so a window edge can shift a segment by up
+    // to a minute: 2 % relative tolerance (the 2h window is the most exposed).
+    for (w, want) in [
+        ("5m", 20.0),
+        ("30m", 20.0),
+        ("1h", 20.0),
+        ("2h", 10.5),
+        ("6h", 4.1667),
+        ("1d", 4.0417),
+        ("3d", 2.6806),
+    ] {
+        close(&row["burn"][w], want, 0.02, &format!("burn {w}"));
+    }
+    // 30d: 0.193 error-hours / 720 h = 0.00026806 → budget left 1 − 0.26806.
+    close(&row["budget_remaining"], 0.73194, 0.01, "budget_remaining");
+    close(&row["sli"], 0.99973194, 0.00001, "sli");
+    // Thresholds for 30 days: 14.4, 6, 3, 1. 1h/5m pages (20, 20); 6h/30m
+    // does not (6h burns 4.17 < 6); both tickets fire (4.04 & 10.5 > 3;
+    // 2.68 & 4.17 > 1).
+    let firing: Vec<(String, bool)> = row["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                format!(
+                    "{}/{}",
+                    a["long"].as_str().unwrap(),
+                    a["short"].as_str().unwrap()
+                ),
+                a["firing"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        firing,
+        [
+            ("1h/5m", true),
+            ("6h/30m", false),
+            ("1d/2h", true),
+            ("3d/6h", true)
+        ]
+        .map(|(p, f)| (p.to_string(), f))
+    );
+    assert_eq!(row["state"], "page");
+    // 10 requests a second.
+    close(&row["rps"], 10.0, 0.02, "rps");
+    // At burn 20 (1h), the 73 % left of 30 days lasts 0.73194 × 720 h / 20 = 26.35 h.
+    close(
+        &row["exhaustion_seconds"],
+        0.73194 * 720.0 * 3600.0 / 20.0,
+        0.03,
+        "exhaustion",
+    );
+}
+
+async fn control(sim: &str, body: Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{sim}/control"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success(),
+        "simulator control: {}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_errors_burn_and_an_unreachable_prometheus_keeps_the_last_figures() {
+    use fleetdeck::slo::eval::SloState;
+    use fleetdeck::slo::monitor::{Monitor, Pair};
+    let Some(lab) = support::lab() else { return };
+    let _one = PROMETHEUS.lock().unwrap_or_else(|p| p.into_inner());
+    let c = &lab.clusters[1];
+    let ns = unique();
+    // 20 requests a second, 30 % of them errors, on this cluster only.
+    control(
+        &c.simulator,
+        serde_json::json!({"services": [
+            {"namespace": ns, "service": "pay", "version": "stable", "rps": 20, "error_ratio": 0.3}
+        ]}),
+    )
+    .await;
+    let slo: fleetdeck::slo::spec::SloConfig = toml::from_str(&format!(
+        "name = \"pay\"\nobjective = 99\nwindow = \"28d\"\n\
+         error_query = 'sum(rate(http_requests_total{{namespace=\"{ns}\",cluster=\"{{{{cluster}}}}\",code=~\"5..\"}}[{{{{window}}}}]))'\n\
+         total_query = 'sum(rate(http_requests_total{{namespace=\"{ns}\",cluster=\"{{{{cluster}}}}\"}}[{{{{window}}}}]))'\n"
+    ))
+    .unwrap();
+    let ep = fleetdeck::slo::prom::Endpoint {
+        url: lab.prometheus.clone(),
+        client: reqwest::Client::new(),
+        timeout: Duration::from_secs(5),
+    };
+    let monitor = Monitor::new(vec![Pair {
+        slo,
+        context: c.operator(),
+        name: c.name.clone(),
+        endpoint: Some(ep),
+    }]);
+    // Scraped every second; a 5m rate needs two samples of the new series.
+    let row = support::eventually(
+        "the error ratio in Prometheus",
+        Duration::from_secs(90),
+        || async {
+            monitor.refresh().await;
+            let (r, _) = monitor.rows(chrono::Utc::now()).remove(0);
+            let burn = r.burn["5m"]?;
+            // 30 % errors against a 1 % budget: burn 30.
+            ((burn - 30.0).abs() < 1.5).then_some(r)
+        },
+    )
+    .await;
+    assert_eq!(row.state, SloState::Page, "{row:?}");
+    // A series seconds old: rate() over 5m divides by the whole window, so
+    // the request rate only reaches 20/s after five minutes; it is there.
+    assert!(row.rps.unwrap() > 0.0, "{row:?}");
+
+    // Prometheus goes away: the row says so and keeps its last figures, ageing.
+    support::lab_cmd(&["stop", "prometheus"]);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    monitor.refresh().await;
+    let (stale, _) = monitor.rows(chrono::Utc::now()).remove(0);
+    support::lab_cmd(&["start", "prometheus"]);
+    assert_eq!(stale.state, SloState::Error, "{stale:?}");
+    assert!(
+        stale.error.as_deref().unwrap().contains("unreachable"),
+        "{stale:?}"
+    );
+    assert_eq!(stale.burn["5m"], row.burn["5m"], "last good value kept");
+    assert!(stale.age_seconds >= 2, "{stale:?}");
+    // Back: fresh figures, no error.
+    let back = support::eventually("Prometheus back", Duration::from_secs(60), || async {
+        monitor.refresh().await;
+        let (r, _) = monitor.rows(chrono::Utc::now()).remove(0);
+        (r.error.is_none() && r.burn["5m"].is_some()).then_some(r)
+    })
+    .await;
+    assert_eq!(back.age_seconds, 0);
+    control(&c.simulator, serde_json::json!({"remove_namespace": ns})).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn query_errors_and_missing_prometheus_are_rows_not_crashes() {
+    let Some(lab) = support::lab() else { return };
+    let _one = PROMETHEUS.lock().unwrap_or_else(|p| p.into_inner());
+    let cli = Cli::new(lab);
+    let a = lab.clusters[0].operator();
+    let b = lab.clusters[1].operator();
+    // A query Prometheus rejects on a, and b has no Prometheus at all.
+    let cfg = format!(
+        "[[cluster]]\ncontext = \"{a}\"\nprometheus = \"{}\"\n\n[[slo]]\nname = \"broken\"\nobjective = 99.5\nclusters = [\"{a}\", \"{b}\"]\n\
+         error_query = 'sum(rate(x{{[{{{{window}}}}]))'\ntotal_query = 'sum(rate(y[{{{{window}}}}]))'\n",
+        lab.prometheus
+    );
+    std::fs::write(cli.home.path().join("config.toml"), cfg).unwrap();
+    let (code, v, all) = slo_json(&cli);
+    assert_eq!(code, Some(1), "{all}");
+    let rows = v["slos"].as_array().unwrap();
+    let by = |ctx: &str| {
+        rows.iter()
+            .find(|r| r["context"] == ctx)
+            .unwrap_or_else(|| panic!("{ctx}: {all}"))
+    };
+    assert_eq!(by(&a)["state"], "error");
+    assert!(
+        by(&a)["error"].as_str().unwrap().contains("bad_data"),
+        "{all}"
+    );
+    assert!(
+        by(&b)["error"].as_str().unwrap().contains("no Prometheus"),
+        "{all}"
+    );
+    assert!(all.contains("fleetdeck: broken on"), "{all}");
+}
