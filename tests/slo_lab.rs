@@ -8,13 +8,12 @@ mod support;
 
 use std::fmt::Write as _;
 use std::process::Command;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::Value;
 use support::cli::{text, Cli};
 
-static PROMETHEUS: Mutex<()> = Mutex::new(());
+static PROMETHEUS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn unique() -> String {
     let n = std::time::SystemTime::now()
@@ -92,7 +91,7 @@ fn close(got: &Value, want: f64, rel: f64, what: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn window_math_on_known_history_matches_hand_worked_figures() {
     let Some(lab) = support::lab() else { return };
-    let _one = PROMETHEUS.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = PROMETHEUS.lock().await;
     let case = unique();
     let now = chrono::Utc::now().timestamp();
     let dir = tempfile::tempdir().unwrap();
@@ -208,7 +207,7 @@ async fn live_errors_burn_and_an_unreachable_prometheus_keeps_the_last_figures()
     use fleetdeck::slo::eval::SloState;
     use fleetdeck::slo::monitor::{Monitor, Pair};
     let Some(lab) = support::lab() else { return };
-    let _one = PROMETHEUS.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = PROMETHEUS.lock().await;
     let c = &lab.clusters[1];
     let ns = unique();
     // 20 requests a second, 30 % of them errors, on this cluster only.
@@ -281,7 +280,7 @@ async fn live_errors_burn_and_an_unreachable_prometheus_keeps_the_last_figures()
 #[tokio::test(flavor = "multi_thread")]
 async fn query_errors_and_missing_prometheus_are_rows_not_crashes() {
     let Some(lab) = support::lab() else { return };
-    let _one = PROMETHEUS.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = PROMETHEUS.lock().await;
     let cli = Cli::new(lab);
     let a = lab.clusters[0].operator();
     let b = lab.clusters[1].operator();
