@@ -202,7 +202,15 @@ fn run_effect(
         } => {
             let client = handle(cluster).and_then(|c| c.client.get().cloned());
             let read_only = read_only || handle(cluster).is_some_and(|c| c.meta.read_only);
-            let declared = actions.config.declared(&target);
+            let mut declared = actions.config.declared(&target);
+            if let Some(c) = handle(cluster) {
+                declared.slo_gates = crate::slo::gate::gates_for(
+                    &actions.config,
+                    &target.context,
+                    &c.meta.name,
+                    c.meta.group.as_deref(),
+                );
+            }
             tokio::spawn(async move {
                 let r = match client {
                     Some(c) => plan_checked(&c, &target, op, &declared, read_only)

@@ -310,3 +310,147 @@ async fn query_errors_and_missing_prometheus_are_rows_not_crashes() {
     );
     assert!(all.contains("fleetdeck: broken on"), "{all}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_canary_stops_the_promote_until_overridden() {
+    use fleetdeck::fleet::rollout::{rollout_info, Phase};
+    use fleetdeck::journal::RecordKind;
+    use kube::api::{
+        Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams,
+    };
+    let Some(lab) = support::lab() else { return };
+    let _one = PROMETHEUS.lock().await;
+    let c = &lab.clusters[2];
+    let ns = lab.namespace(c, "gate").await;
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout"),
+        "rollouts",
+    );
+    let api: Api<DynamicObject> = Api::namespaced_with(lab.client(&c.admin()).await, &ns.name, &ar);
+    let ro: DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "web"},
+        "spec": {"replicas": 4, "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "a", "image": "web:1"}]}},
+            "strategy": {"canary": {"steps": [{"setWeight": 25}, {"pause": {}}, {"setWeight": 50}, {"pause": {}}]}}}
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &ro).await.unwrap();
+    let info = |api: Api<DynamicObject>| async move {
+        rollout_info(&serde_json::to_value(api.get("web").await.ok()?).ok()?)
+    };
+    support::eventually("Healthy", Duration::from_secs(120), || async {
+        info(api.clone())
+            .await
+            .filter(|i| i.phase == Phase::Healthy && i.stable_rs == i.current_pod_hash)
+    })
+    .await;
+    let image = serde_json::json!({"spec": {"template": {"spec": {"containers": [{"name": "a", "image": "web:2"}]}}}});
+    api.patch("web", &PatchParams::default(), &Patch::Merge(&image))
+        .await
+        .unwrap();
+    support::eventually("paused at step 1", Duration::from_secs(120), || async {
+        info(api.clone())
+            .await
+            .filter(|i| i.step == Some((1, 4)) && i.phase == Phase::Paused)
+    })
+    .await;
+    support::settled(&api, "web").await;
+
+    // The canary fails 30 % of its requests; stable is clean.
+    control(&c.simulator, serde_json::json!({"services": [
+        {"namespace": ns.name, "service": "web", "version": "stable", "rps": 20, "error_ratio": 0.0},
+        {"namespace": ns.name, "service": "web", "version": "canary", "rps": 10, "error_ratio": 0.3}
+    ]}))
+    .await;
+    let sel = format!("namespace=\"{}\",cluster=\"{{{{cluster}}}}\"", ns.name);
+    let cfg = format!(
+        "[[cluster]]\ncontext = \"{ctx}\"\nprometheus = \"{url}\"\n\n[[slo]]\nname = \"web-errors\"\nobjective = 99\nclusters = [\"{ctx}\"]\n\
+         error_query = 'sum(rate(http_requests_total{{{sel},code=~\"5..\"}}[{{{{window}}}}]))'\n\
+         total_query = 'sum(rate(http_requests_total{{{sel}}}[{{{{window}}}}]))'\n[slo.gate]\nlabel = \"version\"\nwindow = \"1m\"\n",
+        ctx = c.operator(),
+        url = lab.prometheus
+    );
+    let cli = Cli::new(lab);
+    std::fs::write(cli.home.path().join("config.toml"), cfg).unwrap();
+    let ep = fleetdeck::slo::prom::Endpoint {
+        url: lab.prometheus.clone(),
+        client: reqwest::Client::new(),
+        timeout: Duration::from_secs(5),
+    };
+    let q = format!(
+        "sum(rate(http_requests_total{{namespace=\"{}\",version=\"canary\",code=\"500\"}}[1m]))",
+        ns.name
+    );
+    support::eventually(
+        "canary errors in Prometheus",
+        Duration::from_secs(60),
+        || async {
+            ep.query(&q)
+                .await
+                .ok()?
+                .first()
+                .filter(|s| s.value > 0.0)
+                .map(|_| ())
+        },
+    )
+    .await;
+
+    let t = format!("{}/{}/web", c.operator(), ns.name);
+    let out = cli.run(&["rollout", "promote", &t, "--reason", "looks fine?", "--yes"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{all}");
+    assert!(all.contains("gate:     stop"), "{all}");
+    // Canary ≈ 30 % against stable 0 %, over the gate's 1m window.
+    let line = all
+        .lines()
+        .find(|l| l.contains("stop SLO web-errors: canary "))
+        .unwrap_or_else(|| panic!("{all}"));
+    let canary: f64 = line
+        .split("canary ")
+        .nth(1)
+        .and_then(|r| r.split('%').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!((canary - 30.0).abs() < 2.0, "{line}");
+    assert!(
+        line.contains("vs stable 0.00% errors over 1m (allowed +1.00%)"),
+        "{line}"
+    );
+    assert_eq!(
+        info(api.clone()).await.unwrap().step,
+        Some((1, 4)),
+        "nothing was sent"
+    );
+
+    let out = cli.run(&[
+        "rollout",
+        "promote",
+        &t,
+        "--override",
+        "--reason",
+        "known noisy canary, approved by SRE",
+        "--yes",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(info(api.clone()).await.unwrap().step.unwrap().0 >= 2);
+    let records = cli.journal().read().unwrap();
+    let kinds: Vec<_> = records.iter().map(|r| (r.kind, r.result.clone())).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (RecordKind::Denied, Some("denied".into())),
+            (RecordKind::Intent, None),
+            (RecordKind::Outcome, Some("ok".into()))
+        ]
+    );
+    let gate = &records[1].detail.as_ref().unwrap()["gate"];
+    assert_eq!(gate["state"], "stop");
+    assert_eq!(gate["overridden"], true);
+    assert_eq!(records[1].reason, "known noisy canary, approved by SRE");
+    control(
+        &c.simulator,
+        serde_json::json!({"remove_namespace": ns.name}),
+    )
+    .await;
+    ns.delete().await;
+}

@@ -88,7 +88,11 @@ pub fn declared(canaries: &[CanaryEntry], bluegreens: &[BlueGreenEntry], t: &Tar
             label: b.label.clone(),
             sides: b.sides.clone(),
         });
-    Declared { canary, bluegreen }
+    Declared {
+        canary,
+        bluegreen,
+        slo_gates: Vec::new(),
+    }
 }
 
 /// A route named only by NAME: the configured canary route of that name.

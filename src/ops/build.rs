@@ -22,6 +22,8 @@ use crate::fleet::rollout::rollout_info;
 pub struct Declared {
     pub canary: Option<CanarySpec>,
     pub bluegreen: Option<BlueGreenSpec>,
+    /// SLOs that judge canary against stable before a forward move.
+    pub slo_gates: Vec<crate::slo::gate::SloGate>,
 }
 
 pub struct Built {
@@ -132,9 +134,14 @@ pub async fn build(
     }
     let Decided {
         requests,
-        gate,
+        mut gate,
         summary,
     } = compute(t, op, &obj, &related, declared).map_err(|e| invalid(t, e))?;
+    if let Some(v) = gate.as_mut().filter(|_| !declared.slo_gates.is_empty()) {
+        let mut checks = std::mem::take(&mut v.checks);
+        checks.extend(crate::slo::gate::checks(&declared.slo_gates, &obj).await);
+        *v = Verdict::from_checks(checks);
+    }
     Ok(Built {
         before,
         requests,

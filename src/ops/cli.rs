@@ -95,7 +95,13 @@ impl Cluster {
         group: Option<&str>,
     ) -> anyhow::Result<(i32, Option<Plan>)> {
         let reason = args.reason.clone().unwrap_or_default();
-        let declared = st.config.declared(target);
+        let mut declared = st.config.declared(target);
+        declared.slo_gates = crate::slo::gate::gates_for(
+            &st.config,
+            &target.context,
+            &self.meta.name,
+            self.meta.group.as_deref(),
+        );
         let read_only = self.meta.read_only;
         let planned = if args.force && !read_only {
             plan(&self.client, target, op, &declared)

@@ -4,6 +4,7 @@
 //! `fleetdeck slo` report (`report`).
 
 pub mod eval;
+pub mod gate;
 pub mod math;
 pub mod monitor;
 pub mod prom;

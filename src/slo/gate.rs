@@ -1,0 +1,123 @@
+//! The SLO side of the release gate: for each SLO with a `[slo.gate]` on the
+//! target's cluster, the canary's error (or slow-request) ratio against the
+//! stable one over the gate window. A canary worse by more than the allowed
+//! delta stops the promotion; no canary traffic is "unknown".
+
+use serde_json::Value;
+
+use super::eval::ratio;
+use super::prom::{Endpoint, Sample};
+use super::sources::{endpoint_for, http_client};
+use super::spec::SloConfig;
+use crate::config::Config;
+use crate::ops::gate::Check;
+
+/// One SLO that can judge a release on one cluster.
+#[derive(Debug, Clone)]
+pub struct SloGate {
+    pub slo: SloConfig,
+    pub endpoint: Endpoint,
+    /// The cluster's name, for `{{cluster}}`.
+    pub cluster: String,
+}
+
+/// The gates for a context: SLOs with a `[slo.gate]` that apply and have a
+/// Prometheus. A client that cannot be built means no SLO gates (the
+/// readiness checks still run); `fleetdeck slo` reports that error.
+pub fn gates_for(config: &Config, context: &str, name: &str, group: Option<&str>) -> Vec<SloGate> {
+    let Ok(client) = http_client(&config.prometheus) else {
+        return Vec::new();
+    };
+    config
+        .slos
+        .iter()
+        .filter(|s| s.gate.is_some() && s.applies_to(context, group))
+        .filter_map(|s| {
+            Some(SloGate {
+                slo: s.clone(),
+                endpoint: endpoint_for(config, context, &client)?,
+                cluster: name.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// `{{canary_hash}}` / `{{stable_hash}}`: the Rollout's pod-template hashes,
+/// for series labelled by `rollouts_pod_template_hash`.
+fn fill(value: &str, target: &Value) -> String {
+    let hash = |p: &str| {
+        target
+            .pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    value
+        .replace("{{canary_hash}}", &hash("/status/currentPodHash"))
+        .replace("{{stable_hash}}", &hash("/status/stableRS"))
+}
+
+fn sum(s: &[Sample]) -> Option<f64> {
+    if s.is_empty() {
+        return None;
+    }
+    let v: f64 = s.iter().map(|s| s.value).sum();
+    v.is_finite().then_some(v)
+}
+
+async fn side_ratio(
+    g: &SloGate,
+    label: &str,
+    value: &str,
+    window: &str,
+) -> Result<Option<f64>, String> {
+    let q = g
+        .slo
+        .queries(window, &g.cluster, Some(&format!("{label}=\"{value}\"")));
+    let (e, t) = tokio::join!(g.endpoint.query(&q.errors), g.endpoint.query(&q.total));
+    let e = e.map_err(|e| format!("{}: {e}", g.endpoint.url))?;
+    let t = t.map_err(|e| format!("{}: {e}", g.endpoint.url))?;
+    Ok(ratio(sum(&e), sum(&t)))
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.2}%", v * 100.0)
+}
+
+/// One check per gate, comparing canary with stable.
+pub async fn checks(gates: &[SloGate], target: &Value) -> Vec<Check> {
+    let mut out = Vec::new();
+    for g in gates {
+        let Some(cfg) = &g.slo.gate else { continue };
+        let name = format!("SLO {}", g.slo.name);
+        let (what, max) = if g.slo.latency.is_some() {
+            ("slow", cfg.max_latency_delta)
+        } else {
+            ("errors", cfg.max_error_ratio_delta)
+        };
+        let canary = side_ratio(g, &cfg.label, &fill(&cfg.canary, target), &cfg.window).await;
+        let stable = side_ratio(g, &cfg.label, &fill(&cfg.stable, target), &cfg.window).await;
+        out.push(match (canary, stable) {
+            (Err(e), _) | (_, Err(e)) => Check::unknown(&name, format!("no data: {e}")),
+            (Ok(None), _) => {
+                Check::unknown(&name, format!("no canary traffic over {}", cfg.window))
+            }
+            (Ok(Some(c)), Ok(s)) => {
+                let s_text = s.map_or("no stable traffic".into(), pct);
+                let detail = format!(
+                    "canary {} vs stable {s_text} {what} over {} (allowed +{})",
+                    pct(c),
+                    cfg.window,
+                    pct(max)
+                );
+                let baseline = s.unwrap_or(0.0);
+                if c - baseline > max {
+                    Check::stop(&name, detail)
+                } else {
+                    Check::go(&name, detail)
+                }
+            }
+        });
+    }
+    out
+}
