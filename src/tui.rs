@@ -288,11 +288,37 @@ fn fetch_tree(fleet: &Fleet, app: &App, actions: &Actions, tx: mpsc::UnboundedSe
         .get(*cluster)
         .and_then(|c| c.client.get().cloned());
     let (namespace, name) = (namespace.clone(), name.clone());
+    let gates = fleet.clusters.get(*cluster).map_or(Vec::new(), |c| {
+        crate::slo::gate::gates_for(
+            &actions.config,
+            &c.meta.context,
+            &c.meta.name,
+            c.meta.group.as_deref(),
+        )
+    });
     tokio::spawn(async move {
-        let r = match client {
-            Some(c) => crate::fleet::rollout_tree::fetch(&c, &namespace, &name).await,
+        let mut r = match &client {
+            Some(c) => crate::fleet::rollout_tree::fetch(c, &namespace, &name).await,
             None => Err(NO_CLIENT.into()),
         };
+        if let (Ok(tree), Some(c), false) = (r.as_mut(), &client, gates.is_empty()) {
+            let target = Target::new(
+                "",
+                &namespace,
+                crate::ops::target::ObjectKind::Rollout,
+                &name,
+            );
+            let api: Api<DynamicObject> =
+                Api::namespaced_with(c.clone(), &namespace, &target.api_resource());
+            if let Ok(obj) = api.get(&name).await {
+                let obj = serde_json::to_value(obj).unwrap_or_default();
+                tree.slo = crate::slo::gate::checks(&gates, &obj)
+                    .await
+                    .into_iter()
+                    .map(|c| (c.state.as_str().to_string(), c.name, c.detail))
+                    .collect();
+            }
+        }
         let _ = tx.send(Msg::Tree(key, r));
     });
 }

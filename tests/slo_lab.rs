@@ -395,6 +395,27 @@ async fn a_failing_canary_stops_the_promote_until_overridden() {
     )
     .await;
 
+    // The rollout detail shows canary against stable, as the gate sees it.
+    let cmd = format!(
+        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --kubeconfig {kc} --context {ctx}; sleep 30",
+        d = cli.home.path().display(),
+        bin = env!("CARGO_BIN_EXE_fleetdeck"),
+        kc = lab.kubeconfig.display(),
+        ctx = c.operator()
+    );
+    let tmux = support::tmux::Tmux::start(&cmd, 160, 50);
+    tmux.keys(&["4", "/"]);
+    tmux.keys(&["-l", &ns.name]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the rollout", |s| {
+        s.contains("Rollouts across the fleet [1]")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("canary vs stable in the detail", |s| {
+        s.contains("canary vs stable (release gate)") && s.contains("stop SLO web-errors: canary ")
+    });
+    tmux.keys(&["Escape", "Escape", "q"]);
+
     let t = format!("{}/{}/web", c.operator(), ns.name);
     let out = cli.run(&["rollout", "promote", &t, "--reason", "looks fine?", "--yes"]);
     let all = text(&out);

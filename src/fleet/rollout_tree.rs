@@ -14,6 +14,9 @@ const HASH_LABEL: &str = "rollouts-pod-template-hash";
 pub struct RolloutTree {
     pub revisions: Vec<Revision>,
     pub analysis: Vec<AnalysisRun>,
+    /// Canary vs stable per SLO with a gate: `(state, name, detail)`, as the
+    /// release gate would judge a promote now.
+    pub slo: Vec<(String, String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -176,6 +179,7 @@ pub fn build(ro: &Value, replicasets: &[Value], pods: &[Value], runs: &[Value]) 
     RolloutTree {
         revisions,
         analysis,
+        slo: Vec::new(),
     }
 }
 

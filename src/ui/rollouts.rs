@@ -197,6 +197,20 @@ pub fn detail_lines(
                     )));
                 }
             }
+            if !tree.slo.is_empty() {
+                out.push(head("canary vs stable (release gate)"));
+                for (state, name, detail) in &tree.slo {
+                    let style = match state.as_str() {
+                        "go" => t.status.ok,
+                        "stop" => t.status.error,
+                        _ => t.status.warn,
+                    };
+                    out.push(Line::from(Span::styled(
+                        format!("  {state} {name}: {detail}"),
+                        style,
+                    )));
+                }
+            }
             if !tree.analysis.is_empty() {
                 out.push(head("analysis runs"));
                 for a in &tree.analysis {

@@ -11,6 +11,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 pub mod cli;
+pub mod tmux;
 use std::time::{Duration, Instant};
 
 use fleetdeck::fleet::kubeconfig::{self, Loaded, Sources};
