@@ -5,9 +5,11 @@
 
 pub mod eval;
 pub mod gate;
+pub mod history;
 pub mod math;
 pub mod monitor;
 pub mod prom;
 pub mod report;
+pub mod scrape;
 pub mod sources;
 pub mod spec;
