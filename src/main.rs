@@ -417,7 +417,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let read_only = config.read_only || cli.read_only;
             rt.block_on(async {
                 let (fleet, warnings, kubeconfig, demo) = connect(&opts, cli.demo)?;
-                let every = Duration::from_secs(config.prometheus.refresh_seconds.max(5));
+                let every = match cli.demo {
+                    true => Duration::from_secs(5),
+                    false => Duration::from_secs(config.prometheus.refresh_seconds.max(5)),
+                };
                 fleet.slo.spawn(every, fleet.notify.clone());
                 let mut app = App::new(read_only, cli.demo);
                 app.message = warnings.first().cloned();

@@ -233,7 +233,7 @@ async fn live_errors_burn_and_an_unreachable_prometheus_keeps_the_last_figures()
         slo,
         context: c.operator(),
         name: c.name.clone(),
-        endpoint: Some(ep),
+        source: fleetdeck::slo::monitor::Source::Prometheus(ep),
     }]);
     // Scraped every second; a 5m rate needs two samples of the new series.
     let row = support::eventually(

@@ -27,6 +27,10 @@ fn demo_at(ticks: i64) -> (Demo, Fleet, DateTime<Utc>) {
         demo.step(now);
     }
     let fleet = demo.fleet();
+    // One SLO evaluation, as the TUI's background refresh would do.
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(fleet.slo.refresh());
     (demo, fleet, now)
 }
 
@@ -104,7 +108,7 @@ fn screens() -> Vec<(&'static str, Vec<Msg>)> {
         ),
         ("palette", vec![key(':'), key('w')]),
         ("rollouts", vec![key('4')]),
-        ("slo_empty", vec![key('5')]),
+        ("slo", vec![key('5')]),
         ("rollout_detail", vec![key('4'), named(KeyCode::Enter)]),
     ]
 }

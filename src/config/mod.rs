@@ -78,6 +78,9 @@ pub struct ClusterConfig {
     pub cloud: Option<String>,
     pub role: Option<Role>,
     pub prometheus: Option<String>,
+    /// `/metrics` URLs scraped directly when there is no `prometheus`.
+    #[serde(default)]
+    pub metrics: Vec<String>,
     #[serde(default)]
     pub read_only: bool,
     #[serde(default)]
@@ -167,6 +170,15 @@ impl Config {
             protected: c.is_some_and(|c| c.protected),
             accent: c.and_then(|c| c.accent.clone()),
         }
+    }
+
+    /// The first matching `[[cluster]]` entry's `/metrics` URLs.
+    pub fn metrics_for(&self, context: &str) -> Vec<String> {
+        self.clusters
+            .iter()
+            .find(|c| glob::matches(&c.context, context))
+            .map(|c| c.metrics.clone())
+            .unwrap_or_default()
     }
 
     /// The first matching `[[cluster]]` entry's `prometheus` URL.

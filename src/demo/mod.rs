@@ -24,6 +24,7 @@
 mod control;
 mod feed;
 mod layout;
+mod metrics;
 mod objects;
 mod patch;
 mod plan;
@@ -67,6 +68,8 @@ pub struct Demo {
     epoch: Option<DateTime<Utc>>,
     /// Demo seconds at the last tick, to stamp what actions change.
     at: i64,
+    /// Request counters behind the demo's SLOs.
+    metrics: metrics::Metrics,
 }
 
 /// A demo and a fleet reading it. The fleet shows every cluster as
@@ -110,6 +113,11 @@ impl Demo {
             .iter()
             .map(|_| Feed::new(Arc::new(Mutex::new(ClusterData::default()))))
             .collect();
+        let names: Vec<(String, String)> = world
+            .clusters
+            .iter()
+            .map(|c| (c.meta.context.clone(), c.meta.name.clone()))
+            .collect();
         Demo {
             world,
             feeds,
@@ -117,6 +125,7 @@ impl Demo {
             tick: 0,
             epoch: None,
             at: 0,
+            metrics: metrics::Metrics::new(&names),
         }
     }
 
@@ -130,7 +139,9 @@ impl Demo {
             .zip(&self.feeds)
             .map(|(c, f)| ClusterHandle::detached(c.meta.clone(), f.data.clone()))
             .collect();
-        Fleet::from_handles(handles, HealthPolicy::default(), self.notify.clone())
+        let mut fleet = Fleet::from_handles(handles, HealthPolicy::default(), self.notify.clone());
+        fleet.slo = self.metrics.monitor.clone();
+        fleet
     }
 
     /// Ticks done so far.
@@ -156,6 +167,7 @@ impl Demo {
                 feed.lose(now)
             };
         }
+        self.metrics.step(now, |name| script::reachable(name, tick));
         if changed {
             self.notify.notify_one();
         }

@@ -123,6 +123,9 @@ pub struct SloRow {
     /// Seconds since the figures were computed (grows while queries fail).
     pub age_seconds: i64,
     pub error: Option<String>,
+    /// Where the figures come from when it matters (direct scrapes: which
+    /// windows they cover, parse problems).
+    pub note: Option<String>,
 }
 
 /// Turns the last good evaluation (if any) and the latest failure (if any)
@@ -186,6 +189,7 @@ pub fn row(
         exhaustion_seconds: exhaustion,
         age_seconds: last_good.map_or(0, |e| (now - e.at).num_seconds().max(0)),
         error: failure.map(String::from),
+        note: None,
     }
 }
 

@@ -3,6 +3,7 @@
 //! comes from (`sources`), one SLO on one cluster (`eval`), and the
 //! `fleetdeck slo` report (`report`).
 
+pub mod direct;
 pub mod eval;
 pub mod gate;
 pub mod history;

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::future::Either;
 
+use super::direct::ScrapeSource;
 use super::eval::{evaluate, row, Evaluation, SloRow};
 use super::prom::Endpoint;
 use super::spec::SloConfig;
@@ -24,14 +26,23 @@ struct Entry {
     history: VecDeque<f64>,
 }
 
+/// Where a cluster's SLO data comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Prometheus(Endpoint),
+    /// Direct scrapes, shared by every SLO of the cluster.
+    Scrape(Arc<ScrapeSource>),
+    None,
+}
+
 /// One pair to evaluate: the SLO, the cluster's context and display name, and
-/// where its data comes from (`None`: no Prometheus for this cluster).
+/// where its data comes from.
 #[derive(Debug, Clone)]
 pub struct Pair {
     pub slo: SloConfig,
     pub context: String,
     pub name: String,
-    pub endpoint: Option<Endpoint>,
+    pub source: Source,
 }
 
 /// Shared with the background task; cheap to clone.
@@ -84,36 +95,63 @@ impl Monitor {
             .iter()
             .map(|p| {
                 let e = map.get(&(p.slo.name.clone(), p.context.clone()));
-                let failure = match (&p.endpoint, e.and_then(|e| e.failure.as_deref())) {
-                    (None, _) => Some("no Prometheus configured for this cluster"),
+                let failure = match (&p.source, e.and_then(|e| e.failure.as_deref())) {
+                    (Source::None, _) => {
+                        Some("no Prometheus (or metrics URL) configured for this cluster")
+                    }
                     (_, f) => f,
                 };
-                let r = row(
-                    &p.slo,
-                    &p.context,
-                    e.and_then(|e| e.last_good.as_ref()),
-                    failure,
-                    now,
-                );
-                (
-                    r,
-                    e.map(|e| e.history.iter().copied().collect())
-                        .unwrap_or_default(),
-                )
+                let last = e.and_then(|e| e.last_good.as_ref());
+                let mut r = row(&p.slo, &p.context, last, failure, now);
+                if let Source::Scrape(s) = &p.source {
+                    let problems = s.problems();
+                    r.note = Some(match problems.first() {
+                        Some(first) => format!(
+                            "{}; {} parse problem(s), first: {first}",
+                            s.note(),
+                            problems.len()
+                        ),
+                        None => s.note(),
+                    });
+                }
+                let history = e.map(|e| e.history.iter().copied().collect());
+                (r, history.unwrap_or_default())
             })
             .collect()
     }
 
-    /// Evaluates every pair once, concurrently.
+    /// Scrapes every direct source once, then evaluates every pair
+    /// (Prometheus queries concurrently).
     pub async fn refresh(&self) {
+        let mut scraped: Vec<(Arc<ScrapeSource>, Result<(), String>)> = Vec::new();
+        for p in self.pairs.iter() {
+            if let Source::Scrape(s) = &p.source {
+                if !scraped.iter().any(|(x, _)| Arc::ptr_eq(x, s)) {
+                    let r = s.scrape(Duration::from_secs(5)).await;
+                    scraped.push((s.clone(), r));
+                }
+            }
+        }
         let runs = self.pairs.iter().filter_map(|p| {
-            let ep = p.endpoint.clone()?;
-            Some(async move {
-                let r = evaluate(&p.slo, &p.name, &ep)
-                    .await
-                    .map_err(|e| format!("{}: {e}", ep.url));
-                (p.slo.name.clone(), p.context.clone(), r)
-            })
+            let r = match &p.source {
+                Source::None => return None,
+                Source::Prometheus(ep) => Either::Left(async move {
+                    let r = evaluate(&p.slo, &p.name, ep).await;
+                    r.map_err(|e| format!("{}: {e}", ep.url))
+                }),
+                Source::Scrape(s) => {
+                    let failed = scraped
+                        .iter()
+                        .find(|(x, _)| Arc::ptr_eq(x, s))
+                        .and_then(|(_, r)| r.clone().err());
+                    let r = match failed {
+                        Some(e) => Err(e),
+                        None => s.evaluate(&p.slo),
+                    };
+                    Either::Right(async move { r })
+                }
+            };
+            Some(async move { (p.slo.name.clone(), p.context.clone(), r.await) })
         });
         for (slo, ctx, r) in futures::future::join_all(runs).await {
             self.record(&slo, &ctx, r);

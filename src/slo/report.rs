@@ -5,32 +5,53 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::eval::{SloRow, SloState};
-use super::monitor::{Monitor, Pair};
+use std::sync::Arc;
+
+use super::direct::ScrapeSource;
+use super::monitor::{Monitor, Pair, Source};
 use super::sources::{endpoint_for, http_client};
 use crate::config::Config;
 use crate::fleet::summary::ClusterMeta;
 use crate::startup::Startup;
 
-/// Every (SLO, cluster) pair to watch. A cluster the SLO names but that has
-/// no Prometheus is kept (its row says so); with no `clusters` list, clusters
-/// without a Prometheus are skipped.
+/// Every (SLO, cluster) pair to watch. A cluster's data comes from its
+/// Prometheus (its own or the shared one), else from direct scrapes of its
+/// `metrics` URLs (one source per cluster, shared by its SLOs). A cluster
+/// the SLO names but that has neither is kept (its row says so); with no
+/// `clusters` list, such clusters are skipped.
 pub fn pairs(config: &Config, metas: &[ClusterMeta]) -> Result<Vec<Pair>, String> {
     let client = http_client(&config.prometheus)?;
     let mut out = Vec::new();
+    let mut scraped: Vec<(String, Arc<ScrapeSource>)> = Vec::new();
     for slo in &config.slos {
         for meta in metas {
             if !slo.applies_to(&meta.context, meta.group.as_deref()) {
                 continue;
             }
-            let endpoint = endpoint_for(config, &meta.context, &client);
-            if endpoint.is_none() && slo.clusters.is_empty() {
+            let source = match endpoint_for(config, &meta.context, &client) {
+                Some(ep) => Source::Prometheus(ep),
+                None => match scraped.iter().find(|(c, _)| *c == meta.context) {
+                    Some((_, s)) => Source::Scrape(s.clone()),
+                    None => {
+                        let urls = config.metrics_for(&meta.context);
+                        if urls.is_empty() {
+                            Source::None
+                        } else {
+                            let s = Arc::new(ScrapeSource::new(urls, client.clone()));
+                            scraped.push((meta.context.clone(), s.clone()));
+                            Source::Scrape(s)
+                        }
+                    }
+                },
+            };
+            if matches!(source, Source::None) && slo.clusters.is_empty() {
                 continue;
             }
             out.push(Pair {
                 slo: slo.clone(),
                 context: meta.context.clone(),
                 name: meta.name.clone(),
-                endpoint,
+                source,
             });
         }
     }
@@ -88,7 +109,7 @@ pub fn to_json(rows: &[SloRow]) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "state": r.state.as_str(), "age_seconds": r.age_seconds,
         "rps": num(r.rps), "low_traffic": r.low_traffic,
-        "exhaustion_seconds": r.exhaustion_seconds, "error": r.error,
+        "exhaustion_seconds": r.exhaustion_seconds, "error": r.error, "note": r.note,
     })).collect::<Vec<_>>()})
 }
 

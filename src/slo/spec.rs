@@ -30,6 +30,17 @@ pub struct SloConfig {
     pub min_rps: f64,
     /// How canary and stable series are told apart, for the release gate.
     pub gate: Option<GateConfig>,
+    /// For clusters scraped directly (no Prometheus): counter selectors.
+    pub scrape: Option<ScrapeSli>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScrapeSli {
+    /// `http_requests_total{service="checkout",code=~"5.."}`
+    pub errors: String,
+    /// `http_requests_total{service="checkout"}`
+    pub total: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -116,7 +127,8 @@ impl SloConfig {
             }
             (None, None, Some(l)) if l.threshold > 0.0 => Ok(()),
             (None, None, Some(_)) => Err("latency.threshold must be above 0".into()),
-            _ => Err("give either error_query and total_query, or a [slo.latency] table".into()),
+            (None, None, None) if self.scrape.is_some() => Ok(()),
+            _ => Err("give either error_query and total_query, or a [slo.latency] table (or only [slo.scrape] for scraped clusters)".into()),
         }
     }
 

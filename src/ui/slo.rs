@@ -9,7 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
-use super::widgets::{table, window, TableSpec};
+use ratatui::layout::Layout;
+use ratatui::widgets::Paragraph;
+
+use super::widgets::{fit, table, window, TableSpec};
 use super::workloads::title;
 use super::Ctx;
 use crate::app::model::{order, SLO_SORTS};
@@ -86,6 +89,31 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = ctx.theme;
     let m = ctx.model;
     let ord = order(ctx.app, m);
+    let [area, why] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let width = |f: &dyn Fn(&SloRow) -> usize, min: usize| {
+        m.slos
+            .iter()
+            .map(|(r, _)| f(r))
+            .max()
+            .unwrap_or(0)
+            .clamp(min, 32) as u16
+    };
+    // (header, width, keep): on a narrow terminal the lowest `keep` goes first.
+    let cols: [(&str, u16, u8); 12] = [
+        ("SLO", width(&|r| r.name.len(), 3), 9),
+        ("CLUSTER", width(&|r| r.context.len(), 7), 9),
+        ("OBJECTIVE", 10, 4),
+        ("SLI", 8, 2),
+        ("BUDGET", 13, 8),
+        ("1h/5m", 11, 9),
+        ("6h/30m", 11, 7),
+        ("1d/2h", 10, 6),
+        ("3d/6h", 10, 5),
+        ("STATE", 9, 9),
+        ("AGE", 4, 3),
+        ("5m ERRORS", 16, 1),
+    ];
+    let shown = fit(&cols.map(|(_, w, k)| (w, k)), area.width.saturating_sub(2));
     let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
     let rows: Vec<Row> = ord[range]
         .iter()
@@ -101,7 +129,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 Cell::from(format!("{}% {}", r.objective, r.window)),
                 Cell::from(r.sli.map_or("—".into(), |s| format!("{:.3}%", s * 100.0))),
                 Cell::from(Span::styled(
-                    budget_bar(r.budget_remaining, 8),
+                    budget_bar(r.budget_remaining, 6),
                     if r.budget_remaining.is_some_and(|b| b < 0.0) {
                         t.status.error
                     } else {
@@ -116,56 +144,75 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             } else {
                 "now".into()
             }));
-            cells.push(Cell::from(Span::styled(sparkline(history, 24), t.ui.dim)));
-            Row::new(cells)
+            cells.push(Cell::from(Span::styled(sparkline(history, 16), t.ui.dim)));
+            Row::new(
+                cells
+                    .into_iter()
+                    .zip(&shown)
+                    .filter(|(_, s)| **s)
+                    .map(|(c, _)| c),
+            )
         })
         .collect();
-    let empty = m.slos.is_empty();
+    let selected_row = ord
+        .get(ctx.app.screen().selected.min(ord.len().saturating_sub(1)))
+        .and_then(|i| m.slos.get(*i));
+    if let Some((r, _)) = selected_row {
+        frame.render_widget(Paragraph::new(explain(r, t)), why);
+    }
     let mut heading = title(ctx, "SLOs".into(), ord.len(), SLO_SORTS);
-    if empty {
+    if m.slos.is_empty() {
         heading.spans.push(Span::styled(
             "no [[slo]] in the config (docs/config.md) ",
             t.status.warn,
         ));
     }
+    let keep = |i: &usize| shown[*i];
     table(
         frame,
         area,
         t,
         TableSpec {
             title: heading,
-            header: vec![
-                "SLO",
-                "CLUSTER",
-                "OBJECTIVE",
-                "SLI",
-                "BUDGET",
-                "1h/5m",
-                "6h/30m",
-                "1d/2h",
-                "3d/6h",
-                "STATE",
-                "AGE",
-                "5m ERRORS",
-            ],
-            widths: vec![
-                Constraint::Length(22),
-                Constraint::Length(16),
-                Constraint::Length(11),
-                Constraint::Length(9),
-                Constraint::Length(14),
-                Constraint::Length(11),
-                Constraint::Length(11),
-                Constraint::Length(10),
-                Constraint::Length(10),
-                Constraint::Length(16),
-                Constraint::Length(5),
-                Constraint::Min(8),
-            ],
+            header: (0..cols.len()).filter(keep).map(|i| cols[i].0).collect(),
+            widths: (0..cols.len())
+                .filter(keep)
+                .map(|i| Constraint::Length(cols[i].1))
+                .collect(),
             rows,
             selected,
         },
     );
+}
+
+/// The line under the table: the selected row's error, source note and
+/// time to exhaustion.
+fn explain(r: &SloRow, t: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled(
+        format!(" {} on {} ", r.name, r.context),
+        t.ui.title,
+    )];
+    if let Some(e) = &r.error {
+        spans.push(Span::styled(format!("{e} "), t.status.error));
+    }
+    if let Some(s) = r.exhaustion_seconds {
+        spans.push(Span::styled(
+            format!("budget gone in {} · ", human(s)),
+            t.status.warn,
+        ));
+    }
+    if let Some(n) = &r.note {
+        spans.push(Span::styled(n.clone(), t.ui.dim));
+    }
+    Line::from(spans)
+}
+
+fn human(secs: u64) -> String {
+    match secs {
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 2 * 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
 }
 
 /// The fleet's SLO column: the worst budget of the cluster.
