@@ -1,5 +1,6 @@
-//! The Journal view's rows: this console's journal merged with the actions
-//! other fleetdeck consoles left in the clusters as Events, newest first.
+//! The Journal view's rows — the incident timeline: this console's journal
+//! merged with the actions other fleetdeck consoles left in the clusters as
+//! Events, and SLO alerts starting and stopping to fire; newest first.
 
 use chrono::{DateTime, Utc};
 
@@ -65,6 +66,18 @@ pub fn timeline(records: &[Record], fleet: &Fleet, host: &str) -> Vec<TimelineRo
                     reason,
                 });
             }
+        });
+    }
+    for a in fleet.slo.events() {
+        rows.push(TimelineRow {
+            at: a.at,
+            source: "slo".into(),
+            context: a.context,
+            target: format!("SLO {}", a.slo),
+            action: a.alert,
+            result: if a.firing { "firing" } else { "resolved" }.into(),
+            by: String::new(),
+            reason: a.detail,
         });
     }
     rows.sort_by_key(|r| std::cmp::Reverse(r.at));

@@ -45,11 +45,28 @@ pub struct Pair {
     pub source: Source,
 }
 
+/// An alert of a pair starting or stopping to fire: the incident timeline's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertEvent {
+    pub at: DateTime<Utc>,
+    pub slo: String,
+    pub context: String,
+    /// `page 1h/5m`.
+    pub alert: String,
+    pub firing: bool,
+    /// `burn 25.0 / 25.0 over 14.4`.
+    pub detail: String,
+}
+
+/// How many alert events are kept.
+const EVENTS: usize = 500;
+
 /// Shared with the background task; cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Monitor {
     entries: Arc<Mutex<BTreeMap<(String, String), Entry>>>,
     pairs: Arc<Vec<Pair>>,
+    events: Arc<Mutex<VecDeque<AlertEvent>>>,
 }
 
 impl Monitor {
@@ -57,6 +74,44 @@ impl Monitor {
         Monitor {
             entries: Arc::default(),
             pairs: Arc::new(pairs),
+            events: Arc::default(),
+        }
+    }
+
+    /// Alerts that started or stopped firing, oldest first.
+    pub fn events(&self) -> Vec<AlertEvent> {
+        let e = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        e.iter().cloned().collect()
+    }
+
+    /// Compares the alerts of two rows of a pair and keeps the transitions.
+    fn transitions(&self, before: &SloRow, after: &SloRow) {
+        let mut ev = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        for (b, a) in before.alerts.iter().zip(&after.alerts) {
+            if b.firing == a.firing {
+                continue;
+            }
+            let burn = |x: Option<f64>| x.map_or("—".into(), |x| format!("{x:.1}"));
+            let severity = match a.severity {
+                super::math::Severity::Page => "page",
+                super::math::Severity::Ticket => "ticket",
+            };
+            ev.push_back(AlertEvent {
+                at: Utc::now(),
+                slo: after.name.clone(),
+                context: after.context.clone(),
+                alert: format!("{severity} {}/{}", a.long, a.short),
+                firing: a.firing,
+                detail: format!(
+                    "burn {} / {} over {:.1}",
+                    burn(a.long_burn),
+                    burn(a.short_burn),
+                    a.threshold
+                ),
+            });
+            while ev.len() > EVENTS {
+                ev.pop_front();
+            }
         }
     }
 
@@ -66,12 +121,22 @@ impl Monitor {
 
     /// Records one evaluation's result for a pair.
     pub fn record(&self, slo: &str, context: &str, result: Result<Evaluation, String>) {
+        let spec = self
+            .pairs
+            .iter()
+            .find(|p| p.slo.name == slo && p.context == context);
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let e = map
             .entry((slo.to_string(), context.to_string()))
             .or_default();
         match result {
             Ok(ev) => {
+                if let Some(p) = spec {
+                    let now = Utc::now();
+                    let before = row(&p.slo, context, e.last_good.as_ref(), None, now);
+                    let after = row(&p.slo, context, Some(&ev), None, now);
+                    self.transitions(&before, &after);
+                }
                 let point = ev
                     .windows
                     .get("5m")

@@ -47,7 +47,10 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .collect();
     let title = Line::from(vec![
         Span::styled(format!(" Journal [{}] ", ord.len()), t.ui.title),
-        Span::styled("this console's journal + other consoles' Events ", t.ui.dim),
+        Span::styled(
+            "this console's journal + other consoles' Events + SLO alerts ",
+            t.ui.dim,
+        ),
     ]);
     table(
         frame,
