@@ -126,6 +126,9 @@ pub struct SloRow {
     /// Where the figures come from when it matters (direct scrapes: which
     /// windows they cover, parse problems).
     pub note: Option<String>,
+    /// The newest 5m ratio's robust z-score against its recent past, when
+    /// it is an anomaly (`slo::anomaly`).
+    pub anomaly: Option<f64>,
 }
 
 /// Turns the last good evaluation (if any) and the latest failure (if any)
@@ -190,6 +193,7 @@ pub fn row(
         age_seconds: last_good.map_or(0, |e| (now - e.at).num_seconds().max(0)),
         error: failure.map(String::from),
         note: None,
+        anomaly: None,
     }
 }
 

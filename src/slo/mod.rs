@@ -3,6 +3,7 @@
 //! comes from (`sources`), one SLO on one cluster (`eval`), and the
 //! `fleetdeck slo` report (`report`).
 
+pub mod anomaly;
 pub mod direct;
 pub mod eval;
 pub mod gate;

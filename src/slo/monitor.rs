@@ -179,8 +179,11 @@ impl Monitor {
                         None => s.note(),
                     });
                 }
-                let history = e.map(|e| e.history.iter().copied().collect());
-                (r, history.unwrap_or_default())
+                let history: Vec<f64> = e
+                    .map(|e| e.history.iter().copied().collect())
+                    .unwrap_or_default();
+                r.anomaly = super::anomaly::flag(&history);
+                (r, history)
             })
             .collect()
     }

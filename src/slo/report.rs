@@ -109,7 +109,7 @@ pub fn to_json(rows: &[SloRow]) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "state": r.state.as_str(), "age_seconds": r.age_seconds,
         "rps": num(r.rps), "low_traffic": r.low_traffic,
-        "exhaustion_seconds": r.exhaustion_seconds, "error": r.error, "note": r.note,
+        "exhaustion_seconds": r.exhaustion_seconds, "error": r.error, "note": r.note, "anomaly_z": num(r.anomaly),
     })).collect::<Vec<_>>()})
 }
 

@@ -50,10 +50,15 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             ]));
         }
     }
-    lines.push(Line::from(Span::styled(
+    for note in [
         "filter: a regex, case-insensitive; !text inverts",
-        t.ui.dim,
-    )));
+        "SLO burn = error ratio / (1 − objective); a window pair fires",
+        "  when both its windows burn over k (SRE Workbook, as Sloth).",
+        "SLO anomaly: modified z-score (median/MAD) of the 5m ratio",
+        "  against its last 30 refreshes; flagged above 3.5.",
+    ] {
+        lines.push(Line::from(Span::styled(note, t.ui.dim)));
+    }
     let h = lines.len() as u16 + 2;
     let box_ = centred(area, 64, h);
     frame.render_widget(Clear, box_);

@@ -123,6 +123,9 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             if r.low_traffic {
                 state.push_str(" low-traffic");
             }
+            if r.anomaly.is_some() {
+                state.push_str(" anomaly");
+            }
             let mut cells = vec![
                 Cell::from(r.name.clone()),
                 Cell::from(r.context.clone()),
@@ -198,6 +201,12 @@ fn explain(r: &SloRow, t: &Theme) -> Line<'static> {
     if let Some(s) = r.exhaustion_seconds {
         spans.push(Span::styled(
             format!("budget gone in {} · ", human(s)),
+            t.status.warn,
+        ));
+    }
+    if let Some(z) = r.anomaly {
+        spans.push(Span::styled(
+            format!("anomaly: 5m ratio at robust z {z:.1} against its last 30 refreshes · "),
             t.status.warn,
         ));
     }
