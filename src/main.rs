@@ -334,6 +334,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Slo { json }) => {
             let st = startup::start(&opts)?;
+            for w in &st.warnings {
+                eprintln!("fleetdeck: {w}");
+            }
             let rt = tokio::runtime::Runtime::new()?;
             let rows = rt
                 .block_on(fleetdeck::slo::report::rows(&st))

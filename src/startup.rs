@@ -35,7 +35,18 @@ pub fn start(opts: &Options) -> anyhow::Result<Startup> {
     config.read_only |= opts.read_only;
     let sources = Sources::from_env(opts.kubeconfig);
     let loaded = load(&sources);
-    let warnings: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+    let mut warnings: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+    // A bad SLO file costs its SLOs, not the console.
+    for f in config.slo_files.clone() {
+        let path = match paths.config_file.parent() {
+            Some(dir) if f.is_relative() => dir.join(&f),
+            _ => f,
+        };
+        match crate::slo::import::load(&path) {
+            Ok(slos) => config.slos.extend(slos),
+            Err(e) => warnings.push(e),
+        }
+    }
     let all = loaded.contexts();
     let selected = config.select(&all, opts.contexts);
     if selected.is_empty() {

@@ -290,9 +290,28 @@ async fn query_errors_and_missing_prometheus_are_rows_not_crashes() {
          error_query = 'sum(rate(x{{[{{{{window}}}}]))'\ntotal_query = 'sum(rate(y[{{{{window}}}}]))'\n",
         lab.prometheus
     );
+    // Plus SLOs from files: an OpenSLO document (read) and a broken file (named).
+    let openslo = "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: from-openslo}\nspec:\n  objectives: [{target: 0.99}]\n  indicator:\n    spec:\n      ratioMetric:\n        counter: true\n        bad: {metricSource: {spec: {query: 'nothing_total{code=\"500\"}'}}}\n        total: {metricSource: {spec: {query: 'nothing_total'}}}\n";
+    std::fs::write(cli.home.path().join("good.yaml"), openslo).unwrap();
+    std::fs::write(cli.home.path().join("bad.yaml"), "kind: [").unwrap();
+    let cfg = format!("slo_files = [\"good.yaml\", \"bad.yaml\"]\n{cfg}");
     std::fs::write(cli.home.path().join("config.toml"), cfg).unwrap();
     let (code, v, all) = slo_json(&cli);
     assert_eq!(code, Some(1), "{all}");
+    assert!(
+        all.contains("bad.yaml"),
+        "the broken SLO file is named: {all}"
+    );
+    let imported = v["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "from-openslo");
+    assert_eq!(
+        imported.map(|r| r["state"].clone()),
+        Some(serde_json::json!("no_data")),
+        "{all}"
+    );
     let rows = v["slos"].as_array().unwrap();
     let by = |ctx: &str| {
         rows.iter()

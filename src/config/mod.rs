@@ -35,6 +35,10 @@ pub struct Config {
     /// The fleet-wide Prometheus and how to talk to it.
     #[serde(default)]
     pub prometheus: crate::slo::sources::PrometheusConfig,
+    /// OpenSLO / Sloth / Pyrra YAML files whose SLOs join `[[slo]]`
+    /// (relative paths are under the config dir).
+    #[serde(default)]
+    pub slo_files: Vec<std::path::PathBuf>,
     /// SLO definitions; read by the SLO view.
     #[serde(default, rename = "slo")]
     pub slos: Vec<crate::slo::spec::SloConfig>,

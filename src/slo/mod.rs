@@ -8,6 +8,7 @@ pub mod direct;
 pub mod eval;
 pub mod gate;
 pub mod history;
+pub mod import;
 pub mod math;
 pub mod monitor;
 pub mod prom;
