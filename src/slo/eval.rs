@@ -276,5 +276,16 @@ mod tests {
         assert_eq!(ratio(None, Some(5.0)), Some(0.0));
         assert_eq!(ratio(Some(-0.001), Some(5.0)), Some(0.0));
         assert_eq!(total(&[]), None);
+        // A NaN or infinite series (0/0, a division by a zero rate) is no figure.
+        let nan = Sample {
+            labels: Default::default(),
+            value: f64::NAN,
+        };
+        let inf = Sample {
+            labels: Default::default(),
+            value: f64::INFINITY,
+        };
+        assert_eq!(total(&[nan]), None);
+        assert_eq!(total(&[inf]), None);
     }
 }

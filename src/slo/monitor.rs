@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::future::Either;
+use futures::{FutureExt, StreamExt};
 
 use super::direct::ScrapeSource;
 use super::eval::{evaluate, row, Evaluation, SloRow};
@@ -57,6 +57,9 @@ pub struct AlertEvent {
     /// `burn 25.0 / 25.0 over 14.4`.
     pub detail: String,
 }
+
+/// Pairs evaluated at the same time (each runs 16 queries concurrently).
+const PAIRS_IN_FLIGHT: usize = 8;
 
 /// How many alert events are kept.
 const EVENTS: usize = 500;
@@ -200,28 +203,49 @@ impl Monitor {
                 }
             }
         }
-        let runs = self.pairs.iter().filter_map(|p| {
-            let r = match &p.source {
-                Source::None => return None,
-                Source::Prometheus(ep) => Either::Left(async move {
-                    let r = evaluate(&p.slo, &p.name, ep).await;
-                    r.map_err(|e| format!("{}: {e}", ep.url))
-                }),
-                Source::Scrape(s) => {
-                    let failed = scraped
-                        .iter()
-                        .find(|(x, _)| Arc::ptr_eq(x, s))
-                        .and_then(|(_, r)| r.clone().err());
-                    let r = match failed {
-                        Some(e) => Err(e),
-                        None => s.evaluate(&p.slo),
-                    };
-                    Either::Right(async move { r })
-                }
-            };
-            Some(async move { (p.slo.name.clone(), p.context.clone(), r.await) })
-        });
-        for (slo, ctx, r) in futures::future::join_all(runs).await {
+        // Owned futures (a pair clone each): the task spawned by `spawn`
+        // must not borrow across the stream's polls.
+        let runs: Vec<_> = self
+            .pairs
+            .iter()
+            .filter_map(|p| {
+                let p = p.clone();
+                let scrape_result = match &p.source {
+                    Source::None => return None,
+                    Source::Prometheus(_) => None,
+                    Source::Scrape(s) => Some(
+                        match scraped
+                            .iter()
+                            .find(|(x, _)| Arc::ptr_eq(x, s))
+                            .and_then(|(_, r)| r.clone().err())
+                        {
+                            Some(e) => Err(e),
+                            None => s.evaluate(&p.slo),
+                        },
+                    ),
+                };
+                Some(
+                    async move {
+                        let r = match (scrape_result, &p.source) {
+                            (Some(r), _) => r,
+                            (None, Source::Prometheus(ep)) => evaluate(&p.slo, &p.name, ep)
+                                .await
+                                .map_err(|e| format!("{}: {e}", ep.url)),
+                            (None, _) => Err("no source".into()),
+                        };
+                        (p.slo.name, p.context, r)
+                    }
+                    .boxed(),
+                )
+            })
+            .collect();
+        // Each pair sends its 16 queries at once; bounding the pairs in flight
+        // keeps a big fleet from opening thousands of connections at once.
+        let done: Vec<_> = futures::stream::iter(runs)
+            .buffer_unordered(PAIRS_IN_FLIGHT)
+            .collect()
+            .await;
+        for (slo, ctx, r) in done {
             self.record(&slo, &ctx, r);
         }
     }
