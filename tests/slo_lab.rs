@@ -423,7 +423,9 @@ async fn a_failing_canary_stops_the_promote_until_overridden() {
         ctx = c.operator()
     );
     let tmux = support::tmux::Tmux::start(&cmd, 160, 50);
-    tmux.wait_for("the fleet, synced", |s| s.contains("Fleet [1]") && s.contains(" ok "));
+    tmux.wait_for("the fleet, synced", |s| {
+        s.contains("Fleet [1]") && s.contains(" ok ")
+    });
     tmux.keys(&["4", "/"]);
     tmux.keys(&["-l", &ns.name]);
     tmux.keys(&["Enter"]);
