@@ -294,6 +294,14 @@ group = "other"
             .is_none());
         let svc = Target::new("any", "payments", ObjectKind::Service, "ledger");
         assert_eq!(cfg.declared(&svc).bluegreen.unwrap().label, "version");
+        assert_eq!(cfg.slos[0].gate.as_ref().unwrap().label, "version");
+        assert_eq!(cfg.slo_files, [std::path::PathBuf::from("openslo.yaml")]);
+        let imported = crate::slo::import::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/openslo.yaml"
+        )))
+        .unwrap();
+        assert_eq!(imported.len(), 4);
     }
 
     #[test]
