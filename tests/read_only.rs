@@ -193,7 +193,16 @@ async fn no_mutation_leaves_a_read_only_fleetdeck() {
     });
     tmux(&["send-keys", "-t", &session, "Enter"]);
     wait_screen(&session, "workloads", |s| s.contains(&ns.name));
-    tmux(&["send-keys", "-t", &session, "/", "w", "e", "b", "Enter"]);
+    // Other tests leave workloads named web on this cluster: filter by namespace.
+    tmux(&["send-keys", "-t", &session, "/"]);
+    tmux(&[
+        "send-keys",
+        "-t",
+        &session,
+        "-l",
+        &format!("{}/web", ns.name),
+    ]);
+    tmux(&["send-keys", "-t", &session, "Enter"]);
     tmux(&["send-keys", "-t", &session, "y"]);
     wait_screen(&session, "YAML", |s| s.contains("kind: Deployment"));
     tmux(&["send-keys", "-t", &session, "q"]);

@@ -76,3 +76,45 @@ async fn a_hung_prometheus_times_out_and_a_503_is_named() {
         "{r:?}"
     );
 }
+
+/// The configured auth and tenant headers go out with every query.
+#[tokio::test]
+async fn configured_headers_and_bearer_token_are_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "s3cret-token\n").unwrap();
+    let cfg: fleetdeck::slo::sources::PrometheusConfig = toml::from_str(&format!(
+        "bearer_token_file = {:?}\n[headers]\nX-Scope-OrgID = \"team-a\"\n",
+        token.display().to_string()
+    ))
+    .unwrap();
+    let client = fleetdeck::slo::sources::http_client(&cfg).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 8192];
+        let n = s.read(&mut buf).await.unwrap();
+        let _ = s
+            .write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            .await;
+        String::from_utf8_lossy(&buf[..n]).to_lowercase()
+    });
+    let ep = Endpoint {
+        url,
+        client,
+        timeout: Duration::from_secs(2),
+    };
+    let _ = ep.query("up").await;
+    let request = seen.await.unwrap();
+    assert!(request.contains("x-scope-orgid: team-a"), "{request}");
+    assert!(
+        request.contains("authorization: bearer s3cret-token"),
+        "{request}"
+    );
+    let bad: fleetdeck::slo::sources::PrometheusConfig =
+        toml::from_str("[headers]\n\"bad header\" = \"x\"\n").unwrap();
+    assert!(fleetdeck::slo::sources::http_client(&bad)
+        .unwrap_err()
+        .contains("not a header name"));
+}

@@ -27,6 +27,10 @@ pub struct PrometheusConfig {
     /// How often the TUI re-evaluates every SLO.
     #[serde(default = "default_refresh")]
     pub refresh_seconds: u64,
+    /// Extra request headers, e.g. `X-Scope-OrgID` for a multi-tenant
+    /// Thanos/Cortex/Mimir. Values are never logged.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 fn default_refresh() -> u64 {
@@ -42,6 +46,7 @@ impl Default for PrometheusConfig {
             ca_file: None,
             insecure_skip_verify: false,
             refresh_seconds: default_refresh(),
+            headers: Default::default(),
         }
     }
 }
@@ -55,10 +60,18 @@ pub fn http_client(cfg: &PrometheusConfig) -> Result<reqwest::Client, String> {
     let mut b = reqwest::Client::builder()
         .user_agent(concat!("fleetdeck/", env!("CARGO_PKG_VERSION")))
         .danger_accept_invalid_certs(cfg.insecure_skip_verify);
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (k, v) in &cfg.headers {
+        let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
+            .map_err(|_| format!("prometheus.headers: {k:?} is not a header name"))?;
+        let mut value = reqwest::header::HeaderValue::from_str(v)
+            .map_err(|_| format!("prometheus.headers.{k}: not a valid header value"))?;
+        value.set_sensitive(true);
+        headers.insert(name, value);
+    }
     if let Some(f) = &cfg.bearer_token_file {
         let token = std::fs::read_to_string(f)
             .map_err(|e| format!("prometheus.bearer_token_file {}: {e}", f.display()))?;
-        let mut headers = reqwest::header::HeaderMap::new();
         let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.trim()))
             .map_err(|_| {
                 format!(
@@ -68,8 +81,8 @@ pub fn http_client(cfg: &PrometheusConfig) -> Result<reqwest::Client, String> {
             })?;
         value.set_sensitive(true);
         headers.insert(reqwest::header::AUTHORIZATION, value);
-        b = b.default_headers(headers);
     }
+    b = b.default_headers(headers);
     if let Some(f) = &cfg.ca_file {
         let pem =
             std::fs::read(f).map_err(|e| format!("prometheus.ca_file {}: {e}", f.display()))?;
