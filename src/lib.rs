@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod config;
+pub mod cost;
 pub mod demo;
 pub mod fleet;
 pub mod journal;

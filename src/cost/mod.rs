@@ -1,0 +1,5 @@
+//! What the fleet costs: node prices (`catalog`) and the OpenCost
+//! allocation model (`model`).
+
+pub mod catalog;
+pub mod model;
