@@ -123,6 +123,15 @@ enum Command {
         #[command(subcommand)]
         command: commands::WaveCommand,
     },
+    /// What each cluster, namespace and workload costs per hour (OpenCost model).
+    Cost {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Seconds to wait for every cluster to settle.
+        #[arg(long, default_value_t = 20)]
+        timeout: u64,
+    },
     /// Every SLO on every cluster it applies to: budget, burn per window pair, alerts.
     Slo {
         /// JSON instead of a table.
@@ -331,6 +340,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Wave { command }) => {
             release(&opts, async |st| commands::wave(st, command).await)
+        }
+        Some(Command::Cost { json, timeout }) => {
+            let paths = Paths::resolve(opts.config_file)?;
+            let catalog =
+                fleetdeck::cost::catalog::Catalog::load(Some(&paths.config_dir.join("prices.csv")))
+                    .map_err(anyhow::Error::msg)?;
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async {
+                let (fleet, _, _, _) = connect(&opts, cli.demo)?;
+                snapshot::settle(&fleet, Duration::from_secs(timeout)).await;
+                let mut costs = fleetdeck::cost::report::Costs::default();
+                for c in &fleet.clusters {
+                    fleetdeck::fleet::handles::with_data(&c.data, |d| {
+                        fleetdeck::cost::report::cluster(&c.meta.context, d, &catalog, &mut costs)
+                    });
+                }
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&fleetdeck::cost::report::to_json(&costs))?
+                    );
+                } else {
+                    print!("{}", fleetdeck::cost::report::to_text(&costs));
+                }
+                Ok(ExitCode::SUCCESS)
+            })
         }
         Some(Command::Slo { json }) => {
             let st = startup::start(&opts)?;

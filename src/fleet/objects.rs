@@ -42,6 +42,19 @@ pub struct NodeInfo {
     pub kubelet_version: Option<String>,
     pub cpu_millis: u64,
     pub memory_bytes: u64,
+    /// Spot/preemptible capacity, from the providers' node labels.
+    pub spot: bool,
+}
+
+/// Spot detection labels (slo-cost.md): EKS, Karpenter, GKE, AKS.
+fn spot_label(labels: Option<&std::collections::BTreeMap<String, String>>) -> bool {
+    let Some(l) = labels else { return false };
+    let is = |k: &str, v: &str| l.get(k).is_some_and(|x| x.eq_ignore_ascii_case(v));
+    is("eks.amazonaws.com/capacityType", "SPOT")
+        || is("karpenter.sh/capacity-type", "spot")
+        || is("cloud.google.com/gke-spot", "true")
+        || is("cloud.google.com/gke-preemptible", "true")
+        || is("kubernetes.azure.com/scalesetpriority", "spot")
 }
 
 impl Compact for NodeInfo {
@@ -65,6 +78,7 @@ impl Compact for NodeInfo {
                 .map(|i| i.kubelet_version.clone()),
             cpu_millis: cap.and_then(|c| c.get("cpu")).map(cpu_millis).unwrap_or(0),
             memory_bytes: cap.and_then(|c| c.get("memory")).map(bytes).unwrap_or(0),
+            spot: spot_label(labels),
         })
     }
     fn key(&self) -> String {
@@ -117,6 +131,9 @@ pub struct PodInfo {
     pub owner: Option<(String, String)>,
     pub created: Option<DateTime<Utc>>,
     pub deleting: bool,
+    /// Summed over the pod's containers (what the scheduler reserves).
+    pub cpu_request_millis: u64,
+    pub memory_request_bytes: u64,
 }
 
 const FAILING_REASONS: &[&str] = &[
@@ -171,6 +188,8 @@ impl Compact for PodInfo {
             owner: pod_owner(p),
             created: p.metadata.creation_timestamp.as_ref().and_then(time),
             deleting: p.metadata.deletion_timestamp.is_some(),
+            cpu_request_millis: request(p, "cpu", cpu_millis),
+            memory_request_bytes: request(p, "memory", bytes),
         })
     }
     fn key(&self) -> String {
@@ -489,6 +508,20 @@ fn micro_time(t: &MicroTime) -> Option<DateTime<Utc>> {
 }
 
 /// CPU quantity in millicores ("4", "500m", "1.5").
+/// A resource's requests summed over a pod's containers.
+fn request(p: &Pod, resource: &str, parse: fn(&Quantity) -> u64) -> u64 {
+    p.spec
+        .as_ref()
+        .map(|s| {
+            s.containers
+                .iter()
+                .filter_map(|c| c.resources.as_ref()?.requests.as_ref()?.get(resource))
+                .map(parse)
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 pub fn cpu_millis(q: &Quantity) -> u64 {
     let s = q.0.trim();
     if let Some(m) = s.strip_suffix('m') {

@@ -1,0 +1,195 @@
+//! Cost per cluster, namespace and workload from a cluster's stores, and
+//! `fleetdeck cost [--json]`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::catalog::Catalog;
+use super::model::{allocate, idle, price_node, NodePrice, NodeSpec, PodCost, PodSpec};
+use crate::fleet::objects::PodPhase;
+use crate::fleet::store::ClusterData;
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterCost {
+    pub context: String,
+    pub cost_per_hour: f64,
+    pub idle_per_hour: f64,
+    /// `catalog` / `default` / `catalog+default`: where the node prices came from.
+    pub source: String,
+    pub nodes: Vec<NodePrice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupCost {
+    pub context: String,
+    pub namespace: String,
+    /// `kind/name` for a workload row; empty for a namespace row.
+    pub workload: String,
+    pub cost_per_hour: f64,
+    pub cpu_cost_per_hour: f64,
+    pub ram_cost_per_hour: f64,
+    pub efficiency: Option<f64>,
+    /// `requests` or `usage` (max(request, usage)), as charged.
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Costs {
+    pub clusters: Vec<ClusterCost>,
+    pub namespaces: Vec<GroupCost>,
+    pub workloads: Vec<GroupCost>,
+}
+
+fn nodes(d: &ClusterData) -> Vec<NodeSpec> {
+    d.nodes
+        .items
+        .values()
+        .map(|n| NodeSpec {
+            name: n.name.clone(),
+            instance_type: n.instance_type.clone(),
+            region: n.region.clone(),
+            spot: n.spot,
+            vcpu: n.cpu_millis as f64 / 1000.0,
+            memory_gib: n.memory_bytes as f64 / GIB,
+        })
+        .collect()
+}
+
+/// Pods that hold their requests: scheduled and not finished.
+fn pods(d: &ClusterData) -> Vec<PodSpec> {
+    d.pods
+        .items
+        .values()
+        .filter(|p| !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) && p.node.is_some())
+        .map(|p| PodSpec {
+            namespace: p.namespace.clone(),
+            name: p.name.clone(),
+            workload: p.owner.clone(),
+            node: p.node.clone(),
+            cpu_request: p.cpu_request_millis as f64 / 1000.0,
+            memory_request_gib: p.memory_request_bytes as f64 / GIB,
+            cpu_usage: None,
+            memory_usage_gib: None,
+        })
+        .collect()
+}
+
+fn group(context: &str, namespace: &str, workload: &str, costs: &[&PodCost]) -> GroupCost {
+    let cpu: f64 = costs.iter().map(|c| c.cpu_cost).sum();
+    let ram: f64 = costs.iter().map(|c| c.ram_cost).sum();
+    // Cost-weighted efficiency over the pods that have usage.
+    let with: Vec<_> = costs.iter().filter(|c| c.efficiency.is_some()).collect();
+    let weight: f64 = with.iter().map(|c| c.total()).sum();
+    let efficiency = (weight > 0.0).then(|| {
+        with.iter()
+            .map(|c| c.efficiency.unwrap_or(0.0) * c.total())
+            .sum::<f64>()
+            / weight
+    });
+    let basis = if costs.iter().any(|c| c.basis == "usage") {
+        "usage"
+    } else {
+        "requests"
+    };
+    GroupCost {
+        context: context.to_string(),
+        namespace: namespace.to_string(),
+        workload: workload.to_string(),
+        cost_per_hour: cpu + ram,
+        cpu_cost_per_hour: cpu,
+        ram_cost_per_hour: ram,
+        efficiency,
+        basis: basis.into(),
+    }
+}
+
+/// One cluster's costs.
+pub fn cluster(context: &str, d: &ClusterData, catalog: &Catalog, out: &mut Costs) {
+    let priced: Vec<NodePrice> = nodes(d).iter().map(|n| price_node(n, catalog)).collect();
+    let charged = allocate(&priced, &pods(d));
+    let from_catalog = priced
+        .iter()
+        .filter(|n| n.source.starts_with("catalog"))
+        .count();
+    let source = match (from_catalog, priced.len() - from_catalog) {
+        (_, 0) => "catalog",
+        (0, _) => "default",
+        _ => "catalog+default",
+    };
+    out.clusters.push(ClusterCost {
+        context: context.to_string(),
+        cost_per_hour: priced.iter().map(|n| n.per_hour).sum(),
+        idle_per_hour: idle(&priced, &charged),
+        source: source.into(),
+        nodes: priced,
+    });
+    let mut by_ns: BTreeMap<&str, Vec<&PodCost>> = BTreeMap::new();
+    let mut by_wl: BTreeMap<(&str, String), Vec<&PodCost>> = BTreeMap::new();
+    for c in &charged {
+        by_ns.entry(&c.namespace).or_default().push(c);
+        let wl = match &c.workload {
+            Some((k, n)) => format!("{}/{n}", k.to_lowercase()),
+            None => format!("pod/{}", c.name),
+        };
+        by_wl.entry((&c.namespace, wl)).or_default().push(c);
+    }
+    for (ns, cs) in by_ns {
+        out.namespaces.push(group(context, ns, "", &cs));
+    }
+    for ((ns, wl), cs) in by_wl {
+        out.workloads.push(group(context, ns, &wl, &cs));
+    }
+}
+
+/// The keys product.md fixes for `cost --json` (plus a few).
+pub fn to_json(c: &Costs) -> serde_json::Value {
+    json!({
+        "currency": "USD",
+        "clusters": c.clusters.iter().map(|x| json!({
+            "context": x.context, "cost_per_hour": x.cost_per_hour, "idle_per_hour": x.idle_per_hour,
+            "source": x.source,
+            "nodes": x.nodes.iter().map(|n| json!({"name": n.name, "cost_per_hour": n.per_hour, "spot": n.spot, "source": n.source})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "namespaces": c.namespaces.iter().map(|g| json!({
+            "context": g.context, "namespace": g.namespace, "cost_per_hour": g.cost_per_hour,
+            "cpu_cost_per_hour": g.cpu_cost_per_hour, "ram_cost_per_hour": g.ram_cost_per_hour,
+            "efficiency": g.efficiency, "basis": g.basis,
+        })).collect::<Vec<_>>(),
+        "workloads": c.workloads.iter().map(|g| json!({
+            "context": g.context, "namespace": g.namespace, "workload": g.workload,
+            "cost_per_hour": g.cost_per_hour, "cpu_cost_per_hour": g.cpu_cost_per_hour,
+            "ram_cost_per_hour": g.ram_cost_per_hour, "efficiency": g.efficiency, "basis": g.basis,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn to_text(c: &Costs) -> String {
+    let mut out = format!(
+        "{:<20} {:>10} {:>10}  {}\n",
+        "CLUSTER", "$/HOUR", "IDLE $/H", "SOURCE"
+    );
+    for x in &c.clusters {
+        out.push_str(&format!(
+            "{:<20} {:>10.4} {:>10.4}  {}\n",
+            x.context, x.cost_per_hour, x.idle_per_hour, x.source
+        ));
+    }
+    out.push_str(&format!(
+        "\n{:<20} {:<24} {:>10} {:>10}  {}\n",
+        "CLUSTER", "NAMESPACE", "$/HOUR", "EFFIC.", "BASIS"
+    ));
+    for g in &c.namespaces {
+        let eff = g
+            .efficiency
+            .map_or("—".into(), |e| format!("{:.0}%", e * 100.0));
+        out.push_str(&format!(
+            "{:<20} {:<24} {:>10.4} {:>10}  {}\n",
+            g.context, g.namespace, g.cost_per_hour, eff, g.basis
+        ));
+    }
+    out
+}

@@ -1,0 +1,116 @@
+//! Cost against the lab: lab-a's nodes are AWS eu-west-1 (two m5.xlarge
+//! on-demand, one c5.2xlarge spot); pods with requests pinned to them; the
+//! figures below are worked out by hand from the catalog's list prices.
+
+mod support;
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, PostParams};
+use serde_json::{json, Value};
+use support::cli::{text, Cli};
+
+fn pod(name: &str, node: &str, cpu: &str, mem: &str) -> Pod {
+    serde_json::from_value(json!({
+        "metadata": {"name": name},
+        "spec": {"nodeName": node, "containers": [{"name": "app", "image": "registry.example/app:1",
+            "resources": {"requests": {"cpu": cpu, "memory": mem}}}]}
+    }))
+    .unwrap()
+}
+
+fn close(v: &Value, want: f64, what: &str) {
+    let got = v.as_f64().unwrap_or_else(|| panic!("{what}: {v}"));
+    assert!((got - want).abs() < 1e-6, "{what}: got {got}, want {want}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn namespace_cost_matches_hand_worked_figures_and_spot_is_priced_as_spot() {
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[0];
+    let ns = lab.namespace(c, "cost").await;
+    let pods: Api<Pod> = Api::namespaced(lab.client(&c.admin()).await, &ns.name);
+    pods.create(
+        &PostParams::default(),
+        &pod("small", &format!("{}-node-1", c.name), "1", "2Gi"),
+    )
+    .await
+    .unwrap();
+    pods.create(
+        &PostParams::default(),
+        &pod("quarter", &format!("{}-node-3", c.name), "2", "4Gi"),
+    )
+    .await
+    .unwrap();
+    let cli = Cli::new(lab);
+    let out = cli.run(&["--context", &c.operator(), "cost", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    // Nodes: 2 × m5.xlarge on-demand eu-west-1 at $0.214 + c5.2xlarge spot at
+    // the catalog's estimate $0.1536 = $0.5816 an hour.
+    let cluster = &v["clusters"][0];
+    close(&cluster["cost_per_hour"], 0.5816, "cluster cost");
+    assert_eq!(cluster["source"], "catalog");
+    let spot = cluster["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == format!("{}-node-3", c.name))
+        .unwrap();
+    assert_eq!(spot["spot"], true);
+    close(&spot["cost_per_hour"], 0.1536, "spot node");
+    assert!(
+        spot["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("catalog estimate"),
+        "{spot}"
+    );
+
+    // "quarter" asks 2 of 8 vCPU and 4 of 16 GiB of the spot node: a quarter
+    // of $0.1536 = $0.0384 whatever the CPU:RAM split.
+    // "small" asks 1 of 4 vCPU and 2 of 16 GiB of an m5.xlarge ($0.214):
+    //   ratio = 0.031611 / 0.004237 = 7.4607033
+    //   RAM   = 0.214 / (4 × 7.4607033 + 16) = $0.00466813 per GiB-hour
+    //   CPU   = 0.00466813 × 7.4607033     = $0.03482750 per vCPU-hour
+    //   small = 0.03482750 + 2 × 0.00466813 = $0.04416375
+    // Namespace: 0.0384 + 0.04416375 = $0.08256375 an hour.
+    let nsrow = v["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["namespace"] == ns.name.as_str())
+        .unwrap();
+    close(&nsrow["cost_per_hour"], 0.08256375, "namespace cost");
+    assert_eq!(nsrow["basis"], "requests");
+    let wl = |name: &str| {
+        v["workloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["namespace"] == ns.name.as_str() && w["workload"] == format!("pod/{name}"))
+            .cloned()
+            .unwrap()
+    };
+    close(&wl("quarter")["cost_per_hour"], 0.0384, "quarter");
+    close(&wl("small")["cost_per_hour"], 0.04416375, "small");
+    ns.delete().await;
+}
+
+#[test]
+fn a_bad_price_override_names_file_and_line() {
+    let Some(lab) = support::lab() else { return };
+    let cli = Cli::new(lab);
+    std::fs::write(
+        cli.home.path().join("prices.csv"),
+        "aws,eu-west-1,m5.xlarge,on-demand,4,16,cheap,mine,2026-11,no\n",
+    )
+    .unwrap();
+    let out = cli.run(&["--context", &lab.clusters[0].operator(), "cost"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("prices.csv:1: usd_per_hour \"cheap\" is not a non-negative number"),
+        "{err}"
+    );
+}
