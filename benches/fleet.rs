@@ -198,7 +198,26 @@ fn main() {
     ingest(&mut c, &scale);
     pull(&mut c, &scale);
     frames(&mut c, &scale);
+    cost(&mut c, &scale);
     c.final_summary();
+}
+
+/// The whole fleet's costs from the stores (every node priced, every pod
+/// charged, rolled up per namespace and workload), as after a burst of pod
+/// changes: the computation starts from the stores each time.
+fn cost(c: &mut Criterion, s: &Scale) {
+    let catalog = fleetdeck::cost::catalog::Catalog::load(None).expect("shipped catalog");
+    c.bench_function("cost/fleet_recompute", |b| {
+        b.iter(|| {
+            let mut out = fleetdeck::cost::report::Costs::default();
+            for h in &s.fleet.clusters {
+                fleetdeck::fleet::handles::with_data(&h.data, |d| {
+                    fleetdeck::cost::report::cluster(&h.meta.context, d, &catalog, &mut out)
+                });
+            }
+            black_box(out.workloads.len())
+        })
+    });
 }
 
 /// A pod with only the fields `PodInfo::compact` reads: serde skips the rest

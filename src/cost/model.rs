@@ -121,9 +121,11 @@ impl PodCost {
 
 /// Charges each scheduled pod at its node's rates.
 pub fn allocate(nodes: &[NodePrice], pods: &[PodSpec]) -> Vec<PodCost> {
+    let by_name: std::collections::HashMap<&str, &NodePrice> =
+        nodes.iter().map(|n| (n.name.as_str(), n)).collect();
     pods.iter()
         .filter_map(|p| {
-            let n = nodes.iter().find(|n| Some(&n.name) == p.node.as_ref())?;
+            let n = by_name.get(p.node.as_deref()?)?;
             let cpu = p.cpu_usage.map_or(p.cpu_request, |u| u.max(p.cpu_request));
             let mem = p
                 .memory_usage_gib
