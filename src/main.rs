@@ -350,12 +350,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rt.block_on(async {
                 let (fleet, _, _, _) = connect(&opts, cli.demo)?;
                 snapshot::settle(&fleet, Duration::from_secs(timeout)).await;
-                let mut costs = fleetdeck::cost::report::Costs::default();
-                for c in &fleet.clusters {
-                    fleetdeck::fleet::handles::with_data(&c.data, |d| {
-                        fleetdeck::cost::report::cluster(&c.meta.context, d, &catalog, &mut costs)
-                    });
-                }
+                let config = fleetdeck::config::Config::load(&paths.config_file)?;
+                let costs = fleetdeck::cost::fleet::costs(&fleet, &catalog, &config).await;
                 if json {
                     println!(
                         "{}",

@@ -32,6 +32,9 @@ pub struct Config {
     /// Selector blue/green pairs on Services.
     #[serde(default, rename = "bluegreen")]
     pub bluegreens: Vec<traffic::BlueGreenEntry>,
+    /// Cost model settings.
+    #[serde(default)]
+    pub cost: CostConfig,
     /// The fleet-wide Prometheus and how to talk to it.
     #[serde(default)]
     pub prometheus: crate::slo::sources::PrometheusConfig,
@@ -60,6 +63,26 @@ impl Default for Health {
     fn default() -> Self {
         Health {
             min_ready_nodes: default_min_ready(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostConfig {
+    /// The window usage is averaged over (CPU) or peaks in (memory).
+    #[serde(default = "default_usage_window")]
+    pub usage_window: String,
+}
+
+fn default_usage_window() -> String {
+    "1h".into()
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        CostConfig {
+            usage_window: default_usage_window(),
         }
     }
 }

@@ -2,5 +2,7 @@
 //! allocation model (`model`).
 
 pub mod catalog;
+pub mod fleet;
 pub mod model;
 pub mod report;
+pub mod usage;

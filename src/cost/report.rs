@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::catalog::Catalog;
 use super::model::{allocate, idle, price_node, NodePrice, NodeSpec, PodCost, PodSpec};
+use super::usage::Usage;
 use crate::fleet::objects::PodPhase;
 use crate::fleet::store::ClusterData;
 
@@ -42,6 +43,7 @@ pub struct Costs {
     pub clusters: Vec<ClusterCost>,
     pub namespaces: Vec<GroupCost>,
     pub workloads: Vec<GroupCost>,
+    pub right_sizing: Vec<RightSizing>,
 }
 
 fn nodes(d: &ClusterData) -> Vec<NodeSpec> {
@@ -59,8 +61,9 @@ fn nodes(d: &ClusterData) -> Vec<NodeSpec> {
         .collect()
 }
 
-/// Pods that hold their requests: scheduled and not finished.
-fn pods(d: &ClusterData) -> Vec<PodSpec> {
+/// Pods that hold their requests: scheduled and not finished; with usage
+/// when the cluster's metrics had it.
+fn pods(d: &ClusterData, usage: Option<&Usage>) -> Vec<PodSpec> {
     d.pods
         .items
         .values()
@@ -72,8 +75,69 @@ fn pods(d: &ClusterData) -> Vec<PodSpec> {
             node: p.node.clone(),
             cpu_request: p.cpu_request_millis as f64 / 1000.0,
             memory_request_gib: p.memory_request_bytes as f64 / GIB,
-            cpu_usage: None,
-            memory_usage_gib: None,
+            cpu_usage: usage
+                .and_then(|u| u.get(&(p.namespace.clone(), p.name.clone())))
+                .map(|u| u.0),
+            memory_usage_gib: usage
+                .and_then(|u| u.get(&(p.namespace.clone(), p.name.clone())))
+                .map(|u| u.1),
+        })
+        .collect()
+}
+
+/// Requests far above usage (`ratio` × or more), with what fitting them to
+/// usage plus 20 % headroom would save.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RightSizing {
+    pub context: String,
+    pub namespace: String,
+    pub pod: String,
+    pub workload: String,
+    pub cpu_request: f64,
+    pub cpu_usage: f64,
+    pub memory_request_gib: f64,
+    pub memory_usage_gib: f64,
+    pub saving_per_hour: f64,
+}
+
+pub const HEADROOM: f64 = 1.2;
+pub const RATIO: f64 = 2.0;
+
+fn right_sizing(context: &str, nodes: &[NodePrice], specs: &[PodSpec]) -> Vec<RightSizing> {
+    specs
+        .iter()
+        .filter_map(|p| {
+            let n = nodes.iter().find(|n| Some(&n.name) == p.node.as_ref())?;
+            let (cu, mu) = (p.cpu_usage?, p.memory_usage_gib?);
+            let over_cpu = p.cpu_request >= RATIO * cu && p.cpu_request > 0.0;
+            let over_mem = p.memory_request_gib >= RATIO * mu && p.memory_request_gib > 0.0;
+            if !over_cpu && !over_mem {
+                return None;
+            }
+            let save = |req: f64, used: f64, price: f64| (req - used * HEADROOM).max(0.0) * price;
+            let saving = if over_cpu {
+                save(p.cpu_request, cu, n.cpu_per_hour)
+            } else {
+                0.0
+            } + if over_mem {
+                save(p.memory_request_gib, mu, n.ram_per_gib_hour)
+            } else {
+                0.0
+            };
+            Some(RightSizing {
+                context: context.to_string(),
+                namespace: p.namespace.clone(),
+                pod: p.name.clone(),
+                workload: match &p.workload {
+                    Some((k, n)) => format!("{}/{n}", k.to_lowercase()),
+                    None => format!("pod/{}", p.name),
+                },
+                cpu_request: p.cpu_request,
+                cpu_usage: cu,
+                memory_request_gib: p.memory_request_gib,
+                memory_usage_gib: mu,
+                saving_per_hour: saving,
+            })
         })
         .collect()
 }
@@ -108,9 +172,18 @@ fn group(context: &str, namespace: &str, workload: &str, costs: &[&PodCost]) -> 
 }
 
 /// One cluster's costs.
-pub fn cluster(context: &str, d: &ClusterData, catalog: &Catalog, out: &mut Costs) {
+pub fn cluster(
+    context: &str,
+    d: &ClusterData,
+    catalog: &Catalog,
+    usage: Option<&Usage>,
+    out: &mut Costs,
+) {
     let priced: Vec<NodePrice> = nodes(d).iter().map(|n| price_node(n, catalog)).collect();
-    let charged = allocate(&priced, &pods(d));
+    let specs = pods(d, usage);
+    let charged = allocate(&priced, &specs);
+    out.right_sizing
+        .extend(right_sizing(context, &priced, &specs));
     let from_catalog = priced
         .iter()
         .filter(|n| n.source.starts_with("catalog"))
@@ -158,6 +231,12 @@ pub fn to_json(c: &Costs) -> serde_json::Value {
             "context": g.context, "namespace": g.namespace, "cost_per_hour": g.cost_per_hour,
             "cpu_cost_per_hour": g.cpu_cost_per_hour, "ram_cost_per_hour": g.ram_cost_per_hour,
             "efficiency": g.efficiency, "basis": g.basis,
+        })).collect::<Vec<_>>(),
+        "right_sizing": c.right_sizing.iter().map(|r| json!({
+            "context": r.context, "namespace": r.namespace, "pod": r.pod, "workload": r.workload,
+            "cpu_request": r.cpu_request, "cpu_usage": r.cpu_usage,
+            "memory_request_gib": r.memory_request_gib, "memory_usage_gib": r.memory_usage_gib,
+            "saving_per_hour": r.saving_per_hour,
         })).collect::<Vec<_>>(),
         "workloads": c.workloads.iter().map(|g| json!({
             "context": g.context, "namespace": g.namespace, "workload": g.workload,
