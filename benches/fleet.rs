@@ -212,7 +212,14 @@ fn cost(c: &mut Criterion, s: &Scale) {
             let mut out = fleetdeck::cost::report::Costs::default();
             for h in &s.fleet.clusters {
                 fleetdeck::fleet::handles::with_data(&h.data, |d| {
-                    fleetdeck::cost::report::cluster(&h.meta.context, d, &catalog, None, &mut out)
+                    fleetdeck::cost::report::cluster(
+                        &h.meta.context,
+                        d,
+                        &catalog,
+                        None,
+                        &Default::default(),
+                        &mut out,
+                    )
                 });
             }
             black_box(out.workloads.len())

@@ -67,6 +67,20 @@ async fn namespace_cost_matches_hand_worked_figures_and_spot_is_priced_as_spot()
         "{spot}"
     );
 
+    // Carbon (Cloud Carbon Footprint, 50 % utilisation with no usage known):
+    //   m5.xlarge:  (4 × (0.74 + 0.5 × 2.76) W + 16 GiB × 1.0737 GB × 0.000392 kWh) × PUE 1.135
+    //             = (0.00848 + 0.0067345) × 1.135 = 0.0172684 kWh per hour
+    //   c5.2xlarge: (0.01696 + 0.0067345) × 1.135 = 0.0268933 kWh
+    //   cluster:    2 × 0.0172684 + 0.0268933 = 0.0614301 kWh × 278.6 g (eu-west-1) = 17.114 g CO2e
+    let kwh = cluster["energy_kwh_per_hour"].as_f64().unwrap();
+    assert!((kwh - 0.0614301).abs() < 1e-6, "{cluster}");
+    let g = cluster["co2e_g_per_hour"].as_f64().unwrap();
+    assert!((g - 17.1144).abs() < 1e-3, "{cluster}");
+    assert!(cluster["carbon"]
+        .as_str()
+        .unwrap()
+        .contains("50 % utilisation assumed"));
+
     // "quarter" asks 2 of 8 vCPU and 4 of 16 GiB of the spot node: a quarter
     // of $0.1536 = $0.0384 whatever the CPU:RAM split.
     // "small" asks 1 of 4 vCPU and 2 of 16 GiB of an m5.xlarge ($0.214):

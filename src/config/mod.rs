@@ -73,6 +73,9 @@ pub struct CostConfig {
     /// The window usage is averaged over (CPU) or peaks in (memory).
     #[serde(default = "default_usage_window")]
     pub usage_window: String,
+    /// Grid intensity overrides, g CO2e per kWh by region.
+    #[serde(default)]
+    pub grid: std::collections::BTreeMap<String, f64>,
 }
 
 fn default_usage_window() -> String {
@@ -83,6 +86,7 @@ impl Default for CostConfig {
     fn default() -> Self {
         CostConfig {
             usage_window: default_usage_window(),
+            grid: Default::default(),
         }
     }
 }
@@ -108,6 +112,8 @@ pub struct ClusterConfig {
     /// `/metrics` URLs scraped directly when there is no `prometheus`.
     #[serde(default)]
     pub metrics: Vec<String>,
+    /// An OpenCost endpoint: its `/allocation` API replaces the local cost model.
+    pub opencost: Option<String>,
     #[serde(default)]
     pub read_only: bool,
     #[serde(default)]
@@ -197,6 +203,14 @@ impl Config {
             protected: c.is_some_and(|c| c.protected),
             accent: c.and_then(|c| c.accent.clone()),
         }
+    }
+
+    /// The first matching `[[cluster]]` entry's OpenCost endpoint.
+    pub fn opencost_for(&self, context: &str) -> Option<String> {
+        self.clusters
+            .iter()
+            .find(|c| glob::matches(&c.context, context))
+            .and_then(|c| c.opencost.clone())
     }
 
     /// The first matching `[[cluster]]` entry's `/metrics` URLs.

@@ -13,6 +13,18 @@ pub async fn costs(fleet: &Fleet, catalog: &Catalog, config: &Config) -> Costs {
     let client = http_client(&config.prometheus).ok();
     let mut out = Costs::default();
     for c in &fleet.clusters {
+        if let (Some(url), Some(cl)) = (config.opencost_for(&c.meta.context), &client) {
+            match super::opencost::fetch(cl, &url).await {
+                Ok(a) => {
+                    from_opencost(&c.meta.context, &a, &mut out);
+                    continue;
+                }
+                Err(e) => eprintln!(
+                    "fleetdeck: {}: OpenCost unavailable, using the local model: {e}",
+                    c.meta.context
+                ),
+            }
+        }
         let own = config.prometheus_for(&c.meta.context).is_some();
         let ep = client
             .as_ref()
@@ -34,8 +46,47 @@ pub async fn costs(fleet: &Fleet, catalog: &Catalog, config: &Config) -> Costs {
             None => None,
         };
         with_data(&c.data, |d| {
-            cluster(&c.meta.context, d, catalog, used.as_ref(), &mut out)
+            cluster(
+                &c.meta.context,
+                d,
+                catalog,
+                used.as_ref(),
+                &config.cost.grid,
+                &mut out,
+            )
         });
     }
     out
+}
+
+/// OpenCost's namespace allocations as cost rows (per hour: the window is 1h).
+fn from_opencost(context: &str, a: &super::opencost::Allocations, out: &mut Costs) {
+    let total: f64 = a
+        .namespaces
+        .iter()
+        .filter_map(|n| n.total_cost)
+        .sum::<f64>()
+        + a.idle.unwrap_or(0.0);
+    out.clusters.push(super::report::ClusterCost {
+        context: context.to_string(),
+        cost_per_hour: total,
+        idle_per_hour: a.idle.unwrap_or(0.0),
+        source: "OpenCost".into(),
+        nodes: Vec::new(),
+        kwh_per_hour: 0.0,
+        co2e_g_per_hour: None,
+        carbon: "not estimated for OpenCost figures".into(),
+    });
+    for n in &a.namespaces {
+        out.namespaces.push(super::report::GroupCost {
+            context: context.to_string(),
+            namespace: n.namespace.clone(),
+            workload: String::new(),
+            cost_per_hour: n.total_cost.unwrap_or(0.0),
+            cpu_cost_per_hour: n.cpu_cost.unwrap_or(0.0),
+            ram_cost_per_hour: n.ram_cost.unwrap_or(0.0),
+            efficiency: n.efficiency,
+            basis: "opencost".into(),
+        });
+    }
 }

@@ -33,6 +33,11 @@ pub struct NodePrice {
     pub cpu_per_hour: f64,
     pub ram_per_gib_hour: f64,
     pub spot: bool,
+    /// From the catalog row; `None` when priced by the defaults.
+    pub provider: Option<String>,
+    pub vcpu: f64,
+    pub memory_gib: f64,
+    pub region: Option<String>,
     /// `catalog: AWS EC2 On-Demand pricing (2025-06)`, `catalog estimate: …`,
     /// or `default (OpenCost): no catalog row for …`.
     pub source: String,
@@ -54,6 +59,10 @@ pub fn price_node(n: &NodeSpec, catalog: &Catalog) -> NodePrice {
                 cpu_per_hour: ram * ratio,
                 ram_per_gib_hour: ram,
                 spot: n.spot,
+                provider: Some(p.provider.clone()),
+                vcpu: n.vcpu,
+                memory_gib: n.memory_gib,
+                region: n.region.clone(),
                 source: format!(
                     "catalog{}: {} ({})",
                     if p.estimate { " estimate" } else { "" },
@@ -74,6 +83,10 @@ pub fn price_node(n: &NodeSpec, catalog: &Catalog) -> NodePrice {
                 cpu_per_hour: cpu,
                 ram_per_gib_hour: ram,
                 spot: n.spot,
+                provider: None,
+                vcpu: n.vcpu,
+                memory_gib: n.memory_gib,
+                region: n.region.clone(),
                 source: format!(
                     "default (OpenCost): no catalog row for {} in {}{}",
                     n.instance_type.as_deref().unwrap_or("an unlabelled node"),
@@ -227,6 +240,10 @@ mod tests {
             cpu_per_hour: 0.03,
             ram_per_gib_hour: 0.004,
             spot: false,
+            provider: None,
+            vcpu: 4.0,
+            memory_gib: 16.0,
+            region: None,
             source: "t".into(),
         };
         let pod = |cpu_use: Option<f64>| PodSpec {

@@ -22,6 +22,11 @@ pub struct ClusterCost {
     /// `catalog` / `default` / `catalog+default`: where the node prices came from.
     pub source: String,
     pub nodes: Vec<NodePrice>,
+    /// Energy (kWh) and CO2e (g) per hour of the nodes with known coefficients.
+    pub kwh_per_hour: f64,
+    pub co2e_g_per_hour: Option<f64>,
+    /// How the footprint was estimated.
+    pub carbon: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -171,12 +176,69 @@ fn group(context: &str, namespace: &str, workload: &str, costs: &[&PodCost]) -> 
     }
 }
 
+/// The nodes' energy and emissions per hour: CPU utilisation from usage when
+/// known (per node), else Cloud Carbon Footprint's 50 %.
+fn footprint(
+    nodes: &[NodePrice],
+    pods: &[PodSpec],
+    measured: bool,
+    grid: &BTreeMap<String, f64>,
+) -> (f64, Option<f64>, String) {
+    let (mut kwh, mut co2e, mut missing) = (0.0, 0.0, 0usize);
+    let mut no_grid = false;
+    for n in nodes {
+        let util = if measured {
+            let used: f64 = pods
+                .iter()
+                .filter(|p| p.node.as_deref() == Some(n.name.as_str()))
+                .filter_map(|p| p.cpu_usage)
+                .sum();
+            if n.vcpu > 0.0 {
+                used / n.vcpu
+            } else {
+                0.0
+            }
+        } else {
+            super::carbon::DEFAULT_UTILISATION
+        };
+        let f = n.provider.as_deref().and_then(|p| {
+            super::carbon::node_hour(p, n.region.as_deref(), n.vcpu, n.memory_gib, util, grid)
+        });
+        match f {
+            Some(f) => {
+                kwh += f.kwh_per_hour;
+                match f.co2e_g_per_hour {
+                    Some(g) => co2e += g,
+                    None => no_grid = true,
+                }
+            }
+            None => missing += 1,
+        }
+    }
+    let mut note = format!(
+        "Cloud Carbon Footprint coefficients, {}",
+        if measured {
+            "measured CPU utilisation"
+        } else {
+            "50 % utilisation assumed"
+        }
+    );
+    if missing > 0 {
+        note.push_str(&format!("; {missing} node(s) of unknown provider left out"));
+    }
+    if no_grid {
+        note.push_str("; a region without a grid factor ([cost] grid)");
+    }
+    (kwh, (!no_grid).then_some(co2e), note)
+}
+
 /// One cluster's costs.
 pub fn cluster(
     context: &str,
     d: &ClusterData,
     catalog: &Catalog,
     usage: Option<&Usage>,
+    grid: &BTreeMap<String, f64>,
     out: &mut Costs,
 ) {
     let priced: Vec<NodePrice> = nodes(d).iter().map(|n| price_node(n, catalog)).collect();
@@ -193,12 +255,16 @@ pub fn cluster(
         (0, _) => "default",
         _ => "catalog+default",
     };
+    let (kwh, co2e, carbon) = footprint(&priced, &specs, usage.is_some(), grid);
     out.clusters.push(ClusterCost {
         context: context.to_string(),
         cost_per_hour: priced.iter().map(|n| n.per_hour).sum(),
         idle_per_hour: idle(&priced, &charged),
         source: source.into(),
         nodes: priced,
+        kwh_per_hour: kwh,
+        co2e_g_per_hour: co2e,
+        carbon,
     });
     let mut by_ns: BTreeMap<&str, Vec<&PodCost>> = BTreeMap::new();
     let mut by_wl: BTreeMap<(&str, String), Vec<&PodCost>> = BTreeMap::new();
@@ -225,6 +291,7 @@ pub fn to_json(c: &Costs) -> serde_json::Value {
         "clusters": c.clusters.iter().map(|x| json!({
             "context": x.context, "cost_per_hour": x.cost_per_hour, "idle_per_hour": x.idle_per_hour,
             "source": x.source,
+            "energy_kwh_per_hour": x.kwh_per_hour, "co2e_g_per_hour": x.co2e_g_per_hour, "carbon": x.carbon,
             "nodes": x.nodes.iter().map(|n| json!({"name": n.name, "cost_per_hour": n.per_hour, "spot": n.spot, "source": n.source})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "namespaces": c.namespaces.iter().map(|g| json!({
