@@ -451,6 +451,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let read_only = config.read_only || cli.read_only;
             rt.block_on(async {
                 let (fleet, warnings, kubeconfig, demo) = connect(&opts, cli.demo)?;
+                let stores = fleet.stores();
+                let catalog = fleetdeck::cost::catalog::Catalog::load(Some(
+                    &paths.config_dir.join("prices.csv"),
+                ));
+                match catalog {
+                    Ok(catalog) => fleet.cost.spawn(
+                        stores,
+                        std::sync::Arc::new(config.clone()),
+                        std::sync::Arc::new(catalog),
+                        Duration::from_secs(30),
+                        fleet.notify.clone(),
+                    ),
+                    Err(e) => eprintln!("fleetdeck: prices: {e}"),
+                }
                 let every = match cli.demo {
                     true => Duration::from_secs(5),
                     false => Duration::from_secs(config.prometheus.refresh_seconds.max(5)),

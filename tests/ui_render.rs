@@ -109,6 +109,8 @@ fn screens() -> Vec<(&'static str, Vec<Msg>)> {
         ("palette", vec![key(':'), key('w')]),
         ("rollouts", vec![key('4')]),
         ("slo", vec![key('5')]),
+        ("cost", vec![key('6')]),
+        ("cost_cluster", vec![key('6'), named(KeyCode::Enter)]),
         ("rollout_detail", vec![key('4'), named(KeyCode::Enter)]),
     ]
 }

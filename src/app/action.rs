@@ -36,6 +36,7 @@ pub enum Action {
     Resume,
     Undo,
     ViewSlo,
+    ViewCost,
 }
 
 impl Action {
@@ -70,6 +71,7 @@ impl Action {
         Action::Resume,
         Action::Undo,
         Action::ViewSlo,
+        Action::ViewCost,
     ];
 
     /// The name used in keymap files (`snake_case`).
@@ -105,6 +107,7 @@ impl Action {
             Action::Resume => "resume",
             Action::Undo => "undo",
             Action::ViewSlo => "view_slo",
+            Action::ViewCost => "view_cost",
         }
     }
 
@@ -141,6 +144,7 @@ impl Action {
             Action::Resume => "resume a paused rollout (gated)",
             Action::Undo => "roll back to the previous revision",
             Action::ViewSlo => "SLO view: budgets and burn rates (multiwindow, SRE Workbook)",
+            Action::ViewCost => "Cost view: cluster → namespace → workload, idle, carbon",
         }
     }
 

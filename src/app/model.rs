@@ -27,6 +27,8 @@ pub struct Model {
     pub rollouts: Vec<RolloutRow>,
     /// Every SLO row with its sparkline (the SLO view and the fleet's SLO column).
     pub slos: Vec<(SloRow, Vec<f64>)>,
+    /// The latest cost figures (the Cost view, the fleet's $/H column).
+    pub costs: Option<crate::cost::report::Costs>,
     /// Journal view only; filled by the loop, which caches the journal file.
     pub timeline: Vec<TimelineRow>,
 }
@@ -41,10 +43,11 @@ impl Model {
             rows,
             totals,
             slos: fleet.slo.rows(now),
+            costs: fleet.cost.latest(),
             ..Default::default()
         };
         match &app.screen().view {
-            View::Fleet | View::Journal | View::Slo => {}
+            View::Fleet | View::Journal | View::Slo | View::Cost { .. } => {}
             View::Workloads => m.lines = fleet.workload_lines(),
             View::Rollouts => m.rollouts = fleet.rollout_rows(),
             View::Cluster { cluster } => {
@@ -121,6 +124,78 @@ pub const CLUSTER_SORTS: &[&str] = &["name", "kind", "ready", "restarts", "statu
 pub const LINE_SORTS: &[&str] = &["name", "skew", "clusters"];
 pub const ROLLOUT_SORTS: &[&str] = &["phase", "name", "cluster"];
 pub const SLO_SORTS: &[&str] = &["state", "budget", "name"];
+pub const COST_SORTS: &[&str] = &["cost", "idle/efficiency", "name"];
+
+/// One row of the Cost view at its current level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostLine {
+    pub name: String,
+    pub cost: f64,
+    /// Idle $/h (cluster level) — efficiency shown below that level.
+    pub idle: Option<f64>,
+    pub efficiency: Option<f64>,
+    pub detail: String,
+}
+
+impl Model {
+    /// The Cost view's rows for a level (unsorted).
+    pub fn cost_lines(&self, context: Option<&str>, namespace: Option<&str>) -> Vec<CostLine> {
+        let Some(c) = &self.costs else {
+            return Vec::new();
+        };
+        match (context, namespace) {
+            (None, _) => c
+                .clusters
+                .iter()
+                .map(|x| CostLine {
+                    name: x.context.clone(),
+                    cost: x.cost_per_hour,
+                    idle: Some(x.idle_per_hour),
+                    efficiency: None,
+                    detail: format!(
+                        "{} · {:.3} kWh/h{} · {}",
+                        x.source,
+                        x.kwh_per_hour,
+                        x.co2e_g_per_hour
+                            .map(|g| format!(", {g:.0} g CO2e/h"))
+                            .unwrap_or_default(),
+                        x.carbon
+                    ),
+                })
+                .collect(),
+            (Some(ctx), None) => c
+                .namespaces
+                .iter()
+                .filter(|g| g.context == ctx)
+                .map(|g| CostLine {
+                    name: g.namespace.clone(),
+                    cost: g.cost_per_hour,
+                    idle: None,
+                    efficiency: g.efficiency,
+                    detail: format!(
+                        "CPU ${:.4} · RAM ${:.4} · basis {}",
+                        g.cpu_cost_per_hour, g.ram_cost_per_hour, g.basis
+                    ),
+                })
+                .collect(),
+            (Some(ctx), Some(ns)) => c
+                .workloads
+                .iter()
+                .filter(|g| g.context == ctx && g.namespace == ns)
+                .map(|g| CostLine {
+                    name: g.workload.clone(),
+                    cost: g.cost_per_hour,
+                    idle: None,
+                    efficiency: g.efficiency,
+                    detail: format!(
+                        "CPU ${:.4} · RAM ${:.4} · basis {}",
+                        g.cpu_cost_per_hour, g.ram_cost_per_hour, g.basis
+                    ),
+                })
+                .collect(),
+        }
+    }
+}
 
 fn slo_rank(r: &SloRow) -> u8 {
     use crate::slo::eval::SloState::*;
@@ -290,6 +365,25 @@ pub fn order(app: &App, m: &Model) -> Vec<usize> {
             },
             s.reverse,
         ),
+        View::Cost { context, namespace } => {
+            let lines = m.cost_lines(context.as_deref(), namespace.as_deref());
+            let mut idx: Vec<usize> = (0..lines.len())
+                .filter(|i| f.keep(&lines[*i].name))
+                .collect();
+            let key2 = |l: &CostLine| l.idle.or(l.efficiency.map(|e| -e)).unwrap_or(0.0);
+            idx.sort_by(|a, b| {
+                let (x, y) = (&lines[*a], &lines[*b]);
+                match s.sort {
+                    1 => key2(y).total_cmp(&key2(x)).then(x.name.cmp(&y.name)),
+                    2 => x.name.cmp(&y.name),
+                    _ => y.cost.total_cmp(&x.cost).then(x.name.cmp(&y.name)),
+                }
+            });
+            if s.reverse {
+                idx.reverse();
+            }
+            idx
+        }
         View::Slo => {
             let mut idx: Vec<usize> = (0..m.slos.len())
                 .filter(|i| {
@@ -324,6 +418,7 @@ pub fn sort_keys(view: &View) -> &'static [&'static str] {
         View::Workloads => LINE_SORTS,
         View::Rollouts => ROLLOUT_SORTS,
         View::Slo => SLO_SORTS,
+        View::Cost { .. } => COST_SORTS,
         View::Journal | View::Detail { .. } => &[],
     }
 }

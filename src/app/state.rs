@@ -18,6 +18,12 @@ pub enum View {
     Rollouts,
     /// SLO × cluster, worst first.
     Slo,
+    /// Cost per cluster; with a context, its namespaces; with a namespace too,
+    /// its workloads.
+    Cost {
+        context: Option<String>,
+        namespace: Option<String>,
+    },
     Detail {
         cluster: usize,
         kind: WorkloadKind,
@@ -36,6 +42,7 @@ impl View {
             View::Journal => "Journal",
             View::Rollouts => "Rollouts (fleet)",
             View::Slo => "SLOs",
+            View::Cost { .. } => "Cost",
             View::Detail { .. } => "Detail",
         }
     }

@@ -67,6 +67,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("rollouts", "Argo Rollouts across the fleet (also :ro)"),
     ("slo", "SLOs: error budget and burn rates per cluster"),
     (
+        "cost",
+        "cost per cluster, namespace, workload; idle; carbon",
+    ),
+    (
         "step NS/[vs/]ROUTE",
         "route canary: next weight of its schedule (this cluster)",
     ),
@@ -371,6 +375,13 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
             app.screens.truncate(1);
             app.push(View::Slo);
         }
+        Action::ViewCost => {
+            app.screens.truncate(1);
+            app.push(View::Cost {
+                context: None,
+                namespace: None,
+            });
+        }
         Action::Promote => return rollout_action(app, model, Operation::Promote { full: false }),
         Action::PromoteFull => {
             return rollout_action(app, model, Operation::Promote { full: true })
@@ -429,6 +440,24 @@ fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
                 })
         }
         View::Journal | View::Slo => None,
+        View::Cost { context, namespace } => {
+            let lines = model.cost_lines(context.as_deref(), namespace.as_deref());
+            let picked = ord
+                .get(sel)
+                .and_then(|i| lines.get(*i))
+                .map(|l| l.name.clone());
+            match (context, namespace, picked) {
+                (None, _, Some(c)) => Some(View::Cost {
+                    context: Some(c),
+                    namespace: None,
+                }),
+                (Some(c), None, Some(ns)) => Some(View::Cost {
+                    context: Some(c.clone()),
+                    namespace: Some(ns),
+                }),
+                _ => None,
+            }
+        }
         View::Rollouts => ord
             .get(sel)
             .and_then(|i| model.rollouts.get(*i))
@@ -574,6 +603,9 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
         }
         ("slo" | "slos", _) => {
             act(app, Action::ViewSlo, model);
+        }
+        ("cost" | "costs", _) => {
+            act(app, Action::ViewCost, model);
         }
         ("step" | "back" | "flip" | "flipback", Some(arg)) => {
             let op = match head {

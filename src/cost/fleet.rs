@@ -6,13 +6,36 @@ use super::report::{cluster, Costs};
 use super::usage;
 use crate::config::Config;
 use crate::fleet::handles::{with_data, Fleet};
+use crate::fleet::live::SharedData;
+use crate::fleet::summary::ClusterMeta;
+
+/// A cluster's metadata and stores, borrowed.
+struct Named<'a> {
+    meta: &'a ClusterMeta,
+    data: &'a SharedData,
+}
 use crate::slo::sources::{endpoint_for, http_client};
 
 pub async fn costs(fleet: &Fleet, catalog: &Catalog, config: &Config) -> Costs {
+    let clusters: Vec<(ClusterMeta, SharedData)> = fleet
+        .clusters
+        .iter()
+        .map(|c| (c.meta.clone(), c.data.clone()))
+        .collect();
+    costs_of(&clusters, catalog, config).await
+}
+
+/// The same over cluster stores alone (what a background task can own).
+pub async fn costs_of(
+    clusters: &[(ClusterMeta, SharedData)],
+    catalog: &Catalog,
+    config: &Config,
+) -> Costs {
     let window = config.cost.usage_window.clone();
     let client = http_client(&config.prometheus).ok();
     let mut out = Costs::default();
-    for c in &fleet.clusters {
+    for (meta, data) in clusters {
+        let c = Named { meta, data };
         if let (Some(url), Some(cl)) = (config.opencost_for(&c.meta.context), &client) {
             match super::opencost::fetch(cl, &url).await {
                 Ok(a) => {
@@ -45,7 +68,7 @@ pub async fn costs(fleet: &Fleet, catalog: &Catalog, config: &Config) -> Costs {
             }
             None => None,
         };
-        with_data(&c.data, |d| {
+        with_data(c.data, |d| {
             cluster(
                 &c.meta.context,
                 d,

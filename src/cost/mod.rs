@@ -5,6 +5,7 @@ pub mod carbon;
 pub mod catalog;
 pub mod fleet;
 pub mod model;
+pub mod monitor;
 pub mod opencost;
 pub mod report;
 pub mod usage;

@@ -22,6 +22,7 @@
 //! ```
 
 mod control;
+mod costs;
 mod feed;
 mod layout;
 mod metrics;
@@ -70,6 +71,9 @@ pub struct Demo {
     at: i64,
     /// Request counters behind the demo's SLOs.
     metrics: metrics::Metrics,
+    /// Cost figures, recomputed every few ticks.
+    cost: crate::cost::monitor::CostMonitor,
+    catalog: crate::cost::catalog::Catalog,
 }
 
 /// A demo and a fleet reading it. The fleet shows every cluster as
@@ -126,6 +130,8 @@ impl Demo {
             epoch: None,
             at: 0,
             metrics: metrics::Metrics::new(&names),
+            cost: Default::default(),
+            catalog: crate::cost::catalog::Catalog::load(None).unwrap_or_default(),
         }
     }
 
@@ -141,6 +147,7 @@ impl Demo {
             .collect();
         let mut fleet = Fleet::from_handles(handles, HealthPolicy::default(), self.notify.clone());
         fleet.slo = self.metrics.monitor.clone();
+        fleet.cost = self.cost.clone();
         fleet
     }
 
@@ -168,6 +175,17 @@ impl Demo {
             };
         }
         self.metrics.step(now, |name| script::reachable(name, tick));
+        if tick % 10 == 1 {
+            let stores: Vec<_> = self
+                .world
+                .clusters
+                .iter()
+                .zip(&self.feeds)
+                .map(|(c, f)| (c.meta.clone(), f.data.clone()))
+                .collect();
+            self.cost.set(costs::compute(&stores, &self.catalog));
+            changed = true;
+        }
         if changed {
             self.notify.notify_one();
         }

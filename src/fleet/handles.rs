@@ -25,6 +25,8 @@ pub struct Fleet {
     pub clusters: Vec<ClusterHandle>,
     /// SLOs of these clusters, refreshed in the background when configured.
     pub slo: crate::slo::monitor::Monitor,
+    /// Costs of these clusters, recomputed in the background.
+    pub cost: crate::cost::monitor::CostMonitor,
     pub policy: HealthPolicy,
     /// Notified whenever any cluster's data changes.
     pub notify: Notifier,
@@ -42,6 +44,7 @@ impl Fleet {
         Fleet {
             clusters,
             slo: Default::default(),
+            cost: Default::default(),
             policy,
             notify,
         }
@@ -56,9 +59,18 @@ impl Fleet {
         Fleet {
             clusters,
             slo: Default::default(),
+            cost: Default::default(),
             policy,
             notify,
         }
+    }
+
+    /// Every cluster's metadata and stores (for background tasks).
+    pub fn stores(&self) -> Vec<(super::summary::ClusterMeta, super::live::SharedData)> {
+        self.clusters
+            .iter()
+            .map(|c| (c.meta.clone(), c.data.clone()))
+            .collect()
     }
 
     pub fn rows(&self, now: DateTime<Utc>) -> Vec<ClusterRow> {

@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         frame.render_widget(Paragraph::new(explain(r, m.now, ctx)), why);
     }
     // (header, width, keep): on a narrow terminal the lowest `keep` goes first.
-    let cols: [(&str, u16, u8); 12] = [
+    let cols: [(&str, u16, u8); 13] = [
         (
             "CLUSTER",
             widest(m.rows.iter().map(|r| r.meta.name.len() + 2), 7),
@@ -56,6 +56,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ("ROLLOUTS P/‖/D", 14, 4),
         ("WARN", 5, 6),
         ("SLO", 7, 5),
+        ("$/H", 8, 3),
     ];
     let shown = fit(&cols.map(|(_, w, k)| (w, k)), area.width.saturating_sub(2));
     let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
@@ -178,7 +179,21 @@ fn cells<'a>(r: &ClusterRow, ctx: &Ctx) -> Vec<Cell<'a>> {
             ctx.model.worst_slo(&r.meta.context),
             t,
         )),
+        Cell::from(cost_cell(ctx, &r.meta.context)),
     ]
+}
+
+/// The cluster's cost per hour, once computed.
+fn cost_cell(ctx: &Ctx, context: &str) -> Span<'static> {
+    let c = ctx
+        .model
+        .costs
+        .as_ref()
+        .and_then(|c| c.clusters.iter().find(|x| x.context == context));
+    match c {
+        Some(c) => Span::raw(format!("${:.2}", c.cost_per_hour)),
+        None => Span::styled("—", ctx.theme.ui.dim),
+    }
 }
 
 /// One line under the table about the selected cluster: why it is not ok, and

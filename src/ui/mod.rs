@@ -1,6 +1,7 @@
 //! Drawing only: every function here reads the app state, the pulled model, the
 //! theme and the keymap, and changes nothing.
 
+mod cost;
 mod detail;
 mod dialog;
 mod fleet;
@@ -45,6 +46,7 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
         View::Journal => journal::draw(frame, body, ctx),
         View::Rollouts => rollouts::draw(frame, body, ctx),
         View::Slo => slo::draw(frame, body, ctx),
+        View::Cost { .. } => cost::draw(frame, body, ctx),
         View::Detail { yaml, .. } => detail::draw(frame, body, ctx, *yaml),
     }
     draw_footer(frame, footer, ctx);
@@ -138,6 +140,13 @@ fn crumb(s: &crate::app::state::Screen, ctx: &Ctx) -> String {
             namespace,
             name
         ),
+        View::Cost {
+            context: Some(c),
+            namespace,
+        } => match namespace {
+            Some(ns) => format!("{c}/{ns}"),
+            None => c.clone(),
+        },
         v => v.title().to_string(),
     }
 }
@@ -212,6 +221,7 @@ fn hints(ctx: &Ctx) -> Line<'static> {
             (Action::ViewJournal, "journal"),
             (Action::ViewRollouts, "rollouts"),
             (Action::ViewSlo, "slo"),
+            (Action::ViewCost, "cost"),
             (Action::Back, "back"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),

@@ -1,0 +1,50 @@
+//! The costs the TUI shows: recomputed in the background every `every`
+//! (usage fetched from the clusters' Prometheus), the latest kept for draws.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::catalog::Catalog;
+use super::fleet::costs_of;
+use super::report::Costs;
+use crate::config::Config;
+use crate::fleet::live::{Notifier, SharedData};
+use crate::fleet::summary::ClusterMeta;
+
+#[derive(Debug, Clone, Default)]
+pub struct CostMonitor {
+    latest: Arc<Mutex<Option<Costs>>>,
+}
+
+impl CostMonitor {
+    pub fn latest(&self) -> Option<Costs> {
+        self.latest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set(&self, c: Costs) {
+        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(c);
+    }
+
+    pub fn spawn(
+        &self,
+        clusters: Vec<(ClusterMeta, SharedData)>,
+        config: Arc<Config>,
+        catalog: Arc<Catalog>,
+        every: Duration,
+        notify: Notifier,
+    ) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                // Let the stores fill before the first figures.
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                me.set(costs_of(&clusters, &catalog, &config).await);
+                notify.notify_one();
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
+}
