@@ -94,7 +94,10 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, d: &Dialog) {
             inner,
         ),
         Stage::Confirm(c) => {
-            let head = confirm_head(&c.plan, t);
+            let mut head = confirm_head(&c.plan, t);
+            if let Some(delta) = cost_delta(&c.plan, ctx.model) {
+                head.insert(0, Line::from(Span::styled(delta, t.status.warn)));
+            }
             let name_rows = if c.must_type.is_some() { 2 } else { 0 };
             let [summary, diff, reason, name, hint] = Layout::vertical([
                 Constraint::Length(head.len() as u16),
@@ -159,6 +162,35 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, d: &Dialog) {
 }
 
 /// The plan's requests, what they mean, the gate's verdict, the guard.
+/// What a scale changes in cost: the workload's cost per pod (from the
+/// latest cost figures) times the change in replicas.
+fn cost_delta(p: &crate::ops::pipeline::Plan, m: &crate::app::model::Model) -> Option<String> {
+    let crate::ops::Operation::Scale { replicas } = p.op else {
+        return None;
+    };
+    let now = p
+        .before
+        .data
+        .pointer("/spec/replicas")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(1);
+    let key = format!("{}/{}", p.target.kind.name().to_lowercase(), p.target.name);
+    let w = m.costs.as_ref()?.workloads.iter().find(|w| {
+        w.context == p.target.context && w.namespace == p.target.namespace && w.workload == key
+    })?;
+    if now <= 0 {
+        return None;
+    }
+    let delta = w.cost_per_hour / now as f64 * (replicas as i64 - now) as f64;
+    Some(format!(
+        "cost: {}{:.4} $/h ({}{:.0} $/month) at today's cost per pod",
+        if delta >= 0.0 { "+" } else { "" },
+        delta,
+        if delta >= 0.0 { "+" } else { "" },
+        delta * 730.0
+    ))
+}
+
 fn confirm_head(p: &crate::ops::pipeline::Plan, t: &crate::theme::Theme) -> Vec<Line<'static>> {
     use crate::ops::gate::GateState;
     let line = |s: String, st: Style| Line::from(Span::styled(s, st));
@@ -197,4 +229,44 @@ fn confirm_head(p: &crate::ops::pipeline::Plan, t: &crate::theme::Theme) -> Vec<
     ));
     out.push(line("diff (server-side dry-run):".into(), t.table.header));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cost_delta;
+    use crate::app::model::Model;
+    use crate::cost::report::{Costs, GroupCost};
+    use crate::ops::action::{workload_request, Operation};
+    use crate::ops::target::{ObjectKind, Target};
+
+    #[test]
+    fn scaling_shows_the_cost_change_at_todays_cost_per_pod() {
+        let t = Target::new("prod", "shop", ObjectKind::Deployment, "web");
+        let op = Operation::Scale { replicas: 5 };
+        let mut before = kube::api::DynamicObject::new("web", &t.api_resource());
+        before.data = serde_json::json!({"spec": {"replicas": 2}});
+        let req = workload_request(&op, &t, chrono::Utc::now());
+        let plan =
+            crate::ops::pipeline::plan_from(&t, op, vec![req], before, serde_json::Value::Null);
+        let mut m = Model::default();
+        assert_eq!(cost_delta(&plan, &m), None, "no figures yet: nothing shown");
+        m.costs = Some(Costs {
+            workloads: vec![GroupCost {
+                context: "prod".into(),
+                namespace: "shop".into(),
+                workload: "deployment/web".into(),
+                cost_per_hour: 0.08,
+                cpu_cost_per_hour: 0.06,
+                ram_cost_per_hour: 0.02,
+                efficiency: None,
+                basis: "requests".into(),
+            }],
+            ..Default::default()
+        });
+        // $0.04 per pod today; 2 → 5 replicas: +$0.12/h, +$88/month.
+        assert_eq!(
+            cost_delta(&plan, &m).as_deref(),
+            Some("cost: +0.1200 $/h (+88 $/month) at today's cost per pod")
+        );
+    }
 }
