@@ -50,6 +50,9 @@ async fn namespace_cost_matches_hand_worked_figures_and_spot_is_priced_as_spot()
     // the catalog's estimate $0.1536 = $0.5816 an hour.
     let cluster = &v["clusters"][0];
     close(&cluster["cost_per_hour"], 0.5816, "cluster cost");
+    // One cluster shown: the fleet roll-up is that cluster.
+    close(&v["fleet"]["cost_per_hour"], 0.5816, "fleet cost");
+    assert_eq!(v["groups"].as_array().map(Vec::len), Some(1));
     assert_eq!(cluster["source"], "catalog");
     let spot = cluster["nodes"]
         .as_array()

@@ -40,6 +40,9 @@ pub async fn costs_of(
             match super::opencost::fetch(cl, &url).await {
                 Ok(a) => {
                     from_opencost(&c.meta.context, &a, &mut out);
+                    if let Some(last) = out.clusters.last_mut() {
+                        last.group = c.meta.group.clone();
+                    }
                     continue;
                 }
                 Err(e) => eprintln!(
@@ -78,6 +81,9 @@ pub async fn costs_of(
                 &mut out,
             )
         });
+        if let Some(last) = out.clusters.last_mut() {
+            last.group = c.meta.group.clone();
+        }
     }
     out
 }
@@ -99,6 +105,7 @@ fn from_opencost(context: &str, a: &super::opencost::Allocations, out: &mut Cost
         kwh_per_hour: 0.0,
         co2e_g_per_hour: None,
         carbon: "not estimated for OpenCost figures".into(),
+        group: None,
     });
     for n in &a.namespaces {
         out.namespaces.push(super::report::GroupCost {

@@ -27,6 +27,8 @@ pub struct ClusterCost {
     pub co2e_g_per_hour: Option<f64>,
     /// How the footprint was estimated.
     pub carbon: String,
+    /// The cluster's group (config), for the group roll-up.
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -265,6 +267,7 @@ pub fn cluster(
         kwh_per_hour: kwh,
         co2e_g_per_hour: co2e,
         carbon,
+        group: None,
     });
     let mut by_ns: BTreeMap<&str, Vec<&PodCost>> = BTreeMap::new();
     let mut by_wl: BTreeMap<(&str, String), Vec<&PodCost>> = BTreeMap::new();
@@ -286,8 +289,20 @@ pub fn cluster(
 
 /// The keys product.md fixes for `cost --json` (plus a few).
 pub fn to_json(c: &Costs) -> serde_json::Value {
+    let mut groups: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    for x in &c.clusters {
+        let g = groups.entry(x.group.as_deref().unwrap_or("")).or_default();
+        g.0 += x.cost_per_hour;
+        g.1 += x.idle_per_hour;
+    }
+    let fleet_cost: f64 = c.clusters.iter().map(|x| x.cost_per_hour).sum();
+    let fleet_idle: f64 = c.clusters.iter().map(|x| x.idle_per_hour).sum();
     json!({
         "currency": "USD",
+        "fleet": {"cost_per_hour": fleet_cost, "idle_per_hour": fleet_idle},
+        "groups": groups.iter().map(|(g, (cost, idle))| json!({
+            "group": g, "cost_per_hour": cost, "idle_per_hour": idle,
+        })).collect::<Vec<_>>(),
         "clusters": c.clusters.iter().map(|x| json!({
             "context": x.context, "cost_per_hour": x.cost_per_hour, "idle_per_hour": x.idle_per_hour,
             "source": x.source,
