@@ -218,3 +218,66 @@ async fn usage_from_the_simulator_gives_efficiency_and_right_sizing() {
         .await;
     ns.delete().await;
 }
+
+/// A node type the catalog does not know is priced at OpenCost's default
+/// rates and says so. It changes lab-d's node set, so it holds the fault
+/// cluster exclusively.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_instance_type_falls_back_to_default_rates() {
+    use k8s_openapi::api::core::v1::Node;
+    let Some((lab, d)) = support::fault_cluster() else {
+        return;
+    };
+    let _exclusive = support::fault_lock(lab);
+    let admin = lab.client_fresh(&d.admin()).await;
+    let nodes: Api<Node> = Api::all(admin.clone());
+    let name = format!("{}-odd", d.name);
+    let node: Node = serde_json::from_value(json!({
+        "metadata": {"name": name, "labels": {
+            "node.kubernetes.io/instance-type": "x9.huge", "topology.kubernetes.io/region": "us-central1",
+            "kubernetes.io/hostname": name, "type": "kwok"},
+            "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"}},
+        "status": {"capacity": {"cpu": "4", "memory": "16Gi", "pods": "110"}, "allocatable": {"cpu": "4", "memory": "16Gi", "pods": "110"}}
+    }))
+    .unwrap();
+    let _ = nodes.delete(&name, &Default::default()).await;
+    nodes.create(&PostParams::default(), &node).await.unwrap();
+    let ns = lab.namespace(&d, "odd").await;
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), &ns.name);
+    pods.create(&PostParams::default(), &pod("p", &name, "1", "2Gi"))
+        .await
+        .unwrap();
+
+    let cli = Cli::new(lab);
+    let out = cli.run(&["--context", &d.operator(), "cost", "--json"]);
+    let _ = nodes.delete(&name, &Default::default()).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cluster = &v["clusters"][0];
+    assert_eq!(cluster["source"], "catalog+default", "{cluster}");
+    let odd = cluster["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == name.as_str())
+        .unwrap();
+    // 4 × $0.031611 + 16 × $0.004237 = $0.194236 an hour.
+    close(&odd["cost_per_hour"], 0.194236, "default-priced node");
+    assert_eq!(
+        odd["source"],
+        "default (OpenCost): no catalog row for x9.huge in us-central1"
+    );
+    // The pod at default rates: 1 × 0.031611 + 2 × 0.004237 = $0.040085.
+    let nsrow = v["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["namespace"] == ns.name.as_str())
+        .unwrap();
+    close(
+        &nsrow["cost_per_hour"],
+        0.040085,
+        "pod on the default-priced node",
+    );
+    ns.delete().await;
+}

@@ -59,6 +59,7 @@ async fn faults_on_the_reserved_cluster() {
     let Some((lab, d)) = support::fault_cluster() else {
         return;
     };
+    let _exclusive = support::fault_lock(lab);
     let a = &lab.clusters[0];
     let cfg = Config::default();
     let metas = vec![cfg.meta_for(&a.operator()), cfg.meta_for(&d.operator())];

@@ -295,6 +295,20 @@ pub fn lab_cmd(args: &[&str]) {
     );
 }
 
+/// Exclusive use of the fault cluster across test processes (a lock file
+/// in the lab dir): a test that breaks lab-d, or changes its node set,
+/// holds it for its whole run.
+pub fn fault_lock(lab: &Lab) -> std::fs::File {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lab.dir.join("fault.lock"))
+        .expect("fault lock file");
+    f.lock().expect("fault lock");
+    f
+}
+
 /// The cluster reserved for faults (lab-d): tests that stop servers, compact
 /// etcd or change RBAC use it, never a shared one. Brings it up on first use.
 pub fn fault_cluster() -> Option<(&'static Lab, LabCluster)> {
