@@ -41,21 +41,12 @@ fn error_ratio(cluster: &str) -> f64 {
 }
 
 fn slo() -> SloConfig {
-    SloConfig {
-        name: "checkout-availability".into(),
-        objective: 99.9,
-        window: "30d".into(),
-        clusters: Vec::new(),
-        error_query: None,
-        total_query: None,
-        latency: None,
-        min_rps: 0.1,
-        gate: None,
-        scrape: Some(ScrapeSli {
-            errors: r#"http_requests_total{service="checkout",code=~"5.."}"#.into(),
-            total: r#"http_requests_total{service="checkout"}"#.into(),
-        }),
-    }
+    let mut s = SloConfig::new("checkout-availability", 99.9, "30d");
+    s.scrape = Some(ScrapeSli {
+        errors: r#"http_requests_total{service="checkout",code=~"5.."}"#.into(),
+        total: r#"http_requests_total{service="checkout"}"#.into(),
+    });
+    s
 }
 
 fn render(c: Counters) -> String {

@@ -183,7 +183,9 @@ pub fn build(ro: &Value, replicasets: &[Value], pods: &[Value], runs: &[Value]) 
     }
 }
 
-async fn list(
+/// Every object of a kind in a namespace, as JSON; a kind the cluster does
+/// not serve (no CRD) is an empty list. Shared with the action planner.
+pub async fn list(
     client: &Client,
     ns: &str,
     gvk: (&str, &str, &str),
@@ -197,7 +199,6 @@ async fn list(
             .into_iter()
             .filter_map(|o| serde_json::to_value(o).ok())
             .collect()),
-        // No AnalysisRun CRD: no runs.
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
         Err(e) => Err(format!("listing {plural}: {}", kube_message(&e))),
     }

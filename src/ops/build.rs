@@ -2,7 +2,7 @@
 //! the exact requests, the gate verdict and a one-line summary.
 
 use chrono::Utc;
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use kube::api::{Api, DynamicObject};
 use kube::Client;
 use serde_json::Value;
 
@@ -44,28 +44,19 @@ fn invalid(t: &Target, why: impl std::fmt::Display) -> OpError {
     OpError::Invalid(format!("{t}: {why}"))
 }
 
-/// Lists a kind in the target's namespace as JSON; a kind the cluster does
-/// not serve (no CRD) is an empty list.
+/// A kind's objects in the target's namespace, as JSON (none without its CRD).
 async fn list(
     client: &Client,
     t: &Target,
     gvk: (&str, &str, &str),
     plural: &str,
 ) -> Result<Vec<Value>, OpError> {
-    let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(gvk.0, gvk.1, gvk.2), plural);
-    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &t.namespace, &ar);
-    match api.list(&ListParams::default()).await {
-        Ok(l) => Ok(l
-            .items
-            .into_iter()
-            .filter_map(|o| serde_json::to_value(o).ok())
-            .collect()),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
-        Err(e) => Err(OpError::Api {
+    crate::fleet::rollout_tree::list(client, &t.namespace, gvk, plural)
+        .await
+        .map_err(|message| OpError::Api {
             target: t.to_string(),
-            message: format!("listing {plural}: {}", kube_message(&e)),
-        }),
-    }
+            message,
+        })
 }
 
 async fn replicasets(client: &Client, t: &Target) -> Result<Vec<Value>, OpError> {

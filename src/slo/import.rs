@@ -15,18 +15,7 @@ fn s<'a>(v: &'a Value, p: &str) -> Option<&'a str> {
 }
 
 fn base(name: &str, objective: f64, window: &str) -> SloConfig {
-    SloConfig {
-        name: name.to_string(),
-        objective,
-        window: window.to_string(),
-        clusters: Vec::new(),
-        error_query: None,
-        total_query: None,
-        latency: None,
-        min_rps: 0.1,
-        gate: None,
-        scrape: None,
-    }
+    SloConfig::new(name, objective, window)
 }
 
 /// A counter selector as a windowed rate: `sum(rate(Q[{{window}}]))`.

@@ -102,6 +102,22 @@ pub struct Queries {
 }
 
 impl SloConfig {
+    /// An SLO with no SLI yet and every other key at its default.
+    pub fn new(name: &str, objective: f64, window: &str) -> SloConfig {
+        SloConfig {
+            name: name.to_string(),
+            objective,
+            window: window.to_string(),
+            clusters: Vec::new(),
+            error_query: None,
+            total_query: None,
+            latency: None,
+            min_rps: default_min_rps(),
+            gate: None,
+            scrape: None,
+        }
+    }
+
     pub fn period(&self) -> Result<Duration, String> {
         parse_window(&self.window)
             .ok_or_else(|| format!("window {:?}: expected e.g. 30d or 28d", self.window))
