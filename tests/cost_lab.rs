@@ -242,8 +242,13 @@ async fn an_unknown_instance_type_falls_back_to_default_rates() {
     .unwrap();
     let _ = nodes.delete(&name, &Default::default()).await;
     nodes.create(&PostParams::default(), &node).await.unwrap();
-    let ns = lab.namespace(&d, "odd").await;
-    let pods: Api<Pod> = Api::namespaced(admin.clone(), &ns.name);
+    // lab-d joined after the lab was loaded: its contexts come from a fresh read.
+    let ns_name = format!("odd-{}", std::process::id());
+    let ns_obj: k8s_openapi::api::core::v1::Namespace =
+        serde_json::from_value(json!({"metadata": {"name": ns_name}})).unwrap();
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(admin.clone());
+    let _ = namespaces.create(&PostParams::default(), &ns_obj).await;
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), &ns_name);
     pods.create(&PostParams::default(), &pod("p", &name, "1", "2Gi"))
         .await
         .unwrap();
@@ -272,12 +277,12 @@ async fn an_unknown_instance_type_falls_back_to_default_rates() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|n| n["namespace"] == ns.name.as_str())
+        .find(|n| n["namespace"] == ns_name.as_str())
         .unwrap();
     close(
         &nsrow["cost_per_hour"],
         0.040085,
         "pod on the default-priced node",
     );
-    ns.delete().await;
+    let _ = namespaces.delete(&ns_name, &Default::default()).await;
 }
