@@ -7,6 +7,7 @@ pub mod app;
 pub mod config;
 pub mod cost;
 pub mod demo;
+pub mod failover;
 pub mod fleet;
 pub mod journal;
 pub mod keymap;

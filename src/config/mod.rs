@@ -38,6 +38,10 @@ pub struct Config {
     /// The fleet-wide Prometheus and how to talk to it.
     #[serde(default)]
     pub prometheus: crate::slo::sources::PrometheusConfig,
+    /// Failover plans (also in `<config dir>/plans/*.toml`); checked against
+    /// the kubeconfig's contexts by `failover::plan::load_all`.
+    #[serde(default)]
+    pub failover: Vec<crate::failover::plan::Plan>,
     /// OpenSLO / Sloth / Pyrra YAML files whose SLOs join `[[slo]]`
     /// (relative paths are under the config dir).
     #[serde(default)]

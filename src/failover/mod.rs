@@ -1,0 +1,4 @@
+//! Failover: moving a service from a failing cluster to its standby as a
+//! declared, validated, journaled plan (`plan`).
+
+pub mod plan;

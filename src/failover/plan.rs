@@ -1,0 +1,303 @@
+//! Failover plans: a service, its primary cluster and ordered standbys, and
+//! typed steps each naming the cluster it acts on (`primary`, `standby` — the
+//! standby chosen at run time — or a context of the plan). Plans live in
+//! `config.toml` as `[[failover]]` or in `<config dir>/plans/*.toml`, and are
+//! validated when loaded: unknown clusters, a step on a cluster outside the
+//! plan, a scale-up with no wait after it and an empty standby list are
+//! errors naming file and line. Objects that do not exist are pre-flight's
+//! business.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub name: String,
+    pub service: String,
+    pub primary: String,
+    #[serde(default)]
+    pub standbys: Vec<String>,
+    /// A data-residency policy name (`[policy.NAME] regions = [...]`).
+    pub policy: Option<String>,
+    #[serde(default, rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// Scale `target` (`NS/KIND/NAME`) to `replicas`.
+    Scale {
+        cluster: String,
+        target: String,
+        replicas: i32,
+    },
+    /// Wait until `target` has `ready` ready replicas (or, for a Rollout, is
+    /// Healthy when `ready` is absent), at most `timeout`.
+    Wait {
+        cluster: String,
+        target: String,
+        ready: Option<i32>,
+        #[serde(default = "default_timeout")]
+        timeout: String,
+    },
+    /// Set backend weights on `route` (`NS/httproute|vs/NAME`).
+    Weights {
+        cluster: String,
+        route: String,
+        weights: std::collections::BTreeMap<String, u32>,
+    },
+    /// Switch a k8gb Gslb's `primaryGeoTag` in every cluster of the plan.
+    Gslb { gslb: String, geotag: String },
+    /// Cordon the cluster's nodes.
+    Cordon { cluster: String },
+    /// Set an annotation on `target`.
+    Annotate {
+        cluster: String,
+        target: String,
+        key: String,
+        value: String,
+    },
+}
+
+fn default_timeout() -> String {
+    "5m".into()
+}
+
+impl Step {
+    /// The cluster a step acts on; `None` for steps on every cluster.
+    pub fn cluster(&self) -> Option<&str> {
+        match self {
+            Step::Scale { cluster, .. }
+            | Step::Wait { cluster, .. }
+            | Step::Weights { cluster, .. }
+            | Step::Cordon { cluster }
+            | Step::Annotate { cluster, .. } => Some(cluster),
+            Step::Gslb { .. } => None,
+        }
+    }
+}
+
+/// The `[[failover]]` entries of a config text, or a plans file's.
+#[derive(Debug, Default, Deserialize)]
+struct File {
+    #[serde(default)]
+    failover: Vec<Plan>,
+}
+
+/// The line of a plan's `name = "…"`.
+fn name_line(text: &str, plan: &str) -> usize {
+    let needle = format!("\"{plan}\"");
+    text.lines()
+        .position(|l| l.contains(&needle))
+        .map_or(0, |i| i + 1)
+}
+
+/// The line of the plan's `n`-th `[[failover.step]]` (0-based), else its name.
+fn step_line(text: &str, plan: &str, n: usize) -> usize {
+    let from = name_line(text, plan);
+    text.lines()
+        .enumerate()
+        .skip(from)
+        .filter(|(_, l)| l.trim_start().starts_with("[[failover.step]]"))
+        .nth(n)
+        .map_or(from, |(i, _)| i + 1)
+}
+
+/// Checks a plan against the known contexts.
+pub fn validate(plan: &Plan, known: &[String]) -> Result<(), (String, Option<usize>)> {
+    let exists = |c: &str| known.iter().any(|k| k == c);
+    if !exists(&plan.primary) {
+        return Err((
+            format!("unknown cluster {:?} (primary)", plan.primary),
+            None,
+        ));
+    }
+    if plan.standbys.is_empty() {
+        return Err(("no standby: a failover needs somewhere to go".into(), None));
+    }
+    for s in &plan.standbys {
+        if !exists(s) {
+            return Err((format!("unknown cluster {s:?} (standby)"), None));
+        }
+    }
+    let in_plan = |c: &str| {
+        c == "primary"
+            || c == "standby"
+            || c == plan.primary
+            || plan.standbys.iter().any(|s| s == c)
+    };
+    for (i, step) in plan.steps.iter().enumerate() {
+        if let Some(c) = step.cluster() {
+            if !in_plan(c) {
+                return Err((format!("step {}: cluster {c:?} is not in this plan (primary, standby or one of its clusters)", i + 1), Some(i)));
+            }
+        }
+        if let Step::Scale {
+            cluster,
+            target,
+            replicas,
+        } = step
+        {
+            let waited = plan.steps[i + 1..].iter().any(|s| {
+                matches!(s, Step::Wait { cluster: c, target: t, .. } if c == cluster && t == target)
+            });
+            if *replicas > 0 && !waited {
+                return Err((format!("step {}: scaling {target} on {cluster} up has no wait step for it after: traffic would move to pods that are not ready", i + 1), Some(i)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Plans from a config or plans file, each validated; errors name file and line.
+pub fn load_text(path: &Path, text: &str, known: &[String]) -> Result<Vec<Plan>, String> {
+    let file: File = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+            .unwrap_or(0);
+        format!("{}:{line}: {}", path.display(), e.message())
+    })?;
+    for p in &file.failover {
+        if let Err((msg, step)) = validate(p, known) {
+            let line = match step {
+                Some(n) => step_line(text, &p.name, n),
+                None => name_line(text, &p.name),
+            };
+            return Err(format!("{}:{line}: plan {}: {msg}", path.display(), p.name));
+        }
+    }
+    Ok(file.failover)
+}
+
+/// Plans from `config.toml` and every `plans/*.toml` of the config dir.
+pub fn load_all(
+    config_file: &Path,
+    plans_dir: &Path,
+    known: &[String],
+) -> Result<Vec<Plan>, String> {
+    let mut out = Vec::new();
+    if let Ok(text) = std::fs::read_to_string(config_file) {
+        out.extend(load_text(config_file, &text, known)?);
+    }
+    if let Ok(entries) = std::fs::read_dir(plans_dir) {
+        let mut files: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+            out.extend(load_text(&f, &text, known)?);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[[failover]]
+name = "checkout-eu"
+service = "checkout"
+primary = "lab-a"
+standbys = ["lab-b"]
+policy = "gdpr"
+
+[[failover.step]]
+kind = "scale"
+cluster = "standby"
+target = "shop/deploy/checkout"
+replicas = 3
+
+[[failover.step]]
+kind = "wait"
+cluster = "standby"
+target = "shop/deploy/checkout"
+ready = 3
+
+[[failover.step]]
+kind = "weights"
+cluster = "standby"
+route = "shop/httproute/checkout"
+weights = { checkout-a = 0, checkout-b = 100 }
+
+[[failover.step]]
+kind = "scale"
+cluster = "primary"
+target = "shop/deploy/checkout"
+replicas = 0
+"#;
+
+    fn known() -> Vec<String> {
+        vec!["lab-a".into(), "lab-b".into(), "lab-c".into()]
+    }
+
+    #[test]
+    fn a_complete_plan_loads() {
+        let plans = load_text(Path::new("config.toml"), GOOD, &known()).unwrap();
+        assert_eq!(plans[0].steps.len(), 4);
+        assert_eq!(
+            plans[0].steps[0],
+            Step::Scale {
+                cluster: "standby".into(),
+                target: "shop/deploy/checkout".into(),
+                replicas: 3
+            }
+        );
+        assert!(matches!(&plans[0].steps[1], Step::Wait { timeout, .. } if timeout == "5m"));
+        // The same text is a valid config.toml.
+        let cfg = crate::config::Config::parse(Path::new("config.toml"), GOOD).unwrap();
+        assert_eq!(cfg.failover, plans);
+    }
+
+    #[test]
+    fn each_mistake_names_file_and_line() {
+        let p = Path::new("plans/eu.toml");
+        let e = load_text(
+            p,
+            &GOOD.replace("primary = \"lab-a\"", "primary = \"lab-z\""),
+            &known(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "plans/eu.toml:3: plan checkout-eu: unknown cluster \"lab-z\" (primary)"
+        );
+        let e = load_text(
+            p,
+            &GOOD.replace("standbys = [\"lab-b\"]", "standbys = []"),
+            &known(),
+        )
+        .unwrap_err();
+        assert!(
+            e.ends_with("no standby: a failover needs somewhere to go"),
+            "{e}"
+        );
+        // A step on lab-c, which is not in this plan: the 4th step header is line 27.
+        let e = load_text(
+            p,
+            &GOOD.replace("cluster = \"primary\"", "cluster = \"lab-c\""),
+            &known(),
+        )
+        .unwrap_err();
+        assert_eq!(e, "plans/eu.toml:27: plan checkout-eu: step 4: cluster \"lab-c\" is not in this plan (primary, standby or one of its clusters)");
+        // The wait removed: the scale-up at step 1 (line 9) has none after it.
+        let no_wait = GOOD
+            .replace(
+                "kind = \"wait\"",
+                "kind = \"annotate\"\nkey = \"k\"\nvalue = \"v\"",
+            )
+            .replace("ready = 3\n", "");
+        let e = load_text(p, &no_wait, &known()).unwrap_err();
+        assert!(e.starts_with("plans/eu.toml:9: plan checkout-eu: step 1: scaling shop/deploy/checkout on standby up has no wait"), "{e}");
+        let e = load_text(p, "[[failover]]\nname = \"x\"\nservice = \"s\"\nprimary = \"lab-a\"\nstandbys = [\"lab-b\"]\n[[failover.step]]\nkind = \"teleport\"\n", &known()).unwrap_err();
+        assert!(e.starts_with("plans/eu.toml:"), "{e}");
+        assert!(e.contains("teleport"), "{e}");
+    }
+}
