@@ -451,19 +451,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let read_only = config.read_only || cli.read_only;
             rt.block_on(async {
                 let (fleet, warnings, kubeconfig, demo) = connect(&opts, cli.demo)?;
-                let stores = fleet.stores();
-                let catalog = fleetdeck::cost::catalog::Catalog::load(Some(
-                    &paths.config_dir.join("prices.csv"),
-                ));
-                match catalog {
-                    Ok(catalog) => fleet.cost.spawn(
-                        stores,
-                        std::sync::Arc::new(config.clone()),
-                        std::sync::Arc::new(catalog),
-                        Duration::from_secs(30),
-                        fleet.notify.clone(),
-                    ),
-                    Err(e) => eprintln!("fleetdeck: prices: {e}"),
+                let mut warnings = warnings;
+                // The demo computes its own costs (with simulated usage).
+                if !cli.demo {
+                    let catalog = fleetdeck::cost::catalog::Catalog::load(Some(
+                        &paths.config_dir.join("prices.csv"),
+                    ));
+                    match catalog {
+                        Ok(catalog) => fleet.cost.spawn(
+                            fleet.stores(),
+                            std::sync::Arc::new(config.clone()),
+                            std::sync::Arc::new(catalog),
+                            Duration::from_secs(30),
+                            fleet.notify.clone(),
+                        ),
+                        // Shown in the footer; the rest of the console works.
+                        Err(e) => warnings.insert(0, format!("prices: {e}; no cost figures")),
+                    }
                 }
                 let every = match cli.demo {
                     true => Duration::from_secs(5),

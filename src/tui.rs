@@ -297,28 +297,23 @@ fn fetch_tree(fleet: &Fleet, app: &App, actions: &Actions, tx: mpsc::UnboundedSe
         )
     });
     tokio::spawn(async move {
-        let mut r = match &client {
+        let fetched = match &client {
             Some(c) => crate::fleet::rollout_tree::fetch(c, &namespace, &name).await,
             None => Err(NO_CLIENT.into()),
         };
-        if let (Ok(tree), Some(c), false) = (r.as_mut(), &client, gates.is_empty()) {
-            let target = Target::new(
-                "",
-                &namespace,
-                crate::ops::target::ObjectKind::Rollout,
-                &name,
-            );
-            let api: Api<DynamicObject> =
-                Api::namespaced_with(c.clone(), &namespace, &target.api_resource());
-            if let Ok(obj) = api.get(&name).await {
-                let obj = serde_json::to_value(obj).unwrap_or_default();
-                tree.slo = crate::slo::gate::checks(&gates, &obj)
-                    .await
-                    .into_iter()
-                    .map(|c| (c.state.as_str().to_string(), c.name, c.detail))
-                    .collect();
+        let r = match fetched {
+            Ok((mut tree, obj)) => {
+                if !gates.is_empty() {
+                    tree.slo = crate::slo::gate::checks(&gates, &obj)
+                        .await
+                        .into_iter()
+                        .map(|c| (c.state.as_str().to_string(), c.name, c.detail))
+                        .collect();
+                }
+                Ok(tree)
             }
-        }
+            Err(e) => Err(e),
+        };
         let _ = tx.send(Msg::Tree(key, r));
     });
 }

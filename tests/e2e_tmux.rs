@@ -74,13 +74,7 @@ async fn scale_through_the_tui_is_confirmed_and_journaled() {
     .unwrap();
     api.create(&PostParams::default(), &d).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let cmd = format!(
-        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --kubeconfig {kc} --context {ctx}; sleep 30",
-        d = dir.path().display(),
-        bin = env!("CARGO_BIN_EXE_fleetdeck"),
-        kc = lab.kubeconfig.display(),
-        ctx = c.operator()
-    );
+    let cmd = support::tmux::fleetdeck_on(dir.path(), &lab.kubeconfig, &c.operator());
     let tmux = Tmux::start(&cmd, 150, 40);
     tmux.wait_for("cluster ok", |s| row_ok(s, &c.name));
     tmux.keys(&["Enter"]);
@@ -213,13 +207,7 @@ async fn promote_from_the_tui_steps_a_canary_to_healthy() {
     .await;
 
     let dir = tempfile::tempdir().unwrap();
-    let cmd = format!(
-        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --kubeconfig {kc} --context {ctx}; sleep 30",
-        d = dir.path().display(),
-        bin = env!("CARGO_BIN_EXE_fleetdeck"),
-        kc = lab.kubeconfig.display(),
-        ctx = c.operator()
-    );
+    let cmd = support::tmux::fleetdeck_on(dir.path(), &lab.kubeconfig, &c.operator());
     let tmux = Tmux::start(&cmd, 160, 45);
     tmux.wait_for("cluster ok", |s| row_ok(s, &c.name));
     tmux.keys(&["4"]);

@@ -415,13 +415,7 @@ async fn a_failing_canary_stops_the_promote_until_overridden() {
     .await;
 
     // The rollout detail shows canary against stable, as the gate sees it.
-    let cmd = format!(
-        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --kubeconfig {kc} --context {ctx}; sleep 30",
-        d = cli.home.path().display(),
-        bin = env!("CARGO_BIN_EXE_fleetdeck"),
-        kc = lab.kubeconfig.display(),
-        ctx = c.operator()
-    );
+    let cmd = support::tmux::fleetdeck_on(cli.home.path(), &lab.kubeconfig, &c.operator());
     let tmux = support::tmux::Tmux::start(&cmd, 160, 50);
     tmux.wait_for("the fleet, synced", |s| {
         s.contains("Fleet [1]") && s.contains(" ok ")

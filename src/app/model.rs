@@ -28,7 +28,7 @@ pub struct Model {
     /// Every SLO row with its sparkline (the SLO view and the fleet's SLO column).
     pub slos: Vec<(SloRow, Vec<f64>)>,
     /// The latest cost figures (the Cost view, the fleet's $/H column).
-    pub costs: Option<crate::cost::report::Costs>,
+    pub costs: Option<std::sync::Arc<crate::cost::report::Costs>>,
     /// Journal view only; filled by the loop, which caches the journal file.
     pub timeline: Vec<TimelineRow>,
 }

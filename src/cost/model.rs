@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use super::catalog::Catalog;
 
+/// Bytes in a GiB (the model prices memory per GiB-hour).
+pub const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
 /// OpenCost's default prices (`configs/default.json`, GCP us-central1 based),
 /// per hour: used when the catalog has no row for a node.
 pub const DEFAULT_CPU: f64 = 0.031611;

@@ -13,11 +13,12 @@ use crate::fleet::summary::ClusterMeta;
 
 #[derive(Debug, Clone, Default)]
 pub struct CostMonitor {
-    latest: Arc<Mutex<Option<Costs>>>,
+    /// Shared, not copied: every frame reads it.
+    latest: Arc<Mutex<Option<Arc<Costs>>>>,
 }
 
 impl CostMonitor {
-    pub fn latest(&self) -> Option<Costs> {
+    pub fn latest(&self) -> Option<Arc<Costs>> {
         self.latest
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -25,7 +26,7 @@ impl CostMonitor {
     }
 
     pub fn set(&self, c: Costs) {
-        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(c);
+        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(c));
     }
 
     pub fn spawn(

@@ -1,6 +1,7 @@
 //! Cost per cluster, namespace and workload from a cluster's stores, and
 //! `fleetdeck cost [--json]`.
 
+use super::model::GIB;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -11,8 +12,6 @@ use super::model::{allocate, idle, price_node, NodePrice, NodeSpec, PodCost, Pod
 use super::usage::Usage;
 use crate::fleet::objects::PodPhase;
 use crate::fleet::store::ClusterData;
-
-const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterCost {

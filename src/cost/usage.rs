@@ -2,14 +2,13 @@
 //! Prometheus (`container_cpu_usage_seconds_total`,
 //! `container_memory_working_set_bytes`), summed per pod over a window.
 
+use super::model::GIB;
 use std::collections::HashMap;
 
 use crate::slo::prom::Endpoint;
 
 /// (cores, GiB) per (namespace, pod).
 pub type Usage = HashMap<(String, String), (f64, f64)>;
-
-const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 /// `cluster`: the value of the `cluster` label when the Prometheus holds
 /// several clusters (a shared endpoint); `None` for the cluster's own.

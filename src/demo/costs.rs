@@ -4,6 +4,7 @@
 //! what it asks for, the right-sizing candidate. Same `cost::report` code as
 //! `fleetdeck cost`.
 
+use crate::cost::model::GIB;
 use std::collections::BTreeMap;
 
 use crate::cost::catalog::Catalog;
@@ -13,7 +14,6 @@ use crate::fleet::handles::with_data;
 use crate::fleet::live::SharedData;
 use crate::fleet::summary::ClusterMeta;
 
-const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 pub const OVERSIZED: (&str, &str) = ("prod-us-east", "catalog-api");
 
 pub fn compute(clusters: &[(ClusterMeta, SharedData)], catalog: &Catalog) -> Costs {

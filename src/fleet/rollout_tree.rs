@@ -204,7 +204,9 @@ pub async fn list(
     }
 }
 
-pub async fn fetch(client: &Client, ns: &str, name: &str) -> Result<RolloutTree, String> {
+/// The tree, and the Rollout object it was built from (the release gate
+/// reads its pod hashes, so it needs no second GET).
+pub async fn fetch(client: &Client, ns: &str, name: &str) -> Result<(RolloutTree, Value), String> {
     let ro_ar = ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout"),
         "rollouts",
@@ -223,7 +225,7 @@ pub async fn fetch(client: &Client, ns: &str, name: &str) -> Result<RolloutTree,
         "analysisruns",
     )
     .await?;
-    Ok(build(&ro, &rs, &pods, &runs))
+    Ok((build(&ro, &rs, &pods, &runs), ro))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use kube::Client;
 use serde_json::Value;
 
-use super::action::{Operation, PatchType};
+use super::action::Operation;
 use super::gate::Verdict;
 use super::journaled::{self, Executed};
 use super::pipeline::{plan, plan_checked, whoami, Outcome, Plan, Preflight};
@@ -166,14 +166,6 @@ impl Cluster {
     }
 }
 
-fn patch_type(t: PatchType) -> &'static str {
-    match t {
-        PatchType::Merge => "merge",
-        PatchType::Strategic => "strategic",
-        PatchType::Json => "json",
-    }
-}
-
 fn print_plan(plan: &Plan) {
     println!("target:   {}", plan.target);
     if let Some(s) = &plan.summary {
@@ -181,21 +173,12 @@ fn print_plan(plan: &Plan) {
     }
     for (i, r) in plan.requests.iter().enumerate() {
         let label = if i == 0 { "request: " } else { "then:    " };
-        let sub = r
-            .subresource
-            .as_ref()
-            .map(|s| format!("/{s}"))
-            .unwrap_or_default();
         let fallback = if r.fallback_main {
             " (on 404: the main resource)"
         } else {
             ""
         };
-        println!(
-            "{label} PATCH ({}) {}{sub}{fallback}",
-            patch_type(r.patch_type),
-            plan.target.kind.name().to_lowercase(),
-        );
+        println!("{label} {}{fallback}", r.describe(plan.target.kind));
         println!("body:     {}", r.body);
     }
     println!("guard:    resourceVersion {}", plan.rv_before);

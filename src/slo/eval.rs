@@ -52,7 +52,7 @@ pub struct Evaluation {
 
 /// The sum of a query's series; `None` when there are none or the sum is not
 /// a number (0/0 before any request).
-fn total(samples: &[Sample]) -> Option<f64> {
+pub fn total(samples: &[Sample]) -> Option<f64> {
     if samples.is_empty() {
         return None;
     }

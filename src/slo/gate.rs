@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use super::eval::ratio;
-use super::prom::{Endpoint, Sample};
+use super::eval::{ratio, total as sum};
+use super::prom::Endpoint;
 use super::sources::{endpoint_for, http_client};
 use super::spec::SloConfig;
 use crate::config::Config;
@@ -55,14 +55,6 @@ fn fill(value: &str, target: &Value) -> String {
     value
         .replace("{{canary_hash}}", &hash("/status/currentPodHash"))
         .replace("{{stable_hash}}", &hash("/status/stableRS"))
-}
-
-fn sum(s: &[Sample]) -> Option<f64> {
-    if s.is_empty() {
-        return None;
-    }
-    let v: f64 = s.iter().map(|s| s.value).sum();
-    v.is_finite().then_some(v)
 }
 
 async fn side_ratio(

@@ -250,7 +250,7 @@ mod tests {
             crate::ops::pipeline::plan_from(&t, op, vec![req], before, serde_json::Value::Null);
         let mut m = Model::default();
         assert_eq!(cost_delta(&plan, &m), None, "no figures yet: nothing shown");
-        m.costs = Some(Costs {
+        m.costs = Some(std::sync::Arc::new(Costs {
             workloads: vec![GroupCost {
                 context: "prod".into(),
                 namespace: "shop".into(),
@@ -262,7 +262,7 @@ mod tests {
                 basis: "requests".into(),
             }],
             ..Default::default()
-        });
+        }));
         // $0.04 per pod today; 2 → 5 replicas: +$0.12/h, +$88/month.
         assert_eq!(
             cost_delta(&plan, &m).as_deref(),

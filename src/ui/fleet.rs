@@ -6,7 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
 use ratatui::Frame;
 
-use super::widgets::{accent, fit, known, or_dash, state_span, style_if, table, window, TableSpec};
+use super::widgets::{
+    accent, known, or_dash, state_span, style_if, table, window, Fitted, TableSpec,
+};
 use super::Ctx;
 use crate::app::model::{order, FLEET_SORTS};
 use crate::fleet::summary::{age, ClusterRow, ClusterState};
@@ -58,20 +60,14 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ("SLO", 7, 5),
         ("$/H", 8, 3),
     ];
-    let shown = fit(&cols.map(|(_, w, k)| (w, k)), area.width.saturating_sub(2));
+    let fitted = Fitted::new(&cols, area.width.saturating_sub(2));
     let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
     let rows: Vec<Row> = ord[range]
         .iter()
         .filter_map(|i| m.rows.get(*i))
         .map(|r| {
             let cells = cells(r, ctx);
-            Row::new(
-                cells
-                    .into_iter()
-                    .zip(&shown)
-                    .filter(|(_, s)| **s)
-                    .map(|(c, _)| c),
-            )
+            fitted.row(cells)
         })
         .collect();
     let s = ctx.app.screen();
@@ -86,18 +82,14 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             t.ui.dim,
         ),
     ]);
-    let keep = |i: &usize| shown[*i];
     table(
         frame,
         area,
         t,
         TableSpec {
             title,
-            header: (0..cols.len()).filter(keep).map(|i| cols[i].0).collect(),
-            widths: (0..cols.len())
-                .filter(keep)
-                .map(|i| Constraint::Length(cols[i].1))
-                .collect(),
+            header: fitted.header,
+            widths: fitted.widths,
             rows,
             selected,
         },

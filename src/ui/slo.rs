@@ -12,7 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::Layout;
 use ratatui::widgets::Paragraph;
 
-use super::widgets::{fit, table, window, TableSpec};
+use super::widgets::{table, window, Fitted, TableSpec};
 use super::workloads::title;
 use super::Ctx;
 use crate::app::model::{order, SLO_SORTS};
@@ -113,7 +113,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ("AGE", 4, 3),
         ("5m ERRORS", 16, 1),
     ];
-    let shown = fit(&cols.map(|(_, w, k)| (w, k)), area.width.saturating_sub(2));
+    let fitted = Fitted::new(&cols, area.width.saturating_sub(2));
     let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
     let rows: Vec<Row> = ord[range]
         .iter()
@@ -148,13 +148,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 "now".into()
             }));
             cells.push(Cell::from(Span::styled(sparkline(history, 16), t.ui.dim)));
-            Row::new(
-                cells
-                    .into_iter()
-                    .zip(&shown)
-                    .filter(|(_, s)| **s)
-                    .map(|(c, _)| c),
-            )
+            fitted.row(cells)
         })
         .collect();
     let selected_row = ord
@@ -170,18 +164,14 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             t.status.warn,
         ));
     }
-    let keep = |i: &usize| shown[*i];
     table(
         frame,
         area,
         t,
         TableSpec {
             title: heading,
-            header: (0..cols.len()).filter(keep).map(|i| cols[i].0).collect(),
-            widths: (0..cols.len())
-                .filter(keep)
-                .map(|i| Constraint::Length(cols[i].1))
-                .collect(),
+            header: fitted.header,
+            widths: fitted.widths,
             rows,
             selected,
         },

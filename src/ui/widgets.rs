@@ -137,6 +137,40 @@ pub fn fit(cols: &[(u16, u8)], avail: u16) -> Vec<bool> {
     shown
 }
 
+/// Columns `(header, width, keep)` fitted to a width: on a narrow terminal
+/// the lowest `keep` goes first (`fit`). Rows then keep the same cells.
+pub struct Fitted<'a> {
+    shown: Vec<bool>,
+    pub header: Vec<&'a str>,
+    pub widths: Vec<Constraint>,
+}
+
+impl<'a> Fitted<'a> {
+    pub fn new(cols: &[(&'a str, u16, u8)], avail: u16) -> Fitted<'a> {
+        let shown = fit(
+            &cols.iter().map(|(_, w, k)| (*w, *k)).collect::<Vec<_>>(),
+            avail,
+        );
+        let kept = || cols.iter().zip(&shown).filter(|(_, s)| **s).map(|(c, _)| c);
+        Fitted {
+            header: kept().map(|c| c.0).collect(),
+            widths: kept().map(|c| Constraint::Length(c.1)).collect(),
+            shown,
+        }
+    }
+
+    /// A row of the cells whose columns are shown.
+    pub fn row<'r>(&self, cells: Vec<Cell<'r>>) -> Row<'r> {
+        Row::new(
+            cells
+                .into_iter()
+                .zip(&self.shown)
+                .filter(|(_, s)| **s)
+                .map(|(c, _)| c),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::fit;

@@ -69,3 +69,14 @@ impl Drop for Tmux {
             .status();
     }
 }
+
+/// The shell command a tmux session runs: fleetdeck on one lab context with
+/// its own config/data dir, the pane kept open 30 s after it exits.
+pub fn fleetdeck_on(home: &std::path::Path, kubeconfig: &std::path::Path, context: &str) -> String {
+    format!(
+        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --kubeconfig {kc} --context {context}; sleep 30",
+        d = home.display(),
+        bin = env!("CARGO_BIN_EXE_fleetdeck"),
+        kc = kubeconfig.display(),
+    )
+}
