@@ -123,6 +123,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::WaveCommand,
     },
+    /// Failover plans: list, plan (pre-flight), run, resume, rollback.
+    Failover {
+        #[command(subcommand)]
+        command: fleetdeck::failover::cli::FailoverCommand,
+    },
     /// What each cluster, namespace and workload costs per hour (OpenCost model).
     Cost {
         /// JSON instead of a table.
@@ -341,6 +346,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Wave { command }) => {
             release(&opts, async |st| commands::wave(st, command).await)
         }
+        Some(Command::Failover { command }) => release(&opts, async |st| {
+            fleetdeck::failover::cli::command(st, command).await
+        }),
         Some(Command::Cost { json, timeout }) => {
             let paths = Paths::resolve(opts.config_file)?;
             let catalog =

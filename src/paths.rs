@@ -62,6 +62,14 @@ impl Paths {
         }
     }
 
+    /// Failover plans beside the config file (`plans/*.toml`).
+    pub fn plans_dir(&self) -> PathBuf {
+        match self.config_file.parent() {
+            Some(dir) => dir.join("plans"),
+            None => self.config_dir.join("plans"),
+        }
+    }
+
     /// `(label, path)` pairs, in the order `fleetdeck paths` prints them.
     pub fn entries(&self) -> Vec<(&'static str, PathBuf)> {
         vec![
@@ -69,6 +77,7 @@ impl Paths {
             ("config file", self.config_file.clone()),
             ("themes", self.config_dir.join("themes")),
             ("keymaps", self.config_dir.join("keymaps")),
+            ("failover plans", self.plans_dir()),
             ("data dir", self.data_dir.clone()),
             ("journal", self.journal_dir.clone()),
             ("demo journal", self.demo_dir.clone()),

@@ -48,6 +48,15 @@ pub fn start(opts: &Options) -> anyhow::Result<Startup> {
         }
     }
     let all = loaded.contexts();
+    // Plans are checked against every context; a bad plan file costs its
+    // plans (the `failover` command names the error), not the console.
+    match crate::failover::plan::load_all(&paths.config_file, &paths.plans_dir(), &all) {
+        Ok(plans) => config.failover = plans,
+        Err(e) => {
+            config.failover.clear();
+            warnings.push(e);
+        }
+    }
     let selected = config.select(&all, opts.contexts);
     if selected.is_empty() {
         let files: Vec<String> = sources

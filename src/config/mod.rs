@@ -42,6 +42,9 @@ pub struct Config {
     /// the kubeconfig's contexts by `failover::plan::load_all`.
     #[serde(default)]
     pub failover: Vec<crate::failover::plan::Plan>,
+    /// Data-residency policies failover plans name: `[policy.gdpr] regions = [...]`.
+    #[serde(default, rename = "policy")]
+    pub policies: std::collections::BTreeMap<String, crate::failover::policy::Residency>,
     /// OpenSLO / Sloth / Pyrra YAML files whose SLOs join `[[slo]]`
     /// (relative paths are under the config dir).
     #[serde(default)]

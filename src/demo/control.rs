@@ -17,7 +17,7 @@ pub(super) enum Command {
     Plan {
         target: Target,
         op: Operation,
-        declared: Declared,
+        declared: Box<Declared>,
         reply: oneshot::Sender<Result<(Plan, Preflight), String>>,
     },
     Execute {
@@ -65,7 +65,7 @@ impl DemoControl {
         declared: &Declared,
     ) -> Result<(Plan, Preflight), String> {
         let (reply, rx) = oneshot::channel();
-        let (target, declared) = (target.clone(), declared.clone());
+        let (target, declared) = (target.clone(), Box::new(declared.clone()));
         self.tx
             .send(Command::Plan {
                 target,

@@ -1,4 +1,16 @@
 //! Failover: moving a service from a failing cluster to its standby as a
-//! declared, validated, journaled plan (`plan`).
+//! declared, validated, journaled plan. `plan` reads and validates plans,
+//! `policy` is data residency, `resolve` makes a plan concrete for one
+//! standby, `preflight` checks it, `run` executes it through the one
+//! mutation pipeline, `runlog` reads runs back from the journal (resume,
+//! rollback), `cli` is `fleetdeck failover …`.
 
+pub mod capacity;
+pub mod cli;
+pub mod clusters;
 pub mod plan;
+pub mod policy;
+pub mod preflight;
+pub mod resolve;
+pub mod run;
+pub mod runlog;

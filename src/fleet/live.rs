@@ -414,7 +414,7 @@ async fn probe(client: Client, data: SharedData, notify: Notifier) {
     }
 }
 
-async fn readyz(client: &Client) -> Connection {
+pub async fn readyz(client: &Client) -> Connection {
     let req = match http::Request::get("/readyz").body(Vec::new()) {
         Ok(r) => r,
         Err(e) => {

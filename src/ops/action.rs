@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use kube::api::{DynamicObject, Patch};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::target::{ObjectKind, Target};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
     Scale {
@@ -37,6 +37,24 @@ pub enum Operation {
     Flip {
         back: bool,
     },
+    /// Set backend weights by name (route backends, DNSEndpoint set
+    /// identifiers); backends not named keep theirs.
+    Weights {
+        weights: std::collections::BTreeMap<String, u32>,
+    },
+    /// Force a k8gb Gslb's primary geo tag.
+    GeoTag {
+        tag: String,
+    },
+    /// `kubectl cordon` (`on`) or `uncordon` a node.
+    Cordon {
+        on: bool,
+    },
+    /// `kubectl annotate`; `None` removes the key.
+    Annotate {
+        key: String,
+        value: Option<String>,
+    },
 }
 
 impl Operation {
@@ -55,6 +73,11 @@ impl Operation {
             Operation::Step { back: true } => "canary-back",
             Operation::Flip { back: false } => "flip",
             Operation::Flip { back: true } => "flip-back",
+            Operation::Weights { .. } => "weights",
+            Operation::GeoTag { .. } => "geotag",
+            Operation::Cordon { on: true } => "cordon",
+            Operation::Cordon { on: false } => "uncordon",
+            Operation::Annotate { .. } => "annotate",
         }
     }
 
@@ -74,6 +97,11 @@ impl Operation {
             Operation::Step { back: true } => "CanaryBack",
             Operation::Flip { back: false } => "Flip",
             Operation::Flip { back: true } => "FlipBack",
+            Operation::Weights { .. } => "Weights",
+            Operation::GeoTag { .. } => "PrimaryGeoTag",
+            Operation::Cordon { on: true } => "Cordon",
+            Operation::Cordon { on: false } => "Uncordon",
+            Operation::Annotate { .. } => "Annotate",
         }
     }
 
@@ -96,6 +124,22 @@ impl Operation {
             Operation::Restart => &[Deployment, StatefulSet, DaemonSet, Rollout],
             Operation::Step { .. } => &[HttpRoute, VirtualService],
             Operation::Flip { .. } => &[Service],
+            Operation::Weights { .. } => &[HttpRoute, VirtualService, DnsEndpoint],
+            Operation::GeoTag { .. } => &[Gslb, GslbLegacy],
+            Operation::Cordon { .. } => &[Node],
+            Operation::Annotate { .. } => &[
+                Deployment,
+                StatefulSet,
+                DaemonSet,
+                Rollout,
+                Service,
+                HttpRoute,
+                VirtualService,
+                Gslb,
+                GslbLegacy,
+                DnsEndpoint,
+                Node,
+            ],
             _ => &[Rollout],
         }
     }
@@ -228,10 +272,27 @@ pub fn unsupported(op: &Operation, kind: ObjectKind) -> Option<String> {
     }
 }
 
-/// Scale and restart: requests that need nothing but the target.
+/// Scale, restart, annotate, cordon, geo tag: requests that need nothing but
+/// the target.
 pub fn workload_request(op: &Operation, target: &Target, now: DateTime<Utc>) -> PatchRequest {
     let at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     match (op, target.kind) {
+        // kubectl annotate: a JSON merge patch; null removes the key.
+        (Operation::Annotate { key, value }, _) => {
+            PatchRequest::merge(json!({"metadata": {"annotations": {key: value}}}))
+        }
+        // kubectl cordon/uncordon: the strategic patch of spec.unschedulable
+        // (uncordon removes the field, as the two-way patch kubectl sends does).
+        (Operation::Cordon { on }, _) => PatchRequest {
+            patch_type: PatchType::Strategic,
+            ..PatchRequest::merge(
+                json!({"spec": {"unschedulable": if *on { json!(true) } else { Value::Null }}}),
+            )
+        },
+        // k8gb's documented manual failover: the primary geo tag, in every cluster.
+        (Operation::GeoTag { tag }, _) => {
+            PatchRequest::merge(json!({"spec": {"strategy": {"primaryGeoTag": tag}}}))
+        }
         (Operation::Scale { replicas }, _) => PatchRequest {
             subresource: Some("scale".into()),
             ..PatchRequest::merge(json!({"spec": {"replicas": replicas}}))
@@ -263,6 +324,11 @@ pub fn blast_radius(op: &Operation, obj: &DynamicObject) -> i64 {
     };
     match op {
         Operation::Scale { replicas: n } => (*n as i64 - replicas(obj)).abs(),
+        // Traffic and marks: no pod is restarted or removed.
+        Operation::Weights { .. }
+        | Operation::GeoTag { .. }
+        | Operation::Cordon { .. }
+        | Operation::Annotate { .. } => 0,
         _ => current,
     }
 }

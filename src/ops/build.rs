@@ -108,13 +108,20 @@ pub async fn build(
     if let Some(why) = unsupported(op, t.kind) {
         return Err(invalid(t, why));
     }
-    let api: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), &t.namespace, &t.api_resource());
+    let api: Api<DynamicObject> = t.api(client);
     let before = api.get(&t.name).await.map_err(|e| api_err(t, e))?;
     let obj = serde_json::to_value(&before).unwrap_or(Value::Null);
     let mut related = Related::default();
     match (op, t.kind) {
-        (Op::Scale { .. } | Op::Restart, _) => {}
+        (
+            Op::Scale { .. }
+            | Op::Restart
+            | Op::Weights { .. }
+            | Op::GeoTag { .. }
+            | Op::Cordon { .. }
+            | Op::Annotate { .. },
+            _,
+        ) => {}
         (_, ObjectKind::Rollout) => related.replicasets = replicasets(client, t).await?,
         (Op::Step { .. }, _) => {
             related.rollouts = rollouts(client, t).await?;
@@ -154,8 +161,24 @@ pub fn compute(
         return Err(why);
     }
     let (requests, gate, summary) = match (op, t.kind) {
-        (Op::Scale { .. } | Op::Restart, _) => {
+        (Op::Scale { .. } | Op::Restart | Op::Cordon { .. } | Op::Annotate { .. }, _) => {
             (vec![workload_request(op, t, Utc::now())], None, None)
+        }
+        (Op::GeoTag { tag }, _) => {
+            let from = obj
+                .pointer("/spec/strategy/primaryGeoTag")
+                .and_then(Value::as_str)
+                .unwrap_or("(none)");
+            let summary = format!("primaryGeoTag {from} → {tag}");
+            (
+                vec![workload_request(op, t, Utc::now())],
+                None,
+                Some(summary),
+            )
+        }
+        (Op::Weights { weights }, kind) => {
+            let (req, summary) = super::weights::request(kind, obj, weights)?;
+            (vec![req], None, Some(format!("weights {summary}")))
         }
         (_, ObjectKind::Rollout) => {
             let rs = &related.replicasets;

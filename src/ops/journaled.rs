@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::marks;
 use super::pipeline::{event, gate_refusal, send_all, verified, Outcome, Plan};
-use super::target::{api_resource, kind_from_str};
+use super::target::kind_from_str;
 use crate::fleet::kubeconfig::kube_message;
 use crate::journal::{Journal, NewRecord, Record, RecordKind, Target as JTarget};
 
@@ -154,6 +154,9 @@ fn detail(plan: &Plan) -> Value {
     if let Some(g) = &plan.group {
         d["group"] = json!(g);
     }
+    if let Some(f) = &plan.failover {
+        d["failover"] = f.clone();
+    }
     d
 }
 
@@ -222,7 +225,8 @@ where
         ) {
             (Some(client), Some(kind)) => {
                 let api: Api<DynamicObject> =
-                    Api::namespaced_with(client, &t.namespace, &api_resource(kind));
+                    super::target::Target::new(&intent.context, &t.namespace, kind, &t.name)
+                        .api(&client);
                 api.get(&t.name).await.map_err(|e| kube_message(&e))
             }
             (None, _) => Err(format!("no client for context {}", intent.context)),

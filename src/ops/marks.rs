@@ -42,8 +42,7 @@ pub async fn annotate(
     })
     .to_string();
     let body = json!({"metadata": {"annotations": {ANNOTATION: value}}});
-    let api: Api<kube::api::DynamicObject> =
-        Api::namespaced_with(client.clone(), &t.namespace, &t.api_resource());
+    let api: Api<kube::api::DynamicObject> = t.api(client);
     api.patch(&t.name, &PatchParams::default(), &Patch::Merge(&body))
         .await
         .err()
@@ -64,9 +63,15 @@ pub async fn event(
         Some(e) => format!("{reason} — {by} (failed: {e})"),
         None => format!("{reason} — {by}"),
     };
+    // Events about cluster-scoped objects live in `default`, as kubectl's do.
+    let ns = if t.namespace.is_empty() {
+        "default"
+    } else {
+        t.namespace.as_str()
+    };
     let ev: Event = match serde_json::from_value(json!({
         // As kubectl names events: the object's name and a hex timestamp.
-        "metadata": {"name": format!("{}.{:x}", t.name, Utc::now().timestamp_nanos_opt().unwrap_or(0)), "namespace": t.namespace},
+        "metadata": {"name": format!("{}.{:x}", t.name, Utc::now().timestamp_nanos_opt().unwrap_or(0)), "namespace": ns},
         "eventTime": Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true),
         "reportingController": CONTROLLER,
         "reportingInstance": host(),
@@ -82,7 +87,7 @@ pub async fn event(
         Ok(e) => e,
         Err(e) => return Some(e.to_string()),
     };
-    Api::<Event>::namespaced(client.clone(), &t.namespace)
+    Api::<Event>::namespaced(client.clone(), ns)
         .create(&PostParams::default(), &ev)
         .await
         .err()

@@ -1,6 +1,7 @@
 //! Actions on clusters, all through one pipeline (`pipeline.rs`) and journaled
 //! (`journaled.rs`). `build.rs` decides the requests (`argo.rs` for Argo
-//! Rollouts, `traffic.rs` for routes and Service selectors, `action.rs` for
+//! Rollouts, `traffic.rs` for routes and Service selectors, `weights.rs` for a
+//! failover's weight shifts, `action.rs` for
 //! the workload basics); `gate.rs` says go or stop; `verify.rs` says done.
 
 pub mod action;
@@ -16,5 +17,6 @@ pub mod target;
 pub mod traffic;
 pub mod verify;
 pub mod wave;
+pub mod weights;
 
 pub use action::Operation;

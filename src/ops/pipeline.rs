@@ -46,6 +46,8 @@ pub struct Plan {
     pub overridden: bool,
     /// Journal group shared by the actions of one wave or flip sequence.
     pub group: Option<String>,
+    /// A failover run's bookkeeping (plan, step, undo), journaled with it.
+    pub failover: Option<Value>,
 }
 
 impl Plan {
@@ -83,7 +85,7 @@ pub enum OpError {
 }
 
 fn api(client: &Client, t: &Target) -> Api<DynamicObject> {
-    Api::namespaced_with(client.clone(), &t.namespace, &t.api_resource())
+    t.api(client)
 }
 
 pub async fn plan(
@@ -133,6 +135,7 @@ pub fn plan_from(
         gate: None,
         overridden: false,
         group: None,
+        failover: None,
     }
 }
 

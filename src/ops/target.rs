@@ -17,6 +17,14 @@ pub enum ObjectKind {
     Service,
     HttpRoute,
     VirtualService,
+    /// k8gb `Gslb`, group `k8gb.io`.
+    Gslb,
+    /// k8gb `Gslb` in the legacy group `k8gb.absa.oss` (still served).
+    GslbLegacy,
+    /// external-dns `DNSEndpoint`.
+    DnsEndpoint,
+    /// Cluster-scoped: the target's namespace is empty.
+    Node,
 }
 
 impl ObjectKind {
@@ -29,7 +37,16 @@ impl ObjectKind {
             ObjectKind::Service => "Service",
             ObjectKind::HttpRoute => "HTTPRoute",
             ObjectKind::VirtualService => "VirtualService",
+            ObjectKind::Gslb => "Gslb",
+            ObjectKind::GslbLegacy => "Gslb.k8gb.absa.oss",
+            ObjectKind::DnsEndpoint => "DNSEndpoint",
+            ObjectKind::Node => "Node",
         }
+    }
+
+    /// Objects without a namespace.
+    pub fn cluster_scoped(self) -> bool {
+        self == ObjectKind::Node
     }
 
     pub fn short(self) -> &'static str {
@@ -37,6 +54,10 @@ impl ObjectKind {
             ObjectKind::Service => "svc",
             ObjectKind::HttpRoute => "httproute",
             ObjectKind::VirtualService => "vs",
+            ObjectKind::Gslb => "gslb",
+            ObjectKind::GslbLegacy => "gslb.k8gb.absa.oss",
+            ObjectKind::DnsEndpoint => "dnsendpoint",
+            ObjectKind::Node => "node",
             other => other.workload().map(WorkloadKind::short).unwrap_or(""),
         }
     }
@@ -60,11 +81,16 @@ impl ObjectKind {
             ObjectKind::Service => ("", "v1", "services"),
             ObjectKind::HttpRoute => ("gateway.networking.k8s.io", "v1", "httproutes"),
             ObjectKind::VirtualService => ("networking.istio.io", "v1", "virtualservices"),
+            ObjectKind::Gslb => ("k8gb.io", "v1beta1", "gslbs"),
+            ObjectKind::GslbLegacy => ("k8gb.absa.oss", "v1beta1", "gslbs"),
+            ObjectKind::DnsEndpoint => ("externaldns.k8s.io", "v1alpha1", "dnsendpoints"),
+            ObjectKind::Node => ("", "v1", "nodes"),
         };
-        ApiResource::from_gvk_with_plural(
-            &GroupVersionKind::gvk(group, version, self.name()),
-            plural,
-        )
+        let kind = match self {
+            ObjectKind::GslbLegacy => "Gslb",
+            other => other.name(),
+        };
+        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
     }
 }
 
@@ -131,6 +157,15 @@ impl Target {
         self.kind.api_resource()
     }
 
+    /// The API for the target's kind, namespaced unless the kind is not.
+    pub fn api(&self, client: &kube::Client) -> kube::Api<kube::api::DynamicObject> {
+        if self.kind.cluster_scoped() {
+            kube::Api::all_with(client.clone(), &self.api_resource())
+        } else {
+            kube::Api::namespaced_with(client.clone(), &self.namespace, &self.api_resource())
+        }
+    }
+
     /// `deploy/shop/web` style, for messages.
     pub fn short(&self) -> String {
         format!("{}/{}/{}", self.namespace, self.kind.short(), self.name)
@@ -164,6 +199,10 @@ pub fn kind_from_str(s: &str) -> Option<ObjectKind> {
         "service" | "services" | "svc" => Some(ObjectKind::Service),
         "httproute" | "httproutes" => Some(ObjectKind::HttpRoute),
         "virtualservice" | "virtualservices" | "vs" => Some(ObjectKind::VirtualService),
+        "gslb" | "gslbs" | "gslb.k8gb.io" => Some(ObjectKind::Gslb),
+        "gslb.k8gb.absa.oss" | "gslbs.k8gb.absa.oss" => Some(ObjectKind::GslbLegacy),
+        "dnsendpoint" | "dnsendpoints" => Some(ObjectKind::DnsEndpoint),
+        "node" | "nodes" | "no" => Some(ObjectKind::Node),
         _ => None,
     }
 }

@@ -160,14 +160,14 @@ impl Split {
     }
 }
 
-fn rules_path(kind: ObjectKind) -> (&'static str, &'static str) {
+pub(super) fn rules_path(kind: ObjectKind) -> (&'static str, &'static str) {
     match kind {
         ObjectKind::HttpRoute => ("/spec/rules", "backendRefs"),
         _ => ("/spec/http", "route"),
     }
 }
 
-fn backend_matches(kind: ObjectKind, b: &Value, id: &str) -> bool {
+pub(super) fn backend_matches(kind: ObjectKind, b: &Value, id: &str) -> bool {
     match kind {
         ObjectKind::HttpRoute => b.get("name").and_then(Value::as_str) == Some(id),
         _ => {
@@ -182,7 +182,7 @@ fn backend_matches(kind: ObjectKind, b: &Value, id: &str) -> bool {
 
 /// An absent weight: HTTPRoute defaults to 1; Istio to 100 for a lone
 /// destination and 0 beside others.
-fn weight(kind: ObjectKind, b: &Value, alone: bool) -> u64 {
+pub(super) fn weight(kind: ObjectKind, b: &Value, alone: bool) -> u64 {
     match b.get("weight").and_then(Value::as_u64) {
         Some(w) => w,
         None if kind == ObjectKind::HttpRoute => 1,

@@ -45,7 +45,21 @@ pub fn done(plan: &Plan, obj: &DynamicObject) -> bool {
                 && num("/status/updatedReplicas") >= want_replicas
                 && num("/status/readyReplicas") >= want_replicas
         }
-        Operation::Step { .. } => body.is_some_and(|b| json_patch_holds(d, b)),
+        Operation::Step { .. } | Operation::Weights { .. } => {
+            body.is_some_and(|b| json_patch_holds(d, b))
+        }
+        Operation::GeoTag { tag } => {
+            d.pointer("/spec/strategy/primaryGeoTag")
+                .and_then(Value::as_str)
+                == Some(tag)
+        }
+        Operation::Cordon { on } => {
+            (d.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true)) == *on
+        }
+        Operation::Annotate { key, value } => {
+            let have = obj.metadata.annotations.as_ref().and_then(|a| a.get(key));
+            have == value.as_ref()
+        }
         Operation::Flip { .. } => {
             let whole = serde_json::to_value(obj).unwrap_or(Value::Null);
             body.is_some_and(|b| contains(&whole, b))

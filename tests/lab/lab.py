@@ -89,6 +89,7 @@ def cache_paths():
         "crds": os.path.join(argo, "crds"),
         "gateway_api_crds": os.path.join(cache, "gateway-api-%s" % vers["GATEWAY_API_VERSION"], "crds"),
         "istio_crds": os.path.join(cache, "istio-api-%s" % vers["ISTIO_API_VERSION"], "crds"),
+        "external_dns_crds": os.path.join(cache, "external-dns-%s" % vers["EXTERNAL_DNS_VERSION"], "crds"),
         "stages": os.path.join(cache, "kwok-%s" % vers["KWOK_VERSION"], "stages", "stages.yaml"),
         "versions": vers,
     }
@@ -586,14 +587,16 @@ class Lab:
                     raise RuntimeError("%s: fixture kubectl %s failed: %s" % (c.name, " ".join(args[:4]), err.strip()))
 
         apply = ["apply", "--server-side", "--force-conflicts", "-f"]
-        # Nodes, RBAC and the CRDs (Argo Rollouts, Gateway API, Istio networking) do not
-        # depend on each other; applying them together saves seconds. Server-side, as
-        # several CRDs exceed the 256 KiB last-applied annotation of a client-side apply.
+        # Nodes, RBAC and the CRDs (Argo Rollouts, Gateway API, Istio networking,
+        # external-dns DNSEndpoint) do not depend on each other; applying them together
+        # saves seconds. Server-side, as several CRDs exceed the 256 KiB last-applied
+        # annotation of a client-side apply.
         run_all((lambda c: apply + ["-"],
                  lambda c: json.dumps({"apiVersion": "v1", "kind": "List", "items": self.node_objects(c)})),
                 (lambda c: apply + [os.path.join(HERE, "fixtures")], None),
                 (lambda c: apply + [self.paths["crds"], "-f", self.paths["gateway_api_crds"],
-                                    "-f", self.paths["istio_crds"]], None))
+                                    "-f", self.paths["istio_crds"], "-f", self.paths["external_dns_crds"]],
+                 None))
         t1 = time.time()
         # One poll instead of `kubectl wait crd --all`, which watches each CRD in turn.
         self.wait("CRDs Established", lambda c: self.all_conditions(c, "crd", "Established"), 60, clusters)
@@ -690,7 +693,8 @@ class Lab:
         return {
             "dir": LAB_DIR, "kubeconfig": os.path.join(LAB_DIR, "kubeconfig"), "bin": self.paths["bin"],
             "crds": self.paths["crds"], "gateway_api_crds": self.paths["gateway_api_crds"],
-            "istio_crds": self.paths["istio_crds"], "rollouts_controller": self.paths["rollouts"],
+            "istio_crds": self.paths["istio_crds"], "external_dns_crds": self.paths["external_dns_crds"],
+            "rollouts_controller": self.paths["rollouts"],
             "fixtures": os.path.join(HERE, "fixtures"),
             "versions": self.paths["versions"],
             "prometheus": self.shared.info(),

@@ -1,0 +1,395 @@
+//! `fleetdeck failover plan|run|resume|rollback NAME`: the headless face of
+//! the failover runner. Exit codes: 0 done (or a clean dry-run), 1 stopped
+//! at a failure, 3 refused by pre-flight, 5 not confirmed, 6 paused or
+//! aborted (resumable).
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use clap::Subcommand;
+
+use super::clusters::Clusters;
+use super::plan::Plan;
+use super::preflight::{self, Report, State};
+use super::run::{Ended, Progress, Run};
+use super::runlog;
+use crate::cost::catalog::Catalog;
+use crate::fleet::kubeconfig::client_for;
+use crate::journal::Journal;
+use crate::ops::cli::ActionArgs;
+use crate::ops::journaled;
+use crate::startup::Startup;
+
+#[derive(Debug, clap::Args)]
+pub struct RunFlags {
+    /// The plan's name.
+    pub name: String,
+    /// The standby to move to (default: the first the policy allows that is healthy).
+    #[arg(long)]
+    pub standby: Option<String>,
+    /// Why (journaled with every step).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Do not ask (needs --reason).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FailoverCommand {
+    /// The plans in config.toml and plans/*.toml.
+    List,
+    /// Pre-flight a plan: steps, checks, every request, the cost change.
+    Plan {
+        name: String,
+        #[arg(long)]
+        standby: Option<String>,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pre-flight, confirm and run a plan.
+    Run {
+        #[command(flatten)]
+        flags: RunFlags,
+        /// Print the pre-flight and every request it would send; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Run this many steps, then stop (resume continues).
+        #[arg(long)]
+        steps: Option<usize>,
+    },
+    /// Continue the newest unfinished run of a plan from the journal.
+    Resume {
+        name: String,
+        #[arg(long)]
+        steps: Option<usize>,
+    },
+    /// Undo the writes of the newest run of a plan, newest first.
+    Rollback {
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+}
+
+fn find<'a>(st: &'a Startup, name: &str) -> anyhow::Result<&'a Plan> {
+    if let Some(p) = st.config.failover.iter().find(|p| p.name == name) {
+        return Ok(p);
+    }
+    // A bad plan file was set aside at startup: its error is the answer.
+    if let Some(w) = st
+        .warnings
+        .iter()
+        .find(|w| w.contains("plan") || w.contains("plans/"))
+    {
+        anyhow::bail!("no plan {name:?} loaded; {w}");
+    }
+    let names: Vec<&str> = st.config.failover.iter().map(|p| p.name.as_str()).collect();
+    anyhow::bail!(
+        "no failover plan {name:?} (have: {}; see `fleetdeck paths` for where plans live)",
+        if names.is_empty() {
+            "none".into()
+        } else {
+            names.join(", ")
+        }
+    )
+}
+
+fn contexts(plan: &Plan) -> Vec<String> {
+    std::iter::once(plan.primary.clone())
+        .chain(plan.standbys.iter().cloned())
+        .collect()
+}
+
+async fn open(st: &Startup, plan: &Plan) -> anyhow::Result<(Journal, Clusters)> {
+    let journal = Journal::open(&st.paths.journal_dir)
+        .map_err(|e| anyhow::anyhow!("journal {}: {e}", st.paths.journal_dir.display()))?;
+    // A crash between intent and outcome: find out what happened first.
+    let kubeconfig = st.kubeconfig.clone();
+    let config = st.config.clone();
+    for line in journaled::reconcile(&journal, |ctx: String| {
+        let kubeconfig = kubeconfig.clone();
+        let ro = config.meta_for(&ctx).read_only;
+        async move { client_for(&kubeconfig, &ctx, ro).await.ok() }
+    })
+    .await?
+    {
+        eprintln!("fleetdeck: {line}");
+    }
+    let clusters = Clusters::open(&st.kubeconfig, &st.config, &contexts(plan)).await;
+    Ok((journal, clusters))
+}
+
+fn print_report(r: &Report) {
+    println!("plan:     {} → standby {}", r.plan, r.standby);
+    println!("steps:");
+    for s in &r.steps {
+        println!("  {s}");
+    }
+    println!("pre-flight:");
+    for c in &r.checks {
+        println!(
+            "  {:<4} {:<14} {}: {}",
+            c.state.as_str(),
+            c.cluster,
+            c.name,
+            c.detail
+        );
+    }
+    if let Some(c) = r.cost_per_hour {
+        println!("cost:     {c:+.4} $/h (scale steps at the clusters' node rates)");
+    }
+    println!("requests ({}):", r.previews.len());
+    for p in &r.previews {
+        println!("  step {}: {}", p.step + 1, p.target);
+        for (d, req) in p.describe.iter().zip(&p.requests) {
+            println!("    {d}  guard resourceVersion {}", p.guard);
+            println!("    body: {}", req.body);
+        }
+        if !p.diff.trim().is_empty() {
+            for l in p.diff.lines() {
+                println!("    {l}");
+            }
+        }
+    }
+}
+
+fn catalog(st: &Startup) -> Catalog {
+    Catalog::load(Some(&st.paths.config_dir.join("prices.csv"))).unwrap_or_else(|e| {
+        eprintln!("fleetdeck: {e}; using the shipped prices");
+        Catalog::load(None).unwrap_or_default()
+    })
+}
+
+fn printer() -> impl FnMut(Progress) + Send {
+    |p| match p {
+        Progress::Line(l) => println!("{l}"),
+        Progress::Step { index, state } => match &state {
+            super::run::StepState::Running => {}
+            super::run::StepState::Skipped(why) | super::run::StepState::Failed(why) => {
+                println!("step {}: {} — {why}", index + 1, state.label())
+            }
+            _ => println!("step {}: {}", index + 1, state.label()),
+        },
+    }
+}
+
+fn finish(run: &Run, ended: &Ended) -> i32 {
+    let name = &run.plan.name;
+    match ended {
+        Ended::Completed => {
+            println!("failover {name}: completed (journal group {})", run.id);
+            0
+        }
+        Ended::Stopped { step, why } => {
+            eprintln!(
+                "fleetdeck: failover {name} stopped at step {}: {why}\n  fix it, then `fleetdeck failover resume {name}` (journal group {})",
+                step + 1,
+                run.id
+            );
+            1
+        }
+        Ended::Aborted | Ended::Paused => {
+            println!(
+                "failover {name}: {} (journal group {}); `fleetdeck failover resume {name}` continues",
+                ended.result(),
+                run.id
+            );
+            6
+        }
+    }
+}
+
+/// Ctrl-C stops between steps and leaves the run resumable.
+fn abort_on_ctrl_c() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("fleetdeck: stopping after the current action…");
+            f.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    flag
+}
+
+pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> {
+    match cmd {
+        FailoverCommand::List => {
+            for p in &st.config.failover {
+                println!(
+                    "{:<20} service {:<16} primary {:<14} standbys {}{}",
+                    p.name,
+                    p.service,
+                    p.primary,
+                    p.standbys.join(", "),
+                    p.policy
+                        .as_ref()
+                        .map(|x| format!("  policy {x}"))
+                        .unwrap_or_default()
+                );
+            }
+            for w in &st.warnings {
+                eprintln!("fleetdeck: {w}");
+            }
+            Ok(0)
+        }
+        FailoverCommand::Plan {
+            name,
+            standby,
+            json,
+        } => {
+            let plan = find(st, &name)?;
+            let (_, clusters) = open(st, plan).await?;
+            let standby =
+                match preflight::choose(plan, &st.config, &clusters, standby.as_deref()).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!("fleetdeck: {e}");
+                        return Ok(3);
+                    }
+                };
+            let r = preflight::run(plan, &standby, &st.config, &catalog(st), &clusters).await;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print_report(&r);
+            }
+            Ok(if r.blocks() { 3 } else { 0 })
+        }
+        FailoverCommand::Run {
+            flags,
+            dry_run,
+            steps,
+        } => run(st, flags, dry_run, steps).await,
+        FailoverCommand::Resume { name, steps } => {
+            let plan = find(st, &name)?;
+            let (journal, clusters) = open(st, plan).await?;
+            let Some(state) = runlog::latest_open(&journal.read()?, &name) else {
+                eprintln!("fleetdeck: no unfinished run of {name} in the journal");
+                return Ok(1);
+            };
+            println!(
+                "resuming {} (standby {}, {} action(s) already done)",
+                state.run,
+                state.standby,
+                state.done.len()
+            );
+            let mut run = Run::resumed(&state, plan.clone(), journal, clusters);
+            run.until = steps;
+            run.abort = abort_on_ctrl_c();
+            let ended = run.execute(&mut printer()).await?;
+            Ok(finish(&run, &ended))
+        }
+        FailoverCommand::Rollback { flags } => {
+            let plan = find(st, &flags.name)?;
+            let (journal, clusters) = open(st, plan).await?;
+            let runs = runlog::runs(&journal.read()?, &flags.name);
+            let Some(state) = runs
+                .into_iter()
+                .rev()
+                .find(|r| r.ended.as_deref() != Some("rolled-back"))
+            else {
+                eprintln!("fleetdeck: no run of {} to roll back", flags.name);
+                return Ok(1);
+            };
+            let todo = state
+                .applied
+                .iter()
+                .filter(|(id, _, u)| u.is_some() && !state.undone.contains(id))
+                .count();
+            println!(
+                "roll back {}: {todo} write(s) to undo, newest first",
+                state.run
+            );
+            let args = args(&flags);
+            let Some(reason) = crate::ops::cli::ask_confirmation(&plan.name, true, &args)? else {
+                eprintln!("fleetdeck: not confirmed; nothing was sent");
+                return Ok(5);
+            };
+            let mut run = Run::resumed(&state, plan.clone(), journal, clusters);
+            run.reason = reason;
+            let ended = run.rollback(&state, &mut printer()).await?;
+            match &ended {
+                Ended::Completed => {
+                    println!("rollback of {}: done", state.run);
+                    Ok(0)
+                }
+                other => Ok(finish(&run, other)),
+            }
+        }
+    }
+}
+
+fn args(flags: &RunFlags) -> ActionArgs {
+    ActionArgs {
+        target: flags.name.clone(),
+        reason: flags.reason.clone(),
+        yes: flags.yes,
+        ..ActionArgs::default()
+    }
+}
+
+async fn run(
+    st: &Startup,
+    flags: RunFlags,
+    dry_run: bool,
+    steps: Option<usize>,
+) -> anyhow::Result<i32> {
+    let plan = find(st, &flags.name)?;
+    let (journal, clusters) = open(st, plan).await?;
+    if let Some(open) = runlog::latest_open(&journal.read()?, &plan.name) {
+        eprintln!(
+            "fleetdeck: note: run {} of this plan is unfinished ({}); `fleetdeck failover resume {}` continues it — this starts a new run",
+            open.run,
+            open.ended.as_deref().unwrap_or("interrupted"),
+            plan.name
+        );
+    }
+    let standby =
+        match preflight::choose(plan, &st.config, &clusters, flags.standby.as_deref()).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("fleetdeck: {e}");
+                return Ok(3);
+            }
+        };
+    let report = preflight::run(plan, &standby, &st.config, &catalog(st), &clusters).await;
+    print_report(&report);
+    if report.blocks() {
+        let stops: Vec<String> = report
+            .checks
+            .iter()
+            .filter(|c| c.state == State::Stop)
+            .map(|c| format!("{} {}: {}", c.cluster, c.name, c.detail))
+            .collect();
+        eprintln!(
+            "fleetdeck: pre-flight refused the plan: {}",
+            stops.join("; ")
+        );
+        return Ok(3);
+    }
+    if dry_run {
+        println!("dry-run: nothing was changed");
+        return Ok(0);
+    }
+    // A failover moves a service: the operator types the plan's name.
+    let Some(reason) = crate::ops::cli::ask_confirmation(&plan.name, true, &args(&flags))? else {
+        eprintln!("fleetdeck: not confirmed; nothing was sent");
+        return Ok(5);
+    };
+    let mut run = Run {
+        plan: plan.clone(),
+        standby,
+        id: format!("failover-{}", journaled::new_id()),
+        reason,
+        journal,
+        clusters,
+        done: Default::default(),
+        abort: abort_on_ctrl_c(),
+        until: steps,
+    };
+    run.start()?;
+    let ended = run.execute(&mut printer()).await?;
+    Ok(finish(&run, &ended))
+}
