@@ -241,14 +241,9 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
         } => {
             let plan = find(st, &name)?;
             let (_, clusters) = open(st, plan).await?;
-            let standby =
-                match preflight::choose(plan, &st.config, &clusters, standby.as_deref()).await {
-                    Ok(s) => s,
-                    Err(e) => {
-                        eprintln!("fleetdeck: {e}");
-                        return Ok(3);
-                    }
-                };
+            let Some(standby) = choose(plan, st, &clusters, standby.as_deref()).await else {
+                return Ok(3);
+            };
             let r = preflight::run(plan, &standby, &st.config, &catalog(st), &clusters).await;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
@@ -321,6 +316,28 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
     }
 }
 
+/// The standby, saying which were passed over and why; `None` after
+/// printing why none can take the service.
+async fn choose(
+    plan: &Plan,
+    st: &Startup,
+    clusters: &Clusters,
+    requested: Option<&str>,
+) -> Option<String> {
+    match preflight::choose(plan, &st.config, clusters, requested).await {
+        Ok((s, passed)) => {
+            for p in passed {
+                println!("passed over: {p}");
+            }
+            Some(s)
+        }
+        Err(e) => {
+            eprintln!("fleetdeck: {e}");
+            None
+        }
+    }
+}
+
 fn args(flags: &RunFlags) -> ActionArgs {
     ActionArgs {
         target: flags.name.clone(),
@@ -346,14 +363,9 @@ async fn run(
             plan.name
         );
     }
-    let standby =
-        match preflight::choose(plan, &st.config, &clusters, flags.standby.as_deref()).await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("fleetdeck: {e}");
-                return Ok(3);
-            }
-        };
+    let Some(standby) = choose(plan, st, &clusters, flags.standby.as_deref()).await else {
+        return Ok(3);
+    };
     let report = preflight::run(plan, &standby, &st.config, &catalog(st), &clusters).await;
     print_report(&report);
     if report.blocks() {

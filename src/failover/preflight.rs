@@ -148,13 +148,14 @@ async fn healthy(config: &Config, clusters: &Clusters, ctx: &str) -> Result<Stri
 }
 
 /// The standby to use: `requested`, else the first in order that the
-/// policy allows and that is healthy. `Err` says why none (or that one) can.
+/// policy allows and that is healthy, with why each one before it was
+/// passed over. `Err` says why none (or the requested one) can.
 pub async fn choose(
     plan: &Plan,
     config: &Config,
     clusters: &Clusters,
     requested: Option<&str>,
-) -> Result<String, String> {
+) -> Result<(String, Vec<String>), String> {
     if let Some(s) = requested {
         if !plan.standbys.iter().any(|x| x == s) {
             return Err(format!(
@@ -166,14 +167,14 @@ pub async fn choose(
         allowed(plan, config, clusters, s)
             .await
             .map_err(|e| format!("standby {s} refused: {e}"))?;
-        return Ok(s.to_string());
+        return Ok((s.to_string(), Vec::new()));
     }
     let mut why = Vec::new();
     for s in &plan.standbys {
         match allowed(plan, config, clusters, s).await {
             Err(e) => why.push(format!("{s} refused: {e}")),
             Ok(()) => match healthy(config, clusters, s).await {
-                Ok(_) => return Ok(s.clone()),
+                Ok(_) => return Ok((s.clone(), why)),
                 Err(e) => why.push(e),
             },
         }

@@ -130,8 +130,16 @@ pub async fn record(
     rec.result = Some(outcome.result().to_string());
     rec.error = outcome.error();
     rec.rv_after = outcome.rv_after();
+    // The group goes on the outcome too, so a run or wave reads back whole.
+    let mut d = serde_json::Map::new();
     if !warnings.is_empty() {
-        rec.detail = Some(json!({ "warnings": warnings }));
+        d.insert("warnings".into(), json!(warnings));
+    }
+    if let Some(g) = &plan.group {
+        d.insert("group".into(), json!(g));
+    }
+    if !d.is_empty() {
+        rec.detail = Some(Value::Object(d));
     }
     journal.append(rec)?;
     Ok(Executed {
