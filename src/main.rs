@@ -485,13 +485,43 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let mut app = App::new(read_only, cli.demo);
                 app.message = warnings.first().cloned();
                 let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                // Failover plans are checked against the contexts fleetdeck knows.
+                let mut config = config;
+                let known: Vec<String> = match &kubeconfig {
+                    Some(kc) => kc.contexts.iter().map(|c| c.name.clone()).collect(),
+                    None => fleet
+                        .clusters
+                        .iter()
+                        .map(|c| c.meta.context.clone())
+                        .collect(),
+                };
                 if let Some(kc) = kubeconfig {
                     reconcile_in_background(journal.clone(), kc, read_only, tx.clone());
                 }
+                if cli.demo {
+                    fleetdeck::demo::failover_config(&mut config);
+                } else {
+                    match fleetdeck::failover::plan::load_all(
+                        &paths.config_file,
+                        &paths.plans_dir(),
+                        &known,
+                    ) {
+                        Ok(plans) => config.failover = plans,
+                        Err(e) => {
+                            config.failover.clear();
+                            app.message = Some(e);
+                        }
+                    }
+                }
+                let catalog = fleetdeck::cost::catalog::Catalog::load(Some(
+                    &paths.config_dir.join("prices.csv"),
+                ))
+                .unwrap_or_default();
                 let actions = fleetdeck::tui::Actions {
                     journal: Some(journal),
                     demo,
                     config: std::sync::Arc::new(config),
+                    catalog: std::sync::Arc::new(catalog),
                 };
                 fleetdeck::tui::run(fleet, app, theme, keymap, actions, (tx, rx)).await
             })?;

@@ -169,3 +169,69 @@ fn each_theme_styles_the_fleet_view() {
     seen.dedup();
     assert_eq!(seen.len(), Theme::presets().len(), "themes look different");
 }
+
+/// The model as the TUI loop fills it for the Failover view and the Fleet
+/// view's hint (plans from the demo's config, its newest run from `runs`).
+fn with_plans(mut model: Model, config: &fleetdeck::config::Config) -> Model {
+    let slos: Vec<_> = model.slos.iter().map(|(r, _)| r.clone()).collect();
+    model.failover_hint = fleetdeck::app::failover::hint(&config.failover, &model.rows, &slos);
+    model.plans = fleetdeck::app::failover::rows(&config.failover, &model.rows, |_| None);
+    model
+}
+
+#[test]
+fn failover_views_at_120x40() {
+    use fleetdeck::app::failover::{on_event, Event};
+    use fleetdeck::failover::run::{Progress, StepState};
+    let (_demo, fleet, now) = demo_at(110);
+    let mut config = fleetdeck::config::Config::default();
+    fleetdeck::demo::failover_config(&mut config);
+    let keymap = Keymap::default();
+    let mut app = App::new(false, true);
+    // The Fleet view offers the plan: prod-us-east pages on its SLO.
+    let model = with_plans(Model::pull(&fleet, &app, now), &config);
+    let hint = model.failover_hint.clone().expect("a failover hint");
+    assert!(
+        hint.starts_with(
+            "prod-us-east pages (SLO checkout-availability) → failover plan checkout-us"
+        ),
+        "{hint}"
+    );
+    let term = render(&app, &model, &Theme::default(), 120, 40);
+    insta::assert_snapshot!("failover_fleet_hint", term.backend());
+    for (name, k) in [
+        ("failover_list", key('7')),
+        ("failover_plan", named(KeyCode::Enter)),
+    ] {
+        let model = with_plans(Model::pull(&fleet, &app, now), &config);
+        update(&mut app, k, &model, &keymap);
+        let model = with_plans(Model::pull(&fleet, &app, now), &config);
+        insta::assert_snapshot!(
+            name,
+            render(&app, &model, &Theme::default(), 120, 40).backend()
+        );
+    }
+    // A run part-way: step 1 done, step 2 waiting; then the confirm prompt.
+    for ev in [
+        Progress::Step {
+            index: 0,
+            state: StepState::Done,
+        },
+        Progress::Line(
+            "step 1: scale prod-us-standby/checkout/deployment/checkout-worker to 2".into(),
+        ),
+        Progress::Step {
+            index: 1,
+            state: StepState::Running,
+        },
+    ] {
+        on_event(&mut app, "checkout-us", Event::Progress(ev));
+    }
+    let model = with_plans(Model::pull(&fleet, &app, now), &config);
+    update(&mut app, key('b'), &model, &keymap);
+    assert!(app.prompt.is_some(), "b opens the confirm prompt");
+    insta::assert_snapshot!(
+        "failover_running_prompt",
+        render(&app, &model, &Theme::default(), 120, 40).backend()
+    );
+}

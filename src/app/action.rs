@@ -37,6 +37,11 @@ pub enum Action {
     Undo,
     ViewSlo,
     ViewCost,
+    ViewFailover,
+    FailoverCheck,
+    FailoverRun,
+    FailoverStep,
+    FailoverRollback,
 }
 
 impl Action {
@@ -72,6 +77,11 @@ impl Action {
         Action::Undo,
         Action::ViewSlo,
         Action::ViewCost,
+        Action::ViewFailover,
+        Action::FailoverCheck,
+        Action::FailoverRun,
+        Action::FailoverStep,
+        Action::FailoverRollback,
     ];
 
     /// The name used in keymap files (`snake_case`).
@@ -108,6 +118,11 @@ impl Action {
             Action::Undo => "undo",
             Action::ViewSlo => "view_slo",
             Action::ViewCost => "view_cost",
+            Action::ViewFailover => "view_failover",
+            Action::FailoverCheck => "failover_check",
+            Action::FailoverRun => "failover_run",
+            Action::FailoverStep => "failover_step",
+            Action::FailoverRollback => "failover_rollback",
         }
     }
 
@@ -145,6 +160,15 @@ impl Action {
             Action::Undo => "roll back to the previous revision",
             Action::ViewSlo => "SLO view: budgets and burn rates (multiwindow, SRE Workbook)",
             Action::ViewCost => "Cost view: cluster → namespace → workload, idle, carbon",
+            Action::ViewFailover => "Failover view: plans, both sides, steps, runs",
+            Action::FailoverCheck => {
+                "Failover: pre-flight the plan (residency, health, capacity, RBAC, dry-run, cost)"
+            }
+            Action::FailoverRun => {
+                "Failover: run every remaining step (stops at the first failure)"
+            }
+            Action::FailoverStep => "Failover: run the next step",
+            Action::FailoverRollback => "Failover: undo the run's writes, newest first",
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod dialog;
+pub mod failover;
 pub mod model;
 pub mod state;
 pub mod timeline;

@@ -31,6 +31,10 @@ pub struct Model {
     pub costs: Option<std::sync::Arc<crate::cost::report::Costs>>,
     /// Journal view only; filled by the loop, which caches the journal file.
     pub timeline: Vec<TimelineRow>,
+    /// Failover plans with both sides' state (filled by the loop).
+    pub plans: Vec<super::failover::PlanRow>,
+    /// An excluded primary and the plan that moves its service (Fleet view).
+    pub failover_hint: Option<String>,
 }
 
 impl Model {
@@ -47,7 +51,8 @@ impl Model {
             ..Default::default()
         };
         match &app.screen().view {
-            View::Fleet | View::Journal | View::Slo | View::Cost { .. } => {}
+            View::Fleet | View::Journal | View::Slo | View::Cost { .. } | View::Failover { .. } => {
+            }
             View::Workloads => m.lines = fleet.workload_lines(),
             View::Rollouts => m.rollouts = fleet.rollout_rows(),
             View::Cluster { cluster } => {
@@ -406,7 +411,19 @@ pub fn order(app: &App, m: &Model) -> Vec<usize> {
             }
             idx
         }
-        View::Detail { .. } => Vec::new(),
+        View::Failover { plan: None } => (0..m.plans.len())
+            .filter(|i| {
+                let p = &m.plans[*i].plan;
+                f.keep(&format!(
+                    "{} {} {} {}",
+                    p.name,
+                    p.service,
+                    p.primary,
+                    p.standbys.join(" ")
+                ))
+            })
+            .collect(),
+        View::Failover { .. } | View::Detail { .. } => Vec::new(),
     }
 }
 
@@ -419,6 +436,6 @@ pub fn sort_keys(view: &View) -> &'static [&'static str] {
         View::Rollouts => ROLLOUT_SORTS,
         View::Slo => SLO_SORTS,
         View::Cost { .. } => COST_SORTS,
-        View::Journal | View::Detail { .. } => &[],
+        View::Journal | View::Detail { .. } | View::Failover { .. } => &[],
     }
 }

@@ -24,6 +24,10 @@ pub enum View {
         context: Option<String>,
         namespace: Option<String>,
     },
+    /// Failover plans; with a name, that plan's steps, checks and run.
+    Failover {
+        plan: Option<String>,
+    },
     Detail {
         cluster: usize,
         kind: WorkloadKind,
@@ -43,6 +47,7 @@ impl View {
             View::Rollouts => "Rollouts (fleet)",
             View::Slo => "SLOs",
             View::Cost { .. } => "Cost",
+            View::Failover { .. } => "Failover",
             View::Detail { .. } => "Detail",
         }
     }
@@ -114,6 +119,10 @@ pub struct App {
         String,
         Result<crate::fleet::rollout_tree::RolloutTree, String>,
     )>,
+    /// Each failover plan's checks and run, as this console saw them.
+    pub failover: std::collections::BTreeMap<String, super::failover::PlanState>,
+    /// The failover confirm prompt, when open.
+    pub prompt: Option<super::failover::Prompt>,
 }
 
 impl App {
@@ -130,6 +139,8 @@ impl App {
             page: 10,
             dialog: None,
             tree: None,
+            failover: Default::default(),
+            prompt: None,
         }
     }
 

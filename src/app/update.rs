@@ -30,6 +30,8 @@ pub enum Msg {
     Notice(String),
     /// A Rollout detail's tree, for the detail keyed `cluster/namespace/name`.
     Tree(String, Result<RolloutTree, String>),
+    /// A failover plan's pre-flight or run reported something.
+    Failover(String, super::failover::Event),
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +47,16 @@ pub enum Effect {
         cluster: usize,
         plan: Box<Plan>,
         reason: String,
+    },
+    /// Pre-flight a failover plan.
+    FailoverCheck { plan: String },
+    /// Run (or resume) a failover plan, or roll it back; `abort` stops it
+    /// between actions.
+    Failover {
+        plan: String,
+        mode: super::failover::Mode,
+        reason: String,
+        abort: std::sync::Arc<std::sync::atomic::AtomicBool>,
     },
     /// Fetch the object of the current detail view as YAML.
     FetchYaml {
@@ -69,6 +81,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (
         "cost",
         "cost per cluster, namespace, workload; idle; carbon",
+    ),
+    (
+        "failover [PLAN]",
+        "failover plans, or one plan's steps and run (also :fo)",
     ),
     (
         "step NS/[vs/]ROUTE",
@@ -121,6 +137,10 @@ pub fn update(app: &mut App, msg: Msg, model: &Model, keymap: &Keymap) -> Vec<Ef
         }
         Msg::Notice(text) => {
             app.message = Some(text);
+            Vec::new()
+        }
+        Msg::Failover(plan, ev) => {
+            super::failover::on_event(app, &plan, ev);
             Vec::new()
         }
         Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
@@ -290,6 +310,9 @@ fn on_key(app: &mut App, key: KeyEvent, model: &Model, keymap: &Keymap) -> Vec<E
     if app.dialog.is_some() {
         return on_dialog_key(app, key);
     }
+    if app.prompt.is_some() {
+        return super::failover::on_prompt_key(app, key);
+    }
     if app.input.is_some() {
         return on_input_key(app, key, model);
     }
@@ -316,6 +339,16 @@ fn on_key(app: &mut App, key: KeyEvent, model: &Model, keymap: &Keymap) -> Vec<E
 }
 
 pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
+    if let View::Failover { .. } = app.screen().view {
+        let ord = order(app, model);
+        let sel = ord
+            .get(app.screen().selected.min(ord.len().saturating_sub(1)))
+            .copied();
+        let plan = super::failover::current(app, &model.plans, sel);
+        if let Some(effects) = super::failover::on_action(app, action, plan) {
+            return effects;
+        }
+    }
     let rows = order(app, model).len();
     match action {
         Action::Quit => app.quit = true,
@@ -374,6 +407,17 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
         Action::ViewSlo => {
             app.screens.truncate(1);
             app.push(View::Slo);
+        }
+        Action::ViewFailover => {
+            app.screens.truncate(1);
+            app.push(View::Failover { plan: None });
+        }
+        // Outside the Failover view these keys mean nothing.
+        Action::FailoverCheck
+        | Action::FailoverRun
+        | Action::FailoverStep
+        | Action::FailoverRollback => {
+            app.message = Some("failover keys work in the Failover view (7)".into())
         }
         Action::ViewCost => {
             app.screens.truncate(1);
@@ -439,7 +483,14 @@ fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
                     yaml,
                 })
         }
-        View::Journal | View::Slo => None,
+        View::Journal | View::Slo | View::Failover { plan: Some(_) } => None,
+        View::Failover { plan: None } => {
+            ord.get(sel)
+                .and_then(|i| model.plans.get(*i))
+                .map(|r| View::Failover {
+                    plan: Some(r.plan.name.clone()),
+                })
+        }
         View::Cost { context, namespace } => {
             let lines = model.cost_lines(context.as_deref(), namespace.as_deref());
             let picked = ord
@@ -606,6 +657,19 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
         }
         ("cost" | "costs", _) => {
             act(app, Action::ViewCost, model);
+        }
+        ("fo" | "failover", None) => {
+            act(app, Action::ViewFailover, model);
+        }
+        ("fo" | "failover", Some(name)) => {
+            if model.plans.iter().any(|p| p.plan.name == name) {
+                app.screens.truncate(1);
+                app.push(View::Failover {
+                    plan: Some(name.to_string()),
+                });
+            } else {
+                app.message = Some(format!("no failover plan {name:?}"));
+            }
         }
         ("step" | "back" | "flip" | "flipback", Some(arg)) => {
             let op = match head {

@@ -25,6 +25,15 @@ pub(super) enum Command {
         mark: Mark,
         reply: oneshot::Sender<Outcome>,
     },
+    /// A failover's questions: a cluster's nodes and region, an object.
+    Facts {
+        context: String,
+        reply: oneshot::Sender<Result<super::failover::Facts, String>>,
+    },
+    Get {
+        target: Target,
+        reply: oneshot::Sender<Result<Option<serde_json::Value>, String>>,
+    },
 }
 
 /// Who acted, why, and under which journal id: the `fleetdeck.io/last-action`
@@ -105,6 +114,12 @@ impl Demo {
             }
             Command::Execute { plan, mark, reply } => {
                 let _ = reply.send(self.execute(&plan, &mark));
+            }
+            Command::Facts { context, reply } => {
+                let _ = reply.send(self.facts(&context));
+            }
+            Command::Get { target, reply } => {
+                let _ = reply.send(self.get_object(&target));
             }
         }
     }

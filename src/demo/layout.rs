@@ -510,6 +510,7 @@ fn cluster(seed: u64, spec: &ClusterSpec) -> Cluster {
     if traffic {
         super::traffic::setup(seed, &mut c);
     }
+    super::failover::setup(&mut c);
     c
 }
 

@@ -23,6 +23,7 @@
 
 mod control;
 mod costs;
+mod failover;
 mod feed;
 mod layout;
 mod metrics;
@@ -55,6 +56,7 @@ use crate::fleet::store::ClusterData;
 use crate::fleet::summary::HealthPolicy;
 
 pub use control::{DemoControl, Mark};
+pub use failover::{failover_config, DemoBackend};
 use feed::Feed;
 use world::World;
 

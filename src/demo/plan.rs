@@ -31,7 +31,7 @@ impl Demo {
         plan_with(target, op, obj, &related, declared)
     }
 
-    fn readable(&self, context: &str) -> Result<usize, String> {
+    pub(super) fn readable(&self, context: &str) -> Result<usize, String> {
         let ci = self
             .world
             .clusters
@@ -48,7 +48,7 @@ impl Demo {
     }
 
     /// The object as a GET would return it.
-    fn get(&self, ci: usize, t: &Target) -> Result<Value, String> {
+    pub(super) fn get(&self, ci: usize, t: &Target) -> Result<Value, String> {
         let found = match self.rendered(ci, t.kind) {
             Some(m) => m
                 .get(&format!("{}/{}", t.namespace, t.name))

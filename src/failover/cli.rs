@@ -174,7 +174,7 @@ fn printer() -> impl FnMut(Progress) + Send {
     }
 }
 
-fn finish(run: &Run, ended: &Ended) -> i32 {
+fn finish<B: super::backend::Backend>(run: &Run<B>, ended: &Ended) -> i32 {
     let name = &run.plan.name;
     match ended {
         Ended::Completed => {
@@ -396,7 +396,7 @@ async fn run(
         id: format!("failover-{}", journaled::new_id()),
         reason,
         journal,
-        clusters,
+        backend: clusters,
         done: Default::default(),
         abort: abort_on_ctrl_c(),
         until: steps,

@@ -3,8 +3,11 @@
 //! `policy` is data residency, `resolve` makes a plan concrete for one
 //! standby, `preflight` checks it, `run` executes it through the one
 //! mutation pipeline, `runlog` reads runs back from the journal (resume,
-//! rollback), `cli` is `fleetdeck failover …`.
+//! rollback), `cli` is `fleetdeck failover …`, `task` the console's entry;
+//! `backend` is what they need from clusters (`clusters` live, the demo's
+//! simulation in `demo::failover`).
 
+pub mod backend;
 pub mod capacity;
 pub mod cli;
 pub mod clusters;
@@ -14,3 +17,4 @@ pub mod preflight;
 pub mod resolve;
 pub mod run;
 pub mod runlog;
+pub mod task;

@@ -8,18 +8,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kube::Client;
 use serde_json::Value;
 
-use super::clusters::Clusters;
+use super::backend::Backend;
 use super::plan::Plan;
-use super::preflight::{locate, node_targets};
 use super::resolve::{resolve, Action};
 use super::runlog::{self, note, plan_target, RunState, Tag, Undo};
 use crate::journal::{Journal, Target as JTarget};
-use crate::ops::build::Declared;
 use crate::ops::journaled;
-use crate::ops::pipeline::{plan_checked, Outcome, Preflight};
+use crate::ops::pipeline::{Outcome, Preflight};
 use crate::ops::target::{ObjectKind, Target};
 use crate::ops::Operation;
 
@@ -84,13 +81,13 @@ enum ActionResult {
     Aborted,
 }
 
-pub struct Run {
+pub struct Run<B: Backend> {
     pub plan: Plan,
     pub standby: String,
     pub id: String,
     pub reason: String,
     pub journal: Journal,
-    pub clusters: Clusters,
+    pub backend: B,
     /// `(step, action)` already done (a resumed run).
     pub done: BTreeSet<(usize, usize)>,
     pub abort: Arc<AtomicBool>,
@@ -100,7 +97,7 @@ pub struct Run {
 
 type Report<'a> = &'a mut (dyn FnMut(Progress) + Send);
 
-impl Run {
+impl<B: Backend> Run<B> {
     fn tag(&self) -> Tag {
         Tag {
             plan: self.plan.name.clone(),
@@ -132,14 +129,14 @@ impl Run {
     }
 
     /// A run read back from the journal, ready to `execute` again.
-    pub fn resumed(state: &RunState, plan: Plan, journal: Journal, clusters: Clusters) -> Run {
+    pub fn resumed(state: &RunState, plan: Plan, journal: Journal, backend: B) -> Run<B> {
         Run {
             plan,
             standby: state.standby.clone(),
             id: state.run.clone(),
             reason: state.reason.clone(),
             journal,
-            clusters,
+            backend,
             done: state.done.clone(),
             abort: Arc::new(AtomicBool::new(false)),
             until: None,
@@ -222,15 +219,15 @@ impl Run {
         Ok(Ended::Completed)
     }
 
-    /// Skips the primary's actions when it cannot be reached; `None` = go on.
+    /// Skips the primary's actions when it cannot be reached; `Ok(Ok(()))` = go on.
     async fn reach(
         &self,
         ctx: &str,
         at: &Tag,
         what: &str,
-    ) -> std::io::Result<Result<Client, ActionResult>> {
-        match self.clusters.reachable(ctx).await {
-            Ok(c) => Ok(Ok(c.clone())),
+    ) -> std::io::Result<Result<(), ActionResult>> {
+        match self.backend.reachable(ctx).await {
+            Ok(()) => Ok(Ok(())),
             Err(e) => {
                 let (result, r) = if ctx == self.plan.primary {
                     ("skipped", ActionResult::Skipped(e.clone()))
@@ -266,26 +263,22 @@ impl Run {
             Action::Wait { .. } => "wait",
             Action::CordonNodes { .. } => "cordon",
         };
-        let client = match self.reach(&ctx, &at, what).await? {
-            Ok(c) => c,
-            Err(r) => return Ok(r),
-        };
+        if let Err(r) = self.reach(&ctx, &at, what).await? {
+            return Ok(r);
+        }
         match action {
             Action::Mutate { target, op } => {
-                let t = locate(&client, target).await;
-                self.write(&client, &t, op.clone(), at, None, report).await
+                let t = self.backend.locate(target).await;
+                self.write(&t, op.clone(), at, None, report).await
             }
             Action::CordonNodes { context } => {
-                let nodes = match node_targets(&client, context).await {
+                let nodes = match self.backend.node_targets(context).await {
                     Ok(n) => n,
                     Err(e) => return Ok(ActionResult::Failed(e)),
                 };
                 for t in nodes {
                     let op = Operation::Cordon { on: true };
-                    match self
-                        .write(&client, &t, op, at.clone(), None, report)
-                        .await?
-                    {
+                    match self.write(&t, op, at.clone(), None, report).await? {
                         ActionResult::Ok => {}
                         other => return Ok(other),
                     }
@@ -297,7 +290,7 @@ impl Run {
                 ready,
                 timeout,
             } => {
-                let (result, error) = self.wait(&client, target, *ready, *timeout, report).await;
+                let (result, error) = self.wait(target, *ready, *timeout, report).await;
                 let jt = JTarget {
                     namespace: target.namespace.clone(),
                     kind: target.kind.name().into(),
@@ -318,20 +311,16 @@ impl Run {
     /// write that would undo it (or, in a rollback, the id it undoes).
     async fn write(
         &mut self,
-        client: &Client,
         t: &Target,
         op: Operation,
         mut tag: Tag,
         undoes: Option<String>,
         report: Report<'_>,
     ) -> std::io::Result<ActionResult> {
-        let ro = self.clusters.read_only(&t.context);
-        let identity = self.clusters.identity(&t.context).await;
-        let planned = plan_checked(client, t, op.clone(), &Declared::default(), ro).await;
-        let (mut p, pf) = match planned {
+        let identity = self.backend.identity(&t.context).await;
+        let (mut p, pf) = match self.backend.plan(t, op.clone()).await {
             Ok(x) => x,
-            Err(e) => {
-                let msg = e.to_string();
+            Err(msg) => {
                 let jt = JTarget {
                     namespace: t.namespace.clone(),
                     kind: t.kind.name().into(),
@@ -365,8 +354,11 @@ impl Run {
         if let Some(s) = &p.summary {
             report(Progress::Line(format!("  {}: {s}", t.short())));
         }
-        let done = journaled::run(client, &self.journal, &p, &self.reason, identity).await?;
-        Ok(match done.outcome {
+        let outcome = self
+            .backend
+            .execute(&self.journal, &p, &self.reason, identity)
+            .await?;
+        Ok(match outcome {
             Outcome::Done { .. } => ActionResult::Ok,
             Outcome::Unverified { .. } => {
                 report(Progress::Line(format!(
@@ -387,7 +379,6 @@ impl Run {
     /// Polls every second until ready, the timeout, or an abort.
     async fn wait(
         &self,
-        client: &Client,
         t: &Target,
         ready: Option<i32>,
         timeout: Duration,
@@ -398,9 +389,9 @@ impl Run {
             if self.abort.load(Ordering::SeqCst) {
                 return ("aborted", Some("aborted while waiting".into()));
             }
-            let last = match t.api(client).get(&t.name).await {
-                Ok(obj) => {
-                    let v = serde_json::to_value(&obj).unwrap_or(Value::Null);
+            let last = match self.backend.get(t).await {
+                Ok(None) => format!("{} does not exist", t.short()),
+                Ok(Some(v)) => {
                     let (ok, state) = readiness(&v, t.kind, ready);
                     if ok {
                         report(Progress::Line(format!("  {}: {state}", t.short())));
@@ -408,7 +399,7 @@ impl Run {
                     }
                     state
                 }
-                Err(e) => crate::fleet::kubeconfig::kube_message(&e),
+                Err(e) => e,
             };
             if start.elapsed() >= timeout {
                 return (
@@ -447,8 +438,8 @@ impl Run {
             )));
             let mut at = self.tag().at(*i, *j);
             at.undoes = Some(id.clone());
-            let client = match self.reach(&u.target.context, &at, u.op.name()).await? {
-                Ok(c) => c,
+            match self.reach(&u.target.context, &at, u.op.name()).await? {
+                Ok(()) => {}
                 Err(ActionResult::Skipped(why)) => {
                     report(Progress::Line(format!("  skipped: {why}")));
                     continue;
@@ -460,14 +451,7 @@ impl Run {
                 }
             };
             match self
-                .write(
-                    &client,
-                    &u.target,
-                    u.op.clone(),
-                    at,
-                    Some(id.clone()),
-                    report,
-                )
+                .write(&u.target, u.op.clone(), at, Some(id.clone()), report)
                 .await?
             {
                 ActionResult::Ok | ActionResult::Skipped(_) => {}

@@ -93,16 +93,16 @@ fn bindings_and_chords_for() {
 
 #[test]
 fn user_file_replaces_only_the_actions_it_names() {
-    let dir = user_dir("default.toml", "[table]\ndown = [\"n\", \"ctrl-n\"]\n");
+    let dir = user_dir("default.toml", "[table]\ndown = [\"J\", \"ctrl-n\"]\n");
     let km = Keymap::load("default", Some(dir.path())).unwrap();
     assert_eq!(
         km.chords_for(Mode::Table, Action::Down),
-        chords(&["n", "ctrl-n"])
+        chords(&["J", "ctrl-n"])
     );
     assert_eq!(km.action(Mode::Table, &ch('j')), None);
 
     let mut expected = Keymap::default();
-    expected.modes[Mode::Table.index()].insert(Action::Down, chords(&["n", "ctrl-n"]));
+    expected.modes[Mode::Table.index()].insert(Action::Down, chords(&["J", "ctrl-n"]));
     assert_eq!(km, expected);
 }
 

@@ -17,7 +17,19 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = ctx.theme;
     let m = ctx.model;
     let ord = order(ctx.app, m);
-    let [area, why] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let hint_rows = m.failover_hint.is_some() as u16;
+    let [area, hint, why] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(hint_rows),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    if let Some(h) = &m.failover_hint {
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(format!("⚠ {h}"), t.status.error))),
+            hint,
+        );
+    }
     let selected = ord.get(ctx.app.screen().selected.min(ord.len().saturating_sub(1)));
     if let Some(r) = selected.and_then(|i| m.rows.get(*i)) {
         frame.render_widget(Paragraph::new(explain(r, m.now, ctx)), why);

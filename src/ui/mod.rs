@@ -4,6 +4,7 @@
 mod cost;
 mod detail;
 mod dialog;
+mod failover;
 mod fleet;
 mod help;
 mod journal;
@@ -47,6 +48,7 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
         View::Rollouts => rollouts::draw(frame, body, ctx),
         View::Slo => slo::draw(frame, body, ctx),
         View::Cost { .. } => cost::draw(frame, body, ctx),
+        View::Failover { plan } => failover::draw(frame, body, ctx, plan.as_deref()),
         View::Detail { yaml, .. } => detail::draw(frame, body, ctx, *yaml),
     }
     draw_footer(frame, footer, ctx);
@@ -147,6 +149,7 @@ fn crumb(s: &crate::app::state::Screen, ctx: &Ctx) -> String {
             Some(ns) => format!("{c}/{ns}"),
             None => c.clone(),
         },
+        View::Failover { plan: Some(p) } => p.clone(),
         v => v.title().to_string(),
     }
 }
