@@ -191,11 +191,9 @@ fn failover_views_at_120x40() {
     // The Fleet view offers the plan: prod-us-east pages on its SLO.
     let model = with_plans(Model::pull(&fleet, &app, now), &config);
     let hint = model.failover_hint.clone().expect("a failover hint");
-    assert!(
-        hint.starts_with(
-            "prod-us-east pages (SLO checkout-availability) → failover plan checkout-us"
-        ),
-        "{hint}"
+    assert_eq!(
+        hint,
+        "prod-us-east pages (SLO checkout-availability): failover plan checkout-us → prod-us-standby (:fo checkout-us)"
     );
     let term = render(&app, &model, &Theme::default(), 120, 40);
     insta::assert_snapshot!("failover_fleet_hint", term.backend());
