@@ -654,3 +654,79 @@ async fn a_gslb_switches_in_every_cluster_of_both_groups() {
         assert!(w["requestObject"]["metadata"]["resourceVersion"].is_string());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_failover_view_runs_a_plan_step_by_step_in_a_real_terminal() {
+    use support::tmux::Tmux;
+    let Some(lab) = support::lab() else { return };
+    let (a, b) = (&lab.clusters[0], &lab.clusters[1]);
+    let ns = namespace(lab, &[a, b], "fo-tui").await;
+    let (ca, cb) = (lab.client(&a.admin()).await, lab.client(&b.admin()).await);
+    checkout(&ca, &ns, 2).await;
+    checkout(&cb, &ns, 0).await;
+    route(&cb, &ns).await;
+    ready(&ca, &ns, 2).await;
+    let cli = cli_with(lab, &plan("tui", &a.name, &[&b.name], &ns, ""));
+    let cmd = format!(
+        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --kubeconfig {kc} --context {a} --context {b}; sleep 30",
+        d = cli.home.path().display(),
+        bin = env!("CARGO_BIN_EXE_fleetdeck"),
+        kc = lab.kubeconfig.display(),
+        a = a.name,
+        b = b.name,
+    );
+    let tmux = Tmux::start(&cmd, 160, 45);
+    tmux.wait_for("both clusters", |s| {
+        s.contains("lab-a") && s.contains("lab-b")
+    });
+    tmux.keys(&["7"]);
+    tmux.wait_for("the plan listed", |s| {
+        s.contains("Failover plans [1]") && s.contains("lab-a ok → lab-b ok")
+    });
+    tmux.keys(&["Enter", "c"]);
+    tmux.wait_for("the pre-flight", |s| {
+        s.contains("3 write(s), each dry-run first; standby lab-b")
+    });
+    // One step, confirmed with a reason and the plan's name.
+    let confirm = |reason: &str| {
+        tmux.wait_for("the prompt", |s| s.contains("type tui to confirm"));
+        tmux.keys(&["-l", reason]);
+        tmux.keys(&["Tab"]);
+        tmux.keys(&["-l", "tui"]);
+        tmux.keys(&["Enter"]);
+    };
+    tmux.keys(&["n"]);
+    confirm("drill from the console");
+    tmux.wait_for("step 1 done, the run paused", |s| {
+        s.contains("done    1. scale") && s.contains("pending 2. wait") && s.contains("paused")
+    });
+    assert_eq!(replicas(&cb, &ns).await, 2);
+    assert_eq!(replicas(&ca, &ns).await, 2, "the primary untouched so far");
+    tmux.keys(&["e"]);
+    confirm("finish the drill");
+    let screen = tmux.wait_for("completed", |s| {
+        s.contains("done    4. scale") && s.contains("failover tui: completed")
+    });
+    assert!(screen.contains("resuming"), "{screen}");
+    ready(&cb, &ns, 2).await;
+    assert_eq!(weights(&cb, &ns).await, [0, 100]);
+    assert_eq!(replicas(&ca, &ns).await, 0);
+    // One run in the journal, resumed once, with both reasons.
+    let records = cli.journal().read().unwrap();
+    let runs = runlog::runs(&records, "tui");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].ended.as_deref(), Some("completed"));
+    let in_run = group(&records, &runs[0].run);
+    let reasons: std::collections::BTreeSet<&str> = in_run
+        .iter()
+        .filter(|r| r.kind == RecordKind::Intent)
+        .map(|r| r.reason.as_str())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["drill from the console", "finish the drill"]
+            .into_iter()
+            .collect()
+    );
+    tmux.keys(&["Escape", "Escape", "q"]);
+}
