@@ -730,3 +730,130 @@ async fn the_failover_view_runs_a_plan_step_by_step_in_a_real_terminal() {
     );
     tmux.keys(&["Escape", "Escape", "q"]);
 }
+
+/// The example plan and objects, with the lab's contexts and a test namespace.
+fn example(text: &str, ns: &str) -> String {
+    text.replace("prod-eu-west", "lab-a")
+        .replace("prod-eu-standby", "lab-c")
+        .replace("prod-us-east", "lab-b")
+        .replace("shop/", &format!("{ns}/"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_example_plan_runs_on_the_lab() {
+    let Some(lab) = support::lab() else { return };
+    let (a, b, c) = (&lab.clusters[0], &lab.clusters[1], &lab.clusters[2]);
+    let ns = namespace(lab, &[a, b, c], "fo-example").await;
+    let objects = example(include_str!("../examples/failover-objects.yaml"), &ns);
+    for cl in [a, b, c] {
+        let mut kubectl = std::process::Command::new(lab.kubectl());
+        kubectl
+            .args(["--kubeconfig", lab.kubeconfig.to_str().unwrap()])
+            .args(["--context", &cl.admin(), "-n", &ns, "apply", "-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = kubectl.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(objects.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (ca, cc) = (lab.client(&a.admin()).await, lab.client(&c.admin()).await);
+    // The standby idles at zero until a failover.
+    Api::<Deployment>::namespaced(cc.clone(), &ns)
+        .patch(
+            "checkout",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 0}})),
+        )
+        .await
+        .unwrap();
+    ready(&ca, &ns, 3).await;
+    let config = include_str!("../examples/config.toml");
+    let policy = &config[config.find("[policy.gdpr]").unwrap()..];
+    let cli = cli_with(lab, policy);
+    std::fs::create_dir_all(cli.home.path().join("plans")).unwrap();
+    std::fs::write(
+        cli.home.path().join("plans/checkout-eu.toml"),
+        example(include_str!("../examples/plans/checkout-eu.toml"), &ns),
+    )
+    .unwrap();
+
+    // lab-b (us-east-1) is outside gdpr; lab-c (europe-west4) is first anyway.
+    let o = cli.run(&["failover", "plan", "checkout-eu", "--standby", "lab-b"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("EU personal data stays in the EU; lab-b is in us-east-1"),
+        "{}",
+        text(&o)
+    );
+    let o = cli.run(&[
+        "failover",
+        "run",
+        "checkout-eu",
+        "--yes",
+        "--reason",
+        "example",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("plan:     checkout-eu → standby lab-c"),
+        "{out}"
+    );
+    assert!(out.contains("requests (8):"), "{out}");
+    ready(&cc, &ns, 3).await;
+    assert_eq!(weights(&cc, &ns).await, [0, 100]);
+    let dns: Api<DynamicObject> = Api::namespaced_with(
+        cc.clone(),
+        &ns,
+        &ar(
+            "externaldns.k8s.io",
+            "v1alpha1",
+            "DNSEndpoint",
+            "dnsendpoints",
+        ),
+    );
+    let e = dns.get("checkout").await.unwrap();
+    let w: Vec<&str> = e.data["spec"]["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["providerSpecific"][0]["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(w, ["0", "100"]);
+    for cl in [a, b, c] {
+        let g: Api<DynamicObject> = Api::namespaced_with(
+            lab.client(&cl.admin()).await,
+            &ns,
+            &ar("k8gb.io", "v1beta1", "Gslb", "gslbs"),
+        );
+        let g = g.get("checkout").await.unwrap();
+        assert_eq!(
+            g.data["spec"]["strategy"]["primaryGeoTag"], "europe-west4",
+            "{}",
+            cl.name
+        );
+    }
+    let d = Api::<Deployment>::namespaced(ca.clone(), &ns)
+        .get("checkout")
+        .await
+        .unwrap();
+    assert_eq!(d.spec.unwrap().replicas, Some(0));
+    let ann = d.metadata.annotations.unwrap_or_default();
+    assert_eq!(
+        ann.get("fleetdeck.io/failed-over-to").map(String::as_str),
+        Some("lab-c")
+    );
+}
