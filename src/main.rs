@@ -311,6 +311,14 @@ fn journal(opts: &Options, demo: bool, cmd: JournalCommand) -> anyhow::Result<Ex
 }
 
 fn main() -> ExitCode {
+    // `fleetdeck … | head` ends quietly when the reader goes away, as Unix
+    // tools do, instead of failing a print.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal, before any
+    // thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
