@@ -857,3 +857,43 @@ async fn the_example_plan_runs_on_the_lab() {
         Some("lab-c")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn read_only_refuses_the_plan_and_writes_nothing() {
+    let Some(lab) = support::lab() else { return };
+    let (a, b) = (&lab.clusters[0], &lab.clusters[1]);
+    let ns = namespace(lab, &[a, b], "fo-ro").await;
+    let (ca, cb) = (lab.client(&a.admin()).await, lab.client(&b.admin()).await);
+    checkout(&ca, &ns, 1).await;
+    checkout(&cb, &ns, 0).await;
+    route(&cb, &ns).await;
+    let cli = cli_with(lab, &plan("ro", &a.name, &[&b.name], &ns, ""));
+    let o = cli.run(&[
+        "--read-only",
+        "failover",
+        "run",
+        "ro",
+        "--yes",
+        "--reason",
+        "x",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("read-only: fleetdeck makes no changes to this cluster"),
+        "{out}"
+    );
+    assert!(writes(a, &ns).is_empty(), "{:?}", writes(a, &ns));
+    assert!(writes(b, &ns).is_empty(), "{:?}", writes(b, &ns));
+    // Not even a dry-run or an access review left the process.
+    let asked: Vec<Value> = [a, b]
+        .iter()
+        .flat_map(|c| support::audit_events(&c.audit_log))
+        .filter(|e| {
+            e["objectRef"]["namespace"] == ns.as_str()
+                && e["requestURI"].as_str().unwrap_or("").contains("dryRun")
+        })
+        .collect();
+    assert!(asked.is_empty(), "{asked:?}");
+    assert!(cli.journal().read().unwrap().is_empty());
+}
