@@ -13,6 +13,7 @@ pub mod journal;
 pub mod keymap;
 pub mod ops;
 pub mod paths;
+pub mod remediation;
 pub mod slo;
 pub mod snapshot;
 pub mod startup;

@@ -45,6 +45,17 @@ pub fn apply(obj: &mut Value, req: &PatchRequest, rv: &str) -> Result<(), Refuse
             json_patch::merge(obj, &body);
             Ok(())
         }
+        // Server-side apply, as the drift comparison models it client-side.
+        PatchType::Apply => {
+            let have = resource_version(obj);
+            if !rv.is_empty() && have != rv {
+                return Err(Refused::Conflict(format!(
+                    "resourceVersion {rv} is stale (now {have})"
+                )));
+            }
+            *obj = crate::remediation::drift::overlay(obj, &body);
+            Ok(())
+        }
     }
 }
 

@@ -55,6 +55,11 @@ pub enum Operation {
         key: String,
         value: Option<String>,
     },
+    /// Server-side apply of a desired object (a drift's fix), field manager
+    /// `fleetdeck`, forced over other managers' fields.
+    Apply {
+        manifest: Value,
+    },
 }
 
 impl Operation {
@@ -78,6 +83,7 @@ impl Operation {
             Operation::Cordon { on: true } => "cordon",
             Operation::Cordon { on: false } => "uncordon",
             Operation::Annotate { .. } => "annotate",
+            Operation::Apply { .. } => "apply",
         }
     }
 
@@ -102,6 +108,7 @@ impl Operation {
             Operation::Cordon { on: true } => "Cordon",
             Operation::Cordon { on: false } => "Uncordon",
             Operation::Annotate { .. } => "Annotate",
+            Operation::Apply { .. } => "Apply",
         }
     }
 
@@ -126,6 +133,7 @@ impl Operation {
             Operation::Flip { .. } => &[Service],
             Operation::Weights { .. } => &[HttpRoute, VirtualService, DnsEndpoint],
             Operation::GeoTag { .. } => &[Gslb, GslbLegacy],
+            Operation::Apply { .. } => &ObjectKind::ALL,
             Operation::Cordon { .. } => &[Node],
             Operation::Annotate { .. } => &[
                 Deployment,
@@ -151,6 +159,8 @@ pub enum PatchType {
     Merge,
     Strategic,
     Json,
+    /// Server-side apply (field manager `fleetdeck`, forced).
+    Apply,
 }
 
 /// One request as the journal records it and the pipeline sends it.
@@ -207,7 +217,9 @@ impl PatchRequest {
                     );
                 }
             }
-            PatchType::Merge | PatchType::Strategic => {
+            // An object that does not exist yet has no version to guard.
+            PatchType::Apply if resource_version.is_empty() => {}
+            PatchType::Merge | PatchType::Strategic | PatchType::Apply => {
                 if let Some(obj) = body.as_object_mut() {
                     let meta = obj.entry("metadata").or_insert_with(|| json!({}));
                     if let Some(m) = meta.as_object_mut() {
@@ -223,6 +235,7 @@ impl PatchRequest {
         match self.patch_type {
             PatchType::Merge => Patch::Merge(body),
             PatchType::Strategic => Patch::Strategic(body),
+            PatchType::Apply => Patch::Apply(body),
             PatchType::Json => match serde_json::from_value(body) {
                 Ok(p) => Patch::Json(p),
                 // Built here from known ops; an unparsable list is a bug, and
@@ -238,6 +251,7 @@ impl PatchRequest {
             PatchType::Merge => "merge",
             PatchType::Strategic => "strategic",
             PatchType::Json => "json",
+            PatchType::Apply => "apply",
         };
         let sub = self
             .subresource

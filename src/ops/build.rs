@@ -109,7 +109,23 @@ pub async fn build(
         return Err(invalid(t, why));
     }
     let api: Api<DynamicObject> = t.api(client);
-    let before = api.get(&t.name).await.map_err(|e| api_err(t, e))?;
+    let before = match (api.get_opt(&t.name).await, op) {
+        (Ok(Some(o)), _) => o,
+        // Applying creates what is missing: the desired object stands in.
+        (Ok(None), Op::Apply { manifest }) => {
+            let mut o: DynamicObject = serde_json::from_value(manifest.clone())
+                .map_err(|e| invalid(t, format!("the desired object: {e}")))?;
+            o.metadata.resource_version = None;
+            o
+        }
+        (Ok(None), _) => {
+            return Err(OpError::Api {
+                target: t.to_string(),
+                message: format!("{} {:?} not found", t.kind.name(), t.name),
+            })
+        }
+        (Err(e), _) => return Err(api_err(t, e)),
+    };
     let obj = serde_json::to_value(&before).unwrap_or(Value::Null);
     let mut related = Related::default();
     match (op, t.kind) {
@@ -119,7 +135,8 @@ pub async fn build(
             | Op::Weights { .. }
             | Op::GeoTag { .. }
             | Op::Cordon { .. }
-            | Op::Annotate { .. },
+            | Op::Annotate { .. }
+            | Op::Apply { .. },
             _,
         ) => {}
         (_, ObjectKind::Rollout) => related.replicasets = replicasets(client, t).await?,
@@ -163,6 +180,17 @@ pub fn compute(
     let (requests, gate, summary) = match (op, t.kind) {
         (Op::Scale { .. } | Op::Restart | Op::Cordon { .. } | Op::Annotate { .. }, _) => {
             (vec![workload_request(op, t, Utc::now())], None, None)
+        }
+        (Op::Apply { manifest }, _) => {
+            let req = PatchRequest {
+                patch_type: super::action::PatchType::Apply,
+                ..PatchRequest::merge(manifest.clone())
+            };
+            (
+                vec![req],
+                None,
+                Some("server-side apply of the desired object".into()),
+            )
         }
         (Op::GeoTag { tag }, _) => {
             let from = obj

@@ -238,6 +238,17 @@ async fn send(
 ) -> Result<DynamicObject, kube::Error> {
     let api = api(client, target);
     let patch = req.patch(req.guarded(rv));
+    let apply;
+    let pp = if req.patch_type == PatchType::Apply {
+        apply = PatchParams {
+            field_manager: Some(crate::remediation::drift::FIELD_MANAGER.into()),
+            force: true,
+            ..pp.clone()
+        };
+        &apply
+    } else {
+        pp
+    };
     match req.subresource.as_deref() {
         Some(sub) => match api.patch_subresource(sub, &target.name, pp, &patch).await {
             Err(kube::Error::Api(s)) if s.code == 404 && req.fallback_main => {

@@ -25,6 +25,7 @@ pub enum ObjectKind {
     DnsEndpoint,
     /// Cluster-scoped: the target's namespace is empty.
     Node,
+    ConfigMap,
 }
 
 impl ObjectKind {
@@ -41,7 +42,31 @@ impl ObjectKind {
             ObjectKind::GslbLegacy => "Gslb.k8gb.absa.oss",
             ObjectKind::DnsEndpoint => "DNSEndpoint",
             ObjectKind::Node => "Node",
+            ObjectKind::ConfigMap => "ConfigMap",
         }
+    }
+
+    pub const ALL: [ObjectKind; 12] = [
+        ObjectKind::Deployment,
+        ObjectKind::StatefulSet,
+        ObjectKind::DaemonSet,
+        ObjectKind::Rollout,
+        ObjectKind::Service,
+        ObjectKind::HttpRoute,
+        ObjectKind::VirtualService,
+        ObjectKind::Gslb,
+        ObjectKind::GslbLegacy,
+        ObjectKind::DnsEndpoint,
+        ObjectKind::Node,
+        ObjectKind::ConfigMap,
+    ];
+
+    /// The kind a manifest's `apiVersion` and `kind` name, if fleetdeck knows it.
+    pub fn from_manifest(api_version: &str, kind: &str) -> Option<ObjectKind> {
+        ObjectKind::ALL.into_iter().find(|k| {
+            let ar = k.api_resource();
+            ar.api_version == api_version && ar.kind == kind
+        })
     }
 
     /// Objects without a namespace.
@@ -58,6 +83,7 @@ impl ObjectKind {
             ObjectKind::GslbLegacy => "gslb.k8gb.absa.oss",
             ObjectKind::DnsEndpoint => "dnsendpoint",
             ObjectKind::Node => "node",
+            ObjectKind::ConfigMap => "cm",
             other => other.workload().map(WorkloadKind::short).unwrap_or(""),
         }
     }
@@ -85,6 +111,7 @@ impl ObjectKind {
             ObjectKind::GslbLegacy => ("k8gb.absa.oss", "v1beta1", "gslbs"),
             ObjectKind::DnsEndpoint => ("externaldns.k8s.io", "v1alpha1", "dnsendpoints"),
             ObjectKind::Node => ("", "v1", "nodes"),
+            ObjectKind::ConfigMap => ("", "v1", "configmaps"),
         };
         let kind = match self {
             ObjectKind::GslbLegacy => "Gslb",
@@ -203,6 +230,7 @@ pub fn kind_from_str(s: &str) -> Option<ObjectKind> {
         "gslb.k8gb.absa.oss" | "gslbs.k8gb.absa.oss" => Some(ObjectKind::GslbLegacy),
         "dnsendpoint" | "dnsendpoints" => Some(ObjectKind::DnsEndpoint),
         "node" | "nodes" | "no" => Some(ObjectKind::Node),
+        "configmap" | "configmaps" | "cm" => Some(ObjectKind::ConfigMap),
         _ => None,
     }
 }

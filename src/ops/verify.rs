@@ -56,6 +56,10 @@ pub fn done(plan: &Plan, obj: &DynamicObject) -> bool {
         Operation::Cordon { on } => {
             (d.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true)) == *on
         }
+        Operation::Apply { manifest } => {
+            let whole = serde_json::to_value(obj).unwrap_or(Value::Null);
+            crate::remediation::drift::holds(&whole, manifest)
+        }
         Operation::Annotate { key, value } => {
             let have = obj.metadata.annotations.as_ref().and_then(|a| a.get(key));
             have == value.as_ref()

@@ -1,0 +1,9 @@
+//! Remediations: proposed fixes an operator approves, one by one or in a
+//! batch, through the one mutation pipeline. `desired` reads the desired-
+//! state tree, `drift` compares it with live objects, `queue` keeps the
+//! proposals and decisions, `scan` finds proposals, `cli` is
+//! `fleetdeck remediation …`.
+
+pub mod desired;
+pub mod drift;
+pub mod queue;
