@@ -202,7 +202,7 @@ impl Queue {
     pub fn merge(&mut self, scanned: &[String], found: Vec<Proposal>) {
         let ids: std::collections::BTreeSet<&str> = found.iter().map(|p| p.id.as_str()).collect();
         self.entries.retain(|id, e| {
-            let covered = scanned.iter().any(|c| *c == e.proposal.target.context);
+            let covered = scanned.contains(&e.proposal.target.context);
             !(covered && e.decision == Decision::Pending && !ids.contains(id.as_str()))
         });
         for p in found {
