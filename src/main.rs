@@ -128,6 +128,11 @@ enum Command {
         #[command(subcommand)]
         command: fleetdeck::failover::cli::FailoverCommand,
     },
+    /// Proposed fixes (drift from the desired state, …): list, show, approve, reject, snooze.
+    Remediation {
+        #[command(subcommand)]
+        command: fleetdeck::remediation::cli::RemediationCommand,
+    },
     /// What each cluster, namespace and workload costs per hour (OpenCost model).
     Cost {
         /// JSON instead of a table.
@@ -356,6 +361,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Failover { command }) => release(&opts, async |st| {
             fleetdeck::failover::cli::command(st, command).await
+        }),
+        Some(Command::Remediation { command }) => release(&opts, async |st| {
+            fleetdeck::remediation::cli::command(st, command).await
         }),
         Some(Command::Cost { json, timeout }) => {
             let paths = Paths::resolve(opts.config_file)?;

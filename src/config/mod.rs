@@ -42,6 +42,9 @@ pub struct Config {
     /// the kubeconfig's contexts by `failover::plan::load_all`.
     #[serde(default)]
     pub failover: Vec<crate::failover::plan::Plan>,
+    /// Where the desired-state tree for drift lives.
+    #[serde(default)]
+    pub drift: DriftConfig,
     /// Data-residency policies failover plans name: `[policy.gdpr] regions = [...]`.
     #[serde(default, rename = "policy")]
     pub policies: std::collections::BTreeMap<String, crate::failover::policy::Residency>,
@@ -72,6 +75,14 @@ impl Default for Health {
             min_ready_nodes: default_min_ready(),
         }
     }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftConfig {
+    /// `<dir>/<group>/*.yaml` and `<dir>/<group>/overlays/<cluster>/`;
+    /// relative to the config file.
+    pub dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

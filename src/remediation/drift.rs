@@ -236,8 +236,15 @@ pub fn overlay(live: &Value, desired: &Value) -> Value {
 }
 
 /// Whether the live object already is what the desired one asks for.
+/// `apiVersion` and `kind` say which object, not its state (and a LIST's
+/// items come without them).
 pub fn holds(live: &Value, desired: &Value) -> bool {
-    changes(live, &overlay(live, desired)).is_empty()
+    let mut d = desired.clone();
+    if let Some(m) = d.as_object_mut() {
+        m.remove("apiVersion");
+        m.remove("kind");
+    }
+    changes(live, &overlay(live, &d)).is_empty()
 }
 
 /// Live object (none if missing) and what applying the desired object would
@@ -339,5 +346,9 @@ mod tests {
         let c = changes(&live(), &overlay(&live(), &desired));
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].path, "spec.replicas");
+        // A watch's first LIST gives items without apiVersion and kind.
+        let typed = json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"replicas": 7}});
+        assert!(holds(&live(), &typed));
+        assert!(!holds(&live(), &desired));
     }
 }

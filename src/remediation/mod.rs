@@ -4,6 +4,8 @@
 //! proposals and decisions, `scan` finds proposals, `cli` is
 //! `fleetdeck remediation …`.
 
+pub mod cli;
 pub mod desired;
 pub mod drift;
 pub mod queue;
+pub mod scan;

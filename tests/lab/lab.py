@@ -90,6 +90,8 @@ def cache_paths():
         "gateway_api_crds": os.path.join(cache, "gateway-api-%s" % vers["GATEWAY_API_VERSION"], "crds"),
         "istio_crds": os.path.join(cache, "istio-api-%s" % vers["ISTIO_API_VERSION"], "crds"),
         "external_dns_crds": os.path.join(cache, "external-dns-%s" % vers["EXTERNAL_DNS_VERSION"], "crds"),
+        "argo_cd_crds": os.path.join(cache, "argo-cd-%s" % vers["ARGO_CD_VERSION"], "crds"),
+        "gatekeeper_crds": os.path.join(cache, "gatekeeper-%s" % vers["GATEKEEPER_VERSION"], "crds"),
         "stages": os.path.join(cache, "kwok-%s" % vers["KWOK_VERSION"], "stages", "stages.yaml"),
         "versions": vers,
     }
@@ -588,14 +590,15 @@ class Lab:
 
         apply = ["apply", "--server-side", "--force-conflicts", "-f"]
         # Nodes, RBAC and the CRDs (Argo Rollouts, Gateway API, Istio networking,
-        # external-dns DNSEndpoint) do not depend on each other; applying them together
-        # saves seconds. Server-side, as several CRDs exceed the 256 KiB last-applied
-        # annotation of a client-side apply.
+        # external-dns DNSEndpoint, Argo CD Application, Gatekeeper ConstraintTemplate)
+        # do not depend on each other; applying them together saves seconds. Server-side,
+        # as several CRDs exceed the 256 KiB last-applied annotation of a client-side apply.
         run_all((lambda c: apply + ["-"],
                  lambda c: json.dumps({"apiVersion": "v1", "kind": "List", "items": self.node_objects(c)})),
                 (lambda c: apply + [os.path.join(HERE, "fixtures")], None),
                 (lambda c: apply + [self.paths["crds"], "-f", self.paths["gateway_api_crds"],
-                                    "-f", self.paths["istio_crds"], "-f", self.paths["external_dns_crds"]],
+                                    "-f", self.paths["istio_crds"], "-f", self.paths["external_dns_crds"],
+                                    "-f", self.paths["argo_cd_crds"], "-f", self.paths["gatekeeper_crds"]],
                  None))
         t1 = time.time()
         # One poll instead of `kubectl wait crd --all`, which watches each CRD in turn.
@@ -694,6 +697,7 @@ class Lab:
             "dir": LAB_DIR, "kubeconfig": os.path.join(LAB_DIR, "kubeconfig"), "bin": self.paths["bin"],
             "crds": self.paths["crds"], "gateway_api_crds": self.paths["gateway_api_crds"],
             "istio_crds": self.paths["istio_crds"], "external_dns_crds": self.paths["external_dns_crds"],
+            "argo_cd_crds": self.paths["argo_cd_crds"], "gatekeeper_crds": self.paths["gatekeeper_crds"],
             "rollouts_controller": self.paths["rollouts"],
             "fixtures": os.path.join(HERE, "fixtures"),
             "versions": self.paths["versions"],

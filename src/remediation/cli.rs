@@ -1,0 +1,379 @@
+//! `fleetdeck remediation list|show|approve|reject|snooze`. Approving
+//! re-validates the proposal against live state first: a drift someone else
+//! already fixed is dropped, not applied again. Exit codes: 0 done, 1 error,
+//! 2 already applied / changed since proposed / conflict, 3 denied or
+//! unavailable, 5 not confirmed.
+
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+use serde_json::json;
+
+use super::queue::{Decision, Entry, Queue, Source};
+use super::scan::{self, Found};
+use crate::fleet::kubeconfig::client_for;
+use crate::journal::{Journal, NewRecord, RecordKind, Target as JTarget};
+use crate::ops::cli::{ask_confirmation, ActionArgs, Cluster};
+use crate::startup::Startup;
+
+#[derive(Debug, Subcommand)]
+pub enum RemediationCommand {
+    /// Scan for proposals and list the open ones (pending, or snoozed past their time).
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Include approved, rejected, snoozed and resolved ones.
+        #[arg(long)]
+        all: bool,
+    },
+    /// One proposal: its changes, who made them, the fix.
+    Show { id: String },
+    /// Re-validate and apply through the pipeline (several ids: one typed confirmation).
+    Approve {
+        #[arg(required = true)]
+        ids: Vec<String>,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Decline a proposal for good (journaled).
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Hide a proposal until a time: a time-limited exception (journaled).
+    Snooze {
+        id: String,
+        /// `2h`, `30m`, `7d` or RFC 3339.
+        #[arg(long)]
+        until: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+fn journal(st: &Startup) -> anyhow::Result<Journal> {
+    Journal::open(&st.paths.journal_dir)
+        .map_err(|e| anyhow::anyhow!("journal {}: {e}", st.paths.journal_dir.display()))
+}
+
+fn queue(st: &Startup) -> anyhow::Result<Queue> {
+    Queue::load(&st.paths.data_dir).map_err(anyhow::Error::msg)
+}
+
+/// `2h` from now, or an RFC 3339 time.
+pub fn until(text: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let (n, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = n
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--until {text:?}: expected RFC 3339 or 30m, 2h, 7d"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => anyhow::bail!("--until {text:?}: the unit is s, m, h or d"),
+    };
+    Ok(now + chrono::Duration::seconds(secs))
+}
+
+/// A decision that is not a write (reject, snooze): journaled like one.
+fn note(
+    j: &Journal,
+    e: &Entry,
+    action: &str,
+    result: &str,
+    reason: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<()> {
+    let t = &e.proposal.target;
+    let mut r = NewRecord::new(
+        RecordKind::Outcome,
+        crate::ops::journaled::new_id(),
+        &t.context,
+        JTarget {
+            namespace: t.namespace.clone(),
+            kind: t.kind.name().into(),
+            name: t.name.clone(),
+        },
+        action,
+    );
+    r.reason = reason.to_string();
+    r.result = Some(result.into());
+    r.detail = Some(
+        json!({"proposal": e.proposal.id, "source": e.proposal.source.as_str(), "decision": detail}),
+    );
+    j.append(r)?;
+    Ok(())
+}
+
+async fn scan_into(st: &Startup, q: &mut Queue) -> Found {
+    let found = scan::drift(st).await;
+    q.merge(&found.scanned, found.proposals.clone());
+    found
+}
+
+pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i32> {
+    let now = Utc::now();
+    let mut q = queue(st)?;
+    match cmd {
+        RemediationCommand::List { json, all } => {
+            let found = scan_into(st, &mut q).await;
+            q.save().map_err(anyhow::Error::msg)?;
+            for e in &found.errors {
+                eprintln!("fleetdeck: {e}");
+            }
+            let shown: Vec<&Entry> = q
+                .entries
+                .values()
+                .filter(|e| all || e.decision.word(now) == "pending")
+                .collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&shown)?);
+            } else {
+                if shown.is_empty() {
+                    println!("no open proposals");
+                }
+                for e in shown {
+                    let p = &e.proposal;
+                    println!(
+                        "{:<14} {:<9} {:<12} {:<44} {}{} — {}",
+                        p.id,
+                        e.decision.word(now),
+                        p.source.as_str(),
+                        p.target.to_string(),
+                        p.risk.pods,
+                        if p.risk.production {
+                            " pods, production"
+                        } else {
+                            " pods"
+                        },
+                        p.summary
+                    );
+                }
+            }
+            Ok(if found.errors.is_empty() { 0 } else { 1 })
+        }
+        RemediationCommand::Show { id } => {
+            let e = q.find(&id).map_err(anyhow::Error::msg)?;
+            let p = &e.proposal;
+            println!(
+                "proposal: {} ({}, {})",
+                p.id,
+                p.source.as_str(),
+                e.decision.word(now)
+            );
+            println!("target:   {}", p.target);
+            println!("found:    {}", p.found.to_rfc3339());
+            println!(
+                "risk:     {} pod(s){}",
+                p.risk.pods,
+                if p.risk.production {
+                    ", production"
+                } else {
+                    ""
+                }
+            );
+            for c in &p.changes {
+                let who = c
+                    .manager
+                    .as_ref()
+                    .map(|m| {
+                        format!(
+                            "  [{} {} {}]",
+                            m.name,
+                            m.operation,
+                            m.time.as_deref().unwrap_or("")
+                        )
+                    })
+                    .unwrap_or_default();
+                println!("  {}: {} → {}{who}", c.path, c.live, c.desired);
+            }
+            if let Some(op) = &p.op {
+                println!("fix:      {}", serde_json::to_string(op)?);
+            }
+            Ok(0)
+        }
+        RemediationCommand::Reject { id, reason } => {
+            let e = q.find(&id).map_err(anyhow::Error::msg)?.clone();
+            let by = crate::journal::local_operator();
+            note(
+                &journal(st)?,
+                &e,
+                "remediation-reject",
+                "rejected",
+                &reason,
+                json!("rejected"),
+            )?;
+            q.entries.get_mut(&e.proposal.id).expect("found").decision = Decision::Rejected {
+                by,
+                reason,
+                at: now,
+            };
+            q.save().map_err(anyhow::Error::msg)?;
+            println!("rejected {}", e.proposal.id);
+            Ok(0)
+        }
+        RemediationCommand::Snooze {
+            id,
+            until: u,
+            reason,
+        } => {
+            let e = q.find(&id).map_err(anyhow::Error::msg)?.clone();
+            let until = until(&u, now)?;
+            let by = crate::journal::local_operator();
+            note(
+                &journal(st)?,
+                &e,
+                "remediation-snooze",
+                "snoozed",
+                &reason,
+                json!({"until": until}),
+            )?;
+            q.entries.get_mut(&e.proposal.id).expect("found").decision =
+                Decision::Snoozed { until, by, reason };
+            q.save().map_err(anyhow::Error::msg)?;
+            println!("snoozed {} until {}", e.proposal.id, until.to_rfc3339());
+            Ok(0)
+        }
+        RemediationCommand::Approve { ids, reason, yes } => {
+            let entries: Vec<Entry> = ids
+                .iter()
+                .map(|id| q.find(id).cloned())
+                .collect::<Result<_, _>>()
+                .map_err(anyhow::Error::msg)?;
+            let args = ActionArgs {
+                reason: reason.clone(),
+                yes,
+                ..ActionArgs::default()
+            };
+            // A batch is confirmed once, by typing how many.
+            let args = if entries.len() > 1 {
+                let word = format!("approve {}", entries.len());
+                let Some(r) = ask_confirmation(&word, true, &args)? else {
+                    eprintln!("fleetdeck: not confirmed; nothing was sent");
+                    return Ok(5);
+                };
+                ActionArgs {
+                    reason: Some(r),
+                    yes: true,
+                    ..args
+                }
+            } else {
+                args
+            };
+            let mut worst = 0;
+            for e in entries {
+                let code = approve(st, &mut q, &e, &args).await?;
+                q.save().map_err(anyhow::Error::msg)?;
+                worst = worst.max(code);
+            }
+            Ok(worst)
+        }
+    }
+}
+
+/// Re-validate one proposal, then apply it through the pipeline.
+async fn approve(st: &Startup, q: &mut Queue, e: &Entry, args: &ActionArgs) -> anyhow::Result<i32> {
+    let now = Utc::now();
+    let p = &e.proposal;
+    match &e.decision {
+        Decision::Approved { at, by, .. } => {
+            eprintln!(
+                "fleetdeck: {}: already approved by {by} at {}",
+                p.id,
+                at.to_rfc3339()
+            );
+            return Ok(2);
+        }
+        Decision::Rejected { by, .. } => {
+            eprintln!("fleetdeck: {}: rejected by {by}; not applied", p.id);
+            return Ok(2);
+        }
+        _ => {}
+    }
+    let (Some(op), Source::Drift) = (&p.op, p.source) else {
+        eprintln!(
+            "fleetdeck: {}: a {} finding has no fix to apply",
+            p.id,
+            p.source.as_str()
+        );
+        return Ok(1);
+    };
+    let Some(meta) = st.metas.iter().find(|m| m.context == p.target.context) else {
+        anyhow::bail!("{}: context {} is not selected", p.id, p.target.context);
+    };
+    // Re-validate: the desired object now, against the live one now.
+    let dir = scan::drift_dir(st).ok_or_else(|| anyhow::anyhow!("no [drift] dir in the config"))?;
+    let desired = scan::desired_for(&dir, meta)
+        .ok_or_else(|| anyhow::anyhow!("{}: no desired state for {}", p.id, meta.context))?
+        .map_err(anyhow::Error::msg)?;
+    let d = desired.into_iter().find(|d| {
+        d.kind == p.target.kind
+            && d.identity.namespace == p.target.namespace
+            && d.identity.name == p.target.name
+    });
+    let client = client_for(&st.kubeconfig, &meta.context, meta.read_only)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let now_found = match &d {
+        Some(d) => scan::check_one(&client, meta, d, meta.read_only)
+            .await
+            .map_err(anyhow::Error::msg)?,
+        None => None,
+    };
+    let entry = q.entries.get_mut(&p.id).expect("found");
+    match now_found {
+        None => {
+            let note = "live already matches the desired state (fixed elsewhere); nothing applied"
+                .to_string();
+            eprintln!("fleetdeck: {}: already applied: {note}", p.id);
+            entry.decision = Decision::Resolved { at: now, note };
+            return Ok(2);
+        }
+        Some(fresh) if fresh.id != p.id => {
+            eprintln!(
+                "fleetdeck: {}: the desired state changed since it was proposed (now {}); nothing applied",
+                p.id, fresh.id
+            );
+            q.merge(&[], vec![fresh]);
+            return Ok(2);
+        }
+        Some(_) => {}
+    }
+    println!("approve {}: {}", p.id, p.summary);
+    let cx = Cluster::open(st, &meta.context).await?;
+    let (code, _) = cx
+        .act(
+            st,
+            &p.target,
+            op.clone(),
+            args,
+            Some(&format!("remediation-{}", p.id)),
+        )
+        .await?;
+    let outcome = match code {
+        0 => "applied",
+        2 => "conflict",
+        3 => "denied",
+        4 => "unverified",
+        5 => return Ok(5),
+        _ => "error",
+    };
+    if code == 0 || code == 4 {
+        entry.decision = Decision::Approved {
+            by: cx
+                .identity
+                .clone()
+                .unwrap_or_else(crate::journal::local_operator),
+            reason: args.reason.clone().unwrap_or_default(),
+            at: now,
+            outcome: outcome.into(),
+        };
+    }
+    Ok(code)
+}

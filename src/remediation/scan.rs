@@ -1,0 +1,183 @@
+//! Finding proposals. Drift: every cluster with a `group` whose directory
+//! exists in the desired-state tree is compared object by object; each
+//! object that differs becomes a proposal to apply the desired object.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use serde_json::{json, Value};
+
+use super::desired::{for_cluster, Desired};
+use super::drift::{changes, compare, Change};
+use super::queue::{id, Proposal, Risk, Source};
+use crate::fleet::kubeconfig::client_for;
+use crate::fleet::summary::ClusterMeta;
+use crate::ops::target::Target;
+use crate::ops::Operation;
+use crate::startup::Startup;
+
+/// What a scan found, which clusters it covered, and what it could not read.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub proposals: Vec<Proposal>,
+    pub scanned: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+/// The desired-state tree's directory, relative to the config file.
+pub fn drift_dir(st: &Startup) -> Option<PathBuf> {
+    let dir = st.config.drift.dir.clone()?;
+    Some(match st.paths.config_file.parent() {
+        Some(base) if dir.is_relative() => base.join(dir),
+        _ => dir,
+    })
+}
+
+pub fn risk(meta: &ClusterMeta, live: Option<&Value>) -> Risk {
+    let pods = live
+        .and_then(|l| {
+            l.pointer("/status/replicas")
+                .or_else(|| l.pointer("/spec/replicas"))
+                .and_then(Value::as_i64)
+        })
+        .unwrap_or(0);
+    Risk {
+        pods,
+        production: meta.protected
+            || meta.role.as_deref() == Some("primary")
+            || meta.group.as_deref() == Some("prod"),
+        slo: None,
+    }
+}
+
+/// `2 fields: spec.replicas 3 → 7 (kubectl-edit 10:42), …`
+pub fn summary(changes: &[Change]) -> String {
+    let first: Vec<String> = changes
+        .iter()
+        .take(3)
+        .map(|c| {
+            let who = c
+                .manager
+                .as_ref()
+                .map(|m| {
+                    let at = m.time.as_deref().and_then(|t| t.get(11..16)).unwrap_or("");
+                    format!(" ({} {at})", m.name).replace(" )", ")")
+                })
+                .unwrap_or_default();
+            format!("{} {} → {}{who}", c.path, short(&c.live), short(&c.desired))
+        })
+        .collect();
+    let more = changes.len().saturating_sub(3);
+    let tail = if more > 0 {
+        format!(", {more} more")
+    } else {
+        String::new()
+    };
+    format!("{} field(s): {}{tail}", changes.len(), first.join(", "))
+}
+
+fn short(v: &Value) -> String {
+    let s = match v {
+        Value::Null => "-".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(39).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// The desired objects for one cluster, or `None` when it has no group or
+/// its group has no directory in the tree.
+pub fn desired_for(dir: &Path, meta: &ClusterMeta) -> Option<Result<Vec<Desired>, String>> {
+    let group = meta.group.as_deref()?;
+    if !dir.join(group).is_dir() {
+        return None;
+    }
+    Some(for_cluster(dir, group, &[&meta.context, &meta.name]))
+}
+
+/// One desired object against its cluster: a proposal if they differ.
+pub async fn check_one(
+    client: &kube::Client,
+    meta: &ClusterMeta,
+    d: &Desired,
+    read_only: bool,
+) -> Result<Option<Proposal>, String> {
+    let target = Target::new(
+        &meta.context,
+        &d.identity.namespace,
+        d.kind,
+        &d.identity.name,
+    );
+    let (live, after) = compare(client, &target, &d.object, read_only).await?;
+    let found = match &live {
+        Some(l) => changes(l, &after),
+        None => vec![Change {
+            path: "(object)".into(),
+            live: Value::Null,
+            desired: json!("created"),
+            manager: None,
+        }],
+    };
+    if found.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Proposal {
+        id: id(Source::Drift, &target, &d.object),
+        source: Source::Drift,
+        summary: summary(&found),
+        changes: found,
+        op: Some(Operation::Apply {
+            manifest: d.object.clone(),
+        }),
+        risk: risk(meta, live.as_ref()),
+        target,
+        found: Utc::now(),
+    }))
+}
+
+/// Drift across the selected clusters.
+pub async fn drift(st: &Startup) -> Found {
+    let mut out = Found::default();
+    let Some(dir) = drift_dir(st) else {
+        return out;
+    };
+    for meta in &st.metas {
+        let Some(desired) = desired_for(&dir, meta) else {
+            continue;
+        };
+        let desired = match desired {
+            Ok(d) => d,
+            Err(e) => {
+                out.errors.push(e);
+                continue;
+            }
+        };
+        let client = match client_for(&st.kubeconfig, &meta.context, meta.read_only).await {
+            Ok(c) => c,
+            Err(e) => {
+                out.errors.push(e.to_string());
+                continue;
+            }
+        };
+        let mut ok = true;
+        for d in &desired {
+            match check_one(&client, meta, d, meta.read_only).await {
+                Ok(Some(p)) => out.proposals.push(p),
+                Ok(None) => {}
+                Err(e) => {
+                    ok = false;
+                    out.errors.push(format!("{}: {e}", meta.context));
+                }
+            }
+        }
+        // A cluster that could not be read fully keeps its pending proposals.
+        if ok {
+            out.scanned.push(meta.context.clone());
+        }
+    }
+    out
+}
