@@ -83,7 +83,11 @@ async fn create(client: &Client, obj: &Value) {
 /// tree of `files` (path under desired/web → YAML).
 fn console(lab: &Lab, clusters: &[&LabCluster], files: &[(&str, String)]) -> Cli {
     let cli = Cli::new(lab);
-    let mut config = "[drift]\ndir = \"desired\"\n".to_string();
+    let names: Vec<String> = clusters.iter().map(|c| format!("{:?}", c.name)).collect();
+    let mut config = format!(
+        "contexts = [{}]\n\n[drift]\ndir = \"desired\"\n",
+        names.join(", ")
+    );
     for c in clusters {
         config.push_str(&format!(
             "\n[[cluster]]\ncontext = \"{}\"\ngroup = \"web\"\n",

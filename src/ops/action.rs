@@ -60,6 +60,11 @@ pub enum Operation {
     Apply {
         manifest: Value,
     },
+    /// Argo CD: sync an Application by setting its `operation`.
+    Sync {
+        username: String,
+        revision: Option<String>,
+    },
 }
 
 impl Operation {
@@ -84,6 +89,7 @@ impl Operation {
             Operation::Cordon { on: false } => "uncordon",
             Operation::Annotate { .. } => "annotate",
             Operation::Apply { .. } => "apply",
+            Operation::Sync { .. } => "sync",
         }
     }
 
@@ -109,6 +115,7 @@ impl Operation {
             Operation::Cordon { on: false } => "Uncordon",
             Operation::Annotate { .. } => "Annotate",
             Operation::Apply { .. } => "Apply",
+            Operation::Sync { .. } => "Sync",
         }
     }
 
@@ -134,6 +141,8 @@ impl Operation {
             Operation::Weights { .. } => &[HttpRoute, VirtualService, DnsEndpoint],
             Operation::GeoTag { .. } => &[Gslb, GslbLegacy],
             Operation::Apply { .. } => &ObjectKind::ALL,
+            Operation::Sync { .. } => &[Application],
+            Operation::Undo { .. } => &[Rollout, Deployment],
             Operation::Cordon { .. } => &[Node],
             Operation::Annotate { .. } => &[
                 Deployment,
@@ -262,6 +271,16 @@ impl PatchRequest {
     }
 }
 
+/// `revision abc123` or `the target revision`, for messages.
+pub fn describe_revision(op: &Operation) -> String {
+    match op {
+        Operation::Sync {
+            revision: Some(r), ..
+        } => format!("revision {r}"),
+        _ => "the target revision".into(),
+    }
+}
+
 /// Why an operation cannot be planned for this object at all.
 pub fn unsupported(op: &Operation, kind: ObjectKind) -> Option<String> {
     if !op.kinds().contains(&kind) {
@@ -303,6 +322,16 @@ pub fn workload_request(op: &Operation, target: &Target, now: DateTime<Utc>) -> 
                 json!({"spec": {"unschedulable": if *on { json!(true) } else { Value::Null }}}),
             )
         },
+        // Argo CD's documented way to start a sync (no prune).
+        (Operation::Sync { username, revision }, _) => {
+            let mut sync = json!({"prune": false});
+            if let Some(r) = revision {
+                sync["revision"] = json!(r);
+            }
+            PatchRequest::merge(
+                json!({"operation": {"initiatedBy": {"username": username}, "sync": sync}}),
+            )
+        }
         // k8gb's documented manual failover: the primary geo tag, in every cluster.
         (Operation::GeoTag { tag }, _) => {
             PatchRequest::merge(json!({"spec": {"strategy": {"primaryGeoTag": tag}}}))

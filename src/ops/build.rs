@@ -136,9 +136,13 @@ pub async fn build(
             | Op::GeoTag { .. }
             | Op::Cordon { .. }
             | Op::Annotate { .. }
-            | Op::Apply { .. },
+            | Op::Apply { .. }
+            | Op::Sync { .. },
             _,
         ) => {}
+        (Op::Undo { .. }, ObjectKind::Deployment) => {
+            related.replicasets = replicasets(client, t).await?
+        }
         (_, ObjectKind::Rollout) => related.replicasets = replicasets(client, t).await?,
         (Op::Step { .. }, _) => {
             related.rollouts = rollouts(client, t).await?;
@@ -180,6 +184,33 @@ pub fn compute(
     let (requests, gate, summary) = match (op, t.kind) {
         (Op::Scale { .. } | Op::Restart | Op::Cordon { .. } | Op::Annotate { .. }, _) => {
             (vec![workload_request(op, t, Utc::now())], None, None)
+        }
+        (Op::Sync { .. }, _) => {
+            if let Some(op) = obj.get("operation").filter(|o| !o.is_null()) {
+                let by = op
+                    .pointer("/initiatedBy/username")
+                    .and_then(Value::as_str)
+                    .unwrap_or("someone");
+                return Err(format!(
+                    "an operation started by {by} is already set on this Application; wait for it (or terminate it in Argo CD)"
+                ));
+            }
+            let summary = format!(
+                "sync {} (Argo CD: {})",
+                super::action::describe_revision(op),
+                obj.pointer("/status/sync/status")
+                    .and_then(Value::as_str)
+                    .unwrap_or("Unknown")
+            );
+            (
+                vec![workload_request(op, t, Utc::now())],
+                None,
+                Some(summary),
+            )
+        }
+        (Op::Undo { to_revision }, ObjectKind::Deployment) => {
+            let req = super::undo::request(obj, &related.replicasets, *to_revision)?;
+            (vec![req], None, None)
         }
         (Op::Apply { manifest }, _) => {
             let req = PatchRequest {

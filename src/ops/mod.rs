@@ -15,6 +15,7 @@ pub mod marks;
 pub mod pipeline;
 pub mod target;
 pub mod traffic;
+pub mod undo;
 pub mod verify;
 pub mod wave;
 pub mod weights;

@@ -26,6 +26,8 @@ pub enum ObjectKind {
     /// Cluster-scoped: the target's namespace is empty.
     Node,
     ConfigMap,
+    /// Argo CD `Application`.
+    Application,
 }
 
 impl ObjectKind {
@@ -43,10 +45,11 @@ impl ObjectKind {
             ObjectKind::DnsEndpoint => "DNSEndpoint",
             ObjectKind::Node => "Node",
             ObjectKind::ConfigMap => "ConfigMap",
+            ObjectKind::Application => "Application",
         }
     }
 
-    pub const ALL: [ObjectKind; 12] = [
+    pub const ALL: [ObjectKind; 13] = [
         ObjectKind::Deployment,
         ObjectKind::StatefulSet,
         ObjectKind::DaemonSet,
@@ -59,6 +62,7 @@ impl ObjectKind {
         ObjectKind::DnsEndpoint,
         ObjectKind::Node,
         ObjectKind::ConfigMap,
+        ObjectKind::Application,
     ];
 
     /// The kind a manifest's `apiVersion` and `kind` name, if fleetdeck knows it.
@@ -84,6 +88,7 @@ impl ObjectKind {
             ObjectKind::DnsEndpoint => "dnsendpoint",
             ObjectKind::Node => "node",
             ObjectKind::ConfigMap => "cm",
+            ObjectKind::Application => "app",
             other => other.workload().map(WorkloadKind::short).unwrap_or(""),
         }
     }
@@ -112,6 +117,7 @@ impl ObjectKind {
             ObjectKind::DnsEndpoint => ("externaldns.k8s.io", "v1alpha1", "dnsendpoints"),
             ObjectKind::Node => ("", "v1", "nodes"),
             ObjectKind::ConfigMap => ("", "v1", "configmaps"),
+            ObjectKind::Application => ("argoproj.io", "v1alpha1", "applications"),
         };
         let kind = match self {
             ObjectKind::GslbLegacy => "Gslb",
@@ -198,6 +204,16 @@ impl Target {
         format!("{}/{}/{}", self.namespace, self.kind.short(), self.name)
     }
 
+    /// `shop/deployment/web` (`node/n1` for cluster-scoped objects).
+    pub fn kubectl(&self) -> String {
+        let kind = self.kind.name().to_lowercase();
+        if self.namespace.is_empty() {
+            format!("{kind}/{}", self.name)
+        } else {
+            format!("{}/{kind}/{}", self.namespace, self.name)
+        }
+    }
+
     /// The same object kind and name elsewhere (a sibling the action touches).
     pub fn sibling(&self, kind: ObjectKind, name: &str) -> Target {
         Target::new(&self.context, &self.namespace, kind, name)
@@ -231,6 +247,7 @@ pub fn kind_from_str(s: &str) -> Option<ObjectKind> {
         "dnsendpoint" | "dnsendpoints" => Some(ObjectKind::DnsEndpoint),
         "node" | "nodes" | "no" => Some(ObjectKind::Node),
         "configmap" | "configmaps" | "cm" => Some(ObjectKind::ConfigMap),
+        "application" | "applications" | "app" => Some(ObjectKind::Application),
         _ => None,
     }
 }

@@ -73,7 +73,18 @@ pub fn done(plan: &Plan, obj: &DynamicObject) -> bool {
             let live = d.pointer("/spec/template");
             observed
                 && matches!((live, template), (Some(l), Some(t)) if contains(l, t))
-                && plan.target.kind == ObjectKind::Rollout
+                && matches!(
+                    plan.target.kind,
+                    ObjectKind::Rollout | ObjectKind::Deployment
+                )
+        }
+        // Set, or already taken up by Argo CD (which clears `operation`).
+        Operation::Sync { username, .. } => {
+            let whole = serde_json::to_value(obj).unwrap_or(Value::Null);
+            body.is_some_and(|b| contains(&whole, b))
+                || d.pointer("/status/operationState/operation/initiatedBy/username")
+                    .and_then(Value::as_str)
+                    == Some(username)
         }
         op => {
             let before = serde_json::to_value(&plan.before).unwrap_or(Value::Null);

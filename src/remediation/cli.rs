@@ -8,9 +8,8 @@ use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use serde_json::json;
 
-use super::queue::{Decision, Entry, Queue, Source};
+use super::queue::{Decision, Entry, Queue};
 use super::scan::{self, Found};
-use crate::fleet::kubeconfig::client_for;
 use crate::journal::{Journal, NewRecord, RecordKind, Target as JTarget};
 use crate::ops::cli::{ask_confirmation, ActionArgs, Cluster};
 use crate::startup::Startup;
@@ -90,16 +89,30 @@ fn note(
     reason: &str,
     detail: serde_json::Value,
 ) -> anyhow::Result<()> {
-    let t = &e.proposal.target;
+    let p = &e.proposal;
+    // `ns/kind/name` or `kind/name`.
+    let parts: Vec<&str> = p.object.rsplitn(3, '/').collect();
+    let jt = match parts.as_slice() {
+        [name, kind, ns] => JTarget {
+            namespace: ns.to_string(),
+            kind: kind.to_string(),
+            name: name.to_string(),
+        },
+        [name, kind] => JTarget {
+            namespace: String::new(),
+            kind: kind.to_string(),
+            name: name.to_string(),
+        },
+        _ => JTarget {
+            name: p.object.clone(),
+            ..JTarget::default()
+        },
+    };
     let mut r = NewRecord::new(
         RecordKind::Outcome,
         crate::ops::journaled::new_id(),
-        &t.context,
-        JTarget {
-            namespace: t.namespace.clone(),
-            kind: t.kind.name().into(),
-            name: t.name.clone(),
-        },
+        &p.context,
+        jt,
         action,
     );
     r.reason = reason.to_string();
@@ -112,7 +125,7 @@ fn note(
 }
 
 async fn scan_into(st: &Startup, q: &mut Queue) -> Found {
-    let found = scan::drift(st).await;
+    let found = scan::scan(st, None, None).await;
     q.merge(&found.scanned, found.proposals.clone());
     found
 }
@@ -126,6 +139,9 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
             q.save().map_err(anyhow::Error::msg)?;
             for e in &found.errors {
                 eprintln!("fleetdeck: {e}");
+            }
+            for f in &found.forbidden {
+                eprintln!("fleetdeck: not readable by this identity: {f}");
             }
             let shown: Vec<&Entry> = q
                 .entries
@@ -145,7 +161,7 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
                         p.id,
                         e.decision.word(now),
                         p.source.as_str(),
-                        p.target.to_string(),
+                        format!("{}/{}", p.context, p.object),
                         p.risk.pods,
                         if p.risk.production {
                             " pods, production"
@@ -167,7 +183,7 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
                 p.source.as_str(),
                 e.decision.word(now)
             );
-            println!("target:   {}", p.target);
+            println!("object:   {}/{}", p.context, p.object);
             println!("found:    {}", p.found.to_rfc3339());
             println!(
                 "risk:     {} pod(s){}",
@@ -277,7 +293,8 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
     }
 }
 
-/// Re-validate one proposal, then apply it through the pipeline.
+/// Re-validate one proposal (its source, on its cluster, now), then apply
+/// its fix through the pipeline.
 async fn approve(st: &Startup, q: &mut Queue, e: &Entry, args: &ActionArgs) -> anyhow::Result<i32> {
     let now = Utc::now();
     let p = &e.proposal;
@@ -296,84 +313,72 @@ async fn approve(st: &Startup, q: &mut Queue, e: &Entry, args: &ActionArgs) -> a
         }
         _ => {}
     }
-    let (Some(op), Source::Drift) = (&p.op, p.source) else {
+    if p.op.is_none() {
         eprintln!(
-            "fleetdeck: {}: a {} finding has no fix to apply",
+            "fleetdeck: {}: a {} finding has no fix to apply (reject or snooze it to record an exception)",
             p.id,
             p.source.as_str()
         );
         return Ok(1);
-    };
-    let Some(meta) = st.metas.iter().find(|m| m.context == p.target.context) else {
-        anyhow::bail!("{}: context {} is not selected", p.id, p.target.context);
-    };
-    // Re-validate: the desired object now, against the live one now.
-    let dir = scan::drift_dir(st).ok_or_else(|| anyhow::anyhow!("no [drift] dir in the config"))?;
-    let desired = scan::desired_for(&dir, meta)
-        .ok_or_else(|| anyhow::anyhow!("{}: no desired state for {}", p.id, meta.context))?
-        .map_err(anyhow::Error::msg)?;
-    let d = desired.into_iter().find(|d| {
-        d.kind == p.target.kind
-            && d.identity.namespace == p.target.namespace
-            && d.identity.name == p.target.name
-    });
-    let client = client_for(&st.kubeconfig, &meta.context, meta.read_only)
-        .await
-        .map_err(anyhow::Error::msg)?;
-    let now_found = match &d {
-        Some(d) => scan::check_one(&client, meta, d, meta.read_only)
-            .await
-            .map_err(anyhow::Error::msg)?,
-        None => None,
-    };
-    let entry = q.entries.get_mut(&p.id).expect("found");
-    match now_found {
-        None => {
-            let note = "live already matches the desired state (fixed elsewhere); nothing applied"
-                .to_string();
-            eprintln!("fleetdeck: {}: already applied: {note}", p.id);
-            entry.decision = Decision::Resolved { at: now, note };
-            return Ok(2);
-        }
-        Some(fresh) if fresh.id != p.id => {
-            eprintln!(
-                "fleetdeck: {}: the desired state changed since it was proposed (now {}); nothing applied",
-                p.id, fresh.id
-            );
-            q.merge(&[], vec![fresh]);
-            return Ok(2);
-        }
-        Some(_) => {}
     }
-    println!("approve {}: {}", p.id, p.summary);
+    let fresh = scan::scan(st, Some(&p.context), Some(p.source)).await;
+    if let Some(err) = fresh.errors.first() {
+        eprintln!("fleetdeck: {}: cannot re-validate: {err}", p.id);
+        return Ok(1);
+    }
+    let same = fresh.proposals.iter().find(|f| f.id == p.id).cloned();
+    let entry = q.entries.get_mut(&p.id).expect("found");
+    let Some(fresh_p) = same else {
+        let other = fresh
+            .proposals
+            .iter()
+            .find(|f| f.object == p.object)
+            .cloned();
+        return Ok(match other {
+            Some(o) => {
+                eprintln!(
+                    "fleetdeck: {}: changed since it was proposed (now {}: {}); nothing applied",
+                    p.id, o.id, o.summary
+                );
+                q.merge(&[], vec![o]);
+                2
+            }
+            None => {
+                let note = "no longer found (fixed elsewhere); nothing applied".to_string();
+                eprintln!("fleetdeck: {}: already applied: {note}", p.id);
+                entry.decision = Decision::Resolved { at: now, note };
+                2
+            }
+        });
+    };
+    let (Some(mut op), Some(target)) = (fresh_p.op.clone(), fresh_p.target.clone()) else {
+        return Ok(1);
+    };
+    let Some(meta) = st.metas.iter().find(|m| m.context == p.context) else {
+        anyhow::bail!("{}: context {} is not selected", p.id, p.context);
+    };
+    println!("approve {}: {}", p.id, fresh_p.summary);
     let cx = Cluster::open(st, &meta.context).await?;
-    let (code, _) = cx
-        .act(
-            st,
-            &p.target,
-            op.clone(),
-            args,
-            Some(&format!("remediation-{}", p.id)),
-        )
-        .await?;
+    let by = cx
+        .identity
+        .clone()
+        .unwrap_or_else(crate::journal::local_operator);
+    if let crate::ops::Operation::Sync { username, .. } = &mut op {
+        username.clone_from(&by);
+    }
+    let group = format!("remediation-{}", p.id);
+    let (code, _) = cx.act(st, &target, op, args, Some(&group)).await?;
     let outcome = match code {
         0 => "applied",
-        2 => "conflict",
-        3 => "denied",
         4 => "unverified",
         5 => return Ok(5),
-        _ => "error",
+        _ => return Ok(code),
     };
-    if code == 0 || code == 4 {
-        entry.decision = Decision::Approved {
-            by: cx
-                .identity
-                .clone()
-                .unwrap_or_else(crate::journal::local_operator),
-            reason: args.reason.clone().unwrap_or_default(),
-            at: now,
-            outcome: outcome.into(),
-        };
-    }
+    q.entries.get_mut(&p.id).expect("found").decision = Decision::Approved {
+        by,
+        reason: args.reason.clone().unwrap_or_default(),
+        at: now,
+        outcome: outcome.into(),
+    };
     Ok(code)
 }

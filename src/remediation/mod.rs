@@ -4,8 +4,11 @@
 //! proposals and decisions, `scan` finds proposals, `cli` is
 //! `fleetdeck remediation …`.
 
+pub mod argocd;
 pub mod cli;
+pub mod crashloop;
 pub mod desired;
 pub mod drift;
+pub mod gatekeeper;
 pub mod queue;
 pub mod scan;

@@ -59,7 +59,11 @@ pub struct Risk {
 pub struct Proposal {
     pub id: String,
     pub source: Source,
-    pub target: Target,
+    pub context: String,
+    /// What it is about, as kubectl names it (`shop/deployment/web`).
+    pub object: String,
+    /// What the fix writes (`None` for findings that are only listed).
+    pub target: Option<Target>,
     pub summary: String,
     #[serde(default)]
     pub changes: Vec<Change>,
@@ -90,11 +94,11 @@ fn canonical(v: &Value) -> String {
 }
 
 /// `d-1a2b3c4d5e6f`: source initial and 12 hex digits of the SHA-256 of the
-/// cluster, target and proposed change (or finding).
-pub fn id(source: Source, target: &Target, change: &Value) -> String {
+/// cluster, object and proposed change (or finding).
+pub fn id(source: Source, context: &str, object: &str, change: &Value) -> String {
     let mut h = Sha256::new();
     h.update(format!(
-        "{}\n{target}\n{}",
+        "{}\n{context}\n{object}\n{}",
         source.as_str(),
         canonical(change)
     ));
@@ -202,7 +206,7 @@ impl Queue {
     pub fn merge(&mut self, scanned: &[String], found: Vec<Proposal>) {
         let ids: std::collections::BTreeSet<&str> = found.iter().map(|p| p.id.as_str()).collect();
         self.entries.retain(|id, e| {
-            let covered = scanned.contains(&e.proposal.target.context);
+            let covered = scanned.contains(&e.proposal.context);
             !(covered && e.decision == Decision::Pending && !ids.contains(id.as_str()))
         });
         for p in found {
@@ -251,9 +255,11 @@ mod tests {
         let target = Target::new(ctx, "shop", ObjectKind::Deployment, "web");
         let manifest = json!({"spec": {"replicas": replicas}, "metadata": {"name": "web"}});
         Proposal {
-            id: id(Source::Drift, &target, &manifest),
+            id: id(Source::Drift, ctx, "shop/deployment/web", &manifest),
             source: Source::Drift,
-            target,
+            context: ctx.into(),
+            object: "shop/deployment/web".into(),
+            target: Some(target),
             summary: String::new(),
             changes: Vec::new(),
             op: Some(Operation::Apply { manifest }),
@@ -268,16 +274,16 @@ mod tests {
 
     #[test]
     fn ids_are_stable_across_key_order_and_differ_by_change() {
-        let t = Target::new("c", "ns", ObjectKind::Deployment, "web");
+        let t = "ns/deployment/web";
         let a: Value = serde_json::from_str(r#"{"a":1,"b":{"y":2,"x":3}}"#).unwrap();
         let b: Value = serde_json::from_str(r#"{"b":{"x":3,"y":2},"a":1}"#).unwrap();
-        assert_eq!(id(Source::Drift, &t, &a), id(Source::Drift, &t, &b));
+        assert_eq!(id(Source::Drift, "c", t, &a), id(Source::Drift, "c", t, &b));
         assert_ne!(
-            id(Source::Drift, &t, &a),
-            id(Source::Drift, &t, &json!({"a": 2}))
+            id(Source::Drift, "c", t, &a),
+            id(Source::Drift, "c", t, &json!({"a": 2}))
         );
-        assert!(id(Source::Drift, &t, &a).starts_with("d-"));
-        assert_eq!(id(Source::Drift, &t, &a).len(), 14);
+        assert!(id(Source::Drift, "c", t, &a).starts_with("d-"));
+        assert_eq!(id(Source::Drift, "c", t, &a).len(), 14);
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct Found {
     pub proposals: Vec<Proposal>,
     pub scanned: Vec<String>,
     pub errors: Vec<String>,
+    /// Sources this identity may not read on a cluster (403): not errors.
+    pub forbidden: Vec<String>,
 }
 
 /// The desired-state tree's directory, relative to the config file.
@@ -125,37 +127,79 @@ pub async fn check_one(
     if found.is_empty() {
         return Ok(None);
     }
+    let object = target.kubectl();
     Ok(Some(Proposal {
-        id: id(Source::Drift, &target, &d.object),
+        id: id(Source::Drift, &meta.context, &object, &d.object),
         source: Source::Drift,
+        context: meta.context.clone(),
+        object,
         summary: summary(&found),
         changes: found,
         op: Some(Operation::Apply {
             manifest: d.object.clone(),
         }),
         risk: risk(meta, live.as_ref()),
-        target,
+        target: Some(target),
         found: Utc::now(),
     }))
 }
 
-/// Drift across the selected clusters.
-pub async fn drift(st: &Startup) -> Found {
-    let mut out = Found::default();
-    let Some(dir) = drift_dir(st) else {
-        return out;
+/// A cluster's drift: each desired object that differs from live.
+async fn drift(
+    client: &kube::Client,
+    meta: &ClusterMeta,
+    dir: Option<&Path>,
+) -> Result<Vec<Proposal>, String> {
+    let Some(desired) = dir.and_then(|d| desired_for(d, meta)) else {
+        return Ok(Vec::new());
     };
-    for meta in &st.metas {
-        let Some(desired) = desired_for(&dir, meta) else {
-            continue;
-        };
-        let desired = match desired {
-            Ok(d) => d,
-            Err(e) => {
-                out.errors.push(e);
-                continue;
-            }
-        };
+    let mut out = Vec::new();
+    for d in &desired? {
+        if let Some(p) = check_one(client, meta, d, meta.read_only).await? {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// One cluster, every source (or only `source`).
+pub async fn cluster(
+    client: &kube::Client,
+    meta: &ClusterMeta,
+    dir: Option<&Path>,
+    source: Option<Source>,
+) -> (Vec<Proposal>, Vec<String>) {
+    let want = |s: Source| source.is_none_or(|x| x == s);
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    let mut take = |r: Result<Vec<Proposal>, String>, what: &str| match r {
+        Ok(p) => found.extend(p),
+        Err(e) => errors.push(format!("{} ({what}): {e}", meta.context)),
+    };
+    if want(Source::Drift) {
+        take(drift(client, meta, dir).await, "drift");
+    }
+    if want(Source::ArgoCd) {
+        take(super::argocd::find(client, meta).await, "Argo CD");
+    }
+    if want(Source::Gatekeeper) {
+        take(super::gatekeeper::find(client, meta).await, "Gatekeeper");
+    }
+    if want(Source::CrashLoop) {
+        take(super::crashloop::find(client, meta).await, "crash loops");
+    }
+    (found, errors)
+}
+
+/// Every selected cluster (or only `context`, only `source`).
+pub async fn scan(st: &Startup, context: Option<&str>, source: Option<Source>) -> Found {
+    let mut out = Found::default();
+    let dir = drift_dir(st);
+    for meta in st
+        .metas
+        .iter()
+        .filter(|m| context.is_none_or(|c| c == m.context))
+    {
         let client = match client_for(&st.kubeconfig, &meta.context, meta.read_only).await {
             Ok(c) => c,
             Err(e) => {
@@ -163,21 +207,17 @@ pub async fn drift(st: &Startup) -> Found {
                 continue;
             }
         };
-        let mut ok = true;
-        for d in &desired {
-            match check_one(&client, meta, d, meta.read_only).await {
-                Ok(Some(p)) => out.proposals.push(p),
-                Ok(None) => {}
-                Err(e) => {
-                    ok = false;
-                    out.errors.push(format!("{}: {e}", meta.context));
-                }
-            }
-        }
-        // A cluster that could not be read fully keeps its pending proposals.
-        if ok {
+        let (found, errors) = cluster(&client, meta, dir.as_deref(), source).await;
+        let (forbidden, errors): (Vec<String>, Vec<String>) = errors
+            .into_iter()
+            .partition(|e| e.contains("(Forbidden, 403)"));
+        // A cluster not read fully keeps its pending proposals.
+        if errors.is_empty() && forbidden.is_empty() {
             out.scanned.push(meta.context.clone());
         }
+        out.proposals.extend(found);
+        out.errors.extend(errors);
+        out.forbidden.extend(forbidden);
     }
     out
 }
