@@ -8,6 +8,8 @@ mod support;
 
 use std::time::Duration;
 
+const GUARD: Duration = Duration::from_secs(120);
+
 use fleetdeck::journal::RecordKind;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
@@ -114,9 +116,11 @@ fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// The ids `remediation list` printed, in order.
-fn ids(out: &str) -> Vec<String> {
+/// The ids `remediation list` printed for objects in namespace `ns` (other
+/// tests' findings on the shared clusters are left out), in order.
+fn ids(out: &str, ns: &str) -> Vec<String> {
     out.lines()
+        .filter(|l| l.contains(&format!("/{ns}/")))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|w| w.len() == 14 && w.as_bytes()[1] == b'-')
         .map(String::from)
@@ -201,7 +205,7 @@ async fn a_kubectl_edit_is_found_attributed_and_put_back() {
         out.contains("1 field(s): spec.replicas 5 → 2 (kubectl-edit "),
         "{out}"
     );
-    let id = ids(&out).pop().expect("a proposal id");
+    let id = ids(&out, &ns).pop().expect("a proposal id");
     let o = cli.run(&["remediation", "show", &id]);
     assert!(
         stdout(&o).contains("spec.replicas: 5 → 2  [kubectl-edit Update 20"),
@@ -247,7 +251,8 @@ async fn a_kubectl_edit_is_found_attributed_and_put_back() {
         format!("remediation-{id}")
     );
     let o = cli.run(&["remediation", "list"]);
-    assert!(stdout(&o).contains("no open proposals"), "{}", text(&o));
+    // Other tests' findings on the shared clusters may be listed; none is this one's.
+    assert!(!stdout(&o).contains(&ns), "{}", text(&o));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -269,7 +274,8 @@ async fn an_overlay_override_is_no_drift() {
     );
     let o = cli.run(&["remediation", "list"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(stdout(&o).contains("no open proposals"), "{}", text(&o));
+    // Other tests' findings on the shared clusters may be listed; none is this one's.
+    assert!(!stdout(&o).contains(&ns), "{}", text(&o));
     // Without the overlay, lab-a's 4 replicas are drift.
     std::fs::remove_dir_all(cli.home.path().join("desired/web/overlays")).unwrap();
     let o = cli.run(&["remediation", "list"]);
@@ -287,10 +293,10 @@ async fn two_consoles_approve_one_proposal_once() {
     create(&admin, &flags(&ns, "on")).await;
     let files = [("flags.yaml", yaml(&[flags(&ns, "off")]))];
     let (one, two) = (console(lab, &[a], &files), console(lab, &[a], &files));
-    let id1 = ids(&stdout(&one.run(&["remediation", "list"])))
+    let id1 = ids(&stdout(&one.run(&["remediation", "list"])), &ns)
         .pop()
         .expect("console one's id");
-    let id2 = ids(&stdout(&two.run(&["remediation", "list"])))
+    let id2 = ids(&stdout(&two.run(&["remediation", "list"])), &ns)
         .pop()
         .expect("console two's id");
     assert_eq!(
@@ -346,7 +352,7 @@ async fn a_snooze_ends_and_a_rejection_stays() {
         &[("all.yaml", yaml(&[web(&ns, 2), flags(&ns, "off")]))],
     );
     let out = stdout(&cli.run(&["remediation", "list"]));
-    let found = ids(&out);
+    let found = ids(&out, &ns);
     assert_eq!(found.len(), 2, "{out}");
     let line = |id: &str| out.lines().find(|l| l.starts_with(id)).unwrap().to_string();
     let (dep, cm) = if line(&found[0]).contains("deployment") {
@@ -373,11 +379,11 @@ async fn a_snooze_ends_and_a_rejection_stays() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = stdout(&cli.run(&["remediation", "list"]));
-    assert!(ids(&out).is_empty(), "{out}");
+    assert!(ids(&out, &ns).is_empty(), "{out}");
     std::thread::sleep(Duration::from_secs(4));
     let out = stdout(&cli.run(&["remediation", "list"]));
     assert_eq!(
-        ids(&out),
+        ids(&out, &ns),
         std::slice::from_ref(dep),
         "the snooze ended; the rejection stays: {out}"
     );
@@ -401,4 +407,288 @@ async fn a_snooze_ends_and_a_rejection_stays() {
         ]
     );
     assert_eq!(replicas(&admin, &ns).await, 3);
+}
+
+fn dynamic(
+    client: &Client,
+    ns: Option<&str>,
+    ar: &kube::api::ApiResource,
+) -> Api<kube::api::DynamicObject> {
+    match ns {
+        Some(ns) => Api::namespaced_with(client.clone(), ns, ar),
+        None => Api::all_with(client.clone(), ar),
+    }
+}
+
+fn ar(group: &str, version: &str, kind: &str, plural: &str) -> kube::api::ApiResource {
+    kube::api::ApiResource::from_gvk_with_plural(
+        &kube::api::GroupVersionKind::gvk(group, version, kind),
+        plural,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_out_of_sync_argo_cd_application_is_synced_as_argo_cd_documents() {
+    let Some(lab) = support::lab() else { return };
+    let a = &lab.clusters[0];
+    let ns = namespace(lab, &[a], "rem-argo").await;
+    let admin = lab.client(&a.admin()).await;
+    let apps = dynamic(
+        &admin,
+        Some(&ns),
+        &ar("argoproj.io", "v1alpha1", "Application", "applications"),
+    );
+    let app: kube::api::DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": "shop"},
+        "spec": {"project": "default",
+                 "source": {"repoURL": "https://git.example/shop.git", "path": "deploy", "targetRevision": "main"},
+                 "destination": {"server": "https://kubernetes.default.svc", "namespace": "shop"}}
+    }))
+    .unwrap();
+    apps.create(&PostParams::default(), &app).await.unwrap();
+    // No Argo CD controller runs here: the test writes what it would (no status subresource).
+    apps.patch(
+        "shop",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"status": {
+            "sync": {"status": "OutOfSync", "revision": "4f2c9e1"},
+            "health": {"status": "Healthy"},
+            "resources": [{"group": "apps", "version": "v1", "kind": "Deployment", "namespace": "shop", "name": "web", "status": "OutOfSync"}]
+        }})),
+    )
+    .await
+    .unwrap();
+    let cli = console(lab, &[a], &[]);
+    let out = stdout(&cli.run(&["remediation", "list"]));
+    let line = out
+        .lines()
+        .find(|l| l.contains(&format!("{ns}/application/shop")))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("argocd")
+            && line.contains("OutOfSync (1 resource(s)), health Healthy: sync to 4f2c9e1"),
+        "{line}"
+    );
+    let id = line.split_whitespace().next().unwrap();
+    let o = cli.run(&[
+        "remediation",
+        "approve",
+        id,
+        "--yes",
+        "--reason",
+        "sync after the hotfix",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let live = apps.get("shop").await.unwrap();
+    assert_eq!(
+        live.data["operation"],
+        json!({"initiatedBy": {"username": "lab-a"}, "sync": {"revision": "4f2c9e1", "prune": false}})
+    );
+    // The request: that merge patch and fleetdeck's guard, nothing else.
+    let patch = writes(a, &ns)
+        .into_iter()
+        .find(|e| {
+            e["objectRef"]["resource"] == "applications"
+                && e["requestObject"].get("operation").is_some()
+        })
+        .expect("the sync request");
+    let mut body = patch["requestObject"].clone();
+    assert!(body["metadata"]["resourceVersion"].is_string());
+    body.as_object_mut().unwrap().remove("metadata");
+    assert_eq!(
+        body,
+        json!({"operation": {"initiatedBy": {"username": "lab-a"}, "sync": {"revision": "4f2c9e1", "prune": false}}})
+    );
+    // While that operation is set, a second sync is refused.
+    let o = cli.run(&["remediation", "approve", id, "--yes", "--reason", "again"]);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gatekeeper_violations_are_listed_with_the_constraint_message() {
+    let Some(lab) = support::lab() else { return };
+    let a = &lab.clusters[0];
+    let admin = lab.client(&a.admin()).await;
+    // The constraint CRD as Gatekeeper generates it from a ConstraintTemplate
+    // (group constraints.gatekeeper.sh, cluster-scoped, status kept as is).
+    let kind = format!("K8sReqLabels{}", unique("x").replace('-', ""));
+    let plural = kind.to_lowercase();
+    let crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition =
+        serde_json::from_value(json!({
+            "metadata": {"name": format!("{plural}.constraints.gatekeeper.sh"), "labels": {"gatekeeper.sh/constraint": "yes"}},
+            "spec": {"group": "constraints.gatekeeper.sh", "scope": "Cluster",
+                "names": {"kind": kind, "listKind": format!("{kind}List"), "plural": plural, "singular": plural, "categories": ["constraint", "constraints"]},
+                "versions": [{"name": "v1beta1", "served": true, "storage": true, "subresources": {"status": {}},
+                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+                        "spec": {"type": "object", "properties": {
+                            "match": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+                            "enforcementAction": {"type": "string", "default": "deny"},
+                            "parameters": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}},
+                        "status": {"x-kubernetes-preserve-unknown-fields": true}}}}}]}
+        }))
+        .unwrap();
+    let crds = Api::<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition>::all(admin.clone());
+    crds.create(&PostParams::default(), &crd).await.unwrap();
+    let cr = dynamic(
+        &admin,
+        None,
+        &ar("constraints.gatekeeper.sh", "v1beta1", &kind, &plural),
+    );
+    let constraint: kube::api::DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": kind,
+        "metadata": {"name": "must-have-owner"},
+        "spec": {"enforcementAction": "dryrun", "match": {"kinds": [{"apiGroups": [""], "kinds": ["Namespace"]}]},
+                 "parameters": {"labels": ["owner"]}}
+    }))
+    .unwrap();
+    support::eventually("the constraint kind is served", GUARD, || {
+        let cr = cr.clone();
+        let c = constraint.clone();
+        async move { cr.create(&PostParams::default(), &c).await.ok() }
+    })
+    .await;
+    // Gatekeeper's audit writes status through the subresource; the test does.
+    cr.patch_status(
+        "must-have-owner",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"status": {"totalViolations": 1, "auditTimestamp": "2026-11-23T10:00:00Z",
+            "violations": [{"group": "", "version": "v1", "kind": "Namespace", "name": "payments",
+                            "message": "you must provide labels: {\"owner\"}", "enforcementAction": "dryrun"}]}})),
+    )
+    .await
+    .unwrap();
+    let cli = console(lab, &[a], &[]);
+    let out = stdout(&cli.run(&["remediation", "list"]));
+    let line = out
+        .lines()
+        .find(|l| l.contains(&kind))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("gatekeeper") && line.contains("lab-a/namespace/payments"),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!(
+            "{kind}/must-have-owner (dryrun): you must provide labels: {{\"owner\"}}"
+        )),
+        "{line}"
+    );
+    let id = line.split_whitespace().next().unwrap();
+    let o = cli.run(&["remediation", "approve", id, "--yes", "--reason", "x"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no fix to apply"),
+        "{}",
+        text(&o)
+    );
+    let _ = crds
+        .delete(
+            &format!("{plural}.constraints.gatekeeper.sh"),
+            &Default::default(),
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crash_loop_after_an_update_is_undone() {
+    let Some(lab) = support::lab() else { return };
+    let a = &lab.clusters[0];
+    let ns = namespace(lab, &[a], "rem-crash").await;
+    let admin = lab.client(&a.admin()).await;
+    let deps = Api::<Deployment>::namespaced(admin.clone(), &ns);
+    deps.create(
+        &PostParams::default(),
+        &serde_json::from_value(web(&ns, 1)).unwrap(),
+    )
+    .await
+    .unwrap();
+    let rs_count = |n: usize| {
+        let admin = admin.clone();
+        let ns = ns.clone();
+        move || {
+            let admin = admin.clone();
+            let ns = ns.clone();
+            async move {
+                let rs = Api::<k8s_openapi::api::apps::v1::ReplicaSet>::namespaced(admin, &ns)
+                    .list(&Default::default())
+                    .await
+                    .ok()?;
+                (rs.items.len() == n).then_some(())
+            }
+        }
+    };
+    support::eventually("revision 1", GUARD, rs_count(1)).await;
+    // The update: image 2.0, whose pods crash.
+    deps.patch(
+        "web",
+        &PatchParams::default(),
+        &Patch::Strategic(json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "registry.example/web:2.0"}]}}}})),
+    )
+    .await
+    .unwrap();
+    support::eventually("revision 2", GUARD, rs_count(2)).await;
+    let pods = Api::<k8s_openapi::api::core::v1::Pod>::namespaced(admin.clone(), &ns);
+    let new_pod = support::eventually("a pod of revision 2", GUARD, || {
+        let pods = pods.clone();
+        async move {
+            pods.list(&Default::default())
+                .await
+                .ok()?
+                .items
+                .into_iter()
+                .find(|p| {
+                    p.spec.as_ref().is_some_and(|s| {
+                        s.containers[0].image.as_deref() == Some("registry.example/web:2.0")
+                    })
+                })
+        }
+    })
+    .await;
+    // kwok does not crash containers: the test writes the kubelet's status.
+    pods.patch_status(
+        new_pod.metadata.name.as_deref().unwrap(),
+        &PatchParams::default(),
+        &Patch::Merge(json!({"status": {"containerStatuses": [{"name": "web", "image": "registry.example/web:2.0",
+            "imageID": "", "ready": false, "restartCount": 6, "started": false,
+            "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}}}]}})),
+    )
+    .await
+    .unwrap();
+    let cli = console(lab, &[a], &[]);
+    let out = stdout(&cli.run(&["remediation", "list"]));
+    let line = out
+        .lines()
+        .find(|l| l.contains(&format!("{ns}/deployment/web")))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("crashloop") && line.contains("1 pod(s) of revision 2 in CrashLoopBackOff (6 restarts) since the rollout: undo to revision 1 (registry.example/web:2.0 → registry.example/web:1.0)"), "{line}");
+    let id = line.split_whitespace().next().unwrap();
+    let o = cli.run(&[
+        "remediation",
+        "approve",
+        id,
+        "--yes",
+        "--reason",
+        "2.0 crash-loops",
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 4)), "{}", text(&o));
+    let d = deps.get("web").await.unwrap();
+    assert_eq!(
+        d.spec.unwrap().template.spec.unwrap().containers[0]
+            .image
+            .as_deref(),
+        Some("registry.example/web:1.0")
+    );
+    // kubectl's request: a JSON patch of the template and the annotations (after fleetdeck's guard).
+    let undo = writes(a, &ns)
+        .into_iter()
+        .find(|e| e["objectRef"]["resource"] == "deployments" && e["requestObject"].is_array())
+        .expect("the undo request");
+    let ops = undo["requestObject"].as_array().unwrap();
+    assert_eq!(ops[0]["op"], "test");
+    assert_eq!(ops[1]["path"], "/spec/template");
+    assert!(ops[1]["value"]["metadata"]["labels"]
+        .get("pod-template-hash")
+        .is_none());
+    assert_eq!(ops[2]["path"], "/metadata/annotations");
 }
