@@ -692,3 +692,105 @@ async fn a_crash_loop_after_an_update_is_undone() {
         .is_none());
     assert_eq!(ops[2]["path"], "/metadata/annotations");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_canary_failing_its_slo_gate_is_aborted() {
+    use fleetdeck::fleet::rollout::{rollout_info, Phase};
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[2];
+    let ns = namespace(lab, &[c], "rem-gate").await;
+    let api = dynamic(
+        &lab.client(&c.admin()).await,
+        Some(&ns),
+        &ar("argoproj.io", "v1alpha1", "Rollout", "rollouts"),
+    );
+    let ro: kube::api::DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "web"},
+        "spec": {"replicas": 4, "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "a", "image": "web:1"}]}},
+            "strategy": {"canary": {"steps": [{"setWeight": 25}, {"pause": {}}, {"setWeight": 50}, {"pause": {}}]}}}
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &ro).await.unwrap();
+    let info = |api: Api<kube::api::DynamicObject>| async move {
+        rollout_info(&serde_json::to_value(api.get("web").await.ok()?).ok()?)
+    };
+    support::eventually("Healthy", GUARD, || async {
+        info(api.clone())
+            .await
+            .filter(|i| i.phase == Phase::Healthy && i.stable_rs == i.current_pod_hash)
+    })
+    .await;
+    let image =
+        json!({"spec": {"template": {"spec": {"containers": [{"name": "a", "image": "web:2"}]}}}});
+    api.patch("web", &PatchParams::default(), &Patch::Merge(&image))
+        .await
+        .unwrap();
+    support::eventually("paused at step 1", GUARD, || async {
+        info(api.clone())
+            .await
+            .filter(|i| i.step == Some((1, 4)) && i.phase == Phase::Paused)
+    })
+    .await;
+    support::settled(&api, "web").await;
+    // The simulator serves the canary failing 30 %, stable clean.
+    let r = reqwest::Client::new()
+        .post(format!("{}/control", c.simulator))
+        .json(&json!({"services": [
+            {"namespace": ns, "service": "web", "version": "stable", "rps": 20, "error_ratio": 0.0},
+            {"namespace": ns, "service": "web", "version": "canary", "rps": 10, "error_ratio": 0.3}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let sel = format!("namespace=\"{ns}\",cluster=\"{{{{cluster}}}}\"");
+    let cfg = format!(
+        "contexts = [\"{ctx}\"]\n\n[[cluster]]\ncontext = \"{ctx}\"\nprometheus = \"{url}\"\n\n[[slo]]\nname = \"web-errors\"\nobjective = 99\nclusters = [\"{ctx}\"]\n\
+         error_query = 'sum(rate(http_requests_total{{{sel},code=~\"5..\"}}[{{{{window}}}}]))'\n\
+         total_query = 'sum(rate(http_requests_total{{{sel}}}[{{{{window}}}}]))'\n[slo.gate]\nlabel = \"version\"\nwindow = \"1m\"\n",
+        ctx = c.name,
+        url = lab.prometheus
+    );
+    let cli = Cli::new(lab);
+    std::fs::write(cli.home.path().join("config.toml"), cfg).unwrap();
+    // Once Prometheus has scraped the errors, the scan proposes an abort.
+    let line = support::eventually("an abort proposal", GUARD, || {
+        let out = stdout(&cli.run(&["remediation", "list"]));
+        let hit = out
+            .lines()
+            .find(|l| l.contains(&format!("{ns}/rollout/web")))
+            .map(String::from);
+        async move { hit }
+    })
+    .await;
+    assert!(
+        line.contains("slo-gate") && line.contains("fails its SLO gate: SLO web-errors: canary "),
+        "{line}"
+    );
+    assert!(
+        line.contains("vs stable 0.00% errors over 1m (allowed +1.00%); abort"),
+        "{line}"
+    );
+    let id = line.split_whitespace().next().unwrap();
+    let o = cli.run(&[
+        "remediation",
+        "approve",
+        id,
+        "--yes",
+        "--reason",
+        "canary fails",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    support::eventually("aborted", GUARD, || async {
+        info(api.clone()).await.filter(|i| i.aborted)
+    })
+    .await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/control", c.simulator))
+        .json(&json!({"remove_namespace": ns}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+}

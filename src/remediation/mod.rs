@@ -12,3 +12,4 @@ pub mod drift;
 pub mod gatekeeper;
 pub mod queue;
 pub mod scan;
+pub mod slo_gate;

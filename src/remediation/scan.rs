@@ -166,6 +166,7 @@ async fn drift(
 pub async fn cluster(
     client: &kube::Client,
     meta: &ClusterMeta,
+    config: &crate::config::Config,
     dir: Option<&Path>,
     source: Option<Source>,
 ) -> (Vec<Proposal>, Vec<String>) {
@@ -184,6 +185,12 @@ pub async fn cluster(
     }
     if want(Source::Gatekeeper) {
         take(super::gatekeeper::find(client, meta).await, "Gatekeeper");
+    }
+    if want(Source::SloGate) {
+        take(
+            super::slo_gate::find(client, meta, config).await,
+            "SLO gate",
+        );
     }
     if want(Source::CrashLoop) {
         take(super::crashloop::find(client, meta).await, "crash loops");
@@ -207,7 +214,7 @@ pub async fn scan(st: &Startup, context: Option<&str>, source: Option<Source>) -
                 continue;
             }
         };
-        let (found, errors) = cluster(&client, meta, dir.as_deref(), source).await;
+        let (found, errors) = cluster(&client, meta, &st.config, dir.as_deref(), source).await;
         let (forbidden, errors): (Vec<String>, Vec<String>) = errors
             .into_iter()
             .partition(|e| e.contains("(Forbidden, 403)"));
