@@ -536,6 +536,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let actions = fleetdeck::tui::Actions {
                     journal: Some(journal),
                     demo,
+                    data_dir: if cli.demo {
+                        paths.demo_dir.clone()
+                    } else {
+                        paths.data_dir.clone()
+                    },
+                    drift_dir: config.drift.dir.as_ref().map(|d| {
+                        match paths.config_file.parent() {
+                            Some(base) if d.is_relative() => base.join(d),
+                            _ => d.clone(),
+                        }
+                    }),
                     config: std::sync::Arc::new(config),
                     catalog: std::sync::Arc::new(catalog),
                 };

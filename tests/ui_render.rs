@@ -233,3 +233,64 @@ fn failover_views_at_120x40() {
         render(&app, &model, &Theme::default(), 120, 40).backend()
     );
 }
+
+#[test]
+fn remediations_view_at_120x40() {
+    use fleetdeck::app::remediation::Event;
+    use fleetdeck::remediation::queue::{Decision, Entry};
+    let (_demo, fleet, now) = demo_at(30);
+    let meta = fleet.rows(now)[0].meta.clone();
+    let app_json = serde_json::json!({"metadata": {"namespace": "argocd", "name": "payments"},
+        "status": {"sync": {"status": "OutOfSync", "revision": "9d41c07"}, "health": {"status": "Healthy"},
+                   "resources": [{"kind": "Deployment", "namespace": "payments", "name": "payments", "status": "OutOfSync"}]}});
+    let constraint = serde_json::json!({"kind": "K8sRequiredLabels", "metadata": {"name": "must-have-owner"},
+        "spec": {"enforcementAction": "dryrun"},
+        "status": {"violations": [{"kind": "Namespace", "name": "search", "message": "you must provide labels: {\"owner\"}"}]}});
+    let mut proposals =
+        vec![fleetdeck::remediation::argocd::proposal(&meta.context, &meta, &app_json).unwrap()];
+    proposals.extend(fleetdeck::remediation::gatekeeper::proposals(
+        &meta.context,
+        &meta,
+        &constraint,
+    ));
+    let entries: Vec<Entry> = proposals
+        .into_iter()
+        .map(|mut p| {
+            p.found = now;
+            Entry {
+                proposal: p,
+                decision: Decision::Pending,
+            }
+        })
+        .collect();
+    let keymap = Keymap::default();
+    let mut app = App::new(false, true);
+    let model = Model::pull(&fleet, &app, now);
+    update(&mut app, key('8'), &model, &keymap);
+    update(
+        &mut app,
+        Msg::Remediation(Event::Scanned {
+            entries,
+            notes: vec!["lab-x (Argo CD): not readable: forbidden".into()],
+        }),
+        &model,
+        &keymap,
+    );
+    // A reject prompt over the selected proposal.
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('D'), KeyModifiers::SHIFT)),
+        &model,
+        &keymap,
+    );
+    assert!(app.rem_prompt.is_some(), "D opens the reject prompt");
+    let term = render(&app, &model, &Theme::default(), 120, 40);
+    let screen = format!("{:?}", term.backend());
+    assert!(screen.contains("Remediations [2]"), "{screen}");
+    assert!(screen.contains("reject a-"), "{screen}");
+    assert!(
+        screen.contains("argocd") && screen.contains("gatekeeper"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("remediations_reject_prompt", term.backend());
+}

@@ -42,6 +42,11 @@ pub enum Action {
     FailoverRun,
     FailoverStep,
     FailoverRollback,
+    ViewRemediations,
+    RemApprove,
+    RemReject,
+    RemSnooze,
+    RemMark,
 }
 
 impl Action {
@@ -82,6 +87,11 @@ impl Action {
         Action::FailoverRun,
         Action::FailoverStep,
         Action::FailoverRollback,
+        Action::ViewRemediations,
+        Action::RemApprove,
+        Action::RemReject,
+        Action::RemSnooze,
+        Action::RemMark,
     ];
 
     /// The name used in keymap files (`snake_case`).
@@ -123,6 +133,11 @@ impl Action {
             Action::FailoverRun => "failover_run",
             Action::FailoverStep => "failover_step",
             Action::FailoverRollback => "failover_rollback",
+            Action::ViewRemediations => "view_remediations",
+            Action::RemApprove => "rem_approve",
+            Action::RemReject => "rem_reject",
+            Action::RemSnooze => "rem_snooze",
+            Action::RemMark => "rem_mark",
         }
     }
 
@@ -162,13 +177,20 @@ impl Action {
             Action::ViewCost => "Cost view: cluster → namespace → workload, idle, carbon",
             Action::ViewFailover => "Failover view: plans, both sides, steps, runs",
             Action::FailoverCheck => {
-                "Failover: pre-flight the plan (residency, health, capacity, RBAC, dry-run, cost)"
+                "Check: a failover plan's pre-flight; rescan the remediations"
             }
             Action::FailoverRun => {
                 "Failover: run every remaining step (stops at the first failure)"
             }
             Action::FailoverStep => "Failover: run the next step",
             Action::FailoverRollback => "Failover: undo the run's writes, newest first",
+            Action::ViewRemediations => "Remediations view: proposed fixes, diff, risk, decisions",
+            Action::RemApprove => {
+                "Remediation: approve (re-validated, then the action dialog; marked ones as a batch)"
+            }
+            Action::RemReject => "Remediation: reject (journaled)",
+            Action::RemSnooze => "Remediation: snooze until a time (journaled exception)",
+            Action::RemMark => "Remediation: mark for a batch approval",
         }
     }
 

@@ -18,6 +18,10 @@ pub struct Dialog {
     pub stage: Stage,
     /// The confirmed plan, handed to the executor when the operator confirms.
     pub last_plan: Option<Box<Plan>>,
+    /// The remediation proposal this action approves, if any.
+    pub proposal: Option<String>,
+    /// The reason it was executed with (recorded with the proposal).
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -4,6 +4,7 @@ pub mod action;
 pub mod dialog;
 pub mod failover;
 pub mod model;
+pub mod remediation;
 pub mod state;
 pub mod timeline;
 pub mod update;

@@ -51,8 +51,12 @@ impl Model {
             ..Default::default()
         };
         match &app.screen().view {
-            View::Fleet | View::Journal | View::Slo | View::Cost { .. } | View::Failover { .. } => {
-            }
+            View::Fleet
+            | View::Journal
+            | View::Slo
+            | View::Cost { .. }
+            | View::Failover { .. }
+            | View::Remediations => {}
             View::Workloads => m.lines = fleet.workload_lines(),
             View::Rollouts => m.rollouts = fleet.rollout_rows(),
             View::Cluster { cluster } => {
@@ -423,6 +427,22 @@ pub fn order(app: &App, m: &Model) -> Vec<usize> {
                 ))
             })
             .collect(),
+        View::Remediations => {
+            let entries = &app.remediation.entries;
+            (0..entries.len())
+                .filter(|i| {
+                    let p = &entries[*i].proposal;
+                    f.keep(&format!(
+                        "{} {} {} {} {}",
+                        p.id,
+                        p.source.as_str(),
+                        p.context,
+                        p.object,
+                        p.summary
+                    ))
+                })
+                .collect()
+        }
         View::Failover { .. } | View::Detail { .. } => Vec::new(),
     }
 }
@@ -436,6 +456,6 @@ pub fn sort_keys(view: &View) -> &'static [&'static str] {
         View::Rollouts => ROLLOUT_SORTS,
         View::Slo => SLO_SORTS,
         View::Cost { .. } => COST_SORTS,
-        View::Journal | View::Detail { .. } | View::Failover { .. } => &[],
+        View::Journal | View::Detail { .. } | View::Failover { .. } | View::Remediations => &[],
     }
 }

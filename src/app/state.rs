@@ -24,6 +24,8 @@ pub enum View {
         context: Option<String>,
         namespace: Option<String>,
     },
+    /// The remediation queue: proposals, their diff, risk and state.
+    Remediations,
     /// Failover plans; with a name, that plan's steps, checks and run.
     Failover {
         plan: Option<String>,
@@ -48,6 +50,7 @@ impl View {
             View::Slo => "SLOs",
             View::Cost { .. } => "Cost",
             View::Failover { .. } => "Failover",
+            View::Remediations => "Remediations",
             View::Detail { .. } => "Detail",
         }
     }
@@ -123,6 +126,10 @@ pub struct App {
     pub failover: std::collections::BTreeMap<String, super::failover::PlanState>,
     /// The failover confirm prompt, when open.
     pub prompt: Option<super::failover::Prompt>,
+    /// The remediation queue as last scanned.
+    pub remediation: super::remediation::RemState,
+    /// A reject, snooze or batch-approve prompt, when open.
+    pub rem_prompt: Option<super::remediation::Prompt>,
 }
 
 impl App {
@@ -141,6 +148,8 @@ impl App {
             tree: None,
             failover: Default::default(),
             prompt: None,
+            remediation: Default::default(),
+            rem_prompt: None,
         }
     }
 

@@ -32,6 +32,8 @@ pub enum Msg {
     Tree(String, Result<RolloutTree, String>),
     /// A failover plan's pre-flight or run reported something.
     Failover(String, super::failover::Event),
+    /// The remediation queue: a scan, a re-validation, a log line.
+    Remediation(super::remediation::Event),
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +60,22 @@ pub enum Effect {
         reason: String,
         abort: std::sync::Arc<std::sync::atomic::AtomicBool>,
     },
+    /// Scan every cluster for proposals and merge them into the queue.
+    RemScan,
+    /// Re-validate a proposal before its dialog opens.
+    RemRevalidate {
+        proposal: Box<crate::remediation::queue::Proposal>,
+    },
+    /// Approve these (each re-validated) with one reason.
+    RemBatch { ids: Vec<String>, reason: String },
+    /// Reject (no `until`) or snooze a proposal.
+    RemDecide {
+        id: String,
+        reason: String,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// The dialog approving a proposal executed its fix: record it.
+    RemRecord { id: String, reason: String },
     /// Fetch the object of the current detail view as YAML.
     FetchYaml {
         cluster: usize,
@@ -118,6 +136,7 @@ pub fn update(app: &mut App, msg: Msg, model: &Model, keymap: &Keymap) -> Vec<Ef
             Vec::new()
         }
         Msg::Executed(r) => {
+            let mut effects = Vec::new();
             if let Some(d) = app.dialog.as_mut() {
                 let (ok, message) = match r {
                     Ok(m) => (true, m),
@@ -125,8 +144,14 @@ pub fn update(app: &mut App, msg: Msg, model: &Model, keymap: &Keymap) -> Vec<Ef
                 };
                 app.message = Some(message.clone());
                 d.stage = Stage::Finished { ok, message };
+                if let (true, Some(id)) = (ok, d.proposal.clone()) {
+                    effects.push(Effect::RemRecord {
+                        id,
+                        reason: d.reason.clone().unwrap_or_default(),
+                    });
+                }
             }
-            Vec::new()
+            effects
         }
         Msg::Tree(key, r) => {
             // Only the detail still open keeps it; a late answer is dropped.
@@ -143,6 +168,26 @@ pub fn update(app: &mut App, msg: Msg, model: &Model, keymap: &Keymap) -> Vec<Ef
             super::failover::on_event(app, &plan, ev);
             Vec::new()
         }
+        Msg::Remediation(super::remediation::Event::Revalidated(
+            _,
+            Ok(crate::remediation::apply::Revalidated::Same(p)),
+        )) => {
+            let cluster = model.rows.iter().position(|r| r.meta.context == p.context);
+            match (cluster, p.target.clone(), p.op.clone()) {
+                (Some(c), Some(target), Some(op)) => {
+                    let effects = open_dialog(app, model, c, target, op);
+                    if let Some(d) = app.dialog.as_mut() {
+                        d.proposal = Some(p.id.clone());
+                    }
+                    effects
+                }
+                _ => {
+                    app.message = Some(format!("{}: its cluster is not shown here", p.id));
+                    Vec::new()
+                }
+            }
+        }
+        Msg::Remediation(ev) => super::remediation::on_event(app, ev, model.now),
         Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Msg::Key(key) => on_key(app, key, model, keymap),
     }
@@ -183,6 +228,7 @@ fn on_dialog_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             let Some(plan) = d.last_plan.take() else {
                 return Vec::new();
             };
+            d.reason = Some(reason.clone());
             vec![Effect::Execute {
                 cluster: d.cluster,
                 plan,
@@ -230,6 +276,8 @@ fn start_action(app: &mut App, model: &Model, op: Operation) {
         op,
         stage,
         last_plan: None,
+        proposal: None,
+        reason: None,
     });
 }
 
@@ -302,6 +350,8 @@ fn open_dialog(
         op,
         stage,
         last_plan: None,
+        proposal: None,
+        reason: None,
     });
     plan_if_checking(app)
 }
@@ -312,6 +362,9 @@ fn on_key(app: &mut App, key: KeyEvent, model: &Model, keymap: &Keymap) -> Vec<E
     }
     if app.prompt.is_some() {
         return super::failover::on_prompt_key(app, key);
+    }
+    if app.rem_prompt.is_some() {
+        return super::remediation::on_prompt_key(app, key);
     }
     if app.input.is_some() {
         return on_input_key(app, key, model);
@@ -339,6 +392,16 @@ fn on_key(app: &mut App, key: KeyEvent, model: &Model, keymap: &Keymap) -> Vec<E
 }
 
 pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
+    if let View::Remediations = app.screen().view {
+        let ord = order(app, model);
+        let sel = ord
+            .get(app.screen().selected.min(ord.len().saturating_sub(1)))
+            .and_then(|i| app.remediation.entries.get(*i))
+            .cloned();
+        if let Some(effects) = super::remediation::on_action(app, action, sel) {
+            return effects;
+        }
+    }
     if let View::Failover { .. } = app.screen().view {
         let ord = order(app, model);
         let sel = ord
@@ -412,6 +475,15 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
             app.screens.truncate(1);
             app.push(View::Failover { plan: None });
         }
+        Action::ViewRemediations => {
+            app.screens.truncate(1);
+            app.push(View::Remediations);
+            app.remediation.scanning = true;
+            return vec![Effect::RemScan];
+        }
+        Action::RemApprove | Action::RemReject | Action::RemSnooze | Action::RemMark => {
+            app.message = Some("remediation keys work in the Remediations view (8)".into())
+        }
         // Outside the Failover view these keys mean nothing.
         Action::FailoverCheck
         | Action::FailoverRun
@@ -483,7 +555,7 @@ fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
                     yaml,
                 })
         }
-        View::Journal | View::Slo | View::Failover { plan: Some(_) } => None,
+        View::Journal | View::Slo | View::Remediations | View::Failover { plan: Some(_) } => None,
         View::Failover { plan: None } => {
             ord.get(sel)
                 .and_then(|i| model.plans.get(*i))
@@ -657,6 +729,9 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
         }
         ("cost" | "costs", _) => {
             act(app, Action::ViewCost, model);
+        }
+        ("rem" | "remediation" | "remediations", _) => {
+            return act(app, Action::ViewRemediations, model);
         }
         ("fo" | "failover", None) => {
             act(app, Action::ViewFailover, model);

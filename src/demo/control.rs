@@ -34,6 +34,10 @@ pub(super) enum Command {
         target: Target,
         reply: oneshot::Sender<Result<Option<serde_json::Value>, String>>,
     },
+    /// Every reachable cluster's stored objects (the remediation scan).
+    Objects {
+        reply: oneshot::Sender<Vec<(crate::fleet::summary::ClusterMeta, Vec<serde_json::Value>)>>,
+    },
 }
 
 /// Who acted, why, and under which journal id: the `fleetdeck.io/last-action`
@@ -120,6 +124,9 @@ impl Demo {
             }
             Command::Get { target, reply } => {
                 let _ = reply.send(self.get_object(&target));
+            }
+            Command::Objects { reply } => {
+                let _ = reply.send(self.objects());
             }
         }
     }

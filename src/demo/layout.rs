@@ -511,6 +511,7 @@ fn cluster(seed: u64, spec: &ClusterSpec) -> Cluster {
         super::traffic::setup(seed, &mut c);
     }
     super::failover::setup(&mut c);
+    super::remediation::setup(&mut c);
     c
 }
 

@@ -30,6 +30,7 @@ mod metrics;
 mod objects;
 mod patch;
 mod plan;
+mod remediation;
 mod requests;
 mod rng;
 mod rollouts;
@@ -58,6 +59,7 @@ use crate::fleet::summary::HealthPolicy;
 pub use control::{DemoControl, Mark};
 pub use failover::{failover_config, DemoBackend};
 use feed::Feed;
+pub use remediation::DemoScanner;
 use world::World;
 
 /// The simulation. It owns the simulated clusters and writes their stores;

@@ -371,7 +371,16 @@ pub fn blast_radius(op: &Operation, obj: &DynamicObject) -> i64 {
         Operation::Weights { .. }
         | Operation::GeoTag { .. }
         | Operation::Cordon { .. }
-        | Operation::Annotate { .. } => 0,
+        | Operation::Annotate { .. }
+        | Operation::Sync { .. } => 0,
+        // Applying a workload touches its pods; anything else none.
+        Operation::Apply { .. } => {
+            let kind = obj.types.as_ref().map(|t| t.kind.as_str()).unwrap_or("");
+            match kind {
+                "Deployment" | "StatefulSet" | "DaemonSet" | "Rollout" => current,
+                _ => 0,
+            }
+        }
         _ => current,
     }
 }

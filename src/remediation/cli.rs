@@ -6,11 +6,10 @@
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
-use serde_json::json;
 
 use super::queue::{Decision, Entry, Queue};
 use super::scan::{self, Found};
-use crate::journal::{Journal, NewRecord, RecordKind, Target as JTarget};
+use crate::journal::Journal;
 use crate::ops::cli::{ask_confirmation, ActionArgs, Cluster};
 use crate::startup::Startup;
 
@@ -78,50 +77,6 @@ pub fn until(text: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
         _ => anyhow::bail!("--until {text:?}: the unit is s, m, h or d"),
     };
     Ok(now + chrono::Duration::seconds(secs))
-}
-
-/// A decision that is not a write (reject, snooze): journaled like one.
-fn note(
-    j: &Journal,
-    e: &Entry,
-    action: &str,
-    result: &str,
-    reason: &str,
-    detail: serde_json::Value,
-) -> anyhow::Result<()> {
-    let p = &e.proposal;
-    // `ns/kind/name` or `kind/name`.
-    let parts: Vec<&str> = p.object.rsplitn(3, '/').collect();
-    let jt = match parts.as_slice() {
-        [name, kind, ns] => JTarget {
-            namespace: ns.to_string(),
-            kind: kind.to_string(),
-            name: name.to_string(),
-        },
-        [name, kind] => JTarget {
-            namespace: String::new(),
-            kind: kind.to_string(),
-            name: name.to_string(),
-        },
-        _ => JTarget {
-            name: p.object.clone(),
-            ..JTarget::default()
-        },
-    };
-    let mut r = NewRecord::new(
-        RecordKind::Outcome,
-        crate::ops::journaled::new_id(),
-        &p.context,
-        jt,
-        action,
-    );
-    r.reason = reason.to_string();
-    r.result = Some(result.into());
-    r.detail = Some(
-        json!({"proposal": e.proposal.id, "source": e.proposal.source.as_str(), "decision": detail}),
-    );
-    j.append(r)?;
-    Ok(())
 }
 
 async fn scan_into(st: &Startup, q: &mut Queue) -> Found {
@@ -215,23 +170,9 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
             Ok(0)
         }
         RemediationCommand::Reject { id, reason } => {
-            let e = q.find(&id).map_err(anyhow::Error::msg)?.clone();
-            let by = crate::journal::local_operator();
-            note(
-                &journal(st)?,
-                &e,
-                "remediation-reject",
-                "rejected",
-                &reason,
-                json!("rejected"),
-            )?;
-            q.entries.get_mut(&e.proposal.id).expect("found").decision = Decision::Rejected {
-                by,
-                reason,
-                at: now,
-            };
-            q.save().map_err(anyhow::Error::msg)?;
-            println!("rejected {}", e.proposal.id);
+            let line = super::apply::decide(&mut q, &journal(st)?, &id, &reason, None)
+                .map_err(anyhow::Error::msg)?;
+            println!("{line}");
             Ok(0)
         }
         RemediationCommand::Snooze {
@@ -239,21 +180,10 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
             until: u,
             reason,
         } => {
-            let e = q.find(&id).map_err(anyhow::Error::msg)?.clone();
             let until = until(&u, now)?;
-            let by = crate::journal::local_operator();
-            note(
-                &journal(st)?,
-                &e,
-                "remediation-snooze",
-                "snoozed",
-                &reason,
-                json!({"until": until}),
-            )?;
-            q.entries.get_mut(&e.proposal.id).expect("found").decision =
-                Decision::Snoozed { until, by, reason };
-            q.save().map_err(anyhow::Error::msg)?;
-            println!("snoozed {} until {}", e.proposal.id, until.to_rfc3339());
+            let line = super::apply::decide(&mut q, &journal(st)?, &id, &reason, Some(until))
+                .map_err(anyhow::Error::msg)?;
+            println!("{line} until {}", until.to_rfc3339());
             Ok(0)
         }
         RemediationCommand::Approve { ids, reason, yes } => {

@@ -4,6 +4,7 @@
 //! proposals and decisions, `scan` finds proposals, `cli` is
 //! `fleetdeck remediation …`.
 
+pub mod apply;
 pub mod argocd;
 pub mod cli;
 pub mod crashloop;
@@ -13,3 +14,4 @@ pub mod gatekeeper;
 pub mod queue;
 pub mod scan;
 pub mod slo_gate;
+pub mod task;

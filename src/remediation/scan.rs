@@ -200,21 +200,37 @@ pub async fn cluster(
 
 /// Every selected cluster (or only `context`, only `source`).
 pub async fn scan(st: &Startup, context: Option<&str>, source: Option<Source>) -> Found {
-    let mut out = Found::default();
-    let dir = drift_dir(st);
+    let mut clusters = Vec::new();
     for meta in st
         .metas
         .iter()
         .filter(|m| context.is_none_or(|c| c == m.context))
     {
-        let client = match client_for(&st.kubeconfig, &meta.context, meta.read_only).await {
+        let client = client_for(&st.kubeconfig, &meta.context, meta.read_only)
+            .await
+            .map_err(|e| e.to_string());
+        clusters.push((meta.clone(), client));
+    }
+    scan_with(clusters, &st.config, drift_dir(st).as_deref(), source).await
+}
+
+/// The same with clients in hand (the console's own).
+pub async fn scan_with(
+    clusters: Vec<(ClusterMeta, Result<kube::Client, String>)>,
+    config: &crate::config::Config,
+    dir: Option<&Path>,
+    source: Option<Source>,
+) -> Found {
+    let mut out = Found::default();
+    for (meta, client) in clusters {
+        let client = match client {
             Ok(c) => c,
             Err(e) => {
-                out.errors.push(e.to_string());
+                out.errors.push(e);
                 continue;
             }
         };
-        let (found, errors) = cluster(&client, meta, &st.config, dir.as_deref(), source).await;
+        let (found, errors) = cluster(&client, &meta, config, dir, source).await;
         let (forbidden, errors): (Vec<String>, Vec<String>) = errors
             .into_iter()
             .partition(|e| e.contains("(Forbidden, 403)"));

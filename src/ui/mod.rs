@@ -8,6 +8,7 @@ mod failover;
 mod fleet;
 mod help;
 mod journal;
+mod remediation;
 mod rollouts;
 mod slo;
 mod widgets;
@@ -49,6 +50,7 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
         View::Slo => slo::draw(frame, body, ctx),
         View::Cost { .. } => cost::draw(frame, body, ctx),
         View::Failover { plan } => failover::draw(frame, body, ctx, plan.as_deref()),
+        View::Remediations => remediation::draw(frame, body, ctx),
         View::Detail { yaml, .. } => detail::draw(frame, body, ctx, *yaml),
     }
     draw_footer(frame, footer, ctx);

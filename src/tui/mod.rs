@@ -1,6 +1,8 @@
 //! The terminal loop: input, data-change notifications and a clock tick in;
 //! a frame out only when something changed, at most one per ~16 ms.
 
+mod remediation;
+
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,6 +52,10 @@ pub struct Actions {
     pub config: std::sync::Arc<crate::config::Config>,
     /// Prices for a failover's cost change.
     pub catalog: std::sync::Arc<crate::cost::catalog::Catalog>,
+    /// Where the remediation queue is kept (the data dir; the demo's own).
+    pub data_dir: std::path::PathBuf,
+    /// The desired-state tree for drift, if configured.
+    pub drift_dir: Option<std::path::PathBuf>,
 }
 
 pub async fn run(
@@ -160,7 +166,11 @@ async fn event_loop(
             },
             _ = fleet.notify.notified() => dirty = true,
             Some(msg) = rx.recv() => {
-                update(app, msg, &model, keymap);
+                // A task's answer can lead to more work (a re-validated
+                // proposal opens its dialog, an executed fix is recorded).
+                for effect in update(app, msg, &model, keymap) {
+                    run_effect(fleet, app.read_only, actions, effect, tx.clone());
+                }
                 dirty = true;
             }
             _ = tokio::time::sleep(CLOCK), if clock => dirty = true,
@@ -250,6 +260,11 @@ fn run_effect(
                 let _ = tx.send(Msg::Executed(r));
             });
         }
+        e @ (Effect::RemScan
+        | Effect::RemRevalidate { .. }
+        | Effect::RemBatch { .. }
+        | Effect::RemDecide { .. }
+        | Effect::RemRecord { .. }) => remediation::run(fleet, read_only, actions, e, tx),
         Effect::FailoverCheck { plan } => {
             let Some(p) = actions
                 .config

@@ -1,0 +1,219 @@
+//! The Remediations view: the queue (open proposals first) with source,
+//! cluster, object, risk and state; the selected proposal's changes with
+//! who made them and its fix; the reject / snooze / batch prompt.
+
+use chrono::Utc;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Wrap};
+use ratatui::Frame;
+
+use super::widgets::{table, window, TableSpec};
+use super::Ctx;
+use crate::app::model::order;
+use crate::app::remediation::Prompt;
+use crate::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let t = ctx.theme;
+    let st = &ctx.app.remediation;
+    let now = ctx.model.now;
+    let ord = order(ctx.app, ctx.model);
+    let [list, detail] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let (range, selected) = window(ord.len(), ctx.app.screen().selected, list.height);
+    let rows: Vec<Row> = ord[range]
+        .iter()
+        .filter_map(|i| st.entries.get(*i))
+        .map(|e| {
+            let p = &e.proposal;
+            let word = e.decision.word(now);
+            let style = match word {
+                "pending" => t.status.warn,
+                "approved" | "resolved" => t.status.ok,
+                "rejected" => t.status.error,
+                _ => t.ui.dim,
+            };
+            let mark = if st.marked.contains(&p.id) {
+                "●"
+            } else {
+                " "
+            };
+            let risk = format!(
+                "{}{}",
+                p.risk.pods,
+                if p.risk.production { " prod" } else { "" }
+            );
+            Row::new(vec![
+                Cell::from(mark),
+                Cell::from(p.id.clone()),
+                Cell::from(Span::styled(word, style)),
+                Cell::from(p.source.as_str()),
+                Cell::from(p.context.clone()),
+                Cell::from(p.object.clone()),
+                Cell::from(risk),
+                Cell::from(p.summary.clone()),
+            ])
+        })
+        .collect();
+    let state = if st.scanning {
+        "scanning…".to_string()
+    } else {
+        st.scanned_at
+            .map(|at| format!("scanned {}s ago", (now - at).num_seconds().max(0)))
+            .unwrap_or_else(|| "not scanned yet".into())
+    };
+    let title = Line::from(vec![
+        Span::styled(format!(" Remediations [{}] ", ord.len()), t.ui.title),
+        Span::styled(
+            format!("{state} · A approve · D reject · z snooze · space mark · c rescan "),
+            t.ui.dim,
+        ),
+    ]);
+    table(
+        frame,
+        list,
+        t,
+        TableSpec {
+            title,
+            header: vec![
+                "", "ID", "STATE", "SOURCE", "CLUSTER", "OBJECT", "RISK", "SUMMARY",
+            ],
+            widths: vec![
+                Constraint::Length(1),
+                Constraint::Length(14),
+                Constraint::Length(9),
+                Constraint::Length(12),
+                Constraint::Length(16),
+                Constraint::Length(34),
+                Constraint::Length(8),
+                Constraint::Fill(1),
+            ],
+            rows,
+            selected,
+        },
+    );
+    let sel = ord
+        .get(ctx.app.screen().selected.min(ord.len().saturating_sub(1)))
+        .and_then(|i| st.entries.get(*i));
+    let mut lines: Vec<Line> = Vec::new();
+    match sel {
+        None => lines.push(Line::from(Span::styled(
+            "no proposals: drift ([drift] dir), Argo CD OutOfSync, crash loops after a rollout, canaries failing their SLO gate and Gatekeeper violations are found here",
+            t.ui.dim,
+        ))),
+        Some(e) => {
+            let p = &e.proposal;
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} ", p.id), t.ui.title),
+                Span::raw(format!("{}/{} · {}", p.context, p.object, p.summary)),
+            ]));
+            for c in &p.changes {
+                let who = c
+                    .manager
+                    .as_ref()
+                    .map(|m| format!("  ← {} ({}, {})", m.name, m.operation, m.time.as_deref().unwrap_or("?")))
+                    .unwrap_or_default();
+                lines.push(Line::from(vec![
+                    Span::raw(format!("  {}: ", c.path)),
+                    Span::styled(format!("{}", c.live), t.status.error),
+                    Span::raw(" → "),
+                    Span::styled(format!("{}", c.desired), t.status.ok),
+                    Span::styled(who, t.ui.dim),
+                ]));
+            }
+            let fix = match &p.op {
+                Some(op) => format!("fix: {} {}", op.name(), p.target.as_ref().map(|t| t.short()).unwrap_or_default()),
+                None => "no fix to apply: reject or snooze records an exception".into(),
+            };
+            lines.push(Line::from(Span::styled(fix, t.ui.dim)));
+            lines.push(Line::from(Span::styled(
+                format!("decision: {:?}", e.decision),
+                t.ui.dim,
+            )));
+        }
+    }
+    for n in st.notes.iter().take(3) {
+        lines.push(Line::from(Span::styled(n.clone(), t.status.warn)));
+    }
+    for l in st.log.iter().rev().take(4).rev() {
+        lines.push(Line::from(l.clone()));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.ui.border)
+        .title(Span::styled(" proposal ", t.ui.title));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        detail,
+    );
+    if let Some(p) = &ctx.app.rem_prompt {
+        draw_prompt(frame, area, t, p);
+    }
+}
+
+fn draw_prompt(frame: &mut Frame, area: Rect, t: &Theme, p: &Prompt) {
+    use crate::app::remediation::PromptKind;
+    let w = area.width.saturating_sub(4).min(80);
+    let h = 9.min(area.height);
+    let [_, mid, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(h),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, box_, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(w),
+        Constraint::Fill(1),
+    ])
+    .areas(mid);
+    frame.render_widget(Clear, box_);
+    let what = match &p.kind {
+        PromptKind::Reject(id) => format!("reject {id}"),
+        PromptKind::Snooze(id) => format!("snooze {id}"),
+        PromptKind::Batch(ids) => format!("approve {} proposals", ids.len()),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.status.warn)
+        .title(Span::styled(format!(" {what} "), t.ui.title));
+    let inner = block.inner(box_);
+    frame.render_widget(block, box_);
+    let [reason, second, help] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(2),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    let mut ta = p.reason.clone();
+    ta.set_block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(if p.on_second {
+                t.ui.border
+            } else {
+                t.ui.filter
+            })
+            .title("reason"),
+    );
+    frame.render_widget(&ta, reason);
+    let cursor = if p.on_second { "█" } else { "" };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(p.second_label(), t.ui.dim),
+            Span::styled(format!("{}{cursor}", p.second), t.ui.filter),
+        ])),
+        second,
+    );
+    let missing = p.missing(Utc::now()).unwrap_or_else(|| "enter: go".into());
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::styled(
+            format!("{missing} · tab: switch field · esc: cancel"),
+            t.ui.dim,
+        ))),
+        help,
+    );
+}
