@@ -794,3 +794,66 @@ async fn a_canary_failing_its_slo_gate_is_aborted() {
         .unwrap();
     assert!(r.status().is_success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_remediations_view_approves_a_drift_in_a_real_terminal() {
+    let Some(lab) = support::lab() else { return };
+    let a = &lab.clusters[0];
+    let ns = namespace(lab, &[a], "rem-tui").await;
+    let admin = lab.client(&a.admin()).await;
+    create(&admin, &flags(&ns, "on")).await;
+    let cli = console(lab, &[a], &[("flags.yaml", yaml(&[flags(&ns, "off")]))]);
+    let cmd = format!(
+        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --kubeconfig {kc}; sleep 30",
+        d = cli.home.path().display(),
+        bin = env!("CARGO_BIN_EXE_fleetdeck"),
+        kc = lab.kubeconfig.display(),
+    );
+    let tmux = support::tmux::Tmux::start(&cmd, 160, 45);
+    tmux.wait_for("the fleet", |s| s.contains("lab-a"));
+    tmux.keys(&["8"]);
+    tmux.wait_for("the proposal", |s| {
+        s.contains(&format!("{ns}/configmap/flags"))
+    });
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", &ns]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("filtered to it", |s| s.contains("Remediations [1]"));
+    tmux.keys(&["A"]);
+    tmux.wait_for("the dialog with the server's dry-run diff", |s| {
+        s.contains("diff (server-side dry-run)") && s.contains("+  beta: \"off\"")
+    });
+    tmux.keys(&["-l", "flag back to desired"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("done", |s| {
+        s.contains("apply") && s.contains(": done (journal")
+    });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("approved in the queue", |s| {
+        s.lines()
+            .any(|l| l.contains(&format!("{ns}/configmap/flags")) && l.contains("approved"))
+    });
+    let cm = Api::<ConfigMap>::namespaced(admin, &ns)
+        .get("flags")
+        .await
+        .unwrap();
+    assert_eq!(cm.data.unwrap()["beta"], "off");
+    let records = cli.journal().read().unwrap();
+    let apply: Vec<_> = records.iter().filter(|r| r.action == "apply").collect();
+    assert_eq!(apply.len(), 2, "intent and outcome");
+    assert_eq!(apply[1].result.as_deref(), Some("ok"));
+    assert_eq!(apply[0].reason, "flag back to desired");
+    let queue: Value = serde_json::from_str(
+        &std::fs::read_to_string(cli.home.path().join("remediations.json")).unwrap(),
+    )
+    .unwrap();
+    let approved = queue["entries"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|e| e["proposal"]["object"] == format!("{ns}/configmap/flags"))
+        .unwrap();
+    assert_eq!(approved["decision"]["state"], "approved");
+    assert_eq!(approved["decision"]["reason"], "flag back to desired");
+    tmux.keys(&["Escape", "q"]);
+}
