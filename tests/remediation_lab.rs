@@ -857,3 +857,105 @@ async fn the_remediations_view_approves_a_drift_in_a_real_terminal() {
     assert_eq!(approved["decision"]["reason"], "flag back to desired");
     tmux.keys(&["Escape", "q"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_workload_gets_its_requests_fitted() {
+    let Some(lab) = support::lab() else { return };
+    let a = &lab.clusters[0];
+    let ns = namespace(lab, &[a], "rem-size").await;
+    let admin = lab.client(&a.admin()).await;
+    let mut d = web(&ns, 1);
+    d["spec"]["template"]["spec"]["containers"][0]["resources"] =
+        json!({"requests": {"cpu": "1", "memory": "2Gi"}});
+    create(&admin, &d).await;
+    let pods = Api::<k8s_openapi::api::core::v1::Pod>::namespaced(admin.clone(), &ns);
+    let pod = support::eventually("the pod", GUARD, || {
+        let pods = pods.clone();
+        async move {
+            pods.list(&Default::default())
+                .await
+                .ok()?
+                .items
+                .into_iter()
+                .next()
+        }
+    })
+    .await;
+    // cAdvisor usage: a quarter of the CPU and of the memory requested.
+    let r = reqwest::Client::new()
+        .post(format!("{}/control", a.simulator))
+        .json(
+            &json!({"pods": [{"namespace": ns, "pod": pod.metadata.name, "container": "web",
+            "cpu_cores": 0.25, "memory_bytes": 512u64 * 1024 * 1024}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let cli = Cli::new(lab);
+    std::fs::write(
+        cli.home.path().join("config.toml"),
+        format!(
+            "contexts = [\"{ctx}\"]\n\n[cost]\nusage_window = \"20s\"\n\n[[cluster]]\ncontext = \"{ctx}\"\nprometheus = \"{}\"\n",
+            lab.prometheus,
+            ctx = a.name
+        ),
+    )
+    .unwrap();
+    // A fresh series reads low until it is a window old: wait for the rate.
+    // 250m and 512Mi used → 300m and 615Mi.
+    let line = support::eventually("a right-sizing proposal", GUARD, || {
+        let out = stdout(&cli.run(&["remediation", "list"]));
+        let hit = out
+            .lines()
+            .find(|l| l.contains(&format!("{ns}/deployment/web")) && l.contains("peak use of 250m"))
+            .map(String::from);
+        async move { hit }
+    })
+    .await;
+    assert!(
+        line.contains("right-sizing")
+            && (line.contains("requests 1 → 300m, 2Gi") || line.contains("requests 1 → 305m, 2Gi"))
+            && line.contains("2Gi → 615Mi for a peak use of 250m CPU / 512Mi (over 20s)"),
+        "{line}"
+    );
+    let id = line.split_whitespace().next().unwrap();
+    let o = cli.run(&[
+        "remediation",
+        "approve",
+        id,
+        "--yes",
+        "--reason",
+        "fit to use",
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 4)), "{}", text(&o));
+    let d = Api::<Deployment>::namespaced(admin, &ns)
+        .get("web")
+        .await
+        .unwrap();
+    let req = d.spec.unwrap().template.spec.unwrap().containers[0]
+        .resources
+        .clone()
+        .unwrap()
+        .requests
+        .unwrap();
+    // 250m × 1.2 in steps of 5m: 300m, or 305m when the rate reads a hair over 250m.
+    assert!(matches!(req["cpu"].0.as_str(), "300m" | "305m"), "{req:?}");
+    assert_eq!(req["memory"].0, "615Mi");
+    // The request kubectl set resources would send: a strategic merge by container name.
+    let patch = writes(a, &ns)
+        .into_iter()
+        .find(|e| {
+            e["objectRef"]["resource"] == "deployments" && e["requestObject"]["spec"].is_object()
+        })
+        .expect("the request");
+    assert_eq!(
+        patch["requestObject"]["spec"],
+        json!({"template": {"spec": {"containers": [{"name": "web", "resources": {"requests": {"cpu": req["cpu"].0, "memory": "615Mi"}}}]}}})
+    );
+    let _ = reqwest::Client::new()
+        .post(format!("{}/control", a.simulator))
+        .json(&json!({"remove_namespace": ns}))
+        .send()
+        .await;
+}

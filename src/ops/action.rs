@@ -60,6 +60,12 @@ pub enum Operation {
     Apply {
         manifest: Value,
     },
+    /// `kubectl set resources … --requests`: one container's requests.
+    SetRequests {
+        container: String,
+        cpu: Option<String>,
+        memory: Option<String>,
+    },
     /// Argo CD: sync an Application by setting its `operation`.
     Sync {
         username: String,
@@ -90,6 +96,7 @@ impl Operation {
             Operation::Annotate { .. } => "annotate",
             Operation::Apply { .. } => "apply",
             Operation::Sync { .. } => "sync",
+            Operation::SetRequests { .. } => "set-requests",
         }
     }
 
@@ -116,6 +123,7 @@ impl Operation {
             Operation::Annotate { .. } => "Annotate",
             Operation::Apply { .. } => "Apply",
             Operation::Sync { .. } => "Sync",
+            Operation::SetRequests { .. } => "SetRequests",
         }
     }
 
@@ -142,6 +150,7 @@ impl Operation {
             Operation::GeoTag { .. } => &[Gslb, GslbLegacy],
             Operation::Apply { .. } => &ObjectKind::ALL,
             Operation::Sync { .. } => &[Application],
+            Operation::SetRequests { .. } => &[Deployment, StatefulSet],
             Operation::Undo { .. } => &[Rollout, Deployment],
             Operation::Cordon { .. } => &[Node],
             Operation::Annotate { .. } => &[
@@ -322,6 +331,29 @@ pub fn workload_request(op: &Operation, target: &Target, now: DateTime<Utc>) -> 
                 json!({"spec": {"unschedulable": if *on { json!(true) } else { Value::Null }}}),
             )
         },
+        // A strategic merge keyed by container name, as kubectl set resources.
+        (
+            Operation::SetRequests {
+                container,
+                cpu,
+                memory,
+            },
+            _,
+        ) => {
+            let mut requests = serde_json::Map::new();
+            if let Some(c) = cpu {
+                requests.insert("cpu".into(), json!(c));
+            }
+            if let Some(m) = memory {
+                requests.insert("memory".into(), json!(m));
+            }
+            PatchRequest {
+                patch_type: PatchType::Strategic,
+                ..PatchRequest::merge(json!({"spec": {"template": {"spec": {"containers": [
+                    {"name": container, "resources": {"requests": requests}}
+                ]}}}}))
+            }
+        }
         // Argo CD's documented way to start a sync (no prune).
         (Operation::Sync { username, revision }, _) => {
             let mut sync = json!({"prune": false});

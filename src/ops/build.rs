@@ -137,7 +137,8 @@ pub async fn build(
             | Op::Cordon { .. }
             | Op::Annotate { .. }
             | Op::Apply { .. }
-            | Op::Sync { .. },
+            | Op::Sync { .. }
+            | Op::SetRequests { .. },
             _,
         ) => {}
         (Op::Undo { .. }, ObjectKind::Deployment) => {
@@ -182,9 +183,14 @@ pub fn compute(
         return Err(why);
     }
     let (requests, gate, summary) = match (op, t.kind) {
-        (Op::Scale { .. } | Op::Restart | Op::Cordon { .. } | Op::Annotate { .. }, _) => {
-            (vec![workload_request(op, t, Utc::now())], None, None)
-        }
+        (
+            Op::Scale { .. }
+            | Op::Restart
+            | Op::Cordon { .. }
+            | Op::Annotate { .. }
+            | Op::SetRequests { .. },
+            _,
+        ) => (vec![workload_request(op, t, Utc::now())], None, None),
         (Op::Sync { .. }, _) => {
             if let Some(op) = obj.get("operation").filter(|o| !o.is_null()) {
                 let by = op

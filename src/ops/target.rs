@@ -8,7 +8,7 @@ use crate::fleet::objects::WorkloadKind;
 
 /// Every kind of object an action can write: the workloads, and the traffic
 /// objects a canary or blue/green acts on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ObjectKind {
     Deployment,
     StatefulSet,

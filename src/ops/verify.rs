@@ -78,6 +78,29 @@ pub fn done(plan: &Plan, obj: &DynamicObject) -> bool {
                     ObjectKind::Rollout | ObjectKind::Deployment
                 )
         }
+        Operation::SetRequests {
+            container,
+            cpu,
+            memory,
+        } => {
+            let c = d
+                .pointer("/spec/template/spec/containers")
+                .and_then(Value::as_array)
+                .and_then(|cs| {
+                    cs.iter()
+                        .find(|c| c.get("name").and_then(Value::as_str) == Some(container))
+                });
+            let req = |k: &str| {
+                c.and_then(|c| c.pointer(&format!("/resources/requests/{k}")))
+                    .and_then(Value::as_str)
+                    .map(String::from)
+            };
+            observed
+                && cpu.as_ref().is_none_or(|v| req("cpu").as_ref() == Some(v))
+                && memory
+                    .as_ref()
+                    .is_none_or(|v| req("memory").as_ref() == Some(v))
+        }
         // Set, or already taken up by Argo CD (which clears `operation`).
         Operation::Sync { username, .. } => {
             let whole = serde_json::to_value(obj).unwrap_or(Value::Null);

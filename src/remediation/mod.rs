@@ -12,6 +12,7 @@ pub mod desired;
 pub mod drift;
 pub mod gatekeeper;
 pub mod queue;
+pub mod rightsizing;
 pub mod scan;
 pub mod slo_gate;
 pub mod task;

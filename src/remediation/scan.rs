@@ -192,6 +192,12 @@ pub async fn cluster(
             "SLO gate",
         );
     }
+    if want(Source::RightSizing) {
+        take(
+            super::rightsizing::find(client, meta, config).await,
+            "right-sizing",
+        );
+    }
     if want(Source::CrashLoop) {
         take(super::crashloop::find(client, meta).await, "crash loops");
     }
