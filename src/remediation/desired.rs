@@ -186,6 +186,30 @@ mod tests {
     }
 
     #[test]
+    fn the_example_tree_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/desired");
+        let us = for_cluster(
+            &dir,
+            "prod",
+            &["arn:aws:eks:us-east-1:1:cluster/x", "prod-us-east"],
+        )
+        .unwrap();
+        let eu = for_cluster(&dir, "prod", &["prod-eu-west"]).unwrap();
+        let replicas = |v: &[Desired]| {
+            v.iter()
+                .find(|d| d.identity.name == "checkout")
+                .unwrap()
+                .object["spec"]["replicas"]
+                .clone()
+        };
+        assert_eq!(
+            (replicas(&us), replicas(&eu)),
+            (serde_json::json!(6), serde_json::json!(3))
+        );
+        assert_eq!(eu.len(), 2);
+    }
+
+    #[test]
     fn mistakes_name_the_file_and_document() {
         let d = tempfile::tempdir().unwrap();
         write(
