@@ -180,6 +180,11 @@ async fn a_kubectl_edit_is_found_attributed_and_put_back() {
     let o = cli.run(&["--read-only", "remediation", "list"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
+        stdout(&o).contains("pre-flight: read-only: fleetdeck makes no changes"),
+        "{}",
+        text(&o)
+    );
+    assert!(
         stdout(&o).contains("spec.replicas 5 → 2 (kubectl-edit "),
         "{}",
         text(&o)
@@ -207,6 +212,7 @@ async fn a_kubectl_edit_is_found_attributed_and_put_back() {
     );
     let id = ids(&out, &ns).pop().expect("a proposal id");
     let o = cli.run(&["remediation", "show", &id]);
+    assert!(stdout(&o).contains("pre-flight: ok"), "{}", text(&o));
     assert!(
         stdout(&o).contains("spec.replicas: 5 → 2  [kubectl-edit Update 20"),
         "{}",

@@ -103,6 +103,7 @@ fn drift(meta: &ClusterMeta, objects: &[Value]) -> Option<Proposal> {
         risk: risk(meta, Some(live)),
         target: Some(target),
         found: chrono::Utc::now(),
+        preflight: None,
     })
 }
 
@@ -145,6 +146,20 @@ impl Scanner for DemoScanner {
             if want(Source::Drift) {
                 out.proposals.extend(drift(&meta, &objects));
             }
+        }
+        // The fix's pre-flight, planned on the simulation as live.
+        for p in &mut out.proposals {
+            let (Some(op), Some(t)) = (p.op.clone(), p.target.clone()) else {
+                continue;
+            };
+            p.preflight = Some(match self.0.plan(&t, op, &Default::default()).await {
+                Ok((_, crate::ops::pipeline::Preflight::Ready { .. })) => "ok".into(),
+                Ok((_, crate::ops::pipeline::Preflight::Unavailable(why))) => why,
+                Ok((_, crate::ops::pipeline::Preflight::Stale)) => {
+                    "the object keeps changing".into()
+                }
+                Err(e) => e,
+            });
         }
         out
     }

@@ -89,6 +89,7 @@ pub fn proposal(context: &str, meta: &ClusterMeta, app: &Value) -> Option<Propos
         },
         target: Some(target),
         found: Utc::now(),
+        preflight: None,
     })
 }
 

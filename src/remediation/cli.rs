@@ -125,6 +125,9 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
                         },
                         p.summary
                     );
+                    if let Some(pf) = p.preflight.as_deref().filter(|pf| *pf != "ok") {
+                        println!("{:<14} pre-flight: {pf}", "");
+                    }
                 }
             }
             Ok(if found.errors.is_empty() { 0 } else { 1 })
@@ -149,6 +152,9 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
                     ""
                 }
             );
+            if let Some(pf) = &p.preflight {
+                println!("pre-flight: {pf}");
+            }
             for c in &p.changes {
                 let who = c
                     .manager

@@ -161,6 +161,7 @@ pub fn proposals(
             },
             target: Some(target),
             found: Utc::now(),
+            preflight: None,
         });
     }
     out

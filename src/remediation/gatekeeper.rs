@@ -83,6 +83,7 @@ pub fn proposals(context: &str, meta: &ClusterMeta, constraint: &Value) -> Vec<P
                 },
                 target: None,
                 found: Utc::now(),
+                preflight: None,
             }
         })
         .collect()

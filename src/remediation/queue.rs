@@ -71,6 +71,10 @@ pub struct Proposal {
     pub op: Option<Operation>,
     pub risk: Risk,
     pub found: DateTime<Utc>,
+    /// The fix's pre-flight when scanned: `ok` (RBAC and the server's
+    /// dry-run accept it) or why not.
+    #[serde(default)]
+    pub preflight: Option<String>,
 }
 
 /// Keys sorted at every level: the same value hashes the same everywhere.
@@ -269,6 +273,7 @@ mod tests {
                 slo: None,
             },
             found: Utc::now(),
+            preflight: None,
         }
     }
 

@@ -208,6 +208,7 @@ pub async fn find(
             },
             target: Some(target),
             found: Utc::now(),
+            preflight: None,
         });
     }
     Ok(out)

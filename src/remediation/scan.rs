@@ -141,6 +141,7 @@ pub async fn check_one(
         risk: risk(meta, live.as_ref()),
         target: Some(target),
         found: Utc::now(),
+        preflight: None,
     }))
 }
 
@@ -204,6 +205,25 @@ pub async fn cluster(
     (found, errors)
 }
 
+/// The fix's RBAC review and server-side dry-run, as the pipeline will
+/// run them (nothing is sent in read-only mode).
+async fn preflight(client: &kube::Client, meta: &ClusterMeta, p: &Proposal) -> Option<String> {
+    let (Some(op), Some(target)) = (p.op.clone(), p.target.as_ref()) else {
+        return None;
+    };
+    let declared = crate::ops::build::Declared::default();
+    Some(
+        match crate::ops::pipeline::plan_checked(client, target, op, &declared, meta.read_only)
+            .await
+        {
+            Ok((_, crate::ops::pipeline::Preflight::Ready { .. })) => "ok".into(),
+            Ok((_, crate::ops::pipeline::Preflight::Unavailable(why))) => why,
+            Ok((_, crate::ops::pipeline::Preflight::Stale)) => "the object keeps changing".into(),
+            Err(e) => e.to_string(),
+        },
+    )
+}
+
 /// Every selected cluster (or only `context`, only `source`).
 pub async fn scan(st: &Startup, context: Option<&str>, source: Option<Source>) -> Found {
     let mut clusters = Vec::new();
@@ -236,7 +256,10 @@ pub async fn scan_with(
                 continue;
             }
         };
-        let (found, errors) = cluster(&client, &meta, config, dir, source).await;
+        let (mut found, errors) = cluster(&client, &meta, config, dir, source).await;
+        for p in &mut found {
+            p.preflight = preflight(&client, &meta, p).await;
+        }
         let (forbidden, errors): (Vec<String>, Vec<String>) = errors
             .into_iter()
             .partition(|e| e.contains("(Forbidden, 403)"));

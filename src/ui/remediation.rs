@@ -44,6 +44,12 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 p.risk.pods,
                 if p.risk.production { " prod" } else { "" }
             );
+            let check = match p.preflight.as_deref() {
+                Some("ok") => Span::styled("ok", t.status.ok),
+                Some(_) => Span::styled("✗", t.status.error),
+                None => Span::styled("-", t.ui.dim),
+            };
+            let slo = slo_state(ctx, &p.context);
             Row::new(vec![
                 Cell::from(mark),
                 Cell::from(p.id.clone()),
@@ -52,6 +58,8 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 Cell::from(p.context.clone()),
                 Cell::from(p.object.clone()),
                 Cell::from(risk),
+                Cell::from(slo),
+                Cell::from(check),
                 Cell::from(p.summary.clone()),
             ])
         })
@@ -77,7 +85,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         TableSpec {
             title,
             header: vec![
-                "", "ID", "STATE", "SOURCE", "CLUSTER", "OBJECT", "RISK", "SUMMARY",
+                "", "ID", "STATE", "SOURCE", "CLUSTER", "OBJECT", "RISK", "SLO", "CHECK", "SUMMARY",
             ],
             widths: vec![
                 Constraint::Length(1),
@@ -87,6 +95,8 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 Constraint::Length(16),
                 Constraint::Length(34),
                 Constraint::Length(8),
+                Constraint::Length(6),
+                Constraint::Length(5),
                 Constraint::Fill(1),
             ],
             rows,
@@ -122,6 +132,13 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                     Span::styled(who, t.ui.dim),
                 ]));
             }
+            if let Some(pf) = &p.preflight {
+                let style = if pf == "ok" { t.status.ok } else { t.status.error };
+                lines.push(Line::from(vec![
+                    Span::styled("pre-flight: ", t.ui.dim),
+                    Span::styled(pf.clone(), style),
+                ]));
+            }
             let fix = match &p.op {
                 Some(op) => format!("fix: {} {}", op.name(), p.target.as_ref().map(|t| t.short()).unwrap_or_default()),
                 None => "no fix to apply: reject or snooze records an exception".into(),
@@ -152,6 +169,25 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     if let Some(p) = &ctx.app.rem_prompt {
         draw_prompt(frame, area, t, p);
     }
+}
+
+/// The cluster's worst SLO state now (risk: acting on a burning cluster).
+fn slo_state(ctx: &Ctx, context: &str) -> String {
+    use crate::slo::eval::SloState;
+    let rank = |s: SloState| match s {
+        SloState::Page => 4,
+        SloState::Ticket => 3,
+        SloState::Error => 2,
+        SloState::NoData => 1,
+        SloState::Ok => 0,
+    };
+    ctx.model
+        .slos
+        .iter()
+        .filter(|(r, _)| r.context == context)
+        .map(|(r, _)| r.state)
+        .max_by_key(|s| rank(*s))
+        .map_or("-".into(), |s| s.as_str().to_string())
 }
 
 fn draw_prompt(frame: &mut Frame, area: Rect, t: &Theme, p: &Prompt) {
