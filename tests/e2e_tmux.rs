@@ -78,11 +78,16 @@ async fn scale_through_the_tui_is_confirmed_and_journaled() {
     let tmux = Tmux::start(&cmd, 150, 40);
     tmux.wait_for("cluster ok", |s| row_ok(s, &c.name));
     tmux.keys(&["Enter"]);
-    tmux.wait_for("the deployment", |s| s.contains(&ns.name));
+    tmux.wait_for("the cluster's workloads", |s| {
+        s.contains("Workloads — lab-a")
+    });
+    // Filter first: the shared cluster may hold more workloads than a screen.
     tmux.keys(&["/"]);
     tmux.keys(&["-l", &ns.name]);
     tmux.keys(&["Enter"]);
-    tmux.wait_for("filtered", |s| s.contains("[1]"));
+    tmux.wait_for("filtered to the deployment", |s| {
+        s.contains("[1]") && s.contains(&ns.name)
+    });
     tmux.keys(&["s", "BSpace", "3", "Enter"]);
     tmux.wait_for("the confirm dialog with the dry-run diff", |s| {
         s.contains("diff (server-side dry-run)") && s.contains("+  replicas: 3")

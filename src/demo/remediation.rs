@@ -152,14 +152,8 @@ impl Scanner for DemoScanner {
             let (Some(op), Some(t)) = (p.op.clone(), p.target.clone()) else {
                 continue;
             };
-            p.preflight = Some(match self.0.plan(&t, op, &Default::default()).await {
-                Ok((_, crate::ops::pipeline::Preflight::Ready { .. })) => "ok".into(),
-                Ok((_, crate::ops::pipeline::Preflight::Unavailable(why))) => why,
-                Ok((_, crate::ops::pipeline::Preflight::Stale)) => {
-                    "the object keeps changing".into()
-                }
-                Err(e) => e,
-            });
+            let planned = self.0.plan(&t, op, &Default::default()).await;
+            p.preflight = Some(crate::remediation::scan::preflight_text(planned));
         }
         out
     }

@@ -204,6 +204,21 @@ pub async fn list(
     }
 }
 
+/// Every object of a resource in every namespace, as JSON; a kind the
+/// cluster does not serve (no CRD) is an empty list.
+pub async fn list_all(client: &Client, ar: &ApiResource) -> Result<Vec<Value>, String> {
+    let api: Api<DynamicObject> = Api::all_with(client.clone(), ar);
+    match api.list(&ListParams::default()).await {
+        Ok(l) => Ok(l
+            .items
+            .into_iter()
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect()),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
+        Err(e) => Err(format!("listing {}: {}", ar.plural, kube_message(&e))),
+    }
+}
+
 /// The tree, and the Rollout object it was built from (the release gate
 /// reads its pod hashes, so it needs no second GET).
 pub async fn fetch(client: &Client, ns: &str, name: &str) -> Result<(RolloutTree, Value), String> {

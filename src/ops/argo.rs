@@ -123,31 +123,12 @@ pub fn requests(
 }
 
 fn revision(rs: &Value) -> Option<i64> {
-    rs.pointer("/metadata/annotations")
-        .and_then(|a| a.get(REVISION))
-        .and_then(Value::as_str)
-        .and_then(|s| s.parse().ok())
+    super::undo::revision_at(rs, REVISION)
 }
 
 /// ReplicaSets the Rollout owns (by uid), newest revision first.
 pub fn owned_replicasets(ro: &Value, all: &[Value]) -> Vec<Value> {
-    let uid = text(ro, "/metadata/uid");
-    let mut owned: Vec<Value> = all
-        .iter()
-        .filter(|rs| {
-            rs.pointer("/metadata/ownerReferences")
-                .and_then(Value::as_array)
-                .is_some_and(|refs| {
-                    refs.iter().any(|r| {
-                        r.get("kind").and_then(Value::as_str) == Some("Rollout")
-                            && r.get("uid").and_then(Value::as_str) == uid
-                    })
-                })
-        })
-        .cloned()
-        .collect();
-    owned.sort_by_key(|rs| std::cmp::Reverse(revision(rs).unwrap_or(0)));
-    owned
+    super::undo::owned_by(text(ro, "/metadata/uid"), "Rollout", REVISION, all)
 }
 
 /// As `kubectl argo rollouts undo`: the previous revision (or the one asked

@@ -21,16 +21,22 @@ const KEEP: [&str; 6] = [
     "deprecated.deployment.rollback.to",
 ];
 
-fn revision(rs: &Value) -> Option<i64> {
+/// A ReplicaSet's revision under annotation `key`.
+pub fn revision_at(rs: &Value, key: &str) -> Option<i64> {
     rs.pointer("/metadata/annotations")?
-        .get(REVISION)?
+        .get(key)?
         .as_str()?
         .parse()
         .ok()
 }
 
-/// ReplicaSets owned by the object with this uid, newest revision first.
-pub fn owned(uid: Option<&str>, kind: &str, all: &[Value]) -> Vec<Value> {
+fn revision(rs: &Value) -> Option<i64> {
+    revision_at(rs, REVISION)
+}
+
+/// ReplicaSets owned by the `kind` object with this uid, newest revision
+/// (under annotation `key`) first.
+pub fn owned_by(uid: Option<&str>, kind: &str, key: &str, all: &[Value]) -> Vec<Value> {
     let mut out: Vec<Value> = all
         .iter()
         .filter(|rs| {
@@ -45,7 +51,7 @@ pub fn owned(uid: Option<&str>, kind: &str, all: &[Value]) -> Vec<Value> {
         })
         .cloned()
         .collect();
-    out.sort_by_key(|rs| std::cmp::Reverse(revision(rs).unwrap_or(0)));
+    out.sort_by_key(|rs| std::cmp::Reverse(revision_at(rs, key).unwrap_or(0)));
     out
 }
 
@@ -66,7 +72,7 @@ pub fn request(
     to: Option<i64>,
 ) -> Result<PatchRequest, String> {
     let uid = deploy.pointer("/metadata/uid").and_then(Value::as_str);
-    let rs = owned(uid, "Deployment", replicasets);
+    let rs = owned_by(uid, "Deployment", REVISION, replicasets);
     let current = rs.first().and_then(revision).unwrap_or(0);
     let pick = match to {
         Some(n) if n > 0 => rs.iter().find(|r| revision(r) == Some(n)),

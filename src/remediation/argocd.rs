@@ -12,21 +12,6 @@ use crate::fleet::summary::ClusterMeta;
 use crate::ops::target::{ObjectKind, Target};
 use crate::ops::Operation;
 
-/// Applications in every namespace (none without the CRD).
-async fn applications(client: &kube::Client) -> Result<Vec<Value>, String> {
-    let ar = ObjectKind::Application.api_resource();
-    let api: kube::Api<kube::api::DynamicObject> = kube::Api::all_with(client.clone(), &ar);
-    match api.list(&Default::default()).await {
-        Ok(l) => Ok(l
-            .items
-            .into_iter()
-            .filter_map(|o| serde_json::to_value(o).ok())
-            .collect()),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
-        Err(e) => Err(crate::fleet::kubeconfig::kube_message(&e)),
-    }
-}
-
 /// The revision to sync to: what Argo CD compared against, else the target.
 pub fn revision(app: &Value) -> Option<String> {
     app.pointer("/status/sync/revision")
@@ -94,7 +79,8 @@ pub fn proposal(context: &str, meta: &ClusterMeta, app: &Value) -> Option<Propos
 }
 
 pub async fn find(client: &kube::Client, meta: &ClusterMeta) -> Result<Vec<Proposal>, String> {
-    Ok(applications(client)
+    let ar = ObjectKind::Application.api_resource();
+    Ok(crate::fleet::rollout_tree::list_all(client, &ar)
         .await?
         .iter()
         .filter_map(|a| proposal(&meta.context, meta, a))

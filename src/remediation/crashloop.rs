@@ -9,7 +9,6 @@ use serde_json::{json, Value};
 
 use super::drift::Change;
 use super::queue::{id, Proposal, Source};
-use crate::fleet::kubeconfig::kube_message;
 use crate::fleet::summary::ClusterMeta;
 use crate::ops::target::{ObjectKind, Target};
 use crate::ops::Operation;
@@ -18,16 +17,7 @@ const DEPLOY_REVISION: &str = "deployment.kubernetes.io/revision";
 const ROLLOUT_REVISION: &str = "rollout.argoproj.io/revision";
 
 async fn list(client: &kube::Client, ar: kube::api::ApiResource) -> Result<Vec<Value>, String> {
-    let api: kube::Api<kube::api::DynamicObject> = kube::Api::all_with(client.clone(), &ar);
-    match api.list(&Default::default()).await {
-        Ok(l) => Ok(l
-            .items
-            .into_iter()
-            .filter_map(|o| serde_json::to_value(o).ok())
-            .collect()),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
-        Err(e) => Err(kube_message(&e)),
-    }
+    crate::fleet::rollout_tree::list_all(client, &ar).await
 }
 
 fn owner(obj: &Value) -> Option<(&str, &str, &str)> {

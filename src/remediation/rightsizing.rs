@@ -15,7 +15,6 @@ use super::drift::Change;
 use super::queue::{id, Proposal, Risk, Source};
 use crate::config::Config;
 use crate::cost::report::{HEADROOM, RATIO};
-use crate::fleet::kubeconfig::kube_message;
 use crate::fleet::objects::{bytes, cpu_millis};
 use crate::fleet::summary::ClusterMeta;
 use crate::ops::target::{ObjectKind, Target};
@@ -24,16 +23,7 @@ use crate::ops::Operation;
 const MIB: f64 = 1024.0 * 1024.0;
 
 async fn list(client: &kube::Client, ar: kube::api::ApiResource) -> Result<Vec<Value>, String> {
-    let api: kube::Api<kube::api::DynamicObject> = kube::Api::all_with(client.clone(), &ar);
-    api.list(&Default::default())
-        .await
-        .map(|l| {
-            l.items
-                .into_iter()
-                .filter_map(|o| serde_json::to_value(o).ok())
-                .collect()
-        })
-        .map_err(|e| kube_message(&e))
+    crate::fleet::rollout_tree::list_all(client, &ar).await
 }
 
 fn owner(obj: &Value) -> Option<(String, String)> {

@@ -212,16 +212,23 @@ async fn preflight(client: &kube::Client, meta: &ClusterMeta, p: &Proposal) -> O
         return None;
     };
     let declared = crate::ops::build::Declared::default();
-    Some(
-        match crate::ops::pipeline::plan_checked(client, target, op, &declared, meta.read_only)
-            .await
-        {
-            Ok((_, crate::ops::pipeline::Preflight::Ready { .. })) => "ok".into(),
-            Ok((_, crate::ops::pipeline::Preflight::Unavailable(why))) => why,
-            Ok((_, crate::ops::pipeline::Preflight::Stale)) => "the object keeps changing".into(),
-            Err(e) => e.to_string(),
-        },
-    )
+    let planned = crate::ops::pipeline::plan_checked(client, target, op, &declared, meta.read_only)
+        .await
+        .map_err(|e| e.to_string());
+    Some(preflight_text(planned))
+}
+
+/// `ok`, or why the fix could not be sent now.
+pub fn preflight_text(
+    planned: Result<(crate::ops::pipeline::Plan, crate::ops::pipeline::Preflight), String>,
+) -> String {
+    use crate::ops::pipeline::Preflight;
+    match planned {
+        Ok((_, Preflight::Ready { .. })) => "ok".into(),
+        Ok((_, Preflight::Unavailable(why))) => why,
+        Ok((_, Preflight::Stale)) => "the object keeps changing".into(),
+        Err(e) => e,
+    }
 }
 
 /// Every selected cluster (or only `context`, only `source`).

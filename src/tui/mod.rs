@@ -1,6 +1,7 @@
 //! The terminal loop: input, data-change notifications and a clock tick in;
 //! a frame out only when something changed, at most one per ~16 ms.
 
+mod failover;
 mod remediation;
 
 use std::io::Write;
@@ -14,7 +15,6 @@ use futures::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
 use tokio::sync::mpsc;
 
-use crate::app::failover::Event as FoEvent;
 use crate::app::model::Model;
 use crate::app::state::{App, View};
 use crate::app::timeline::timeline;
@@ -265,99 +265,8 @@ fn run_effect(
         | Effect::RemBatch { .. }
         | Effect::RemDecide { .. }
         | Effect::RemRecord { .. }) => remediation::run(fleet, read_only, actions, e, tx),
-        Effect::FailoverCheck { plan } => {
-            let Some(p) = actions
-                .config
-                .failover
-                .iter()
-                .find(|p| p.name == plan)
-                .cloned()
-            else {
-                return;
-            };
-            let (config, catalog) = (actions.config.clone(), actions.catalog.clone());
-            match actions.demo.clone() {
-                Some(d) => tokio::spawn(async move {
-                    let b = crate::demo::DemoBackend(d);
-                    let r = crate::failover::task::check(&p, &config, &catalog, &b).await;
-                    let _ = tx.send(Msg::Failover(plan, FoEvent::Checked(r)));
-                }),
-                None => {
-                    let clusters = failover_clusters(fleet, read_only, &p);
-                    tokio::spawn(async move {
-                        let r =
-                            crate::failover::task::check(&p, &config, &catalog, &clusters).await;
-                        let _ = tx.send(Msg::Failover(plan, FoEvent::Checked(r)));
-                    })
-                }
-            };
-        }
-        Effect::Failover {
-            plan,
-            mode,
-            reason,
-            abort,
-        } => {
-            let found = actions
-                .config
-                .failover
-                .iter()
-                .find(|p| p.name == plan)
-                .cloned();
-            let (Some(p), Some(journal)) = (found, actions.journal.clone()) else {
-                let _ = tx.send(Msg::Failover(
-                    plan,
-                    FoEvent::Ended(Err("no journal: actions are not allowed without one".into())),
-                ));
-                return;
-            };
-            let (config, catalog) = (actions.config.clone(), actions.catalog.clone());
-            let rollback = mode == crate::app::failover::Mode::Rollback;
-            let one = mode == (crate::app::failover::Mode::Run { one: true });
-            let journal = (*journal).clone();
-            let progress = tx.clone();
-            let name = plan.clone();
-            let mut report = move |pr| {
-                let _ = progress.send(Msg::Failover(name.clone(), FoEvent::Progress(pr)));
-            };
-            match actions.demo.clone() {
-                Some(d) => tokio::spawn(async move {
-                    let b = crate::demo::DemoBackend(d);
-                    let r = crate::failover::task::run(
-                        &p,
-                        &config,
-                        &catalog,
-                        b,
-                        journal,
-                        rollback,
-                        one,
-                        reason,
-                        abort,
-                        &mut report,
-                    )
-                    .await;
-                    let _ = tx.send(Msg::Failover(plan, FoEvent::Ended(r)));
-                }),
-                None => {
-                    let b = failover_clusters(fleet, read_only, &p);
-                    tokio::spawn(async move {
-                        let r = crate::failover::task::run(
-                            &p,
-                            &config,
-                            &catalog,
-                            b,
-                            journal,
-                            rollback,
-                            one,
-                            reason,
-                            abort,
-                            &mut report,
-                        )
-                        .await;
-                        let _ = tx.send(Msg::Failover(plan, FoEvent::Ended(r)));
-                    })
-                }
-            };
+        e @ (Effect::FailoverCheck { .. } | Effect::Failover { .. }) => {
+            failover::run(fleet, read_only, actions, e, tx)
         }
         Effect::FetchYaml {
             cluster,
@@ -380,25 +289,6 @@ fn run_effect(
             });
         }
     }
-}
-
-/// The fleet's own clients for the plan's clusters (no second connection).
-fn failover_clusters(
-    fleet: &Fleet,
-    read_only: bool,
-    plan: &crate::failover::plan::Plan,
-) -> crate::failover::clusters::Clusters {
-    let wanted: Vec<&String> = std::iter::once(&plan.primary)
-        .chain(plan.standbys.iter())
-        .collect();
-    crate::failover::clusters::Clusters::from_clients(wanted.into_iter().map(|ctx| {
-        let h = fleet.clusters.iter().find(|c| &c.meta.context == ctx);
-        (
-            ctx.clone(),
-            h.and_then(|c| c.client.get().cloned()),
-            read_only || h.is_none_or(|c| c.meta.read_only),
-        )
-    }))
 }
 
 const TREE_EVERY: Duration = Duration::from_secs(2);

@@ -17,18 +17,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, d: &Dialog) {
         Stage::Confirm(_) => area.height.saturating_sub(2),
         _ => 9.min(area.height),
     };
-    let [_, mid, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(h),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    let [_, box_, _] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(w),
-        Constraint::Fill(1),
-    ])
-    .areas(mid);
+    let box_ = super::prompt::centred(area, w, h);
     frame.render_widget(Clear, box_);
     let title = format!(
         " {} {} — {} ",

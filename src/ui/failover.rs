@@ -5,7 +5,7 @@
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Wrap};
 use ratatui::Frame;
 
 use super::widgets::{table, window, TableSpec};
@@ -287,58 +287,17 @@ fn draw_plan(frame: &mut Frame, area: Rect, ctx: &Ctx, r: &PlanRow) {
 }
 
 fn draw_prompt(frame: &mut Frame, area: Rect, t: &Theme, p: &Prompt) {
-    let w = area.width.saturating_sub(4).min(80);
-    let h = 9.min(area.height);
-    let [_, mid, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(h),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    let [_, box_, _] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(w),
-        Constraint::Fill(1),
-    ])
-    .areas(mid);
-    frame.render_widget(Clear, box_);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.status.warn)
-        .title(Span::styled(
-            format!(" {} {} ", p.mode.word(), p.plan),
-            t.ui.title,
-        ));
-    let inner = block.inner(box_);
-    frame.render_widget(block, box_);
-    let [reason, name, help] = Layout::vertical([
-        Constraint::Length(3),
-        Constraint::Length(2),
-        Constraint::Min(0),
-    ])
-    .areas(inner);
-    let mut ta = p.reason.clone();
-    ta.set_block(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_style(if p.on_name { t.ui.border } else { t.ui.filter })
-            .title("reason"),
-    );
-    frame.render_widget(&ta, reason);
-    let cursor = if p.on_name { "█" } else { "" };
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(format!("type {} to confirm: ", p.plan), t.ui.dim),
-            Span::styled(format!("{}{cursor}", p.typed), t.ui.filter),
-        ])),
-        name,
-    );
-    let missing = p.missing().unwrap_or_else(|| "enter: go".into());
-    frame.render_widget(
-        Paragraph::new(Line::from(Span::styled(
-            format!("{missing} · tab: switch field · esc: cancel"),
-            t.ui.dim,
-        ))),
-        help,
+    super::prompt::draw(
+        frame,
+        area,
+        t,
+        super::prompt::PromptView {
+            title: format!("{} {}", p.mode.word(), p.plan),
+            reason: &p.reason,
+            label: format!("type {} to confirm: ", p.plan),
+            second: &p.typed,
+            on_second: p.on_name,
+            missing: p.missing(),
+        },
     );
 }

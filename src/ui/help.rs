@@ -11,24 +11,7 @@ use crate::app::state::InputKind;
 use crate::app::update::COMMANDS;
 use crate::keymap::Mode;
 
-/// A centred box of at most `w`×`h` inside `area`.
-fn centred(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    let [_, mid, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(h),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    let [_, c, _] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(w),
-        Constraint::Fill(1),
-    ])
-    .areas(mid);
-    c
-}
+use super::prompt::centred;
 
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = ctx.theme;

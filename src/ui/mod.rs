@@ -8,6 +8,7 @@ mod failover;
 mod fleet;
 mod help;
 mod journal;
+mod prompt;
 mod remediation;
 mod rollouts;
 mod slo;

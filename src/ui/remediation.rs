@@ -5,7 +5,7 @@
 use chrono::Utc;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Wrap};
 use ratatui::Frame;
 
 use super::widgets::{table, window, TableSpec};
@@ -192,64 +192,22 @@ fn slo_state(ctx: &Ctx, context: &str) -> String {
 
 fn draw_prompt(frame: &mut Frame, area: Rect, t: &Theme, p: &Prompt) {
     use crate::app::remediation::PromptKind;
-    let w = area.width.saturating_sub(4).min(80);
-    let h = 9.min(area.height);
-    let [_, mid, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(h),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    let [_, box_, _] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(w),
-        Constraint::Fill(1),
-    ])
-    .areas(mid);
-    frame.render_widget(Clear, box_);
-    let what = match &p.kind {
+    let title = match &p.kind {
         PromptKind::Reject(id) => format!("reject {id}"),
         PromptKind::Snooze(id) => format!("snooze {id}"),
         PromptKind::Batch(ids) => format!("approve {} proposals", ids.len()),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.status.warn)
-        .title(Span::styled(format!(" {what} "), t.ui.title));
-    let inner = block.inner(box_);
-    frame.render_widget(block, box_);
-    let [reason, second, help] = Layout::vertical([
-        Constraint::Length(3),
-        Constraint::Length(2),
-        Constraint::Min(0),
-    ])
-    .areas(inner);
-    let mut ta = p.reason.clone();
-    ta.set_block(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_style(if p.on_second {
-                t.ui.border
-            } else {
-                t.ui.filter
-            })
-            .title("reason"),
-    );
-    frame.render_widget(&ta, reason);
-    let cursor = if p.on_second { "█" } else { "" };
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(p.second_label(), t.ui.dim),
-            Span::styled(format!("{}{cursor}", p.second), t.ui.filter),
-        ])),
-        second,
-    );
-    let missing = p.missing(Utc::now()).unwrap_or_else(|| "enter: go".into());
-    frame.render_widget(
-        Paragraph::new(Line::from(Span::styled(
-            format!("{missing} · tab: switch field · esc: cancel"),
-            t.ui.dim,
-        ))),
-        help,
+    super::prompt::draw(
+        frame,
+        area,
+        t,
+        super::prompt::PromptView {
+            title,
+            reason: &p.reason,
+            label: p.second_label(),
+            second: &p.second,
+            on_second: p.on_second,
+            missing: p.missing(Utc::now()),
+        },
     );
 }
