@@ -13,21 +13,15 @@ use std::time::Duration;
 use fleetdeck::failover::runlog;
 use fleetdeck::journal::{Record, RecordKind};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::rbac::v1::ClusterRole;
-use kube::api::{
-    Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams,
-};
+use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use kube::Client;
 use serde_json::{json, Value};
 use support::cli::{text, Cli};
-use support::{Lab, LabCluster};
+use support::shared::{ar, namespace, stdout, writes};
+use support::Lab;
 
 const GUARD: Duration = Duration::from_secs(120);
-
-fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
-    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
-}
 
 fn routes(client: &Client, ns: &str) -> Api<DynamicObject> {
     Api::namespaced_with(
@@ -35,32 +29,6 @@ fn routes(client: &Client, ns: &str) -> Api<DynamicObject> {
         ns,
         &ar("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes"),
     )
-}
-
-fn unique(prefix: &str) -> String {
-    let n = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{prefix}-{:x}{:05x}",
-        std::process::id() & 0xffff,
-        n & 0xfffff
-    )
-}
-
-/// The same namespace on each cluster (a plan names one `NS/KIND/NAME`).
-async fn namespace(lab: &Lab, clusters: &[&LabCluster], prefix: &str) -> String {
-    let name = unique(prefix);
-    for c in clusters {
-        let admin = lab.client_fresh(&c.admin()).await;
-        let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
-        Api::<Namespace>::all(admin)
-            .create(&PostParams::default(), &ns)
-            .await
-            .unwrap_or_else(|e| panic!("{}: namespace {name}: {e}", c.name));
-    }
-    name
 }
 
 /// `checkout` with `replicas` pods requesting 100m / 128Mi each.
@@ -178,26 +146,6 @@ fn group(records: &[Record], run: &str) -> Vec<Record> {
         .filter(|r| r.detail.as_ref().and_then(|d| d.get("group")) == Some(&json!(run)))
         .cloned()
         .collect()
-}
-
-/// The operator's non-dry-run writes in `ns` (the audit log).
-fn writes(c: &LabCluster, ns: &str) -> Vec<Value> {
-    support::audit_events(&c.audit_log)
-        .into_iter()
-        .filter(|e| {
-            matches!(
-                e["verb"].as_str(),
-                Some("patch" | "update" | "create" | "delete")
-            ) && e["stage"] == "ResponseComplete"
-                && e["objectRef"]["namespace"] == ns
-                && e["user"]["username"] == c.operator()
-                && !e["requestURI"].as_str().unwrap_or("").contains("dryRun")
-        })
-        .collect()
-}
-
-fn stdout(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -12,36 +12,13 @@ const GUARD: Duration = Duration::from_secs(120);
 
 use fleetdeck::journal::RecordKind;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::Client;
 use serde_json::{json, Value};
 use support::cli::{text, Cli};
+use support::shared::{ar, namespace, stdout, unique, writes};
 use support::{Lab, LabCluster};
-
-fn unique(prefix: &str) -> String {
-    let n = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{prefix}-{:x}{:05x}",
-        std::process::id() & 0xffff,
-        n & 0xfffff
-    )
-}
-
-async fn namespace(lab: &Lab, clusters: &[&LabCluster], prefix: &str) -> String {
-    let name = unique(prefix);
-    for c in clusters {
-        let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
-        Api::<Namespace>::all(lab.client(&c.admin()).await)
-            .create(&PostParams::default(), &ns)
-            .await
-            .unwrap();
-    }
-    name
-}
 
 fn web(ns: &str, replicas: i64) -> Value {
     json!({
@@ -112,10 +89,6 @@ fn yaml(objs: &[Value]) -> String {
         .join("---\n")
 }
 
-fn stdout(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 /// The ids `remediation list` printed for objects in namespace `ns` (other
 /// tests' findings on the shared clusters are left out), in order.
 fn ids(out: &str, ns: &str) -> Vec<String> {
@@ -124,22 +97,6 @@ fn ids(out: &str, ns: &str) -> Vec<String> {
         .filter_map(|l| l.split_whitespace().next())
         .filter(|w| w.len() == 14 && w.as_bytes()[1] == b'-')
         .map(String::from)
-        .collect()
-}
-
-/// The operator's non-dry-run writes in `ns`.
-fn writes(c: &LabCluster, ns: &str) -> Vec<Value> {
-    support::audit_events(&c.audit_log)
-        .into_iter()
-        .filter(|e| {
-            matches!(
-                e["verb"].as_str(),
-                Some("patch" | "update" | "create" | "delete")
-            ) && e["stage"] == "ResponseComplete"
-                && e["objectRef"]["namespace"] == ns
-                && e["user"]["username"] == c.operator()
-                && !e["requestURI"].as_str().unwrap_or("").contains("dryRun")
-        })
         .collect()
 }
 
@@ -424,13 +381,6 @@ fn dynamic(
         Some(ns) => Api::namespaced_with(client.clone(), ns, ar),
         None => Api::all_with(client.clone(), ar),
     }
-}
-
-fn ar(group: &str, version: &str, kind: &str, plural: &str) -> kube::api::ApiResource {
-    kube::api::ApiResource::from_gvk_with_plural(
-        &kube::api::GroupVersionKind::gvk(group, version, kind),
-        plural,
-    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -740,16 +690,14 @@ async fn a_canary_failing_its_slo_gate_is_aborted() {
     .await;
     support::settled(&api, "web").await;
     // The simulator serves the canary failing 30 %, stable clean.
-    let r = reqwest::Client::new()
-        .post(format!("{}/control", c.simulator))
-        .json(&json!({"services": [
+    support::shared::simulator(
+        &c.simulator,
+        json!({"services": [
             {"namespace": ns, "service": "web", "version": "stable", "rps": 20, "error_ratio": 0.0},
             {"namespace": ns, "service": "web", "version": "canary", "rps": 10, "error_ratio": 0.3}
-        ]}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+        ]}),
+    )
+    .await;
     let sel = format!("namespace=\"{ns}\",cluster=\"{{{{cluster}}}}\"");
     let cfg = format!(
         "contexts = [\"{ctx}\"]\n\n[[cluster]]\ncontext = \"{ctx}\"\nprometheus = \"{url}\"\n\n[[slo]]\nname = \"web-errors\"\nobjective = 99\nclusters = [\"{ctx}\"]\n\
@@ -792,13 +740,7 @@ async fn a_canary_failing_its_slo_gate_is_aborted() {
         info(api.clone()).await.filter(|i| i.aborted)
     })
     .await;
-    let r = reqwest::Client::new()
-        .post(format!("{}/control", c.simulator))
-        .json(&json!({"remove_namespace": ns}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    support::shared::simulator(&c.simulator, json!({"remove_namespace": ns})).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -888,16 +830,12 @@ async fn an_oversized_workload_gets_its_requests_fitted() {
     })
     .await;
     // cAdvisor usage: a quarter of the CPU and of the memory requested.
-    let r = reqwest::Client::new()
-        .post(format!("{}/control", a.simulator))
-        .json(
-            &json!({"pods": [{"namespace": ns, "pod": pod.metadata.name, "container": "web",
+    support::shared::simulator(
+        &a.simulator,
+        json!({"pods": [{"namespace": ns, "pod": pod.metadata.name, "container": "web",
             "cpu_cores": 0.25, "memory_bytes": 512u64 * 1024 * 1024}]}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    )
+    .await;
     let cli = Cli::new(lab);
     std::fs::write(
         cli.home.path().join("config.toml"),
@@ -959,9 +897,5 @@ async fn an_oversized_workload_gets_its_requests_fitted() {
         patch["requestObject"]["spec"],
         json!({"template": {"spec": {"containers": [{"name": "web", "resources": {"requests": {"cpu": req["cpu"].0, "memory": "615Mi"}}}]}}})
     );
-    let _ = reqwest::Client::new()
-        .post(format!("{}/control", a.simulator))
-        .json(&json!({"remove_namespace": ns}))
-        .send()
-        .await;
+    support::shared::simulator(&a.simulator, json!({"remove_namespace": ns})).await;
 }

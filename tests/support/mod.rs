@@ -11,6 +11,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 pub mod cli;
+pub mod shared;
 pub mod tmux;
 use std::time::{Duration, Instant};
 

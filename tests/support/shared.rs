@@ -1,0 +1,74 @@
+//! Helpers the failover and remediation lab tests share: one namespace
+//! name across clusters, the operator's writes from an audit log, the
+//! simulator's control endpoint, stdout of a CLI run.
+
+use kube::api::{Api, ApiResource, GroupVersionKind, PostParams};
+use serde_json::{json, Value};
+
+use super::{Lab, LabCluster};
+
+pub fn unique(prefix: &str) -> String {
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}-{:x}{:05x}",
+        std::process::id() & 0xffff,
+        n & 0xfffff
+    )
+}
+
+/// The same namespace on each cluster (a plan or a desired tree names one).
+pub async fn namespace(lab: &Lab, clusters: &[&LabCluster], prefix: &str) -> String {
+    let name = unique(prefix);
+    for c in clusters {
+        let admin = lab.client_fresh(&c.admin()).await;
+        let ns: k8s_openapi::api::core::v1::Namespace =
+            serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
+        Api::all(admin)
+            .create(&PostParams::default(), &ns)
+            .await
+            .unwrap_or_else(|e| panic!("{}: namespace {name}: {e}", c.name));
+    }
+    name
+}
+
+/// The operator's non-dry-run writes in `ns`, from the audit log.
+pub fn writes(c: &LabCluster, ns: &str) -> Vec<Value> {
+    super::audit_events(&c.audit_log)
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e["verb"].as_str(),
+                Some("patch" | "update" | "create" | "delete")
+            ) && e["stage"] == "ResponseComplete"
+                && e["objectRef"]["namespace"] == ns
+                && e["user"]["username"] == c.operator()
+                && !e["requestURI"].as_str().unwrap_or("").contains("dryRun")
+        })
+        .collect()
+}
+
+pub fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
+    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
+}
+
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// POST to a cluster's workload simulator `/control`.
+pub async fn simulator(sim: &str, body: Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{sim}/control"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success(),
+        "simulator control: {}",
+        r.text().await.unwrap_or_default()
+    );
+}
