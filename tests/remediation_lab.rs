@@ -594,29 +594,39 @@ async fn a_crash_loop_after_an_update_is_undone() {
                 .items
                 .into_iter()
                 .find(|p| {
-                    p.spec.as_ref().is_some_and(|s| {
-                        s.containers[0].image.as_deref() == Some("registry.example/web:2.0")
-                    })
+                    // Running: kwok has written its status (a later write of
+                    // its own would undo the crash written below).
+                    p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+                        && p.spec.as_ref().is_some_and(|s| {
+                            s.containers[0].image.as_deref() == Some("registry.example/web:2.0")
+                        })
                 })
         }
     })
     .await;
-    // kwok does not crash containers: the test writes the kubelet's status.
-    pods.patch_status(
-        new_pod.metadata.name.as_deref().unwrap(),
-        &PatchParams::default(),
-        &Patch::Merge(json!({"status": {"containerStatuses": [{"name": "web", "image": "registry.example/web:2.0",
-            "imageID": "", "ready": false, "restartCount": 6, "started": false,
-            "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}}}]}})),
-    )
-    .await
-    .unwrap();
+    let name = new_pod.metadata.name.clone().unwrap();
     let cli = console(lab, &[a], &[]);
-    let out = stdout(&cli.run(&["remediation", "list"]));
-    let line = out
-        .lines()
-        .find(|l| l.contains(&format!("{ns}/deployment/web")))
-        .unwrap_or_else(|| panic!("{out}"));
+    // kwok does not crash containers: the test writes the kubelet's status
+    // (again, should anything have written over it) until the scan sees it.
+    let line = support::eventually("the undo proposal", GUARD, || {
+        let (pods, name, cli, ns) = (pods.clone(), name.clone(), &cli, ns.clone());
+        async move {
+            pods.patch_status(
+                &name,
+                &PatchParams::default(),
+                &Patch::Merge(json!({"status": {"containerStatuses": [{"name": "web", "image": "registry.example/web:2.0",
+                    "imageID": "", "ready": false, "restartCount": 6, "started": false,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}}}]}})),
+            )
+            .await
+            .ok()?;
+            let out = stdout(&cli.run(&["remediation", "list"]));
+            out.lines()
+                .find(|l| l.contains(&format!("{ns}/deployment/web")))
+                .map(String::from)
+        }
+    })
+    .await;
     assert!(line.contains("crashloop") && line.contains("1 pod(s) of revision 2 in CrashLoopBackOff (6 restarts) since the rollout: undo to revision 1 (registry.example/web:2.0 → registry.example/web:1.0)"), "{line}");
     let id = line.split_whitespace().next().unwrap();
     let o = cli.run(&[
