@@ -150,6 +150,22 @@ pub fn on_event(app: &mut App, ev: Event, now: DateTime<Utc>) -> Vec<Effect> {
     Vec::new()
 }
 
+/// How old a scan may be before the open view rescans on its own.
+pub const RESCAN_AFTER: i64 = 60;
+
+/// A rescan when the last one is older than `RESCAN_AFTER` and none runs.
+pub fn tick(app: &mut App, now: DateTime<Utc>) -> Vec<Effect> {
+    let st = &mut app.remediation;
+    let due = st
+        .scanned_at
+        .is_none_or(|at| (now - at).num_seconds() >= RESCAN_AFTER);
+    if st.scanning || !due {
+        return Vec::new();
+    }
+    st.scanning = true;
+    vec![Effect::RemScan]
+}
+
 /// The Remediations view's keys; `None` lets the common handling have it.
 pub fn on_action(app: &mut App, action: Action, selected: Option<Entry>) -> Option<Vec<Effect>> {
     let now = Utc::now();
@@ -267,4 +283,21 @@ pub fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_view_rescans_once_a_minute_never_twice_at_once() {
+        let now = Utc::now();
+        let mut app = App::new(false, false);
+        app.remediation.scanned_at = Some(now - chrono::Duration::seconds(30));
+        assert!(tick(&mut app, now).is_empty());
+        app.remediation.scanned_at = Some(now - chrono::Duration::seconds(61));
+        assert!(matches!(tick(&mut app, now).as_slice(), [Effect::RemScan]));
+        assert!(app.remediation.scanning);
+        assert!(tick(&mut app, now).is_empty(), "one scan at a time");
+    }
 }

@@ -34,6 +34,8 @@ pub enum Msg {
     Failover(String, super::failover::Event),
     /// The remediation queue: a scan, a re-validation, a log line.
     Remediation(super::remediation::Event),
+    /// Time passes on the Remediations view (a rescan may be due).
+    RemTick,
 }
 
 #[derive(Debug, Clone)]
@@ -188,6 +190,7 @@ pub fn update(app: &mut App, msg: Msg, model: &Model, keymap: &Keymap) -> Vec<Ef
             }
         }
         Msg::Remediation(ev) => super::remediation::on_event(app, ev, model.now),
+        Msg::RemTick => super::remediation::tick(app, model.now),
         Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Msg::Key(key) => on_key(app, key, model, keymap),
     }

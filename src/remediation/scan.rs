@@ -247,31 +247,32 @@ pub async fn scan(st: &Startup, context: Option<&str>, source: Option<Source>) -
     scan_with(clusters, &st.config, drift_dir(st).as_deref(), source).await
 }
 
-/// The same with clients in hand (the console's own).
+/// The same with clients in hand (the console's own). Clusters are read
+/// concurrently; each cluster's sources one after another.
 pub async fn scan_with(
     clusters: Vec<(ClusterMeta, Result<kube::Client, String>)>,
     config: &crate::config::Config,
     dir: Option<&Path>,
     source: Option<Source>,
 ) -> Found {
-    let mut out = Found::default();
-    for (meta, client) in clusters {
+    let each = clusters.into_iter().map(|(meta, client)| async move {
         let client = match client {
             Ok(c) => c,
-            Err(e) => {
-                out.errors.push(e);
-                continue;
-            }
+            Err(e) => return (meta, Vec::new(), vec![e], false),
         };
         let (mut found, errors) = cluster(&client, &meta, config, dir, source).await;
         for p in &mut found {
             p.preflight = preflight(&client, &meta, p).await;
         }
+        (meta, found, errors, true)
+    });
+    let mut out = Found::default();
+    for (meta, found, errors, connected) in futures::future::join_all(each).await {
         let (forbidden, errors): (Vec<String>, Vec<String>) = errors
             .into_iter()
             .partition(|e| e.contains("(Forbidden, 403)"));
         // A cluster not read fully keeps its pending proposals.
-        if errors.is_empty() && forbidden.is_empty() {
+        if connected && errors.is_empty() && forbidden.is_empty() {
             out.scanned.push(meta.context.clone());
         }
         out.proposals.extend(found);

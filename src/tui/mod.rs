@@ -36,6 +36,8 @@ use crate::ui::{draw, Ctx};
 
 const FRAME: Duration = Duration::from_millis(16);
 const CLOCK: Duration = Duration::from_secs(1);
+/// How often an open Remediations view asks whether a rescan is due.
+const REM_TICK: Duration = Duration::from_secs(10);
 
 /// Messages from background work (effects, start-up tasks) into the loop.
 pub type Channel = (mpsc::UnboundedSender<Msg>, mpsc::UnboundedReceiver<Msg>);
@@ -174,6 +176,13 @@ async fn event_loop(
                 dirty = true;
             }
             _ = tokio::time::sleep(CLOCK), if clock => dirty = true,
+            // The open Remediations view rescans on its own now and then.
+            _ = tokio::time::sleep(REM_TICK), if app.screen().view == View::Remediations => {
+                for effect in update(app, Msg::RemTick, &model, keymap) {
+                    run_effect(fleet, app.read_only, actions, effect, tx.clone());
+                }
+                dirty = true;
+            }
             _ = tokio::time::sleep_until(tree_due), if key.is_some() => {
                 tree_due = tokio::time::Instant::now() + TREE_EVERY;
                 fetch_tree(fleet, app, actions, tx.clone());
