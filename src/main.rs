@@ -253,18 +253,12 @@ fn since(text: Option<&str>) -> anyhow::Result<Option<chrono::DateTime<chrono::U
     if let Ok(at) = chrono::DateTime::parse_from_rfc3339(t) {
         return Ok(Some(at.with_timezone(&chrono::Utc)));
     }
-    let (n, unit) = t.split_at(t.len().saturating_sub(1));
-    let n: i64 = n.parse().map_err(|_| {
-        anyhow::anyhow!("--since {t:?}: expected RFC 3339 or an age like 30m, 2h, 7d")
-    })?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86400,
-        _ => anyhow::bail!("--since {t:?}: expected RFC 3339 or an age like 30m, 2h, 7d"),
-    };
-    Ok(Some(chrono::Utc::now() - chrono::Duration::seconds(secs)))
+    fleetdeck::remediation::cli::age_seconds(t)
+        .and_then(|s| chrono::Utc::now().checked_sub_signed(chrono::Duration::seconds(s)))
+        .map(Some)
+        .ok_or_else(|| {
+            anyhow::anyhow!("--since {t:?}: expected RFC 3339 or an age like 30m, 2h, 7d")
+        })
 }
 
 fn journal(opts: &Options, demo: bool, cmd: JournalCommand) -> anyhow::Result<ExitCode> {

@@ -176,6 +176,13 @@ pub fn on_action(app: &mut App, action: Action, selected: Option<Entry>) -> Opti
         }
         Action::RemMark => {
             if let Some(e) = selected {
+                if e.decision.word(Utc::now()) != "pending" || e.proposal.op.is_none() {
+                    app.message = Some(format!(
+                        "{}: only open proposals with a fix can be marked",
+                        e.proposal.id
+                    ));
+                    return Some(Vec::new());
+                }
                 let id = e.proposal.id;
                 if !app.remediation.marked.remove(&id) {
                     app.remediation.marked.insert(id);

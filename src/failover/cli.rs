@@ -264,6 +264,10 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
                 eprintln!("fleetdeck: no unfinished run of {name} in the journal");
                 return Ok(1);
             };
+            if let Err(e) = runlog::same_plan(&state, &plan.digest()) {
+                eprintln!("fleetdeck: {e}");
+                return Ok(1);
+            }
             println!(
                 "resuming {} (standby {}, {} action(s) already done)",
                 state.run,
@@ -279,14 +283,12 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
         FailoverCommand::Rollback { flags } => {
             let plan = find(st, &flags.name)?;
             let (journal, clusters) = open(st, plan).await?;
-            let runs = runlog::runs(&journal.read()?, &flags.name);
-            let Some(state) = runs
-                .into_iter()
-                .rev()
-                .find(|r| r.ended.as_deref() != Some("rolled-back"))
-            else {
-                eprintln!("fleetdeck: no run of {} to roll back", flags.name);
-                return Ok(1);
+            let state = match runlog::rollback_target(&journal.read()?, &flags.name) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("fleetdeck: {e}");
+                    return Ok(1);
+                }
             };
             let todo = state
                 .applied

@@ -107,6 +107,7 @@ impl<B: Backend> Run<B> {
             action: None,
             undo: None,
             undoes: None,
+            digest: None,
         }
     }
 
@@ -123,9 +124,20 @@ impl<B: Backend> Run<B> {
         self.journal.append(r).map(|_| ())
     }
 
-    /// A new run: the start record, then `execute`.
+    /// A new run: the start record (with the plan's digest), then `execute`.
     pub fn start(&self) -> std::io::Result<()> {
-        self.mark(runlog::START, "started", None)
+        let mut tag = self.tag();
+        tag.digest = Some(self.plan.digest());
+        let r = note(
+            &tag,
+            &self.plan.primary,
+            plan_target(&self.plan.name),
+            runlog::START,
+            &self.reason,
+            "started",
+            None,
+        );
+        self.journal.append(r).map(|_| ())
     }
 
     /// A run read back from the journal, ready to `execute` again.
@@ -179,6 +191,10 @@ impl<B: Backend> Run<B> {
             });
             let mut skipped = Vec::new();
             for j in todo {
+                if self.abort.load(Ordering::SeqCst) {
+                    self.mark(runlog::END, "aborted", None)?;
+                    return Ok(Ended::Aborted);
+                }
                 let action = &step.actions[j];
                 report(Progress::Line(format!(
                     "step {}: {}",
@@ -276,13 +292,27 @@ impl<B: Backend> Run<B> {
                     Ok(n) => n,
                     Err(e) => return Ok(ActionResult::Failed(e)),
                 };
-                for t in nodes {
+                // Each node its own position; the step is done only when the
+                // last node is (a resume cordons the rest again).
+                for (k, t) in nodes.iter().enumerate() {
                     let op = Operation::Cordon { on: true };
-                    match self.write(&t, op, at.clone(), None, report).await? {
+                    let mut node_tag = at.clone();
+                    node_tag.action = Some(1000 + k);
+                    match self.write(t, op, node_tag, None, report).await? {
                         ActionResult::Ok => {}
                         other => return Ok(other),
                     }
                 }
+                let rec = note(
+                    &at,
+                    context,
+                    JTarget::default(),
+                    "cordon",
+                    &self.reason,
+                    "ok",
+                    None,
+                );
+                self.journal.append(rec)?;
                 Ok(ActionResult::Ok)
             }
             Action::Wait {
@@ -421,7 +451,8 @@ impl<B: Backend> Run<B> {
         state: &RunState,
         report: Report<'_>,
     ) -> std::io::Result<Ended> {
-        self.mark("failover-rollback", "started", None)?;
+        self.mark(runlog::ROLLBACK, "started", None)?;
+        let mut skipped_any = false;
         for (id, (i, j), undo) in state.applied.iter().rev() {
             if state.undone.contains(id) {
                 continue;
@@ -442,6 +473,7 @@ impl<B: Backend> Run<B> {
                 Ok(()) => {}
                 Err(ActionResult::Skipped(why)) => {
                     report(Progress::Line(format!("  skipped: {why}")));
+                    skipped_any = true;
                     continue;
                 }
                 Err(_) => {
@@ -461,6 +493,16 @@ impl<B: Backend> Run<B> {
                 }
                 ActionResult::Aborted => return Ok(Ended::Aborted),
             }
+        }
+        if skipped_any {
+            // What could not be undone is still to do: rollback again later.
+            let why =
+                "an undo was skipped (cluster unreachable); run rollback again when it is back";
+            self.mark(runlog::END, "rollback-partial", Some(why.into()))?;
+            return Ok(Ended::Stopped {
+                step: 0,
+                why: why.into(),
+            });
         }
         self.mark(runlog::END, "rolled-back", None)?;
         Ok(Ended::Completed)

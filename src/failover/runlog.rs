@@ -14,6 +14,7 @@ use crate::ops::Operation;
 
 pub const START: &str = "failover-start";
 pub const END: &str = "failover-end";
+pub const ROLLBACK: &str = "failover-rollback";
 
 /// What ties a record to its run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +32,9 @@ pub struct Tag {
     /// Set on a rollback's writes: the journal id of the write undone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undoes: Option<String>,
+    /// The plan's digest when the run started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +50,7 @@ impl Tag {
             action: Some(action),
             undo: None,
             undoes: None,
+            digest: None,
             ..self.clone()
         }
     }
@@ -109,14 +114,19 @@ pub struct RunState {
     pub applied: Vec<(String, (usize, usize), Option<Undo>)>,
     /// Journal ids of writes a rollback has undone.
     pub undone: BTreeSet<String>,
-    /// `completed`, `aborted`, `stopped`, `rolled-back` from the last end record.
+    /// `completed`, `aborted`, `stopped`, `paused`, `rolled-back`,
+    /// `rollback-stopped`, `rollback-partial` from the last end record.
     pub ended: Option<String>,
+    /// A rollback has started: the run no longer goes forward.
+    pub rolling_back: bool,
+    /// The plan's digest when the run started.
+    pub digest: Option<String>,
 }
 
 impl RunState {
-    /// Whether `resume` has anything to do.
+    /// Whether `resume` has anything to do: not finished, not being undone.
     pub fn open(&self) -> bool {
-        !matches!(self.ended.as_deref(), Some("completed" | "rolled-back"))
+        !self.rolling_back && !matches!(self.ended.as_deref(), Some("completed" | "rolled-back"))
     }
 }
 
@@ -155,12 +165,15 @@ pub fn runs(records: &[Record], plan: &str) -> Vec<RunState> {
             (_, START) => {
                 st.reason = r.reason.clone();
                 st.ended = None;
+                st.digest = tag.digest.clone();
             }
+            (_, ROLLBACK) => st.rolling_back = true,
             (_, END) => st.ended = Some(result.to_string()),
             (RecordKind::Outcome | RecordKind::Reconcile | RecordKind::Denied, _) => {
                 let ok = matches!(result, "ok" | "unverified" | "applied" | "skipped");
                 if let Some(undone) = &tag.undoes {
-                    if ok {
+                    // A skipped undo (primary unreachable) is still to do.
+                    if ok && result != "skipped" {
                         st.undone.insert(undone.clone());
                     }
                     continue;
@@ -189,6 +202,31 @@ pub fn runs(records: &[Record], plan: &str) -> Vec<RunState> {
         .collect()
 }
 
+/// The run a rollback undoes: the newest one, never an older one behind it.
+pub fn rollback_target(records: &[Record], plan: &str) -> Result<RunState, String> {
+    let newest = runs(records, plan)
+        .pop()
+        .ok_or_else(|| format!("no run of {plan} to roll back"))?;
+    if newest.ended.as_deref() == Some("rolled-back") {
+        return Err(format!(
+            "the newest run of {plan} ({}) is already rolled back; nothing older is undone",
+            newest.run
+        ));
+    }
+    Ok(newest)
+}
+
+/// A run resumes only the plan it started with.
+pub fn same_plan(state: &RunState, digest: &str) -> Result<(), String> {
+    match &state.digest {
+        Some(d) if d != digest => Err(format!(
+            "plan {} changed since run {} started; roll that run back or start a new one",
+            state.plan, state.run
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The newest run of `plan` that did not complete or roll back.
 pub fn latest_open(records: &[Record], plan: &str) -> Option<RunState> {
     runs(records, plan).into_iter().rev().find(RunState::open)
@@ -211,6 +249,7 @@ mod tests {
             action: None,
             undo: None,
             undoes: None,
+            digest: None,
         };
         j.append(note(
             &tag,
@@ -300,5 +339,52 @@ mod tests {
         .unwrap();
         assert!(latest_open(&j.read().unwrap(), "p").is_none());
         assert!(runs(&j.read().unwrap(), "q").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod rollback_tests {
+    use super::*;
+    use crate::journal::Journal;
+
+    #[test]
+    fn a_rollback_targets_the_newest_run_and_stops_it_going_forward() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(dir.path()).unwrap();
+        let tag = |run: &str| Tag {
+            plan: "p".into(),
+            run: run.into(),
+            standby: "b".into(),
+            step: None,
+            action: None,
+            undo: None,
+            undoes: None,
+            digest: Some("d1".into()),
+        };
+        let add = |t: &Tag, action: &str, result: &str| {
+            j.append(note(t, "a", plan_target("p"), action, "", result, None))
+                .unwrap();
+        };
+        add(&tag("r1"), START, "started");
+        add(&tag("r1"), END, "rolled-back");
+        add(&tag("r2"), START, "started");
+        add(&tag("r2"), END, "stopped");
+        let recs = j.read().unwrap();
+        assert_eq!(rollback_target(&recs, "p").unwrap().run, "r2");
+        assert_eq!(latest_open(&recs, "p").unwrap().run, "r2");
+        assert!(same_plan(&latest_open(&recs, "p").unwrap(), "d1").is_ok());
+        assert!(same_plan(&latest_open(&recs, "p").unwrap(), "d2")
+            .unwrap_err()
+            .contains("changed since run r2 started"));
+        // A rollback of r2 starts and stops: r2 no longer resumes forward,
+        // and a second rollback still targets r2 (never r1).
+        add(&tag("r2"), ROLLBACK, "started");
+        add(&tag("r2"), END, "rollback-stopped");
+        let recs = j.read().unwrap();
+        assert!(latest_open(&recs, "p").is_none());
+        assert_eq!(rollback_target(&recs, "p").unwrap().run, "r2");
+        add(&tag("r2"), END, "rolled-back");
+        let e = rollback_target(&j.read().unwrap(), "p").unwrap_err();
+        assert!(e.contains("already rolled back"), "{e}");
     }
 }

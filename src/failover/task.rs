@@ -53,11 +53,7 @@ pub async fn run<B: Backend>(
 ) -> Result<String, String> {
     let records = journal.read().map_err(|e| format!("journal: {e}"))?;
     if rollback {
-        let state = runlog::runs(&records, &plan.name)
-            .into_iter()
-            .rev()
-            .find(|r| r.ended.as_deref() != Some("rolled-back"))
-            .ok_or_else(|| format!("no run of {} to roll back", plan.name))?;
+        let state = runlog::rollback_target(&records, &plan.name)?;
         let mut run = Run::resumed(&state, plan.clone(), journal, backend);
         run.reason = reason;
         run.abort = abort;
@@ -72,6 +68,7 @@ pub async fn run<B: Backend>(
     }
     let mut run = match runlog::latest_open(&records, &plan.name) {
         Some(state) => {
+            runlog::same_plan(&state, &plan.digest())?;
             report(Progress::Line(format!(
                 "resuming {} (standby {})",
                 state.run, state.standby

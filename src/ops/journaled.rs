@@ -213,7 +213,30 @@ fn took_effect(live: &Value, request: &Value) -> bool {
     let body = request.get("body").unwrap_or(&Value::Null);
     match request.get("patch_type").and_then(Value::as_str) {
         Some("json") => super::traffic::json_patch_holds(live, body),
+        Some("apply") => crate::remediation::drift::holds(live, body),
+        Some("strategic") => merged_in(live, body),
         _ => contains(live, body),
+    }
+}
+
+/// `contains`, with lists of named items (containers, env) matched by name,
+/// as a strategic merge applies them; quantities compared by value.
+fn merged_in(obj: &Value, body: &Value) -> bool {
+    match (obj, body) {
+        (Value::Object(o), Value::Object(b)) => b
+            .iter()
+            .all(|(k, v)| o.get(k).is_some_and(|ov| merged_in(ov, v))),
+        (Value::Array(o), Value::Array(b)) if b.iter().all(|x| x.get("name").is_some()) => {
+            b.iter().all(|item| {
+                o.iter()
+                    .find(|x| x.get("name") == item.get("name"))
+                    .is_some_and(|x| merged_in(x, item))
+            })
+        }
+        (Value::String(o), Value::String(b)) => {
+            o == b || crate::remediation::drift::quantity_eq(o, b)
+        }
+        (o, b) => o == b,
     }
 }
 
@@ -279,6 +302,23 @@ where
 mod tests {
     use super::contains;
     use serde_json::json;
+
+    #[test]
+    fn a_strategic_patch_is_found_in_place_by_container_name() {
+        let live = json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "side", "image": "x"},
+            {"name": "web", "image": "w", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}]}}}});
+        let body = json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "web", "resources": {"requests": {"cpu": "1000m", "memory": "1024Mi"}}}]}}}});
+        assert!(super::merged_in(&live, &body));
+        assert!(
+            !contains(&live, &body),
+            "a plain containment compares lists whole"
+        );
+        let other = json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "web", "resources": {"requests": {"cpu": "2"}}}]}}}});
+        assert!(!super::merged_in(&live, &other));
+    }
 
     #[test]
     fn body_contained_in_object() {

@@ -95,11 +95,12 @@ pub fn done(plan: &Plan, obj: &DynamicObject) -> bool {
                     .and_then(Value::as_str)
                     .map(String::from)
             };
-            observed
-                && cpu.as_ref().is_none_or(|v| req("cpu").as_ref() == Some(v))
-                && memory
-                    .as_ref()
-                    .is_none_or(|v| req("memory").as_ref() == Some(v))
+            let same = |want: &Option<String>, k: &str| {
+                want.as_ref().is_none_or(|v| {
+                    req(k).is_some_and(|have| crate::remediation::drift::quantity_eq(&have, v))
+                })
+            };
+            observed && same(cpu, "cpu") && same(memory, "memory")
         }
         // Set, or already taken up by Argo CD (which clears `operation`).
         Operation::Sync { username, .. } => {

@@ -60,23 +60,31 @@ fn queue(st: &Startup) -> anyhow::Result<Queue> {
     Queue::load(&st.paths.data_dir).map_err(anyhow::Error::msg)
 }
 
+/// `30m`, `2h`, `7d` as seconds (at most 100 years); `None` if it is not one.
+pub fn age_seconds(text: &str) -> Option<i64> {
+    let unit = text.chars().last()?;
+    let n: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
+    let per = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86400,
+        _ => return None,
+    };
+    n.checked_mul(per)
+        .filter(|s| (0..=100 * 365 * 86400).contains(s))
+}
+
 /// `2h` from now, or an RFC 3339 time.
 pub fn until(text: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
-    let (n, unit) = text.split_at(text.len().saturating_sub(1));
-    let n: i64 = n
-        .parse()
-        .map_err(|_| anyhow::anyhow!("--until {text:?}: expected RFC 3339 or 30m, 2h, 7d"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86400,
-        _ => anyhow::bail!("--until {text:?}: the unit is s, m, h or d"),
-    };
-    Ok(now + chrono::Duration::seconds(secs))
+    age_seconds(text)
+        .and_then(|s| now.checked_add_signed(chrono::Duration::seconds(s)))
+        .ok_or_else(|| {
+            anyhow::anyhow!("--until {text:?}: expected RFC 3339 or 30m, 2h, 7d (up to 100 years)")
+        })
 }
 
 async fn scan_into(st: &Startup, q: &mut Queue) -> Found {
@@ -221,7 +229,16 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
             let mut worst = 0;
             for e in entries {
                 let code = approve(st, &mut q, &e, &args).await?;
-                q.save().map_err(anyhow::Error::msg)?;
+                // An approval takes a while: decisions made meanwhile (the
+                // console saves its own) are kept; only this one is written.
+                let mut fresh = queue(st)?;
+                for (id, entry) in &q.entries {
+                    if *id == e.proposal.id || !fresh.entries.contains_key(id) {
+                        fresh.entries.insert(id.clone(), entry.clone());
+                    }
+                }
+                fresh.save().map_err(anyhow::Error::msg)?;
+                q = fresh;
                 worst = worst.max(code);
             }
             Ok(worst)
@@ -317,4 +334,19 @@ async fn approve(st: &Startup, q: &mut Queue, e: &Entry, args: &ActionArgs) -> a
         outcome: outcome.into(),
     };
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_and_times_never_panic() {
+        let now = Utc::now();
+        assert_eq!(until("2h", now).unwrap(), now + chrono::Duration::hours(2));
+        for bad in ["2ч", "ч", "", "h", "9999999999999d", "-1h", "2x", "2 h"] {
+            assert!(until(bad, now).is_err(), "{bad}");
+        }
+        assert!(until("2026-12-01T00:00:00Z", now).is_ok());
+    }
 }

@@ -125,8 +125,50 @@ fn walk(live: &Value, after: &Value, path: &mut Vec<Seg>, out: &mut Vec<(Vec<Seg
             }
             _ => out.push((path.clone(), live.clone(), after.clone())),
         },
+        (Value::String(l), Value::String(a)) if in_resources(path) && quantity_eq(l, a) => {}
         (l, a) if l != a => out.push((path.clone(), l.clone(), a.clone())),
         _ => {}
+    }
+}
+
+/// Under `resources` (requests, limits): values the server writes back in
+/// canonical form ("0.5" → "500m", "1024Mi" → "1Gi").
+fn in_resources(path: &[Seg]) -> bool {
+    path.iter()
+        .any(|s| matches!(s, Seg::Key(k) if k == "resources"))
+}
+
+/// A Kubernetes quantity's value: `250m`, `1.5`, `2Gi`, `1e3`, `500M`.
+pub fn quantity(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let suffixes: [(&str, f64); 13] = [
+        ("Ki", 1024f64),
+        ("Mi", 1024f64.powi(2)),
+        ("Gi", 1024f64.powi(3)),
+        ("Ti", 1024f64.powi(4)),
+        ("Pi", 1024f64.powi(5)),
+        ("Ei", 1024f64.powi(6)),
+        ("m", 1e-3),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+        ("P", 1e15),
+        ("E", 1e18),
+    ];
+    for (s, f) in suffixes {
+        if let Some(n) = t.strip_suffix(s) {
+            return n.parse::<f64>().ok().map(|v| v * f);
+        }
+    }
+    t.parse::<f64>().ok()
+}
+
+/// Two quantities with the same value, however written.
+pub fn quantity_eq(a: &str, b: &str) -> bool {
+    match (quantity(a), quantity(b)) {
+        (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
+        _ => a == b,
     }
 }
 
@@ -218,8 +260,11 @@ pub fn overlay(live: &Value, desired: &Value) -> Value {
             Value::Object(out)
         }
         (Value::Array(l), Value::Array(d)) => match (named(l), named(d)) {
-            (Some(ln), Some(_)) => Value::Array(
-                d.iter()
+            // Keyed by name, as apply merges them: the desired items laid
+            // over theirs, and items only live keeps (another manager's).
+            (Some(ln), Some(dn)) => {
+                let mut out: Vec<Value> = d
+                    .iter()
                     .map(|dv| {
                         let n = dv.get("name").and_then(Value::as_str);
                         match ln.iter().position(|x| Some(*x) == n) {
@@ -227,8 +272,15 @@ pub fn overlay(live: &Value, desired: &Value) -> Value {
                             None => dv.clone(),
                         }
                     })
-                    .collect(),
-            ),
+                    .collect();
+                out.extend(
+                    l.iter()
+                        .zip(&ln)
+                        .filter(|(_, n)| !dn.contains(n))
+                        .map(|(v, _)| v.clone()),
+                );
+                Value::Array(out)
+            }
             _ => desired.clone(),
         },
         (_, d) => d.clone(),
@@ -346,6 +398,24 @@ mod tests {
         let c = changes(&live(), &overlay(&live(), &desired));
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].path, "spec.replicas");
+        // Quantities the server rewrote, and another manager's list items,
+        // are no drift.
+        let mut canon = live();
+        canon["spec"]["template"]["spec"]["containers"][0]["resources"] =
+            json!({"requests": {"cpu": "500m", "memory": "1Gi"}});
+        canon["spec"]["template"]["spec"]["containers"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "sidecar", "image": "mesh:1"}));
+        let desired = json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "web", "resources": {"requests": {"cpu": "0.5", "memory": "1024Mi"}}}]}}}});
+        assert!(holds(&canon, &desired));
+        assert!(quantity_eq("1", "1000m") && !quantity_eq("1", "1001m"));
+        assert!(!holds(
+            &canon,
+            &json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "web", "resources": {"requests": {"cpu": "600m"}}}]}}}})
+        ));
         // A watch's first LIST gives items without apiVersion and kind.
         let typed = json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"replicas": 7}});
         assert!(holds(&live(), &typed));

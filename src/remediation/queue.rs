@@ -215,8 +215,18 @@ impl Queue {
         });
         for p in found {
             match self.entries.get_mut(&p.id) {
-                // Same id, same change: refresh the figures, keep the decision.
-                Some(e) => e.proposal = p,
+                // Same id, same change: refresh the figures, keep the
+                // decision — unless it was applied or found fixed and is
+                // back (someone changed it again): then it is open again.
+                Some(e) => {
+                    if matches!(
+                        e.decision,
+                        Decision::Approved { .. } | Decision::Resolved { .. }
+                    ) {
+                        e.decision = Decision::Pending;
+                    }
+                    e.proposal = p;
+                }
                 None => {
                     self.entries.insert(
                         p.id.clone(),
@@ -316,6 +326,19 @@ mod tests {
         want.sort();
         assert_eq!(left, want);
         assert!(q.find("d-").is_err(), "ambiguous prefix");
+        // An applied drift that comes back is open again; a rejection stays.
+        q.entries.get_mut(&other.id).unwrap().decision = Decision::Approved {
+            by: "me".into(),
+            reason: "fixed".into(),
+            at: Utc::now(),
+            outcome: "applied".into(),
+        };
+        q.merge(&["c".into(), "d".into()], vec![p1.clone(), other.clone()]);
+        assert_eq!(q.entries[&other.id].decision, Decision::Pending);
+        assert!(matches!(
+            q.entries[&p1.id].decision,
+            Decision::Rejected { .. }
+        ));
         assert!(q.find(&p1.id[..8]).is_ok() || p1.id[..8] == other.id[..8]);
         std::fs::write(
             dir.path().join("remediations.json"),

@@ -150,17 +150,26 @@ async fn drift(
     client: &kube::Client,
     meta: &ClusterMeta,
     dir: Option<&Path>,
-) -> Result<Vec<Proposal>, String> {
+) -> (Vec<Proposal>, Vec<String>) {
     let Some(desired) = dir.and_then(|d| desired_for(d, meta)) else {
-        return Ok(Vec::new());
+        return (Vec::new(), Vec::new());
     };
+    let desired = match desired {
+        Ok(d) => d,
+        Err(e) => return (Vec::new(), vec![e]),
+    };
+    // One object that cannot be compared (a kind not served, a namespace
+    // missing) is reported; the others are still compared.
     let mut out = Vec::new();
-    for d in &desired? {
-        if let Some(p) = check_one(client, meta, d, meta.read_only).await? {
-            out.push(p);
+    let mut errors = Vec::new();
+    for d in &desired {
+        match check_one(client, meta, d, meta.read_only).await {
+            Ok(Some(p)) => out.push(p),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
         }
     }
-    Ok(out)
+    (out, errors)
 }
 
 /// One cluster, every source (or only `source`).
@@ -179,7 +188,11 @@ pub async fn cluster(
         Err(e) => errors.push(format!("{} ({what}): {e}", meta.context)),
     };
     if want(Source::Drift) {
-        take(drift(client, meta, dir).await, "drift");
+        let (found_drift, errs) = drift(client, meta, dir).await;
+        take(Ok(found_drift), "drift");
+        for e in errs {
+            take(Err(e), "drift");
+        }
     }
     if want(Source::ArgoCd) {
         take(super::argocd::find(client, meta).await, "Argo CD");

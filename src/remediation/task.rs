@@ -145,6 +145,11 @@ pub async fn batch(
                 continue;
             }
         };
+        let state = entry.decision.word(Utc::now());
+        if state != "pending" {
+            log(format!("{id}: {state}; skipped"));
+            continue;
+        }
         match revalidate(scanner, &entry.proposal).await {
             Ok(Revalidated::Same(p)) => match scanner.execute(journal, &p, reason).await {
                 Ok(line) => {
