@@ -97,6 +97,9 @@ pub struct Run<B: Backend> {
 
 type Report<'a> = &'a mut (dyn FnMut(Progress) + Send);
 
+/// How long a rollback waits for pods it scaled back up.
+const ROLLBACK_WAIT: Duration = Duration::from_secs(300);
+
 impl<B: Backend> Run<B> {
     fn tag(&self) -> Tag {
         Tag {
@@ -492,6 +495,20 @@ impl<B: Backend> Run<B> {
                     return Ok(Ended::Stopped { step: *i, why });
                 }
                 ActionResult::Aborted => return Ok(Ended::Aborted),
+            }
+            // Pods brought back up must be ready before the next undo
+            // moves traffic back to them (as a plan's wait step would).
+            if let Operation::Scale { replicas } = u.op {
+                if replicas > 0 {
+                    let (result, error) = self
+                        .wait(&u.target, Some(replicas), ROLLBACK_WAIT, report)
+                        .await;
+                    if result != "ok" {
+                        let why = error.unwrap_or_else(|| result.to_string());
+                        self.mark(runlog::END, "rollback-stopped", Some(why.clone()))?;
+                        return Ok(Ended::Stopped { step: *i, why });
+                    }
+                }
             }
         }
         if skipped_any {
