@@ -188,20 +188,6 @@ async fn window_math_on_known_history_matches_hand_worked_figures() {
     );
 }
 
-async fn control(sim: &str, body: Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{sim}/control"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.status().is_success(),
-        "simulator control: {}",
-        r.text().await.unwrap_or_default()
-    );
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn live_errors_burn_and_an_unreachable_prometheus_keeps_the_last_figures() {
     use fleetdeck::slo::eval::SloState;
@@ -211,7 +197,7 @@ async fn live_errors_burn_and_an_unreachable_prometheus_keeps_the_last_figures()
     let c = &lab.clusters[1];
     let ns = unique();
     // 20 requests a second, 30 % of them errors, on this cluster only.
-    control(
+    support::shared::simulator(
         &c.simulator,
         serde_json::json!({"services": [
             {"namespace": ns, "service": "pay", "version": "stable", "rps": 20, "error_ratio": 0.3}
@@ -274,7 +260,7 @@ async fn live_errors_burn_and_an_unreachable_prometheus_keeps_the_last_figures()
     })
     .await;
     assert_eq!(back.age_seconds, 0);
-    control(&c.simulator, serde_json::json!({"remove_namespace": ns})).await;
+    support::shared::simulator(&c.simulator, serde_json::json!({"remove_namespace": ns})).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -376,7 +362,7 @@ async fn a_failing_canary_stops_the_promote_until_overridden() {
     support::settled(&api, "web").await;
 
     // The canary fails 30 % of its requests; stable is clean.
-    control(&c.simulator, serde_json::json!({"services": [
+    support::shared::simulator(&c.simulator, serde_json::json!({"services": [
         {"namespace": ns.name, "service": "web", "version": "stable", "rps": 20, "error_ratio": 0.0},
         {"namespace": ns.name, "service": "web", "version": "canary", "rps": 10, "error_ratio": 0.3}
     ]}))
@@ -484,7 +470,7 @@ async fn a_failing_canary_stops_the_promote_until_overridden() {
     assert_eq!(gate["state"], "stop");
     assert_eq!(gate["overridden"], true);
     assert_eq!(records[1].reason, "known noisy canary, approved by SRE");
-    control(
+    support::shared::simulator(
         &c.simulator,
         serde_json::json!({"remove_namespace": ns.name}),
     )

@@ -27,6 +27,14 @@ impl Demo {
     ) -> Result<(Plan, Preflight), String> {
         let ci = self.readable(&target.context)?;
         let obj = self.get(ci, target)?;
+        // The demo's syncs are signed by the demo, as live ones by the user.
+        let op = match op {
+            Operation::Sync { username, revision } if username.is_empty() => Operation::Sync {
+                username: "demo".into(),
+                revision,
+            },
+            other => other,
+        };
         let related = self.related(ci, target, &op);
         plan_with(target, op, obj, &related, declared)
     }

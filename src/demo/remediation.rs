@@ -164,12 +164,9 @@ impl Scanner for DemoScanner {
         p: &Proposal,
         reason: &str,
     ) -> Result<String, String> {
-        let (Some(mut op), Some(target)) = (p.op.clone(), p.target.clone()) else {
+        let (Some(op), Some(target)) = (p.op.clone(), p.target.clone()) else {
             return Err(format!("{}: nothing to apply", p.id));
         };
-        if let crate::ops::Operation::Sync { username, .. } = &mut op {
-            *username = "demo".into();
-        }
         let (mut plan, _) = self.0.plan(&target, op, &Default::default()).await?;
         plan.group = Some(format!("remediation-{}", p.id));
         let done = journaled::record(

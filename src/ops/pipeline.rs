@@ -94,6 +94,7 @@ pub async fn plan(
     op: Operation,
     declared: &Declared,
 ) -> Result<Plan, OpError> {
+    let op = signed(client, op).await;
     let built = build::build(client, target, &op, declared).await?;
     let first_sub = built.requests.first().and_then(|r| r.subresource.clone());
     let before_view = match first_sub.as_deref() {
@@ -111,6 +112,20 @@ pub async fn plan(
     p.gate = built.gate;
     p.summary = built.summary;
     Ok(p)
+}
+
+/// An Argo CD sync names who started it: the user the API server sees
+/// (else the local user), filled in here so every caller's sync is signed.
+async fn signed(client: &Client, op: Operation) -> Operation {
+    match op {
+        Operation::Sync { username, revision } if username.is_empty() => Operation::Sync {
+            username: whoami(client)
+                .await
+                .unwrap_or_else(crate::journal::local_operator),
+            revision,
+        },
+        other => other,
+    }
 }
 
 /// A plan from an object already in hand (the demo's simulated objects).

@@ -34,19 +34,13 @@ pub async fn execute(
     identity: Option<String>,
     read_only: bool,
 ) -> Result<String, String> {
-    let (Some(mut op), Some(target)) = (p.op.clone(), p.target.clone()) else {
+    let (Some(op), Some(target)) = (p.op.clone(), p.target.clone()) else {
         return Err(format!(
             "{}: a {} finding has no fix",
             p.id,
             p.source.as_str()
         ));
     };
-    let by = identity
-        .clone()
-        .unwrap_or_else(crate::journal::local_operator);
-    if let crate::ops::Operation::Sync { username, .. } = &mut op {
-        username.clone_from(&by);
-    }
     let (mut plan, pf) = plan_checked(client, &target, op, &Declared::default(), read_only)
         .await
         .map_err(|e| e.to_string())?;

@@ -304,7 +304,7 @@ async fn approve(st: &Startup, q: &mut Queue, e: &Entry, args: &ActionArgs) -> a
             }
         });
     };
-    let (Some(mut op), Some(target)) = (fresh_p.op.clone(), fresh_p.target.clone()) else {
+    let (Some(op), Some(target)) = (fresh_p.op.clone(), fresh_p.target.clone()) else {
         return Ok(1);
     };
     let Some(meta) = st.metas.iter().find(|m| m.context == p.context) else {
@@ -316,9 +316,6 @@ async fn approve(st: &Startup, q: &mut Queue, e: &Entry, args: &ActionArgs) -> a
         .identity
         .clone()
         .unwrap_or_else(crate::journal::local_operator);
-    if let crate::ops::Operation::Sync { username, .. } = &mut op {
-        username.clone_from(&by);
-    }
     let group = format!("remediation-{}", p.id);
     let (code, _) = cx.act(st, &target, op, args, Some(&group)).await?;
     let outcome = match code {

@@ -207,13 +207,6 @@ fn run_effect(
         // an API server.
         Effect::Plan { target, op, .. } if actions.demo.is_some() => {
             let demo = actions.demo.clone();
-            let op = match op {
-                Operation::Sync { username, revision } if username.is_empty() => Operation::Sync {
-                    username: "demo".into(),
-                    revision,
-                },
-                other => other,
-            };
             let declared = actions.config.declared(&target);
             tokio::spawn(async move {
                 let r = match demo {
@@ -251,12 +244,10 @@ fn run_effect(
             }
             tokio::spawn(async move {
                 let r = match client {
-                    Some(c) => {
-                        plan_checked(&c, &target, sync_by(op, &c).await, &declared, read_only)
-                            .await
-                            .map(Box::new)
-                            .map_err(|e| e.to_string())
-                    }
+                    Some(c) => plan_checked(&c, &target, op, &declared, read_only)
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| e.to_string()),
                     None => Err(NO_CLIENT.into()),
                 };
                 let _ = tx.send(Msg::Planned(r));
@@ -306,19 +297,6 @@ fn run_effect(
                 let _ = tx.send(Msg::Yaml(result));
             });
         }
-    }
-}
-
-/// An Argo CD sync names who started it: the user the API server sees.
-async fn sync_by(op: Operation, client: &kube::Client) -> Operation {
-    match op {
-        Operation::Sync { username, revision } if username.is_empty() => Operation::Sync {
-            username: crate::ops::pipeline::whoami(client)
-                .await
-                .unwrap_or_else(crate::journal::local_operator),
-            revision,
-        },
-        other => other,
     }
 }
 
