@@ -3,6 +3,10 @@
 //! The data layer (`fleet`, `config`, `paths`) does not depend on the UI, so it
 //! can be tested and benchmarked on its own.
 
+// First: its macros (`outln!`, `errln!`) are used by the modules below.
+#[macro_use]
+pub mod output;
+
 pub mod app;
 pub mod config;
 pub mod cost;

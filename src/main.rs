@@ -15,6 +15,7 @@ use fleetdeck::paths::Paths;
 use fleetdeck::snapshot;
 use fleetdeck::startup::{self, Options};
 use fleetdeck::theme::Theme;
+use fleetdeck::{errln, out, outln};
 
 /// A terminal console for operating fleets of Kubernetes clusters.
 #[derive(Debug, Parser)]
@@ -180,7 +181,7 @@ fn connect(opts: &Options, demo: bool) -> anyhow::Result<Connected> {
     }
     let st = startup::start(opts)?;
     for w in &st.warnings {
-        eprintln!("fleetdeck: {w}");
+        errln!("fleetdeck: {w}");
     }
     let mut warnings = st.warnings.clone();
     let mut fleet = Fleet::connect(st.metas.clone(), st.kubeconfig.clone(), st.config.policy());
@@ -283,25 +284,25 @@ fn journal(opts: &Options, demo: bool, cmd: JournalCommand) -> anyhow::Result<Ex
         JournalCommand::Show { since, json } => {
             let records = read(&filter(since)?)?;
             if json {
-                println!("{}", render_json(&records)?);
+                outln!("{}", render_json(&records)?);
             } else {
-                print!("{}", render_text(&records));
+                out!("{}", render_text(&records));
             }
         }
         JournalCommand::Export { format, since } => {
             let records = read(&filter(since)?)?;
             if format == "json" {
-                println!("{}", render_json(&records)?);
+                outln!("{}", render_json(&records)?);
             } else {
-                print!("{}", render_markdown(&records));
+                out!("{}", render_markdown(&records));
             }
         }
         JournalCommand::Verify => {
             let v = j.verify();
             if v.ok() {
-                println!("{}: {v}", j.path().display());
+                outln!("{}: {v}", j.path().display());
             } else {
-                eprintln!("fleetdeck: {}: {v}", j.path().display());
+                errln!("fleetdeck: {}: {v}", j.path().display());
                 return Ok(ExitCode::FAILURE);
             }
         }
@@ -310,21 +311,23 @@ fn journal(opts: &Options, demo: bool, cmd: JournalCommand) -> anyhow::Result<Ex
 }
 
 fn main() -> ExitCode {
-    // `fleetdeck … | head` ends quietly when the reader goes away, as Unix
-    // tools do, instead of failing a print.
-    #[cfg(unix)]
-    // SAFETY: restoring the default disposition of one signal, before any
-    // thread is started.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // SIGPIPE stays ignored (Rust's default): a cluster closing its
+    // connection is an error to handle, never process death. A closed stdout
+    // (`fleetdeck … | head`) only stops printing (see `output`).
     let cli = Cli::parse();
-    match run(cli) {
+    let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("fleetdeck: {e:#}");
+            errln!("fleetdeck: {e:#}");
             ExitCode::FAILURE
         }
+    };
+    match fleetdeck::output::stdout_error() {
+        Some(e) => {
+            errln!("fleetdeck: writing standard output: {e}");
+            ExitCode::FAILURE
+        }
+        None => code,
     }
 }
 
@@ -370,13 +373,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 snapshot::settle(&fleet, Duration::from_secs(timeout)).await;
                 let config = fleetdeck::config::Config::load(&paths.config_file)?;
                 let costs = fleetdeck::cost::fleet::costs(&fleet, &catalog, &config).await;
+                for note in &costs.notes {
+                    errln!("fleetdeck: {note}");
+                }
                 if json {
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string_pretty(&fleetdeck::cost::report::to_json(&costs))?
                     );
                 } else {
-                    print!("{}", fleetdeck::cost::report::to_text(&costs));
+                    out!("{}", fleetdeck::cost::report::to_text(&costs));
                 }
                 Ok(ExitCode::SUCCESS)
             })
@@ -384,7 +390,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Slo { json }) => {
             let st = startup::start(&opts)?;
             for w in &st.warnings {
-                eprintln!("fleetdeck: {w}");
+                errln!("fleetdeck: {w}");
             }
             let rt = tokio::runtime::Runtime::new()?;
             let rows = rt
@@ -392,16 +398,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map_err(anyhow::Error::msg)?;
             if json {
                 let v = fleetdeck::slo::report::to_json(&rows);
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                outln!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                print!("{}", fleetdeck::slo::report::to_text(&rows));
+                out!("{}", fleetdeck::slo::report::to_text(&rows));
             }
             let failed: Vec<_> = rows
                 .iter()
                 .filter_map(|r| r.error.as_ref().map(|e| (r, e)))
                 .collect();
             for (r, e) in &failed {
-                eprintln!("fleetdeck: {} on {}: {e}", r.name, r.context);
+                errln!("fleetdeck: {} on {}: {e}", r.name, r.context);
             }
             Ok(if failed.is_empty() {
                 ExitCode::SUCCESS
@@ -412,11 +418,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Paths) => {
             let paths = Paths::resolve(opts.config_file)?;
             for (label, path) in paths.entries() {
-                println!("{label:<13} {}", path.display());
+                outln!("{label:<13} {}", path.display());
             }
             let sources = fleetdeck::fleet::kubeconfig::Sources::from_env(opts.kubeconfig);
             for file in sources.files {
-                println!("{:<13} {}", "kubeconfig", file.display());
+                outln!("{:<13} {}", "kubeconfig", file.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -428,16 +434,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let now = chrono::Utc::now();
                 let rows = fleet.rows(now);
                 if json {
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string_pretty(&snapshot::to_json(&rows))?
                     );
                 } else {
-                    print!("{}", snapshot::to_text(&rows, now));
+                    out!("{}", snapshot::to_text(&rows, now));
                 }
                 let bad = snapshot::unreachable_reasons(&rows);
                 for line in &bad {
-                    eprintln!("fleetdeck: {line}");
+                    errln!("fleetdeck: {line}");
                 }
                 Ok(if bad.is_empty() {
                     ExitCode::SUCCESS

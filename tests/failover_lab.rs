@@ -845,3 +845,70 @@ async fn read_only_refuses_the_plan_and_writes_nothing() {
     assert!(asked.is_empty(), "{asked:?}");
     assert!(cli.journal().read().unwrap().is_empty());
 }
+
+/// The real binary mid-run: pre-flight has talked to the primary (lab-d),
+/// then lab-d's API server dies between two steps. The run goes on, skips
+/// the primary's step as unreachable and completes; the process is never
+/// killed by a signal (a closed connection is an error, not SIGPIPE).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_primary_dying_between_steps_does_not_kill_the_run() {
+    let Some((lab, d)) = support::fault_cluster() else {
+        return;
+    };
+    let _hold = support::fault_lock(lab);
+    let b = &lab.clusters[1];
+    let ns = namespace(lab, &[&d, b], "fo-mid").await;
+    let cd = lab.client_fresh(&d.admin()).await;
+    let cb = lab.client(&b.admin()).await;
+    checkout(&cd, &ns, 2).await;
+    checkout(&cb, &ns, 0).await;
+    route(&cb, &ns).await;
+    ready(&cd, &ns, 2).await;
+    let cli = cli_with(lab, &plan("mid", &d.name, &[&b.name], &ns, ""));
+    struct Restart(String);
+    impl Drop for Restart {
+        fn drop(&mut self) {
+            support::lab_cmd(&["start", &self.0]);
+        }
+    }
+    let child = cli
+        .command(&["failover", "run", "mid", "--yes", "--reason", "drill"])
+        .env("FLEETDECK_TEST_PAUSE_AFTER_INTENT_MS", "1500")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let journal = cli.journal();
+    support::eventually("step 1's intent on disk", GUARD, || {
+        let j = journal.clone();
+        async move {
+            let open = j.read().ok()?;
+            open.iter()
+                .any(|r| r.kind == RecordKind::Intent && r.context == "lab-b")
+                .then_some(())
+        }
+    })
+    .await;
+    let _restart = Restart(d.name.clone());
+    support::lab_cmd(&["stop", &d.name]);
+    let o = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = stdout(&o);
+    assert!(out.contains("step 4: skipped — lab-d unreachable"), "{out}");
+    assert_eq!(weights(&cb, &ns).await, [0, 100]);
+    let state = runlog::runs(&cli.journal().read().unwrap(), "mid")
+        .pop()
+        .unwrap();
+    assert_eq!(state.ended.as_deref(), Some("completed"));
+    drop(_restart);
+    let cd = lab.client_fresh(&d.admin()).await;
+    support::eventually("lab-d back, untouched", GUARD, || {
+        let cd = cd.clone();
+        let ns = ns.clone();
+        async move { (replicas(&cd, &ns).await == 2).then_some(()) }
+    })
+    .await;
+}

@@ -331,3 +331,160 @@ fn restore_fixtures(lab: &support::Lab, d: &support::LabCluster) {
         );
     }
 }
+
+/// The real binary in tmux, watching lab-a, lab-b and lab-d, while lab-d's
+/// API server and then its etcd go away and come back: it stays alive and
+/// drawing, lab-d turns unreachable within 10 s (then degraded), the other
+/// rows stay ok, and lab-d is ok again without a restart. (A process-wide
+/// SIGPIPE disposition once killed it here; an in-process test cannot see that.)
+#[test]
+fn the_tui_outlives_a_dead_api_server_and_etcd() {
+    use support::tmux::{fleet_state, Tmux, Tracked};
+    let Some((lab, d)) = support::fault_cluster() else {
+        return;
+    };
+    let _exclusive = support::fault_lock(lab);
+    const MINUTE: Duration = Duration::from_secs(60);
+    let home = tempfile::tempdir().unwrap();
+    let (a, b) = (&lab.clusters[0].name, &lab.clusters[1].name);
+    let p = Tracked::new(home.path());
+    let t = Tmux::start(
+        &p.command(&format!(
+            "--read-only --kubeconfig {} --context {a} --context {b} --context {}",
+            lab.kubeconfig.display(),
+            d.name
+        )),
+        160,
+        30,
+    );
+    let state = |s: &str, c: &str| fleet_state(s, c).unwrap_or_default();
+    let all_ok = |s: &str| [a.as_str(), b, &d.name].iter().all(|c| state(s, c) == "ok");
+    p.wait(&t, "three clusters ok", MINUTE, all_ok);
+
+    struct Restart(String);
+    impl Drop for Restart {
+        fn drop(&mut self) {
+            support::lab_cmd(&["start", &self.0]);
+            support::lab_cmd(&["start", &self.0, "etcd"]);
+        }
+    }
+    let _restart = Restart(d.name.clone());
+    support::lab_cmd(&["stop", &d.name]);
+    let s = p.wait(&t, "lab-d unreachable", Duration::from_secs(10), |s| {
+        state(s, &d.name).starts_with("unreachable")
+    });
+    assert_eq!(
+        (state(&s, a), state(&s, b)),
+        ("ok".into(), "ok".into()),
+        "{s}"
+    );
+    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
+    // Still drawing: the outage's age keeps counting on screen.
+    let first = state(&s, &d.name);
+    p.wait(&t, "the outage's age to move on", MINUTE, |s| {
+        let now = state(s, &d.name);
+        now.starts_with("unreachable") && now != first
+    });
+    std::thread::sleep(Duration::from_secs(5));
+    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
+    support::lab_cmd(&["start", &d.name]);
+    p.wait(&t, "lab-d back", MINUTE, all_ok);
+    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
+
+    support::lab_cmd(&["stop", &d.name, "etcd"]);
+    let s = p.wait(&t, "lab-d degraded", MINUTE, |s| {
+        state(s, &d.name) == "degraded"
+    });
+    assert_eq!(
+        (state(&s, a), state(&s, b)),
+        ("ok".into(), "ok".into()),
+        "{s}"
+    );
+    std::thread::sleep(Duration::from_secs(5));
+    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
+    support::lab_cmd(&["start", &d.name, "etcd"]);
+    p.wait(&t, "lab-d back after etcd", MINUTE, all_ok);
+    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
+
+    t.keys(&["q"]);
+    assert_eq!(
+        p.exit_status(Duration::from_secs(20)).as_deref(),
+        Some("0"),
+        "a clean exit on q"
+    );
+}
+
+/// `snapshot` reading lab-d when lab-d's API server dies mid-read (frozen
+/// first, so the read is in flight, then killed): it reports lab-d
+/// unreachable and exits 1, never killed by a signal.
+#[test]
+fn snapshot_outlives_a_cluster_that_dies_while_it_reads() {
+    let Some((lab, d)) = support::fault_cluster() else {
+        return;
+    };
+    let _exclusive = support::fault_lock(lab);
+    let status = std::process::Command::new(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/status"),
+    )
+    .output()
+    .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let pid = status["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == d.name.as_str())
+        .and_then(|c| c["pids"]["apiserver"].as_u64())
+        .expect("lab-d's API server pid");
+    struct Thaw(u64, String);
+    impl Drop for Thaw {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("kill")
+                .args(["-CONT", &self.0.to_string()])
+                .status();
+            support::lab_cmd(&["start", &self.1]);
+        }
+    }
+    let _thaw = Thaw(pid, d.name.clone());
+    let cli = support::cli::Cli::new(lab);
+    let a = &lab.clusters[0].name;
+    let child = cli
+        .command(&[
+            "snapshot",
+            "--timeout",
+            "30",
+            "--context",
+            a,
+            "--context",
+            &d.name,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(std::process::Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    // The snapshot's requests to lab-d are now in flight and unanswered.
+    std::thread::sleep(Duration::from_secs(2));
+    support::lab_cmd(&["stop", &d.name]);
+    let out = child.wait_with_output().unwrap();
+    let text = support::cli::text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let row = |c: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{c} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row(a).contains(" ok "), "{text}");
+    assert!(row(&d.name).contains("unreachable"), "{text}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&d.name),
+        "the reason names lab-d: {text}"
+    );
+}

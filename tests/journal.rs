@@ -505,3 +505,64 @@ fn unfinished_intents_are_those_nothing_closed() {
     assert!(again.unfinished().unwrap().is_empty());
     assert!(again.verify().ok());
 }
+
+/// `fleetdeck journal show | head -1`: the reader leaves after one line of
+/// far more than a pipe holds; fleetdeck ends quietly with status 0 (no
+/// panic, no "broken pipe", not killed by SIGPIPE), and the pipeline too.
+#[test]
+fn journal_show_into_head_ends_quietly() {
+    let home = tempfile::tempdir().unwrap();
+    let j = Journal::open(&home.path().join("journal")).unwrap();
+    j.append_all((0..1500).map(|i| new(RecordKind::Intent, &format!("act-{i}"))))
+        .unwrap();
+    for (cmd, most) in [
+        ("journal show | head -1", 200),
+        ("journal show --json | head -c 10", 10),
+    ] {
+        let out = Command::new("bash")
+            .args([
+                "-o",
+                "pipefail",
+                "-c",
+                &format!("{} {cmd}", env!("CARGO_BIN_EXE_fleetdeck")),
+            ])
+            .env("FLEETDECK_CONFIG_DIR", home.path())
+            .env("FLEETDECK_DATA_DIR", home.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {stdout}\n{stderr}");
+        assert_eq!(stderr, "", "{cmd}");
+        assert!(
+            !stdout.is_empty() && stdout.len() <= most,
+            "{cmd}: {stdout}"
+        );
+    }
+}
+
+/// Output that cannot be written for another reason than a closed pipe (a
+/// full disk) is not lost silently: one line on stderr, status 1.
+#[test]
+fn journal_show_into_a_full_disk_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let j = Journal::open(&home.path().join("journal")).unwrap();
+    j.append(new(RecordKind::Intent, "act-1")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetdeck"))
+        .args(["journal", "show"])
+        .env("FLEETDECK_CONFIG_DIR", home.path())
+        .env("FLEETDECK_DATA_DIR", home.path())
+        .stdin(Stdio::null())
+        .stdout(fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "fleetdeck: writing standard output: No space left on device (os error 28)"
+    );
+}

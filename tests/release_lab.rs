@@ -824,3 +824,127 @@ async fn the_examples_step_and_flip() {
     assert!(String::from_utf8_lossy(&flip.stdout).contains("selector version: blue → green"));
     ns.delete().await;
 }
+
+/// The real binary mid-wave: while `wave promote` waits for lab-d's rollout
+/// to take the promote and turn healthy, lab-d's API server dies. The wave stops at lab-d with
+/// its reason and exit code; the process is never killed by a signal.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wave_whose_cluster_dies_while_it_waits_stops_with_a_reason() {
+    let Some((lab, d)) = support::fault_cluster() else {
+        return;
+    };
+    let _hold = support::fault_lock(lab);
+    let name = support::shared::unique("wave-dies");
+    let admin = lab.client_fresh(&d.admin()).await;
+    let ns: k8s_openapi::api::core::v1::Namespace =
+        serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
+    Api::<k8s_openapi::api::core::v1::Namespace>::all(admin.clone())
+        .create(&PostParams::default(), &ns)
+        .await
+        .unwrap();
+    let api = rollouts(admin, &name);
+    api.create(
+        &PostParams::default(),
+        &rollout("web", "registry.example/web:1", 2, canary_steps()),
+    )
+    .await
+    .unwrap();
+    wait_rollout(&api, "web", "Healthy", |i, _| healthy(i)).await;
+    // The new pods cannot be scheduled: the promoted rollout never turns healthy.
+    let p = json!({"spec": {"template": {"spec": {
+        "containers": [{"name": "app", "image": "registry.example/web:2"}],
+        "nodeSelector": {"fleetdeck.io/no-such-node": "true"}}}}});
+    api.patch("web", &PatchParams::default(), &Patch::Merge(&p))
+        .await
+        .unwrap();
+    wait_rollout(&api, "web", "waiting on the canary", |i, _| {
+        i.phase != Phase::Healthy
+    })
+    .await;
+    // Settled: the controller has stopped writing its status (a write
+    // between plan and send would be a conflict, not what this tests).
+    let (mut last, mut since) = (String::new(), std::time::Instant::now());
+    let deadline = std::time::Instant::now() + GUARD;
+    while since.elapsed() < Duration::from_secs(3) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rollout never settled"
+        );
+        let rv = api.get("web").await.unwrap().metadata.resource_version;
+        if rv.as_deref() != Some(last.as_str()) {
+            (last, since) = (rv.unwrap_or_default(), std::time::Instant::now());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let cli = Cli::new(lab);
+    std::fs::write(
+        cli.home.path().join("config.toml"),
+        format!("[[cluster]]\ncontext = \"{}\"\ngroup = \"dies\"\n", d.name),
+    )
+    .unwrap();
+    let child = cli
+        .command(&[
+            "wave",
+            "promote",
+            "dies",
+            &format!("{name}/web"),
+            "--reason",
+            "release 2",
+            "--yes",
+            "--override",
+            "--timeout",
+            "120",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    struct Restart(String);
+    impl Drop for Restart {
+        fn drop(&mut self) {
+            support::lab_cmd(&["start", &self.0]);
+        }
+    }
+    let mut child = child;
+    let journal = cli.journal();
+    let deadline = std::time::Instant::now() + GUARD;
+    loop {
+        let sent = journal
+            .read()
+            .unwrap_or_default()
+            .iter()
+            .any(|r| r.kind == RecordKind::Intent && r.action == "promote-full");
+        if sent {
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            panic!(
+                "the wave ended first: {}",
+                text(&child.wait_with_output().unwrap())
+            );
+        }
+        assert!(std::time::Instant::now() < deadline, "no promote intent");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Now the wave watches lab-d for the promote to take (then for health)
+    // on its open connections.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let _restart = Restart(d.name.clone());
+    support::lab_cmd(&["stop", &d.name]);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("stopped at {}", d.name)),
+        "{}",
+        text(&out)
+    );
+    drop(_restart);
+    let admin = lab.client_fresh(&d.admin()).await;
+    let _ = Api::<k8s_openapi::api::core::v1::Namespace>::all(admin)
+        .delete(&name, &Default::default())
+        .await;
+}

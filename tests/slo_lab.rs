@@ -477,3 +477,82 @@ async fn a_failing_canary_stops_the_promote_until_overridden() {
     .await;
     ns.delete().await;
 }
+
+/// The real binary in tmux, on the SLO view, while the lab's Prometheus
+/// goes away and comes back: the row turns `error` (last figures kept), the
+/// process stays alive and drawing, and the row recovers without a restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tui_outlives_prometheus_going_away() {
+    use support::tmux::{Tmux, Tracked};
+    let Some(lab) = support::lab() else { return };
+    let _one = PROMETHEUS.lock().await;
+    const MINUTE: Duration = Duration::from_secs(60);
+    let c = &lab.clusters[0];
+    let name = format!("tui-{}", unique());
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "[prometheus]\nrefresh_seconds = 5\n\n{}",
+            config(
+                lab,
+                &c.operator(),
+                &format!(
+                    "[[slo]]\nname = \"{name}\"\nobjective = 99\nwindow = \"1d\"\nclusters = [\"{ctx}\"]\n\
+                     error_query = 'sum(rate(http_requests_total{{code=~\"5..\"}}[{{{{window}}}}]))'\n\
+                     total_query = 'sum(rate(http_requests_total[{{{{window}}}}]))'\n",
+                    ctx = c.operator()
+                )
+            )
+        ),
+    )
+    .unwrap();
+    let p = Tracked::new(home.path());
+    let t = Tmux::start(
+        &p.command(&format!(
+            "--read-only --kubeconfig {} --context {}",
+            lab.kubeconfig.display(),
+            c.operator()
+        )),
+        160,
+        30,
+    );
+    let row = |s: &str| {
+        s.lines()
+            .find(|l| l.contains(&format!("│{name} ")))
+            .map(str::to_string)
+    };
+    p.wait(&t, "the Fleet view", MINUTE, |s| s.contains("Fleet [1]"));
+    t.keys(&["5"]);
+    p.wait(&t, "the SLO evaluated", MINUTE, |s| {
+        row(s).is_some_and(|r| {
+            ["ok", "ticket", "page", "no_data"]
+                .iter()
+                .any(|w| r.contains(&format!(" {w} ")))
+        })
+    });
+    struct Restart;
+    impl Drop for Restart {
+        fn drop(&mut self) {
+            support::lab_cmd(&["start", "prometheus"]);
+        }
+    }
+    let _restart = Restart;
+    support::lab_cmd(&["stop", "prometheus"]);
+    p.wait(&t, "the row in error", MINUTE, |s| {
+        row(s).is_some_and(|r| r.contains(" error"))
+    });
+    std::thread::sleep(Duration::from_secs(6));
+    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
+    drop(_restart);
+    p.wait(&t, "the row fresh again", MINUTE, |s| {
+        row(s).is_some_and(|r| !r.contains(" error"))
+    });
+    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
+    t.keys(&["q"]);
+    assert_eq!(
+        p.exit_status(Duration::from_secs(20)).as_deref(),
+        Some("0"),
+        "a clean exit on q"
+    );
+}

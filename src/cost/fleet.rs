@@ -45,10 +45,10 @@ pub async fn costs_of(
                     }
                     continue;
                 }
-                Err(e) => eprintln!(
-                    "fleetdeck: {}: OpenCost unavailable, using the local model: {e}",
+                Err(e) => out.notes.push(format!(
+                    "{}: OpenCost unavailable, using the local model: {e}",
                     c.meta.context
-                ),
+                )),
             }
         }
         let own = config.prometheus_for(&c.meta.context).is_some();
@@ -61,10 +61,10 @@ pub async fn costs_of(
                 match usage::fetch(&ep, label, &window).await {
                     Ok(u) => Some(u),
                     Err(e) => {
-                        eprintln!(
-                            "fleetdeck: {}: usage unavailable, charging requests: {e}",
+                        out.notes.push(format!(
+                            "{}: usage unavailable, charging requests: {e}",
                             c.meta.context
-                        );
+                        ));
                         None
                     }
                 }

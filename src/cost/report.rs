@@ -50,6 +50,10 @@ pub struct Costs {
     pub namespaces: Vec<GroupCost>,
     pub workloads: Vec<GroupCost>,
     pub right_sizing: Vec<RightSizing>,
+    /// Why some figure fell back (OpenCost or usage unavailable), per
+    /// cluster; the CLI prints them, the TUI shows them in the Cost view
+    /// (never on stderr, which the TUI's screen owns).
+    pub notes: Vec<String>,
 }
 
 fn nodes(d: &ClusterData) -> Vec<NodeSpec> {
@@ -298,6 +302,7 @@ pub fn to_json(c: &Costs) -> serde_json::Value {
     let fleet_idle: f64 = c.clusters.iter().map(|x| x.idle_per_hour).sum();
     json!({
         "currency": "USD",
+        "notes": c.notes,
         "fleet": {"cost_per_hour": fleet_cost, "idle_per_hour": fleet_idle},
         "groups": groups.iter().map(|(g, (cost, idle))| json!({
             "group": g, "cost_per_hour": cost, "idle_per_hour": idle,

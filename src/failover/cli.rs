@@ -114,21 +114,21 @@ async fn open(st: &Startup, plan: &Plan) -> anyhow::Result<(Journal, Clusters)> 
     })
     .await?
     {
-        eprintln!("fleetdeck: {line}");
+        errln!("fleetdeck: {line}");
     }
     let clusters = Clusters::open(&st.kubeconfig, &st.config, &contexts(plan)).await;
     Ok((journal, clusters))
 }
 
 fn print_report(r: &Report) {
-    println!("plan:     {} → standby {}", r.plan, r.standby);
-    println!("steps:");
+    outln!("plan:     {} → standby {}", r.plan, r.standby);
+    outln!("steps:");
     for s in &r.steps {
-        println!("  {s}");
+        outln!("  {s}");
     }
-    println!("pre-flight:");
+    outln!("pre-flight:");
     for c in &r.checks {
-        println!(
+        outln!(
             "  {:<4} {:<14} {}: {}",
             c.state.as_str(),
             c.cluster,
@@ -137,18 +137,18 @@ fn print_report(r: &Report) {
         );
     }
     if let Some(c) = r.cost_per_hour {
-        println!("cost:     {c:+.4} $/h (scale steps at the clusters' node rates)");
+        outln!("cost:     {c:+.4} $/h (scale steps at the clusters' node rates)");
     }
-    println!("requests ({}):", r.previews.len());
+    outln!("requests ({}):", r.previews.len());
     for p in &r.previews {
-        println!("  step {}: {}", p.step + 1, p.target);
+        outln!("  step {}: {}", p.step + 1, p.target);
         for (d, req) in p.describe.iter().zip(&p.requests) {
-            println!("    {d}  guard resourceVersion {}", p.guard);
-            println!("    body: {}", req.body);
+            outln!("    {d}  guard resourceVersion {}", p.guard);
+            outln!("    body: {}", req.body);
         }
         if !p.diff.trim().is_empty() {
             for l in p.diff.lines() {
-                println!("    {l}");
+                outln!("    {l}");
             }
         }
     }
@@ -156,20 +156,20 @@ fn print_report(r: &Report) {
 
 fn catalog(st: &Startup) -> Catalog {
     Catalog::load(Some(&st.paths.config_dir.join("prices.csv"))).unwrap_or_else(|e| {
-        eprintln!("fleetdeck: {e}; using the shipped prices");
+        errln!("fleetdeck: {e}; using the shipped prices");
         Catalog::load(None).unwrap_or_default()
     })
 }
 
 fn printer() -> impl FnMut(Progress) + Send {
     |p| match p {
-        Progress::Line(l) => println!("{l}"),
+        Progress::Line(l) => outln!("{l}"),
         Progress::Step { index, state } => match &state {
             super::run::StepState::Running => {}
             super::run::StepState::Skipped(why) | super::run::StepState::Failed(why) => {
-                println!("step {}: {} — {why}", index + 1, state.label())
+                outln!("step {}: {} — {why}", index + 1, state.label())
             }
-            _ => println!("step {}: {}", index + 1, state.label()),
+            _ => outln!("step {}: {}", index + 1, state.label()),
         },
     }
 }
@@ -178,11 +178,11 @@ fn finish<B: super::backend::Backend>(run: &Run<B>, ended: &Ended) -> i32 {
     let name = &run.plan.name;
     match ended {
         Ended::Completed => {
-            println!("failover {name}: completed (journal group {})", run.id);
+            outln!("failover {name}: completed (journal group {})", run.id);
             0
         }
         Ended::Stopped { step, why } => {
-            eprintln!(
+            errln!(
                 "fleetdeck: failover {name} stopped at step {}: {why}\n  fix it, then `fleetdeck failover resume {name}` (journal group {})",
                 step + 1,
                 run.id
@@ -190,7 +190,7 @@ fn finish<B: super::backend::Backend>(run: &Run<B>, ended: &Ended) -> i32 {
             1
         }
         Ended::Aborted | Ended::Paused => {
-            println!(
+            outln!(
                 "failover {name}: {} (journal group {}); `fleetdeck failover resume {name}` continues",
                 ended.result(),
                 run.id
@@ -206,7 +206,7 @@ fn abort_on_ctrl_c() -> Arc<AtomicBool> {
     let f = flag.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("fleetdeck: stopping after the current action…");
+            errln!("fleetdeck: stopping after the current action…");
             f.store(true, std::sync::atomic::Ordering::SeqCst);
         }
     });
@@ -217,7 +217,7 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
     match cmd {
         FailoverCommand::List => {
             for p in &st.config.failover {
-                println!(
+                outln!(
                     "{:<20} service {:<16} primary {:<14} standbys {}{}",
                     p.name,
                     p.service,
@@ -230,7 +230,7 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
                 );
             }
             for w in &st.warnings {
-                eprintln!("fleetdeck: {w}");
+                errln!("fleetdeck: {w}");
             }
             Ok(0)
         }
@@ -246,7 +246,7 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
             };
             let r = preflight::run(plan, &standby, &st.config, &catalog(st), &clusters).await;
             if json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                outln!("{}", serde_json::to_string_pretty(&r)?);
             } else {
                 print_report(&r);
             }
@@ -261,14 +261,14 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
             let plan = find(st, &name)?;
             let (journal, clusters) = open(st, plan).await?;
             let Some(state) = runlog::latest_open(&journal.read()?, &name) else {
-                eprintln!("fleetdeck: no unfinished run of {name} in the journal");
+                errln!("fleetdeck: no unfinished run of {name} in the journal");
                 return Ok(1);
             };
             if let Err(e) = runlog::same_plan(&state, &plan.digest()) {
-                eprintln!("fleetdeck: {e}");
+                errln!("fleetdeck: {e}");
                 return Ok(1);
             }
-            println!(
+            outln!(
                 "resuming {} (standby {}, {} action(s) already done)",
                 state.run,
                 state.standby,
@@ -286,7 +286,7 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
             let state = match runlog::rollback_target(&journal.read()?, &flags.name) {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("fleetdeck: {e}");
+                    errln!("fleetdeck: {e}");
                     return Ok(1);
                 }
             };
@@ -295,13 +295,13 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
                 .iter()
                 .filter(|(id, _, u)| u.is_some() && !state.undone.contains(id))
                 .count();
-            println!(
+            outln!(
                 "roll back {}: {todo} write(s) to undo, newest first",
                 state.run
             );
             let args = args(&flags);
             let Some(reason) = crate::ops::cli::ask_confirmation(&plan.name, true, &args)? else {
-                eprintln!("fleetdeck: not confirmed; nothing was sent");
+                errln!("fleetdeck: not confirmed; nothing was sent");
                 return Ok(5);
             };
             let mut run = Run::resumed(&state, plan.clone(), journal, clusters);
@@ -309,7 +309,7 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
             let ended = run.rollback(&state, &mut printer()).await?;
             match &ended {
                 Ended::Completed => {
-                    println!("rollback of {}: done", state.run);
+                    outln!("rollback of {}: done", state.run);
                     Ok(0)
                 }
                 other => Ok(finish(&run, other)),
@@ -329,12 +329,12 @@ async fn choose(
     match preflight::choose(plan, &st.config, clusters, requested).await {
         Ok((s, passed)) => {
             for p in passed {
-                println!("passed over: {p}");
+                outln!("passed over: {p}");
             }
             Some(s)
         }
         Err(e) => {
-            eprintln!("fleetdeck: {e}");
+            errln!("fleetdeck: {e}");
             None
         }
     }
@@ -358,7 +358,7 @@ async fn run(
     let plan = find(st, &flags.name)?;
     let (journal, clusters) = open(st, plan).await?;
     if let Some(open) = runlog::latest_open(&journal.read()?, &plan.name) {
-        eprintln!(
+        errln!(
             "fleetdeck: note: run {} of this plan is unfinished ({}); `fleetdeck failover resume {}` continues it — this starts a new run",
             open.run,
             open.ended.as_deref().unwrap_or("interrupted"),
@@ -377,19 +377,19 @@ async fn run(
             .filter(|c| c.state == State::Stop)
             .map(|c| format!("{} {}: {}", c.cluster, c.name, c.detail))
             .collect();
-        eprintln!(
+        errln!(
             "fleetdeck: pre-flight refused the plan: {}",
             stops.join("; ")
         );
         return Ok(3);
     }
     if dry_run {
-        println!("dry-run: nothing was changed");
+        outln!("dry-run: nothing was changed");
         return Ok(0);
     }
     // A failover moves a service: the operator types the plan's name.
     let Some(reason) = crate::ops::cli::ask_confirmation(&plan.name, true, &args(&flags))? else {
-        eprintln!("fleetdeck: not confirmed; nothing was sent");
+        errln!("fleetdeck: not confirmed; nothing was sent");
         return Ok(5);
     };
     let mut run = Run {

@@ -2,7 +2,7 @@
 //! bluegreen …`. Same plan, pre-flight, gate, confirmation rules and journal
 //! as the TUI.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use kube::Client;
 use serde_json::Value;
@@ -73,7 +73,7 @@ impl Cluster {
         })
         .await?
         {
-            eprintln!("fleetdeck: {line}");
+            errln!("fleetdeck: {line}");
         }
         let identity = whoami(&client).await;
         Ok(Cluster {
@@ -115,7 +115,7 @@ impl Cluster {
         let (mut plan, pf) = match planned {
             Ok(p) => p,
             Err(e) => {
-                eprintln!("fleetdeck: {e}");
+                errln!("fleetdeck: {e}");
                 return Ok((1, None));
             }
         };
@@ -125,7 +125,7 @@ impl Cluster {
             Some(Preflight::Ready { after }) => print_diff(&plan, &after),
             Some(Preflight::Unavailable(why)) => {
                 journaled::denied(&self.journal, &plan, &reason, self.identity.clone(), &why)?;
-                eprintln!("fleetdeck: {}: unavailable: {why}", plan.target);
+                errln!("fleetdeck: {}: unavailable: {why}", plan.target);
                 return Ok((3, Some(plan)));
             }
             Some(Preflight::Stale) | None => {}
@@ -134,17 +134,17 @@ impl Cluster {
             if !args.override_gate {
                 let why = super::pipeline::gate_refusal(&plan);
                 journaled::denied(&self.journal, &plan, &reason, self.identity.clone(), &why)?;
-                eprintln!(
+                errln!(
                     "fleetdeck: {}: the gate says stop; nothing was sent (--override to act anyway; the override is journaled with your reason)",
                     plan.target
                 );
                 return Ok((3, Some(plan)));
             }
             plan.overridden = true;
-            println!("override: acting against the gate's stop verdict");
+            outln!("override: acting against the gate's stop verdict");
         }
         let Some(reason) = confirm(&plan, &self.meta, args)? else {
-            eprintln!("fleetdeck: not confirmed; nothing was sent");
+            errln!("fleetdeck: not confirmed; nothing was sent");
             return Ok((5, Some(plan)));
         };
         let Executed {
@@ -160,16 +160,16 @@ impl Cluster {
         )
         .await?;
         for w in &warnings {
-            eprintln!("fleetdeck: warning: {w}");
+            errln!("fleetdeck: warning: {w}");
         }
         Ok((report(&plan, &id, &outcome), Some(plan)))
     }
 }
 
 fn print_plan(plan: &Plan) {
-    println!("target:   {}", plan.target);
+    outln!("target:   {}", plan.target);
     if let Some(s) = &plan.summary {
-        println!("now:      {s}");
+        outln!("now:      {s}");
     }
     for (i, r) in plan.requests.iter().enumerate() {
         let label = if i == 0 { "request: " } else { "then:    " };
@@ -178,15 +178,15 @@ fn print_plan(plan: &Plan) {
         } else {
             ""
         };
-        println!("{label} {}{fallback}", r.describe(plan.target.kind));
-        println!("body:     {}", r.body);
+        outln!("{label} {}{fallback}", r.describe(plan.target.kind));
+        outln!("body:     {}", r.body);
     }
-    println!("guard:    resourceVersion {}", plan.rv_before);
-    println!("affects:  {} pod(s) in 1 cluster", plan.pods);
+    outln!("guard:    resourceVersion {}", plan.rv_before);
+    outln!("affects:  {} pod(s) in 1 cluster", plan.pods);
     if let Some(g) = &plan.gate {
-        println!("gate:     {}", g.state.as_str());
+        outln!("gate:     {}", g.state.as_str());
         for c in &g.checks {
-            println!("          {} {}: {}", c.state.as_str(), c.name, c.detail);
+            outln!("          {} {}: {}", c.state.as_str(), c.name, c.detail);
         }
     }
 }
@@ -213,9 +213,9 @@ pub fn diff(before: &Value, after: &Value) -> String {
 fn print_diff(plan: &Plan, after: &Value) {
     let d = diff(&plan.before_view, after);
     if d.trim().is_empty() {
-        println!("diff:     (no change)");
+        outln!("diff:     (no change)");
     } else {
-        println!("diff (server-side dry-run):\n{d}");
+        outln!("diff (server-side dry-run):\n{d}");
     }
 }
 
@@ -248,8 +248,7 @@ pub fn ask_confirmation(
     }
     let mut lines = stdin.lock().lines();
     let mut ask = |prompt: &str| -> anyhow::Result<String> {
-        print!("{prompt}");
-        std::io::stdout().flush()?;
+        out!("{prompt}");
         Ok(lines
             .next()
             .transpose()?
@@ -276,26 +275,26 @@ fn report(plan: &Plan, id: &str, outcome: &Outcome) -> i32 {
     let t = &plan.target;
     match outcome {
         Outcome::Done { rv_after } => {
-            println!(
+            outln!(
                 "done: {} {t} (resourceVersion {rv_after}; journal {id})",
                 plan.op.name()
             );
             0
         }
         Outcome::Unverified { rv_after } => {
-            eprintln!("fleetdeck: {t}: applied (resourceVersion {rv_after}) but the expected state did not appear in time; journal {id}");
+            errln!("fleetdeck: {t}: applied (resourceVersion {rv_after}) but the expected state did not appear in time; journal {id}");
             4
         }
         Outcome::Conflict(e) => {
-            eprintln!("fleetdeck: {t}: conflict: {e}");
+            errln!("fleetdeck: {t}: conflict: {e}");
             2
         }
         Outcome::Denied(e) => {
-            eprintln!("fleetdeck: {t}: denied: {e}");
+            errln!("fleetdeck: {t}: denied: {e}");
             3
         }
         Outcome::Failed(e) => {
-            eprintln!("fleetdeck: {t}: failed: {e}");
+            errln!("fleetdeck: {t}: failed: {e}");
             1
         }
     }
@@ -385,7 +384,7 @@ pub async fn bluegreen(
             .pointer("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        println!(
+        outln!(
             "\nscale down the old side ({}={old}): deployment {name}",
             spec.label
         );

@@ -54,7 +54,7 @@ pub async fn run(
         WaveOp::Promote => (ObjectKind::Rollout, Operation::Promote { full: true }),
         WaveOp::Flip => (ObjectKind::Service, Operation::Flip { back: false }),
     };
-    println!(
+    outln!(
         "wave: {} {ns}/{name} across {} cluster(s), one at a time: {}",
         operation.name(),
         clusters.len(),
@@ -62,7 +62,7 @@ pub async fn run(
     );
     // One reason and one confirmation for the wave; each step is journaled.
     let Some(reason) = ask_confirmation(group, true, args)? else {
-        eprintln!("fleetdeck: not confirmed; nothing was sent");
+        errln!("fleetdeck: not confirmed; nothing was sent");
         return Ok(5);
     };
     let step_args = ActionArgs {
@@ -72,7 +72,7 @@ pub async fn run(
     };
     let wave_id = format!("wave-{}", new_id());
     for (i, ctx) in clusters.iter().enumerate() {
-        println!("\n[{}/{}] {ctx}", i + 1, clusters.len());
+        outln!("\n[{}/{}] {ctx}", i + 1, clusters.len());
         let t = Target::new(ctx, ns, kind, name);
         let code = match Cluster::open(st, ctx).await {
             Ok(cx) => {
@@ -83,7 +83,7 @@ pub async fn run(
                     match wait_healthy(&cx, &t, op, timeout).await {
                         Ok(()) => 0,
                         Err(why) => {
-                            eprintln!("fleetdeck: {t}: not healthy: {why}");
+                            errln!("fleetdeck: {t}: not healthy: {why}");
                             4
                         }
                     }
@@ -92,13 +92,13 @@ pub async fn run(
                 }
             }
             Err(e) => {
-                eprintln!("fleetdeck: {ctx}: {e}");
+                errln!("fleetdeck: {ctx}: {e}");
                 1
             }
         };
         if code != 0 {
             let rest = &clusters[i + 1..];
-            eprintln!(
+            errln!(
                 "fleetdeck: wave {wave_id} stopped at {ctx}; not touched: {}",
                 if rest.is_empty() {
                     "none".into()
@@ -108,9 +108,9 @@ pub async fn run(
             );
             return Ok(code);
         }
-        println!("{ctx}: healthy");
+        outln!("{ctx}: healthy");
     }
-    println!("\nwave {wave_id}: done on {} cluster(s)", clusters.len());
+    outln!("\nwave {wave_id}: done on {} cluster(s)", clusters.len());
     Ok(0)
 }
 

@@ -101,10 +101,10 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
             let found = scan_into(st, &mut q).await;
             q.save().map_err(anyhow::Error::msg)?;
             for e in &found.errors {
-                eprintln!("fleetdeck: {e}");
+                errln!("fleetdeck: {e}");
             }
             for f in &found.forbidden {
-                eprintln!("fleetdeck: not readable by this identity: {f}");
+                errln!("fleetdeck: not readable by this identity: {f}");
             }
             let shown: Vec<&Entry> = q
                 .entries
@@ -112,14 +112,14 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
                 .filter(|e| all || e.decision.word(now) == "pending")
                 .collect();
             if json {
-                println!("{}", serde_json::to_string_pretty(&shown)?);
+                outln!("{}", serde_json::to_string_pretty(&shown)?);
             } else {
                 if shown.is_empty() {
-                    println!("no open proposals");
+                    outln!("no open proposals");
                 }
                 for e in shown {
                     let p = &e.proposal;
-                    println!(
+                    outln!(
                         "{:<14} {:<9} {:<12} {:<44} {}{} — {}",
                         p.id,
                         e.decision.word(now),
@@ -134,7 +134,7 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
                         p.summary
                     );
                     if let Some(pf) = p.preflight.as_deref().filter(|pf| *pf != "ok") {
-                        println!("{:<14} pre-flight: {pf}", "");
+                        outln!("{:<14} pre-flight: {pf}", "");
                     }
                 }
             }
@@ -143,15 +143,15 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
         RemediationCommand::Show { id } => {
             let e = q.find(&id).map_err(anyhow::Error::msg)?;
             let p = &e.proposal;
-            println!(
+            outln!(
                 "proposal: {} ({}, {})",
                 p.id,
                 p.source.as_str(),
                 e.decision.word(now)
             );
-            println!("object:   {}/{}", p.context, p.object);
-            println!("found:    {}", p.found.to_rfc3339());
-            println!(
+            outln!("object:   {}/{}", p.context, p.object);
+            outln!("found:    {}", p.found.to_rfc3339());
+            outln!(
                 "risk:     {} pod(s){}",
                 p.risk.pods,
                 if p.risk.production {
@@ -161,7 +161,7 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
                 }
             );
             if let Some(pf) = &p.preflight {
-                println!("pre-flight: {pf}");
+                outln!("pre-flight: {pf}");
             }
             for c in &p.changes {
                 let who = c
@@ -176,17 +176,17 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
                         )
                     })
                     .unwrap_or_default();
-                println!("  {}: {} → {}{who}", c.path, c.live, c.desired);
+                outln!("  {}: {} → {}{who}", c.path, c.live, c.desired);
             }
             if let Some(op) = &p.op {
-                println!("fix:      {}", serde_json::to_string(op)?);
+                outln!("fix:      {}", serde_json::to_string(op)?);
             }
             Ok(0)
         }
         RemediationCommand::Reject { id, reason } => {
             let line = super::apply::decide(&mut q, &journal(st)?, &id, &reason, None)
                 .map_err(anyhow::Error::msg)?;
-            println!("{line}");
+            outln!("{line}");
             Ok(0)
         }
         RemediationCommand::Snooze {
@@ -197,7 +197,7 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
             let until = until(&u, now)?;
             let line = super::apply::decide(&mut q, &journal(st)?, &id, &reason, Some(until))
                 .map_err(anyhow::Error::msg)?;
-            println!("{line} until {}", until.to_rfc3339());
+            outln!("{line} until {}", until.to_rfc3339());
             Ok(0)
         }
         RemediationCommand::Approve { ids, reason, yes } => {
@@ -215,7 +215,7 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
             let args = if entries.len() > 1 {
                 let word = format!("approve {}", entries.len());
                 let Some(r) = ask_confirmation(&word, true, &args)? else {
-                    eprintln!("fleetdeck: not confirmed; nothing was sent");
+                    errln!("fleetdeck: not confirmed; nothing was sent");
                     return Ok(5);
                 };
                 ActionArgs {
@@ -253,7 +253,7 @@ async fn approve(st: &Startup, q: &mut Queue, e: &Entry, args: &ActionArgs) -> a
     let p = &e.proposal;
     match &e.decision {
         Decision::Approved { at, by, .. } => {
-            eprintln!(
+            errln!(
                 "fleetdeck: {}: already approved by {by} at {}",
                 p.id,
                 at.to_rfc3339()
@@ -261,13 +261,13 @@ async fn approve(st: &Startup, q: &mut Queue, e: &Entry, args: &ActionArgs) -> a
             return Ok(2);
         }
         Decision::Rejected { by, .. } => {
-            eprintln!("fleetdeck: {}: rejected by {by}; not applied", p.id);
+            errln!("fleetdeck: {}: rejected by {by}; not applied", p.id);
             return Ok(2);
         }
         _ => {}
     }
     if p.op.is_none() {
-        eprintln!(
+        errln!(
             "fleetdeck: {}: a {} finding has no fix to apply (reject or snooze it to record an exception)",
             p.id,
             p.source.as_str()
@@ -276,7 +276,7 @@ async fn approve(st: &Startup, q: &mut Queue, e: &Entry, args: &ActionArgs) -> a
     }
     let fresh = scan::scan(st, Some(&p.context), Some(p.source)).await;
     if let Some(err) = fresh.errors.first() {
-        eprintln!("fleetdeck: {}: cannot re-validate: {err}", p.id);
+        errln!("fleetdeck: {}: cannot re-validate: {err}", p.id);
         return Ok(1);
     }
     let same = fresh.proposals.iter().find(|f| f.id == p.id).cloned();
@@ -289,16 +289,18 @@ async fn approve(st: &Startup, q: &mut Queue, e: &Entry, args: &ActionArgs) -> a
             .cloned();
         return Ok(match other {
             Some(o) => {
-                eprintln!(
+                errln!(
                     "fleetdeck: {}: changed since it was proposed (now {}: {}); nothing applied",
-                    p.id, o.id, o.summary
+                    p.id,
+                    o.id,
+                    o.summary
                 );
                 q.merge(&[], vec![o]);
                 2
             }
             None => {
                 let note = "no longer found (fixed elsewhere); nothing applied".to_string();
-                eprintln!("fleetdeck: {}: already applied: {note}", p.id);
+                errln!("fleetdeck: {}: already applied: {note}", p.id);
                 entry.decision = Decision::Resolved { at: now, note };
                 2
             }
@@ -310,7 +312,7 @@ async fn approve(st: &Startup, q: &mut Queue, e: &Entry, args: &ActionArgs) -> a
     let Some(meta) = st.metas.iter().find(|m| m.context == p.context) else {
         anyhow::bail!("{}: context {} is not selected", p.id, p.context);
     };
-    println!("approve {}: {}", p.id, fresh_p.summary);
+    outln!("approve {}: {}", p.id, fresh_p.summary);
     let cx = Cluster::open(st, &meta.context).await?;
     let by = cx
         .identity

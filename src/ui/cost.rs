@@ -101,14 +101,20 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         frame.render_widget(Paragraph::new(out), rs);
     }
     let total: f64 = lines.iter().map(|l| l.cost).sum();
-    frame.render_widget(
-        Paragraph::new(Line::from(Span::styled(
-            format!(
-                " total ${total:.4}/h · ${:.0}/month at 730 h · enter drills down",
-                total * 730.0
-            ),
-            t.ui.dim,
-        ))),
-        why,
-    );
+    let mut bottom = vec![Span::styled(
+        format!(
+            " total ${total:.4}/h · ${:.0}/month at 730 h · enter drills down",
+            total * 730.0
+        ),
+        t.ui.dim,
+    )];
+    let notes = m.costs.as_ref().map_or(&[][..], |c| &c.notes[..]);
+    if let Some(first) = notes.first() {
+        let more = match notes.len() {
+            1 => String::new(),
+            n => format!(" (+{} more)", n - 1),
+        };
+        bottom.push(Span::styled(format!(" · {first}{more}"), t.status.warn));
+    }
+    frame.render_widget(Paragraph::new(Line::from(bottom)), why);
 }

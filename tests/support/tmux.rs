@@ -48,7 +48,12 @@ impl Tmux {
 
     /// Waits for the screen to satisfy `f`; the timeout only guards a hang.
     pub fn wait_for(&self, what: &str, f: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        self.wait_within(what, Duration::from_secs(60), f)
+    }
+
+    /// Waits at most `limit` for the screen to satisfy `f`.
+    pub fn wait_within(&self, what: &str, limit: Duration, f: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + limit;
         loop {
             let s = self.screen();
             if f(&s) {
@@ -79,4 +84,86 @@ pub fn fleetdeck_on(home: &std::path::Path, kubeconfig: &std::path::Path, contex
         bin = env!("CARGO_BIN_EXE_fleetdeck"),
         kc = kubeconfig.display(),
     )
+}
+
+/// The real binary run so a test can tell it is alive: the shell writes its
+/// pid (kept by `exec`) and, once it ends, its exit status (141 = SIGPIPE).
+pub struct Tracked {
+    dir: std::path::PathBuf,
+}
+
+impl Tracked {
+    pub fn new(dir: &std::path::Path) -> Tracked {
+        Tracked {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The tmux command: fleetdeck with `args`, its own config/data dir.
+    pub fn command(&self, args: &str) -> String {
+        format!(
+            "sh -c 'echo $$ > {d}/pid; exec env FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} {args}'; echo $? > {d}/rc; sleep 60",
+            d = self.dir.display(),
+            bin = env!("CARGO_BIN_EXE_fleetdeck"),
+        )
+    }
+
+    /// `Ok` while the process runs; its exit status once it has ended.
+    pub fn alive(&self) -> Result<(), String> {
+        if let Ok(rc) = std::fs::read_to_string(self.dir.join("rc")) {
+            return Err(format!("fleetdeck exited with status {}", rc.trim()));
+        }
+        let pid =
+            std::fs::read_to_string(self.dir.join("pid")).map_err(|e| format!("no pid: {e}"))?;
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+            .map_err(|e| format!("pid {} gone: {e}", pid.trim()))?;
+        // The state follows the parenthesised command name.
+        match stat.rsplit_once(") ").map(|(_, rest)| &rest[..1]) {
+            Some("Z") | Some("X") | None => Err(format!("pid {} is dead: {stat}", pid.trim())),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Waits at most `limit` for `t`'s screen to satisfy `f`, failing at
+    /// once (with the exit status) if the process dies meanwhile.
+    pub fn wait(&self, t: &Tmux, what: &str, limit: Duration, f: impl Fn(&str) -> bool) -> String {
+        t.wait_within(what, limit, |s| {
+            if let Err(e) = self.alive() {
+                panic!("{e} while waiting for {what}; screen:\n{s}");
+            }
+            f(s)
+        })
+    }
+
+    /// The exit status, once the process has ended (waits up to `within`).
+    pub fn exit_status(&self, within: Duration) -> Option<String> {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(rc) = std::fs::read_to_string(self.dir.join("rc")) {
+                return Some(rc.trim().to_string());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+/// The STATE column of `cluster`'s row in the Fleet view (`ok`, `degraded`,
+/// `unreachable 9s`, …), if the row is on screen. Found by the header's
+/// position: wider terminals show more columns before it.
+pub fn fleet_state(screen: &str, cluster: &str) -> Option<String> {
+    let chars = |l: &str| l.chars().collect::<Vec<char>>();
+    let header = screen.lines().find(|l| l.contains("│CLUSTER "))?;
+    let h = chars(header);
+    let col = (0..h.len()).find(|&i| h[i..].starts_with(&['S', 'T', 'A', 'T', 'E']))?;
+    let line = screen
+        .lines()
+        .find(|l| l.contains(&format!("│{cluster} ")))?;
+    let rest: String = chars(line).into_iter().skip(col).collect();
+    let mut words = rest.split_whitespace();
+    let first = words.next()?.to_string();
+    Some(match first.as_str() {
+        "unreachable" | "syncing" => format!("{first} {}", words.next().unwrap_or_default()),
+        _ => first,
+    })
 }
