@@ -8,6 +8,7 @@
 pub mod output;
 
 pub mod app;
+pub mod basics;
 pub mod config;
 pub mod cost;
 pub mod demo;
@@ -24,3 +25,4 @@ pub mod startup;
 pub mod theme;
 pub mod tui;
 pub mod ui;
+pub mod verdict;

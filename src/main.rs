@@ -254,8 +254,8 @@ fn since(text: Option<&str>) -> anyhow::Result<Option<chrono::DateTime<chrono::U
     if let Ok(at) = chrono::DateTime::parse_from_rfc3339(t) {
         return Ok(Some(at.with_timezone(&chrono::Utc)));
     }
-    fleetdeck::remediation::cli::age_seconds(t)
-        .and_then(|s| chrono::Utc::now().checked_sub_signed(chrono::Duration::seconds(s)))
+    fleetdeck::basics::duration::parse(t)
+        .and_then(|d| chrono::Utc::now().checked_sub_signed(chrono::Duration::from_std(d).ok()?))
         .map(Some)
         .ok_or_else(|| {
             anyhow::anyhow!("--since {t:?}: expected RFC 3339 or an age like 30m, 2h, 7d")

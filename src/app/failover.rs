@@ -10,7 +10,6 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_textarea::TextArea;
 
-use super::action::Action;
 use super::state::{App, View};
 use super::update::Effect;
 use crate::failover::plan::Plan;
@@ -18,6 +17,7 @@ use crate::failover::preflight::Report;
 use crate::failover::run::{Progress, StepState};
 use crate::failover::runlog::RunState;
 use crate::fleet::summary::ClusterRow;
+use crate::keymap::action::Action;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

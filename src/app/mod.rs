@@ -1,6 +1,5 @@
 //! Application state and the one place it changes (`update`); no I/O here.
 
-pub mod action;
 pub mod dialog;
 pub mod failover;
 pub mod model;

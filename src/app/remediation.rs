@@ -9,9 +9,9 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_textarea::TextArea;
 
-use super::action::Action;
 use super::state::App;
 use super::update::Effect;
+use crate::keymap::action::Action;
 use crate::remediation::apply::Revalidated;
 use crate::remediation::queue::Entry;
 

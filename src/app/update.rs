@@ -3,12 +3,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::action::Action;
 use super::dialog::{self, Confirm, Dialog, DialogKey, Stage};
 use super::model::{order, sort_keys, Model};
 use super::state::{App, Input, InputKind, View, Yaml};
 use crate::fleet::objects::WorkloadKind;
 use crate::fleet::rollout_tree::RolloutTree;
+use crate::keymap::action::Action;
 use crate::keymap::{Keymap, Mode};
 use crate::ops::action::Operation;
 use crate::ops::pipeline::{Plan, Preflight};

@@ -6,10 +6,12 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::fleet::summary::{ClusterMeta, HealthPolicy};
-use crate::theme::{toml_error, ConfigFileError};
+use crate::basics::config_file::{toml_error, ConfigFileError};
 
-pub mod glob;
+use crate::basics::glob;
+pub use cluster::{ClusterMeta, HealthPolicy};
+
+pub mod cluster;
 pub mod traffic;
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::glob;
+use crate::basics::glob;
 use crate::ops::build::Declared;
 use crate::ops::target::{kind_from_str, ObjectKind, Target};
 use crate::ops::traffic::{BlueGreenSpec, CanarySpec};

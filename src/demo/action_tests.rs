@@ -9,9 +9,9 @@ use crate::fleet::handles::with_data;
 use crate::fleet::rollout::{rollout_info, Phase, RolloutInfo};
 use crate::ops::action::{Operation, PatchType};
 use crate::ops::build::Declared;
-use crate::ops::gate::GateState;
 use crate::ops::pipeline::{Outcome, Plan, Preflight};
 use crate::ops::target::{ObjectKind, Target};
+use crate::verdict::GateState;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0).unwrap()

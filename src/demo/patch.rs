@@ -53,7 +53,7 @@ pub fn apply(obj: &mut Value, req: &PatchRequest, rv: &str) -> Result<(), Refuse
                     "resourceVersion {rv} is stale (now {have})"
                 )));
             }
-            *obj = crate::remediation::drift::overlay(obj, &body);
+            *obj = crate::ops::apply::overlay(obj, &body);
             Ok(())
         }
     }

@@ -73,19 +73,13 @@ pub struct Resolved {
 /// `5m`, `30s`, `1h`, `90` (seconds).
 pub fn duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let (num, unit) = t
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((t, ""), |i| t.split_at(i));
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("timeout {text:?}: expected a number with s, m or h"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(format!("timeout {text:?}: unit must be s, m or h")),
+    let with_unit = match t.ends_with(|c: char| c.is_ascii_digit()) {
+        true => format!("{t}s"),
+        false => t.to_string(),
     };
-    Ok(Duration::from_secs(secs))
+    crate::basics::duration::parse(&with_unit).ok_or_else(|| {
+        format!("timeout {text:?}: expected a number with s, m, h or d (up to 100 years)")
+    })
 }
 
 fn context(plan: &Plan, standby: &str, name: &str) -> String {
@@ -220,6 +214,8 @@ mod tests {
         assert_eq!(duration("1h").unwrap(), Duration::from_secs(3600));
         assert!(duration("5 minutes").is_err());
         assert!(duration("m").is_err());
+        // Once an overflow (a panic in debug builds, a wrap in release).
+        assert!(duration("99999999999999999h").is_err());
     }
 
     #[test]

@@ -522,33 +522,15 @@ fn request(p: &Pod, resource: &str, parse: fn(&Quantity) -> u64) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU in millicores (`4`, `500m`, `100n` = 1: rounded up); 0 for a value
+/// that is not a quantity (the API server validates them).
 pub fn cpu_millis(q: &Quantity) -> u64 {
-    let s = q.0.trim();
-    if let Some(m) = s.strip_suffix('m') {
-        return m.parse::<f64>().map(|v| v as u64).unwrap_or(0);
-    }
-    s.parse::<f64>().map(|v| (v * 1000.0) as u64).unwrap_or(0)
+    crate::basics::quantity::millis(&q.0).unwrap_or(0)
 }
 
-/// Memory quantity in bytes ("16Gi", "512M", "1e9").
+/// Memory in bytes (`16Gi`, `512M`, `1e9`, `1Pi`).
 pub fn bytes(q: &Quantity) -> u64 {
-    let s = q.0.trim();
-    const UNITS: &[(&str, f64)] = &[
-        ("Ki", 1024.0),
-        ("Mi", 1048576.0),
-        ("Gi", 1073741824.0),
-        ("Ti", 1099511627776.0),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-    ];
-    for (suffix, mult) in UNITS {
-        if let Some(n) = s.strip_suffix(suffix) {
-            return n.parse::<f64>().map(|v| (v * mult) as u64).unwrap_or(0);
-        }
-    }
-    s.parse::<f64>().map(|v| v as u64).unwrap_or(0)
+    crate::basics::quantity::value(&q.0).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -563,6 +545,11 @@ mod tests {
         assert_eq!(bytes(&Quantity("16Gi".into())), 16 * 1024 * 1024 * 1024);
         assert_eq!(bytes(&Quantity("1G".into())), 1_000_000_000);
         assert_eq!(bytes(&Quantity("junk".into())), 0);
+        // Once read as 0: the grammar's small and large suffixes.
+        assert_eq!(cpu_millis(&Quantity("500000u".into())), 500);
+        assert_eq!(cpu_millis(&Quantity("100n".into())), 1);
+        assert_eq!(bytes(&Quantity("1Pi".into())), 1 << 50);
+        assert_eq!(bytes(&Quantity("1E".into())), 1_000_000_000_000_000_000);
     }
 
     #[test]

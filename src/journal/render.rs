@@ -6,7 +6,7 @@ use std::fmt::Write;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::record::Record;
-use crate::config::glob;
+use crate::basics::glob;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {

@@ -5,6 +5,7 @@
 //! of each action it names, in that mode only. A keymap where one chord could
 //! mean two actions is rejected when loaded.
 
+pub mod action;
 mod chord;
 mod parse;
 
@@ -16,8 +17,8 @@ use crossterm::event::KeyEvent;
 
 pub use chord::{Chord, ChordParseError};
 
-use crate::app::action::Action;
-use crate::theme::{Catalogue, ConfigFileError, Source};
+use crate::basics::config_file::{Catalogue, ConfigFileError, Source};
+use action::Action;
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -2,8 +2,9 @@
 //! for one chord). Every mode, action and chord is checked.
 
 use super::{Chord, Mode};
-use crate::app::action::Action;
-use crate::theme::{ConfigFileError, Located, Node, Source};
+use crate::basics::config_file::{ConfigFileError, Source};
+use crate::basics::toml_tree::{Located, Node};
+use crate::keymap::action::Action;
 
 /// One `[mode] action = …` line of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]

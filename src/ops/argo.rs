@@ -5,8 +5,8 @@
 use serde_json::{json, Value};
 
 use super::action::{Operation, PatchRequest};
-use super::gate::{Check, Verdict};
 use crate::fleet::rollout::{rollout_info, Phase, RolloutInfo, Strategy};
+use crate::verdict::{Check, Verdict};
 
 const HASH_LABEL: &str = "rollouts-pod-template-hash";
 const REVISION: &str = "rollout.argoproj.io/revision";

@@ -7,7 +7,6 @@ use kube::Client;
 use serde_json::Value;
 
 use super::action::{unsupported, workload_request, Operation, PatchRequest};
-use super::gate::{Check, Verdict};
 use super::marks::ANNOTATION;
 use super::pipeline::OpError;
 use super::target::{ObjectKind, Target};
@@ -15,6 +14,7 @@ use super::traffic::{self, BlueGreenSpec, CanarySpec, BLUEGREEN_ANNOTATION, CANA
 use super::{argo, Operation as Op};
 use crate::fleet::kubeconfig::kube_message;
 use crate::fleet::rollout::rollout_info;
+use crate::verdict::{Check, Verdict};
 
 /// Declarations from the config file for this target (the object's own
 /// annotation wins over them).

@@ -8,7 +8,6 @@ use kube::Client;
 use serde_json::Value;
 
 use super::action::Operation;
-use super::gate::Verdict;
 use super::journaled::{self, Executed};
 use super::pipeline::{plan, plan_checked, whoami, Outcome, Plan, Preflight};
 use super::target::{ObjectKind, Target};
@@ -16,6 +15,7 @@ use crate::fleet::kubeconfig::client_for;
 use crate::fleet::summary::ClusterMeta;
 use crate::journal::Journal;
 use crate::startup::Startup;
+use crate::verdict::Verdict;
 
 #[derive(Debug, Clone, Default)]
 pub struct ActionArgs {

@@ -213,7 +213,7 @@ fn took_effect(live: &Value, request: &Value) -> bool {
     let body = request.get("body").unwrap_or(&Value::Null);
     match request.get("patch_type").and_then(Value::as_str) {
         Some("json") => super::traffic::json_patch_holds(live, body),
-        Some("apply") => crate::remediation::drift::holds(live, body),
+        Some("apply") => crate::ops::apply::holds(live, body),
         Some("strategic") => merged_in(live, body),
         _ => contains(live, body),
     }
@@ -233,9 +233,7 @@ fn merged_in(obj: &Value, body: &Value) -> bool {
                     .is_some_and(|x| merged_in(x, item))
             })
         }
-        (Value::String(o), Value::String(b)) => {
-            o == b || crate::remediation::drift::quantity_eq(o, b)
-        }
+        (Value::String(o), Value::String(b)) => o == b || crate::basics::quantity::eq(o, b),
         (o, b) => o == b,
     }
 }

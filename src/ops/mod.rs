@@ -2,14 +2,14 @@
 //! (`journaled.rs`). `build.rs` decides the requests (`argo.rs` for Argo
 //! Rollouts, `traffic.rs` for routes and Service selectors, `weights.rs` for a
 //! failover's weight shifts, `action.rs` for
-//! the workload basics); `gate.rs` says go or stop; `verify.rs` says done.
+//! the workload basics); the gate's go or stop is `crate::verdict`; `verify.rs` says done.
 
 pub mod action;
+pub mod apply;
 pub mod argo;
 pub mod build;
 pub mod cli;
 pub mod commands;
-pub mod gate;
 pub mod journaled;
 pub mod marks;
 pub mod pipeline;

@@ -14,13 +14,13 @@ use serde_json::{json, Value};
 
 use super::action::{PatchRequest, PatchType};
 use super::build::{self, Declared};
-use super::gate::Verdict;
 use super::marks;
 use super::target::Target;
 use super::verify::done;
 use super::Operation;
 use crate::fleet::guard::is_refusal;
 use crate::fleet::kubeconfig::kube_message;
+use crate::verdict::Verdict;
 
 /// Everything decided before anything is sent.
 #[derive(Debug, Clone)]
@@ -256,7 +256,7 @@ async fn send(
     let apply;
     let pp = if req.patch_type == PatchType::Apply {
         apply = PatchParams {
-            field_manager: Some(crate::remediation::drift::FIELD_MANAGER.into()),
+            field_manager: Some(crate::ops::apply::FIELD_MANAGER.into()),
             force: true,
             ..pp.clone()
         };

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::action::PatchRequest;
-use super::gate::{Check, Verdict};
 use super::target::ObjectKind;
+use crate::verdict::{Check, Verdict};
 
 /// On a route: `{"stable":"web","canary":"web-canary","weights":[5,25,50,100]}`.
 pub const CANARY_ANNOTATION: &str = "fleetdeck.io/canary";

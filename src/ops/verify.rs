@@ -58,7 +58,7 @@ pub fn done(plan: &Plan, obj: &DynamicObject) -> bool {
         }
         Operation::Apply { manifest } => {
             let whole = serde_json::to_value(obj).unwrap_or(Value::Null);
-            crate::remediation::drift::holds(&whole, manifest)
+            crate::ops::apply::holds(&whole, manifest)
         }
         Operation::Annotate { key, value } => {
             let have = obj.metadata.annotations.as_ref().and_then(|a| a.get(key));
@@ -97,7 +97,7 @@ pub fn done(plan: &Plan, obj: &DynamicObject) -> bool {
             };
             let same = |want: &Option<String>, k: &str| {
                 want.as_ref().is_none_or(|v| {
-                    req(k).is_some_and(|have| crate::remediation::drift::quantity_eq(&have, v))
+                    req(k).is_some_and(|have| crate::basics::quantity::eq(&have, v))
                 })
             };
             observed && same(cpu, "cpu") && same(memory, "memory")

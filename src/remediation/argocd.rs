@@ -6,9 +6,9 @@
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::drift::Change;
 use super::queue::{id, Proposal, Risk, Source};
 use crate::fleet::summary::ClusterMeta;
+use crate::ops::apply::Change;
 use crate::ops::target::{ObjectKind, Target};
 use crate::ops::Operation;
 

@@ -61,27 +61,13 @@ fn queue(st: &Startup) -> anyhow::Result<Queue> {
 }
 
 /// `30m`, `2h`, `7d` as seconds (at most 100 years); `None` if it is not one.
-pub fn age_seconds(text: &str) -> Option<i64> {
-    let unit = text.chars().last()?;
-    let n: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
-    let per = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86400,
-        _ => return None,
-    };
-    n.checked_mul(per)
-        .filter(|s| (0..=100 * 365 * 86400).contains(s))
-}
-
 /// `2h` from now, or an RFC 3339 time.
 pub fn until(text: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
-    age_seconds(text)
-        .and_then(|s| now.checked_add_signed(chrono::Duration::seconds(s)))
+    crate::basics::duration::parse(text)
+        .and_then(|d| now.checked_add_signed(chrono::Duration::from_std(d).ok()?))
         .ok_or_else(|| {
             anyhow::anyhow!("--until {text:?}: expected RFC 3339 or 30m, 2h, 7d (up to 100 years)")
         })

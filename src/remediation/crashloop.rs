@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::drift::Change;
 use super::queue::{id, Proposal, Source};
 use crate::fleet::summary::ClusterMeta;
+use crate::ops::apply::Change;
 use crate::ops::target::{ObjectKind, Target};
 use crate::ops::Operation;
 

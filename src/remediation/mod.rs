@@ -1,6 +1,6 @@
 //! Remediations: proposed fixes an operator approves, one by one or in a
 //! batch, through the one mutation pipeline. `desired` reads the desired-
-//! state tree, `drift` compares it with live objects, `queue` keeps the
+//! state tree, `crate::ops::apply` compares it with live objects, `queue` keeps the
 //! proposals and decisions, `scan` finds proposals, `cli` is
 //! `fleetdeck remediation …`.
 
@@ -9,7 +9,6 @@ pub mod argocd;
 pub mod cli;
 pub mod crashloop;
 pub mod desired;
-pub mod drift;
 pub mod gatekeeper;
 pub mod queue;
 pub mod rightsizing;

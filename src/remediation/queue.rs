@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::drift::Change;
+use crate::ops::apply::Change;
 use crate::ops::target::Target;
 use crate::ops::Operation;
 

@@ -11,12 +11,12 @@ use chrono::Utc;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde_json::{json, Value};
 
-use super::drift::Change;
 use super::queue::{id, Proposal, Risk, Source};
 use crate::config::Config;
 use crate::cost::report::{HEADROOM, RATIO};
 use crate::fleet::objects::{bytes, cpu_millis};
 use crate::fleet::summary::ClusterMeta;
+use crate::ops::apply::Change;
 use crate::ops::target::{ObjectKind, Target};
 use crate::ops::Operation;
 

@@ -8,10 +8,10 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::desired::{for_cluster, Desired};
-use super::drift::{changes, compare, Change};
 use super::queue::{id, Proposal, Risk, Source};
 use crate::fleet::kubeconfig::client_for;
 use crate::fleet::summary::ClusterMeta;
+use crate::ops::apply::{changes, compare, Change};
 use crate::ops::target::Target;
 use crate::ops::Operation;
 use crate::startup::Startup;

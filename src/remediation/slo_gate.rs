@@ -5,15 +5,15 @@
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::drift::Change;
 use super::queue::{id, Proposal, Risk, Source};
 use crate::config::Config;
 use crate::fleet::kubeconfig::kube_message;
 use crate::fleet::rollout::{rollout_info, Phase, Strategy};
 use crate::fleet::summary::ClusterMeta;
-use crate::ops::gate::GateState;
+use crate::ops::apply::Change;
 use crate::ops::target::{ObjectKind, Target};
 use crate::ops::Operation;
+use crate::verdict::GateState;
 
 pub async fn find(
     client: &kube::Client,

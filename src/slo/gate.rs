@@ -10,7 +10,7 @@ use super::prom::Endpoint;
 use super::sources::{endpoint_for, http_client};
 use super::spec::SloConfig;
 use crate::config::Config;
-use crate::ops::gate::Check;
+use crate::verdict::Check;
 
 /// One SLO that can judge a release on one cluster.
 #[derive(Debug, Clone)]

@@ -54,21 +54,9 @@ pub const PAIRS: [WindowPair; 4] = [
     },
 ];
 
-/// `5m`, `2h`, `30d` → a duration; `None` for anything else.
+/// `5m`, `2h`, `30d` → a window; `None` for anything else, and for zero.
 pub fn parse_window(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (n, unit) = text.split_at(split);
-    let n: u64 = n.parse().ok()?;
-    let secs = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => return None,
-    };
-    (n > 0).then(|| Duration::from_secs(n * secs))
+    crate::basics::duration::parse(text).filter(|d| !d.is_zero())
 }
 
 /// The budget as a ratio of requests: 99.9 (percent) → 0.001.

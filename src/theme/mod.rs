@@ -5,17 +5,14 @@
 //! (`<user_dir>/<name>.toml`); the user file changes only the slots and style
 //! fields it names.
 
-mod config_file;
 mod parse;
-mod toml_tree;
 
 use std::path::Path;
 
 use ratatui::style::Style;
 
-pub use config_file::{toml_error, ConfigFileError};
-pub(crate) use config_file::{Catalogue, Source};
-pub(crate) use toml_tree::{Located, Node};
+pub use crate::basics::config_file::ConfigFileError;
+use crate::basics::config_file::{Catalogue, Source};
 
 /// Declares the slot structs, [`Theme`] and the slot table from one list, so
 /// the names used in files and the struct fields cannot drift apart.

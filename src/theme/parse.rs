@@ -4,9 +4,9 @@
 
 use std::str::FromStr;
 
-use super::config_file::{ConfigFileError, Source};
-use super::toml_tree::{Entry, Located, Node};
 use super::SLOTS;
+use crate::basics::config_file::{ConfigFileError, Source};
+use crate::basics::toml_tree::{Entry, Located, Node};
 use ratatui::style::{Color, Modifier, Style};
 
 const FIELDS: &str = "fg, bg, bold, italic, underlined, reversed, dim";

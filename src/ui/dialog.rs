@@ -181,7 +181,7 @@ fn cost_delta(p: &crate::ops::pipeline::Plan, m: &crate::app::model::Model) -> O
 }
 
 fn confirm_head(p: &crate::ops::pipeline::Plan, t: &crate::theme::Theme) -> Vec<Line<'static>> {
-    use crate::ops::gate::GateState;
+    use crate::verdict::GateState;
     let line = |s: String, st: Style| Line::from(Span::styled(s, st));
     let mut out = Vec::new();
     if let Some(s) = &p.summary {

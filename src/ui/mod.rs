@@ -178,7 +178,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 
 /// Key hints generated from the active keymap, so they never lie.
 fn hints(ctx: &Ctx) -> Line<'static> {
-    use crate::app::action::Action;
+    use crate::keymap::action::Action;
     let t = ctx.theme;
     let mode = match ctx.app.screen().view {
         View::Detail { .. } => Mode::Detail,

@@ -1,4 +1,5 @@
-//! Drift: the desired object against the live one. With writes allowed,
+//! Server-side apply as the pipeline sends and verifies it, and drift (the
+//! desired object against the live one) computed the same way. With writes allowed,
 //! the server computes "what would change" as `kubectl diff` does — a
 //! server-side apply of the desired object, `dryRun=All`, field manager
 //! `fleetdeck` — and the live object is compared with the returned one. In
@@ -11,8 +12,8 @@ use kube::Client;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::target::Target;
 use crate::fleet::kubeconfig::kube_message;
-use crate::ops::target::Target;
 
 pub const FIELD_MANAGER: &str = "fleetdeck";
 
@@ -125,7 +126,8 @@ fn walk(live: &Value, after: &Value, path: &mut Vec<Seg>, out: &mut Vec<(Vec<Seg
             }
             _ => out.push((path.clone(), live.clone(), after.clone())),
         },
-        (Value::String(l), Value::String(a)) if in_resources(path) && quantity_eq(l, a) => {}
+        (Value::String(l), Value::String(a))
+            if in_resources(path) && crate::basics::quantity::eq(l, a) => {}
         (l, a) if l != a => out.push((path.clone(), l.clone(), a.clone())),
         _ => {}
     }
@@ -136,40 +138,6 @@ fn walk(live: &Value, after: &Value, path: &mut Vec<Seg>, out: &mut Vec<(Vec<Seg
 fn in_resources(path: &[Seg]) -> bool {
     path.iter()
         .any(|s| matches!(s, Seg::Key(k) if k == "resources"))
-}
-
-/// A Kubernetes quantity's value: `250m`, `1.5`, `2Gi`, `1e3`, `500M`.
-pub fn quantity(text: &str) -> Option<f64> {
-    let t = text.trim();
-    let suffixes: [(&str, f64); 13] = [
-        ("Ki", 1024f64),
-        ("Mi", 1024f64.powi(2)),
-        ("Gi", 1024f64.powi(3)),
-        ("Ti", 1024f64.powi(4)),
-        ("Pi", 1024f64.powi(5)),
-        ("Ei", 1024f64.powi(6)),
-        ("m", 1e-3),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("P", 1e15),
-        ("E", 1e18),
-    ];
-    for (s, f) in suffixes {
-        if let Some(n) = t.strip_suffix(s) {
-            return n.parse::<f64>().ok().map(|v| v * f);
-        }
-    }
-    t.parse::<f64>().ok()
-}
-
-/// Two quantities with the same value, however written.
-pub fn quantity_eq(a: &str, b: &str) -> bool {
-    match (quantity(a), quantity(b)) {
-        (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
-        _ => a == b,
-    }
 }
 
 /// The `fieldsV1` key of a path segment.
@@ -410,7 +378,9 @@ mod tests {
         let desired = json!({"spec": {"template": {"spec": {"containers": [
             {"name": "web", "resources": {"requests": {"cpu": "0.5", "memory": "1024Mi"}}}]}}}});
         assert!(holds(&canon, &desired));
-        assert!(quantity_eq("1", "1000m") && !quantity_eq("1", "1001m"));
+        assert!(
+            crate::basics::quantity::eq("1", "1000m") && !crate::basics::quantity::eq("1", "1001m")
+        );
         assert!(!holds(
             &canon,
             &json!({"spec": {"template": {"spec": {"containers": [

@@ -1,7 +1,7 @@
-//! The gate: before promote, step and flip, a set of checks says go or stop.
-//! Here the checks are readiness of the side traffic moves to; the SLO view
-//! adds canary-vs-stable numbers as further checks. A stop needs an explicit
-//! override, journaled with its reason.
+//! The gate's vocabulary: before promote, step and flip, a set of checks
+//! says go or stop. Readiness checks come from `ops`, canary-vs-stable SLO
+//! checks from `slo`; both use these types, so this leaf sits below them. A
+//! stop needs an explicit override, journaled with its reason.
 
 use serde::Serialize;
 

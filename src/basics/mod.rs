@@ -1,0 +1,9 @@
+//! Layer 0: small pure helpers every other layer may use — context globs,
+//! durations, Kubernetes quantities, located TOML and its one-line errors. They know nothing of the rest of
+//! fleetdeck (see docs/architecture.md for the layer table).
+
+pub mod config_file;
+pub mod duration;
+pub mod glob;
+pub mod quantity;
+pub mod toml_tree;

@@ -1,0 +1,35 @@
+//! What the config says about one cluster, joined to its context, and when
+//! a cluster is left out of fleet totals: plain data the fleet layer reads.
+
+use serde::Serialize;
+
+/// What config says about a cluster (group, region, role…), joined to its context.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ClusterMeta {
+    pub context: String,
+    /// Display name (config `name`, else the context).
+    pub name: String,
+    pub group: Option<String>,
+    pub region: Option<String>,
+    pub cloud: Option<String>,
+    pub role: Option<String>,
+    pub read_only: bool,
+    pub protected: bool,
+    /// Per-cluster accent colour: the "this is production" cue.
+    pub accent: Option<String>,
+}
+
+/// When a cluster is left out of fleet totals (and, later, action targets).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HealthPolicy {
+    /// Exclude a cluster whose share of Ready nodes falls below this (0.0–1.0).
+    pub min_ready_nodes: f64,
+}
+
+impl Default for HealthPolicy {
+    fn default() -> Self {
+        HealthPolicy {
+            min_ready_nodes: 0.5,
+        }
+    }
+}
