@@ -10,6 +10,7 @@ pub mod output;
 pub mod app;
 pub mod basics;
 pub mod config;
+pub mod console;
 pub mod cost;
 pub mod demo;
 pub mod failover;

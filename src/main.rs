@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use fleetdeck::app::state::App;
 use fleetdeck::app::update::Msg;
+use fleetdeck::console::Console;
 use fleetdeck::fleet::handles::Fleet;
 use fleetdeck::keymap::Keymap;
 use fleetdeck::ops::action::Operation;
@@ -167,7 +168,7 @@ enum Command {
 /// The fleet, warnings, the kubeconfig (for reconciling the journal) or the
 /// demo's control handle.
 type Connected = (
-    Fleet,
+    Console,
     Vec<String>,
     Option<kube::config::Kubeconfig>,
     Option<fleetdeck::demo::DemoControl>,
@@ -184,7 +185,11 @@ fn connect(opts: &Options, demo: bool) -> anyhow::Result<Connected> {
         errln!("fleetdeck: {w}");
     }
     let mut warnings = st.warnings.clone();
-    let mut fleet = Fleet::connect(st.metas.clone(), st.kubeconfig.clone(), st.config.policy());
+    let mut fleet = Console::new(Fleet::connect(
+        st.metas.clone(),
+        st.kubeconfig.clone(),
+        st.config.policy(),
+    ));
     match fleetdeck::slo::report::pairs(&st.config, &st.metas) {
         Ok(pairs) => fleet.slo = fleetdeck::slo::monitor::Monitor::new(pairs),
         Err(e) => warnings.push(format!("SLOs: {e}")),

@@ -198,11 +198,11 @@ async fn teammates_actions_show_in_the_journal_timeline() {
     let cluster = &lab.clusters[0];
     let ns = lab.namespace(cluster, "team").await;
     let cfg = Config::default();
-    let fleet = Fleet::connect(
+    let fleet = fleetdeck::console::Console::new(Fleet::connect(
         vec![cfg.meta_for(&cluster.operator())],
         lab.loaded.config.clone(),
         cfg.policy(),
-    );
+    ));
     // Another console's mark, exactly as fleetdeck writes it.
     let ev: Event = serde_json::from_value(json!({
         "metadata": {"name": "web.1", "namespace": ns.name},

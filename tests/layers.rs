@@ -26,6 +26,7 @@ const ORDER: &[(&str, &str)] = &[
     ("2 domain", "failover"),
     ("2 domain", "snapshot"),
     ("2 domain", "startup"),
+    ("3 console", "console"),
     ("3 console", "demo"),
     ("3 console", "app"),
     ("4 drawing", "ui"),
@@ -41,9 +42,6 @@ const NOT_YET: &[(&str, &str)] = &[
     ("config", "failover"),
     ("config", "ops"),
     ("config", "slo"),
-    // fleet::handles still owns the cost and SLO monitors.
-    ("fleet", "cost"),
-    ("fleet", "slo"),
     // The subcommands still live in their domain modules.
     ("failover", "startup"),
     ("ops", "startup"),

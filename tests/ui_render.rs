@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fleetdeck::app::model::Model;
 use fleetdeck::app::state::App;
 use fleetdeck::app::update::{update, Msg};
+use fleetdeck::console::Console;
 use fleetdeck::demo::Demo;
-use fleetdeck::fleet::handles::Fleet;
 use fleetdeck::keymap::Keymap;
 use fleetdeck::theme::Theme;
 use fleetdeck::ui::{draw, Ctx};
@@ -19,14 +19,14 @@ fn t0() -> DateTime<Utc> {
 }
 
 /// The demo after `ticks` seconds, clock frozen at the last tick.
-fn demo_at(ticks: i64) -> (Demo, Fleet, DateTime<Utc>) {
+fn demo_at(ticks: i64) -> (Demo, Console, DateTime<Utc>) {
     let mut demo = Demo::new(7);
     let mut now = t0();
     for i in 0..ticks {
         now = t0() + chrono::Duration::seconds(i);
         demo.step(now);
     }
-    let fleet = demo.fleet();
+    let fleet = demo.console();
     // One SLO evaluation, as the TUI's background refresh would do.
     tokio::runtime::Runtime::new()
         .unwrap()
@@ -43,7 +43,7 @@ fn named(code: KeyCode) -> Msg {
 }
 
 /// Feeds keys through `update`, pulling the model as the TUI loop does.
-fn drive(app: &mut App, fleet: &Fleet, now: DateTime<Utc>, keys: Vec<Msg>) -> Model {
+fn drive(app: &mut App, fleet: &Console, now: DateTime<Utc>, keys: Vec<Msg>) -> Model {
     let keymap = Keymap::default();
     let mut model = Model::pull(fleet, app, now);
     for k in keys {

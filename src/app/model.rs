@@ -7,6 +7,7 @@ use regex::{Regex, RegexBuilder};
 
 use super::state::{App, View};
 use super::timeline::TimelineRow;
+use crate::console::Console;
 use crate::fleet::handles::{with_data, Fleet, RolloutRow};
 use crate::fleet::rollout::Phase;
 use crate::fleet::summary::{ClusterRow, ClusterState, FleetTotals, WorkloadLine};
@@ -39,7 +40,7 @@ pub struct Model {
 
 impl Model {
     /// Derives only what the current view needs.
-    pub fn pull(fleet: &Fleet, app: &App, now: DateTime<Utc>) -> Model {
+    pub fn pull(fleet: &Console, app: &App, now: DateTime<Utc>) -> Model {
         let rows = fleet.rows(now);
         let totals = Fleet::totals(&rows);
         let mut m = Model {

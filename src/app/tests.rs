@@ -6,20 +6,20 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::model::{order, Model};
 use super::state::{App, View};
 use super::update::{update, Effect, Msg};
+use crate::console::Console;
 use crate::demo::Demo;
-use crate::fleet::handles::Fleet;
 use crate::keymap::Keymap;
 
-fn setup() -> (Fleet, chrono::DateTime<Utc>) {
+fn setup() -> (Console, chrono::DateTime<Utc>) {
     let mut demo = Demo::new(3);
     let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     for i in 0..10 {
         demo.step(now + chrono::Duration::seconds(i));
     }
-    (demo.fleet(), now)
+    (demo.console(), now)
 }
 
-fn press(app: &mut App, fleet: &Fleet, now: chrono::DateTime<Utc>, code: KeyCode) -> Vec<Effect> {
+fn press(app: &mut App, fleet: &Console, now: chrono::DateTime<Utc>, code: KeyCode) -> Vec<Effect> {
     let model = Model::pull(fleet, app, now);
     update(
         app,
@@ -29,7 +29,7 @@ fn press(app: &mut App, fleet: &Fleet, now: chrono::DateTime<Utc>, code: KeyCode
     )
 }
 
-fn typed(app: &mut App, fleet: &Fleet, now: chrono::DateTime<Utc>, text: &str) {
+fn typed(app: &mut App, fleet: &Console, now: chrono::DateTime<Utc>, text: &str) {
     for c in text.chars() {
         press(app, fleet, now, KeyCode::Char(c));
     }

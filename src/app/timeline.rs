@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::fleet::handles::{with_data, Fleet};
+use crate::console::Console;
+use crate::fleet::handles::with_data;
 use crate::journal::{Record, RecordKind};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +22,7 @@ pub struct TimelineRow {
     pub reason: String,
 }
 
-pub fn timeline(records: &[Record], fleet: &Fleet, host: &str) -> Vec<TimelineRow> {
+pub fn timeline(records: &[Record], fleet: &Console, host: &str) -> Vec<TimelineRow> {
     let mut rows: Vec<TimelineRow> = Vec::new();
     // One row per action: its last record (outcome, reconcile, denied) wins.
     let mut by_id: std::collections::BTreeMap<&str, &Record> = Default::default();

@@ -102,7 +102,7 @@ fn last_action(obj: &Value) -> Value {
 }
 
 /// Runs until the checkout canary holds at its `pause: {}`.
-fn paused_canary() -> (Fleet, Demo) {
+fn paused_canary() -> (crate::console::Console, Demo) {
     let (fleet, mut demo) = start(1);
     run(&mut demo, 40);
     let r = info(&fleet, &checkout());

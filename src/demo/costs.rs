@@ -61,7 +61,7 @@ mod tests {
         for i in 0..12 {
             demo.step(t0 + chrono::Duration::seconds(i));
         }
-        let fleet = demo.fleet();
+        let fleet = demo.console();
         let c = fleet.cost.latest().expect("computed on the first ticks");
         assert_eq!(c.clusters.len(), 6);
         assert!(

@@ -51,6 +51,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
+use crate::console::Console;
 use crate::fleet::handles::Fleet;
 use crate::fleet::live::{ClusterHandle, Notifier};
 use crate::fleet::store::ClusterData;
@@ -80,11 +81,11 @@ pub struct Demo {
     catalog: crate::cost::catalog::Catalog,
 }
 
-/// A demo and a fleet reading it. The fleet shows every cluster as
-/// connecting until the first [`Demo::step`].
-pub fn start(seed: u64) -> (Fleet, Demo) {
+/// A demo and a console reading it. It shows every cluster as connecting
+/// until the first [`Demo::step`].
+pub fn start(seed: u64) -> (Console, Demo) {
     let demo = Demo::new(seed);
-    (demo.fleet(), demo)
+    (demo.console(), demo)
 }
 
 /// Ticks `demo` once a second, forever (abort the handle to stop it). The
@@ -139,9 +140,10 @@ impl Demo {
         }
     }
 
-    /// A fleet over the demo's stores (cheap: the stores are shared, not
-    /// copied), with the default health policy.
-    pub fn fleet(&self) -> Fleet {
+    /// A console over the demo's stores (cheap: the stores are shared, not
+    /// copied), with the default health policy and the demo's SLO and cost
+    /// monitors.
+    pub fn console(&self) -> Console {
         let handles = self
             .world
             .clusters
@@ -149,10 +151,11 @@ impl Demo {
             .zip(&self.feeds)
             .map(|(c, f)| ClusterHandle::detached(c.meta.clone(), f.data.clone()))
             .collect();
-        let mut fleet = Fleet::from_handles(handles, HealthPolicy::default(), self.notify.clone());
-        fleet.slo = self.metrics.monitor.clone();
-        fleet.cost = self.cost.clone();
-        fleet
+        Console {
+            fleet: Fleet::from_handles(handles, HealthPolicy::default(), self.notify.clone()),
+            slo: self.metrics.monitor.clone(),
+            cost: self.cost.clone(),
+        }
     }
 
     /// Ticks done so far.

@@ -23,10 +23,6 @@ pub struct RolloutRow {
 
 pub struct Fleet {
     pub clusters: Vec<ClusterHandle>,
-    /// SLOs of these clusters, refreshed in the background when configured.
-    pub slo: crate::slo::monitor::Monitor,
-    /// Costs of these clusters, recomputed in the background.
-    pub cost: crate::cost::monitor::CostMonitor,
     pub policy: HealthPolicy,
     /// Notified whenever any cluster's data changes.
     pub notify: Notifier,
@@ -43,8 +39,6 @@ impl Fleet {
             .collect();
         Fleet {
             clusters,
-            slo: Default::default(),
-            cost: Default::default(),
             policy,
             notify,
         }
@@ -58,8 +52,6 @@ impl Fleet {
     ) -> Fleet {
         Fleet {
             clusters,
-            slo: Default::default(),
-            cost: Default::default(),
             policy,
             notify,
         }

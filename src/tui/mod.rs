@@ -19,6 +19,7 @@ use crate::app::model::Model;
 use crate::app::state::{App, View};
 use crate::app::timeline::timeline;
 use crate::app::update::{update, Effect, Msg};
+use crate::console::Console;
 use crate::demo::{DemoControl, Mark};
 use crate::fleet::handles::Fleet;
 use crate::fleet::kubeconfig::kube_message;
@@ -61,7 +62,7 @@ pub struct Actions {
 }
 
 pub async fn run(
-    fleet: Fleet,
+    fleet: Console,
     mut app: App,
     theme: Theme,
     keymap: Keymap,
@@ -86,7 +87,7 @@ pub async fn run(
 
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
-    fleet: &Fleet,
+    fleet: &Console,
     app: &mut App,
     theme: &Theme,
     keymap: &Keymap,
@@ -195,7 +196,7 @@ async fn event_loop(
 }
 
 fn run_effect(
-    fleet: &Fleet,
+    fleet: &Console,
     read_only: bool,
     actions: &Actions,
     effect: Effect,

@@ -1,0 +1,37 @@
+//! What the console watches: the fleet's clusters (the data layer) and the
+//! background monitors that read them back — SLOs and costs. The fleet
+//! layer knows nothing of SLOs or costs; this owner joins them for the TUI,
+//! the demo and the headless reports. It derefs to the [`Fleet`], so code
+//! that only needs clusters takes a `&Fleet` either way.
+
+use std::ops::Deref;
+
+use crate::cost::monitor::CostMonitor;
+use crate::fleet::handles::Fleet;
+use crate::slo::monitor::Monitor;
+
+pub struct Console {
+    pub fleet: Fleet,
+    /// SLOs of these clusters, refreshed in the background when configured.
+    pub slo: Monitor,
+    /// Costs of these clusters, recomputed in the background.
+    pub cost: CostMonitor,
+}
+
+impl Console {
+    /// The fleet with no SLOs and no cost figures yet.
+    pub fn new(fleet: Fleet) -> Console {
+        Console {
+            fleet,
+            slo: Monitor::default(),
+            cost: CostMonitor::default(),
+        }
+    }
+}
+
+impl Deref for Console {
+    type Target = Fleet;
+    fn deref(&self) -> &Fleet {
+        &self.fleet
+    }
+}
