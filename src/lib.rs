@@ -9,6 +9,7 @@ pub mod output;
 
 pub mod app;
 pub mod basics;
+pub mod cli;
 pub mod config;
 pub mod console;
 pub mod cost;

@@ -1,5 +1,7 @@
 //! What every command does first: read the config and the kubeconfig, and pick
 //! the contexts to show. Problems with one file are collected, not fatal.
+//! (SLO files and failover plans are read on top by `cli::load`, which knows
+//! the domain modules; this stays in the data layer.)
 
 use std::path::PathBuf;
 
@@ -35,28 +37,8 @@ pub fn start(opts: &Options) -> anyhow::Result<Startup> {
     config.read_only |= opts.read_only;
     let sources = Sources::from_env(opts.kubeconfig);
     let loaded = load(&sources);
-    let mut warnings: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
-    // A bad SLO file costs its SLOs, not the console.
-    for f in config.slo_files.clone() {
-        let path = match paths.config_file.parent() {
-            Some(dir) if f.is_relative() => dir.join(&f),
-            _ => f,
-        };
-        match crate::slo::import::load(&path) {
-            Ok(slos) => config.slos.extend(slos),
-            Err(e) => warnings.push(e),
-        }
-    }
+    let warnings: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
     let all = loaded.contexts();
-    // Plans are checked against every context; a bad plan file costs its
-    // plans (the `failover` command names the error), not the console.
-    match crate::failover::plan::load_all(&paths.config_file, &paths.plans_dir(), &all) {
-        Ok(plans) => config.failover = plans,
-        Err(e) => {
-            config.failover.clear();
-            warnings.push(e);
-        }
-    }
     let selected = config.select(&all, opts.contexts);
     if selected.is_empty() {
         let files: Vec<String> = sources

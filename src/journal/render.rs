@@ -12,17 +12,16 @@ use crate::basics::glob;
 pub struct Filter {
     /// Records at or after this time.
     pub since: Option<DateTime<Utc>>,
-    /// Context glob (`*`, `?`), as `--context` elsewhere.
-    pub context: Option<String>,
+    /// Context globs (`*`, `?`), as `--context` elsewhere: a record on any
+    /// of them is kept; none means every context.
+    pub contexts: Vec<String>,
 }
 
 impl Filter {
     pub fn keep(&self, r: &Record) -> bool {
         self.since.is_none_or(|t| r.ts >= t)
-            && self
-                .context
-                .as_deref()
-                .is_none_or(|g| glob::matches(g, &r.context))
+            && (self.contexts.is_empty()
+                || self.contexts.iter().any(|g| glob::matches(g, &r.context)))
     }
 }
 
@@ -195,10 +194,17 @@ mod tests {
         ];
         let f = Filter {
             since: Some(Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 5).unwrap()),
-            context: Some("prod-*".into()),
+            contexts: vec!["prod-*".into()],
         };
         let kept: Vec<u64> = rs.iter().filter(|r| f.keep(r)).map(|r| r.seq).collect();
         assert_eq!(kept, [5]);
+        // Every --context counts, not only the first.
+        let f = Filter {
+            since: None,
+            contexts: vec!["lab-*".into(), "prod-eu".into()],
+        };
+        let kept: Vec<u64> = rs.iter().filter(|r| f.keep(r)).map(|r| r.seq).collect();
+        assert_eq!(kept, [1, 9]);
         assert_eq!(rs.iter().filter(|r| Filter::default().keep(r)).count(), 3);
     }
 

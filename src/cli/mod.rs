@@ -1,0 +1,263 @@
+//! The command line: every subcommand's flags (`Cli`), what a command loads
+//! once (`load`), and the dispatch. One file per family: `journal`,
+//! `reports` (snapshot, slo, cost, paths), `console` (the TUI); actions,
+//! releases, failover and remediations print through their own modules.
+
+mod console;
+mod journal;
+mod reports;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::ops::action::Operation;
+use crate::ops::cli::ActionArgs;
+use crate::ops::commands;
+use crate::startup::{self, Options, Startup};
+
+/// A terminal console for operating fleets of Kubernetes clusters.
+#[derive(Debug, Parser)]
+#[command(name = "fleetdeck", version, about)]
+pub struct Cli {
+    /// Kubeconfig file (repeatable; replaces $KUBECONFIG, merged in order).
+    #[arg(long, global = true)]
+    kubeconfig: Vec<PathBuf>,
+    /// Context name or glob to include (repeatable; default: all contexts).
+    #[arg(long, global = true)]
+    context: Vec<String>,
+    /// Config file (default: config.toml in the config dir).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Never send a mutating request to any cluster.
+    #[arg(long, global = true)]
+    read_only: bool,
+    /// Theme name (dark, light, high-contrast, or a file in the config dir).
+    #[arg(long, global = true)]
+    theme: Option<String>,
+    /// Keymap name (default, vim, or a file in the config dir).
+    #[arg(long, global = true)]
+    keymap: Option<String>,
+    /// A simulated fleet: no cluster needed.
+    #[arg(long, global = true)]
+    demo: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ActionFlags {
+    /// CONTEXT/NAMESPACE/KIND/NAME (parsed from the right: contexts may contain '/').
+    target: String,
+    /// Why: required, journaled, and put on the object's Event.
+    #[arg(long)]
+    reason: Option<String>,
+    /// Do not ask for confirmation (needs --reason).
+    #[arg(long)]
+    yes: bool,
+    /// Skip the pre-flight checks and let the API server decide.
+    #[arg(long)]
+    force: bool,
+    /// Act although the gate says stop; journaled with the reason.
+    #[arg(long = "override")]
+    override_gate: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// The journal, oldest first (filtered by --since and --context).
+    Show {
+        /// RFC 3339 time, or an age such as 30m, 2h, 7d.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Walk the hash chain; names the first bad record.
+    Verify,
+    /// The journal for a postmortem.
+    Export {
+        #[arg(long, value_parser = ["json", "markdown"], default_value = "markdown")]
+        format: String,
+        #[arg(long)]
+        since: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The local journal of actions.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
+    /// Scale a Deployment, StatefulSet or Rollout.
+    Scale {
+        #[command(flatten)]
+        action: ActionFlags,
+        #[arg(long)]
+        replicas: i32,
+    },
+    /// Restart a Deployment, StatefulSet, DaemonSet or Rollout, as `kubectl rollout restart` does.
+    Restart {
+        #[command(flatten)]
+        action: ActionFlags,
+    },
+    /// Argo Rollouts: promote, abort, retry, pause, resume, undo, restart.
+    Rollout {
+        #[command(subcommand)]
+        command: commands::RolloutCommand,
+    },
+    /// A route canary (HTTPRoute / VirtualService weights): step forward or back.
+    Canary {
+        #[command(subcommand)]
+        command: commands::CanaryCommand,
+    },
+    /// A Service selector blue/green: flip, flip back.
+    Bluegreen {
+        #[command(subcommand)]
+        command: commands::BlueGreenCommand,
+    },
+    /// Promote or flip across a group of clusters, one at a time.
+    Wave {
+        #[command(subcommand)]
+        command: commands::WaveCommand,
+    },
+    /// Failover plans: list, plan (pre-flight), run, resume, rollback.
+    Failover {
+        #[command(subcommand)]
+        command: crate::failover::cli::FailoverCommand,
+    },
+    /// Proposed fixes (drift from the desired state, …): list, show, approve, reject, snooze.
+    Remediation {
+        #[command(subcommand)]
+        command: crate::remediation::cli::RemediationCommand,
+    },
+    /// What each cluster, namespace and workload costs per hour (OpenCost model).
+    Cost {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Seconds to wait for every cluster to settle.
+        #[arg(long, default_value_t = 20)]
+        timeout: u64,
+    },
+    /// Every SLO on every cluster it applies to: budget, burn per window pair, alerts.
+    Slo {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print every config, data and log path in use.
+    Paths,
+    /// Print the fleet state once and exit (non-zero if a cluster is unreachable).
+    Snapshot {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Seconds to wait for every cluster to settle.
+        #[arg(long, default_value_t = 20)]
+        timeout: u64,
+    },
+}
+
+/// What every command that reads the fleet loads, once per process: the
+/// paths, the config with its SLO files and failover plans, the kubeconfig
+/// and the contexts to show. A bad SLO or plan file costs its SLOs or plans
+/// (a warning), not the command.
+pub fn load(opts: &Options) -> anyhow::Result<Startup> {
+    let mut st = startup::start(opts)?;
+    for f in st.config.slo_files.clone() {
+        let path = match st.paths.config_file.parent() {
+            Some(dir) if f.is_relative() => dir.join(&f),
+            _ => f,
+        };
+        match crate::slo::import::load(&path) {
+            Ok(slos) => st.config.slos.extend(slos),
+            Err(e) => st.warnings.push(e),
+        }
+    }
+    let all: Vec<String> = st
+        .kubeconfig
+        .contexts
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    // Plans are checked against every context; a bad plan file costs its
+    // plans (the `failover` command names the error), not the console.
+    match crate::failover::plan::load_all(&st.paths.config_file, &st.paths.plans_dir(), &all) {
+        Ok(plans) => st.config.failover = plans,
+        Err(e) => {
+            st.config.failover.clear();
+            st.warnings.push(e);
+        }
+    }
+    Ok(st)
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let opts = Options {
+        config_file: cli.config.as_deref(),
+        kubeconfig: &cli.kubeconfig,
+        contexts: &cli.context,
+        read_only: cli.read_only,
+    };
+    match cli.command {
+        Some(Command::Journal { command }) => journal::run(&opts, cli.demo, command),
+        Some(Command::Scale { action, replicas }) => {
+            act(&opts, Operation::Scale { replicas }, action)
+        }
+        Some(Command::Restart { action }) => act(&opts, Operation::Restart, action),
+        Some(Command::Rollout { command }) => {
+            release(&opts, async |st| commands::rollout(st, command).await)
+        }
+        Some(Command::Canary { command }) => {
+            release(&opts, async |st| commands::canary(st, command).await)
+        }
+        Some(Command::Bluegreen { command }) => {
+            release(&opts, async |st| commands::bluegreen(st, command).await)
+        }
+        Some(Command::Wave { command }) => {
+            release(&opts, async |st| commands::wave(st, command).await)
+        }
+        Some(Command::Failover { command }) => release(&opts, async |st| {
+            crate::failover::cli::command(st, command).await
+        }),
+        Some(Command::Remediation { command }) => release(&opts, async |st| {
+            crate::remediation::cli::command(st, command).await
+        }),
+        Some(Command::Cost { json, timeout }) => reports::cost(&opts, cli.demo, json, timeout),
+        Some(Command::Slo { json }) => reports::slo(&opts, json),
+        Some(Command::Paths) => reports::paths(&opts),
+        Some(Command::Snapshot { json, timeout }) => {
+            reports::snapshot(&opts, cli.demo, json, timeout)
+        }
+        None => console::run(&opts, cli.demo, cli.theme, cli.keymap),
+    }
+}
+
+fn act(opts: &Options, op: Operation, a: ActionFlags) -> anyhow::Result<ExitCode> {
+    let st = load(opts)?;
+    let args = ActionArgs {
+        target: a.target,
+        reason: a.reason,
+        yes: a.yes,
+        force: a.force,
+        override_gate: a.override_gate,
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    let code = rt.block_on(crate::ops::cli::run(&st, op, &args))?;
+    Ok(ExitCode::from(code as u8))
+}
+
+/// Runs one of the release commands on a fresh runtime; its exit code.
+fn release<F>(opts: &Options, f: F) -> anyhow::Result<ExitCode>
+where
+    F: AsyncFnOnce(&Startup) -> anyhow::Result<i32>,
+{
+    let st = load(opts)?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let code = rt.block_on(f(&st))?;
+    Ok(ExitCode::from(code as u8))
+}
