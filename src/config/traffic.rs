@@ -1,12 +1,11 @@
 //! `[[canary]]` and `[[bluegreen]]`: route canaries and selector blue/green
-//! pairs declared in the config file rather than by annotation on the object.
+//! pairs declared in the config file rather than by annotation on the object,
+//! and the specs both spell (`crate::ops::declared` turns them into a
+//! target's declarations).
 
 use serde::Deserialize;
 
 use crate::basics::glob;
-use crate::ops::build::Declared;
-use crate::ops::target::{kind_from_str, ObjectKind, Target};
-use crate::ops::traffic::{BlueGreenSpec, CanarySpec};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,22 +32,31 @@ pub struct BlueGreenEntry {
     pub sides: [String; 2],
 }
 
-fn applies(clusters: &[String], context: &str) -> bool {
+/// Whether an entry with these context globs covers `context`.
+pub fn applies(clusters: &[String], context: &str) -> bool {
     clusters.is_empty() || clusters.iter().any(|g| glob::matches(g, context))
+}
+
+/// The two kinds of route a canary steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteKind {
+    HttpRoute,
+    VirtualService,
 }
 
 impl CanaryEntry {
     /// `(kind, name)` of the route, or why not.
-    pub fn route(&self) -> Result<(ObjectKind, String), String> {
+    pub fn route(&self) -> Result<(RouteKind, String), String> {
         let (kind, name) = self.route.split_once('/').ok_or_else(|| {
             format!(
                 "route {:?}: expected httproute/NAME or virtualservice/NAME",
                 self.route
             )
         })?;
-        match kind_from_str(kind) {
-            Some(k @ (ObjectKind::HttpRoute | ObjectKind::VirtualService)) => {
-                Ok((k, name.to_string()))
+        match kind.to_lowercase().as_str() {
+            "httproute" | "httproutes" => Ok((RouteKind::HttpRoute, name.to_string())),
+            "virtualservice" | "virtualservices" | "vs" => {
+                Ok((RouteKind::VirtualService, name.to_string()))
             }
             _ => Err(format!(
                 "route {:?}: the kind must be httproute or virtualservice",
@@ -66,44 +74,35 @@ impl CanaryEntry {
     }
 }
 
-/// The declarations the config makes for a target.
-pub fn declared(canaries: &[CanaryEntry], bluegreens: &[BlueGreenEntry], t: &Target) -> Declared {
-    let canary = canaries
-        .iter()
-        .find(|c| {
-            applies(&c.clusters, &t.context)
-                && c.namespace == t.namespace
-                && c.route().is_ok_and(|(k, n)| k == t.kind && n == t.name)
-        })
-        .map(CanaryEntry::spec);
-    let bluegreen = bluegreens
-        .iter()
-        .find(|b| {
-            t.kind == ObjectKind::Service
-                && applies(&b.clusters, &t.context)
-                && b.namespace == t.namespace
-                && b.service == t.name
-        })
-        .map(|b| BlueGreenSpec {
-            label: b.label.clone(),
-            sides: b.sides.clone(),
-        });
-    Declared {
-        canary,
-        bluegreen,
-        slo_gates: Vec::new(),
+/// A route canary: which backends, and the canary's weight schedule (percent).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CanarySpec {
+    /// HTTPRoute: a backendRef name; VirtualService: a destination host or subset.
+    pub stable: String,
+    pub canary: String,
+    pub weights: Vec<u32>,
+}
+
+impl CanarySpec {
+    pub fn check(&self) -> Result<(), String> {
+        if self.stable == self.canary {
+            return Err("stable and canary name the same backend".into());
+        }
+        if self.weights.is_empty() || self.weights.iter().any(|w| *w > 100) {
+            return Err("weights must be a non-empty list of percentages (0-100)".into());
+        }
+        if self.weights.windows(2).any(|w| w[0] >= w[1]) {
+            return Err("weights must increase, e.g. [5, 25, 50, 100]".into());
+        }
+        Ok(())
     }
 }
 
-/// A route named only by NAME: the configured canary route of that name.
-pub fn route_kind(
-    canaries: &[CanaryEntry],
-    context: &str,
-    namespace: &str,
-    name: &str,
-) -> Option<ObjectKind> {
-    canaries.iter().find_map(|c| {
-        let (k, n) = c.route().ok()?;
-        (applies(&c.clusters, context) && c.namespace == namespace && n == name).then_some(k)
-    })
+/// A selector blue/green: the Service selector key that flips, and its two values.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlueGreenSpec {
+    pub label: String,
+    pub sides: [String; 2],
 }

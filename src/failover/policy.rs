@@ -3,16 +3,7 @@
 //! A cluster's region comes from its `[[cluster]]` entry, else from its
 //! nodes' `topology.kubernetes.io/region` label (the majority).
 
-use serde::Deserialize;
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Residency {
-    /// Regions data may be served from.
-    pub regions: Vec<String>,
-    /// Why the rule exists, shown with a refusal (`EU personal data`).
-    pub description: Option<String>,
-}
+pub use crate::config::failover::Residency;
 
 /// Where a cluster's region came from, for messages.
 #[derive(Debug, Clone, PartialEq)]

@@ -95,7 +95,7 @@ impl Cluster {
         group: Option<&str>,
     ) -> anyhow::Result<(i32, Option<Plan>)> {
         let reason = args.reason.clone().unwrap_or_default();
-        let mut declared = st.config.declared(target);
+        let mut declared = crate::ops::declared::declared(&st.config, target);
         declared.slo_gates = crate::slo::gate::gates_for(
             &st.config,
             &target.context,
@@ -310,7 +310,7 @@ pub async fn route_target(st: &Startup, text: &str) -> anyhow::Result<Target> {
     }
     let t = Target::parse_named(text, ObjectKind::HttpRoute).map_err(anyhow::Error::msg)?;
     if let Some(kind) =
-        crate::config::traffic::route_kind(&st.config.canaries, &t.context, &t.namespace, &t.name)
+        crate::ops::declared::route_kind(&st.config, &t.context, &t.namespace, &t.name)
     {
         return Ok(Target { kind, ..t });
     }
@@ -356,7 +356,7 @@ pub async fn bluegreen(
     let spec = super::traffic::declared(
         &svc,
         super::traffic::BLUEGREEN_ANNOTATION,
-        st.config.declared(&target).bluegreen,
+        crate::ops::declared::declared(&st.config, &target).bluegreen,
     )
     .map_err(anyhow::Error::msg)?;
     let old = svc

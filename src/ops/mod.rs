@@ -10,6 +10,7 @@ pub mod argo;
 pub mod build;
 pub mod cli;
 pub mod commands;
+pub mod declared;
 pub mod journaled;
 pub mod marks;
 pub mod pipeline;

@@ -16,38 +16,7 @@ pub const CANARY_ANNOTATION: &str = "fleetdeck.io/canary";
 /// On a Service: `{"label":"version","sides":["blue","green"]}`.
 pub const BLUEGREEN_ANNOTATION: &str = "fleetdeck.io/bluegreen";
 
-/// A route canary: which backends, and the canary's weight schedule (percent).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CanarySpec {
-    /// HTTPRoute: a backendRef name; VirtualService: a destination host or subset.
-    pub stable: String,
-    pub canary: String,
-    pub weights: Vec<u32>,
-}
-
-impl CanarySpec {
-    pub fn check(&self) -> Result<(), String> {
-        if self.stable == self.canary {
-            return Err("stable and canary name the same backend".into());
-        }
-        if self.weights.is_empty() || self.weights.iter().any(|w| *w > 100) {
-            return Err("weights must be a non-empty list of percentages (0-100)".into());
-        }
-        if self.weights.windows(2).any(|w| w[0] >= w[1]) {
-            return Err("weights must increase, e.g. [5, 25, 50, 100]".into());
-        }
-        Ok(())
-    }
-}
-
-/// A selector blue/green: the Service selector key that flips, and its two values.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BlueGreenSpec {
-    pub label: String,
-    pub sides: [String; 2],
-}
+pub use crate::config::traffic::{BlueGreenSpec, CanarySpec};
 
 fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
     obj.pointer("/metadata/annotations")

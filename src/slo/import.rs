@@ -170,6 +170,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_example_openslo_file_loads() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/openslo.yaml");
+        assert_eq!(load(std::path::Path::new(path)).unwrap().len(), 4);
+    }
+
+    #[test]
     fn openslo_sloth_and_pyrra_map_to_slos() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("slos.yaml");

@@ -2,58 +2,12 @@
 //! URL, else the `[prometheus]` endpoint shared by the fleet (Thanos-style,
 //! queries select the cluster with `{{cluster}}`), with its auth and TLS.
 
-use std::path::PathBuf;
 use std::time::Duration;
-
-use serde::Deserialize;
 
 use super::prom::Endpoint;
 use crate::config::Config;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PrometheusConfig {
-    /// A Prometheus (or Thanos Query) for every cluster without its own.
-    pub url: Option<String>,
-    /// Per query; a slow Prometheus shows as a timeout, not a hang.
-    #[serde(default = "default_timeout")]
-    pub timeout_seconds: u64,
-    /// A file holding a bearer token (read at start; never logged).
-    pub bearer_token_file: Option<PathBuf>,
-    /// A PEM CA bundle to trust besides the system roots.
-    pub ca_file: Option<PathBuf>,
-    #[serde(default)]
-    pub insecure_skip_verify: bool,
-    /// How often the TUI re-evaluates every SLO.
-    #[serde(default = "default_refresh")]
-    pub refresh_seconds: u64,
-    /// Extra request headers, e.g. `X-Scope-OrgID` for a multi-tenant
-    /// Thanos/Cortex/Mimir. Values are never logged.
-    #[serde(default)]
-    pub headers: std::collections::BTreeMap<String, String>,
-}
-
-fn default_refresh() -> u64 {
-    30
-}
-
-impl Default for PrometheusConfig {
-    fn default() -> Self {
-        PrometheusConfig {
-            url: None,
-            timeout_seconds: default_timeout(),
-            bearer_token_file: None,
-            ca_file: None,
-            insecure_skip_verify: false,
-            refresh_seconds: default_refresh(),
-            headers: Default::default(),
-        }
-    }
-}
-
-fn default_timeout() -> u64 {
-    5
-}
+pub use crate::config::prometheus::PrometheusConfig;
 
 /// One HTTP client for all queries (auth and TLS as configured).
 pub fn http_client(cfg: &PrometheusConfig) -> Result<reqwest::Client, String> {

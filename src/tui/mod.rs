@@ -208,7 +208,7 @@ fn run_effect(
         // an API server.
         Effect::Plan { target, op, .. } if actions.demo.is_some() => {
             let demo = actions.demo.clone();
-            let declared = actions.config.declared(&target);
+            let declared = crate::ops::declared::declared(&actions.config, &target);
             tokio::spawn(async move {
                 let r = match demo {
                     Some(d) => demo_plan(&d, &target, op, &declared).await,
@@ -234,7 +234,7 @@ fn run_effect(
         } => {
             let client = handle(cluster).and_then(|c| c.client.get().cloned());
             let read_only = read_only || handle(cluster).is_some_and(|c| c.meta.read_only);
-            let mut declared = actions.config.declared(&target);
+            let mut declared = crate::ops::declared::declared(&actions.config, &target);
             if let Some(c) = handle(cluster) {
                 declared.slo_gates = crate::slo::gate::gates_for(
                     &actions.config,
