@@ -35,6 +35,7 @@ mod requests;
 mod rng;
 mod rollouts;
 mod script;
+pub mod strategic;
 mod traffic;
 mod world;
 

@@ -34,7 +34,6 @@ pub fn apply(obj: &mut Value, req: &PatchRequest, rv: &str) -> Result<(), Refuse
                 _ => Refused::Invalid(e.to_string()),
             })
         }
-        // A strategic merge of the bodies fleetdeck sends is a merge.
         PatchType::Merge | PatchType::Strategic => {
             let have = resource_version(obj);
             if have != rv {
@@ -42,7 +41,10 @@ pub fn apply(obj: &mut Value, req: &PatchRequest, rv: &str) -> Result<(), Refuse
                     "resourceVersion {rv} is stale (now {have})"
                 )));
             }
-            json_patch::merge(obj, &body);
+            match req.patch_type {
+                PatchType::Strategic => super::strategic::merge(obj, &body),
+                _ => json_patch::merge(obj, &body),
+            }
             Ok(())
         }
         // Server-side apply, as the drift comparison models it client-side.
