@@ -3,93 +3,20 @@
 //! confirm prompt (a reason, and the plan's name typed: a failover moves a
 //! service). The runner itself runs in the loop's task (`tui.rs`).
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent};
-use tui_textarea::TextArea;
 
+use super::msg::Effect;
 use super::state::{App, View};
-use super::update::Effect;
 use crate::failover::plan::Plan;
-use crate::failover::preflight::Report;
-use crate::failover::run::{Progress, StepState};
+use crate::failover::run::Progress;
 use crate::failover::runlog::RunState;
 use crate::fleet::summary::ClusterRow;
 use crate::keymap::action::Action;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// All remaining steps (`until: None`) or the next one.
-    Run {
-        one: bool,
-    },
-    Rollback,
-}
-
-impl Mode {
-    pub fn word(self) -> &'static str {
-        match self {
-            Mode::Run { one: false } => "run every remaining step of",
-            Mode::Run { one: true } => "run the next step of",
-            Mode::Rollback => "roll back",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Prompt {
-    pub plan: String,
-    pub mode: Mode,
-    pub reason: TextArea<'static>,
-    pub typed: String,
-    pub on_name: bool,
-}
-
-impl Prompt {
-    fn new(plan: &str, mode: Mode) -> Prompt {
-        let mut reason = TextArea::default();
-        reason.set_placeholder_text("why (required; journaled with every step)");
-        Prompt {
-            plan: plan.to_string(),
-            mode,
-            reason,
-            typed: String::new(),
-            on_name: false,
-        }
-    }
-
-    pub fn reason_text(&self) -> String {
-        self.reason.lines().join("\n").trim().to_string()
-    }
-
-    pub fn missing(&self) -> Option<String> {
-        if self.reason_text().is_empty() {
-            return Some("a reason is required".into());
-        }
-        (self.typed != self.plan).then(|| format!("type {} to confirm", self.plan))
-    }
-}
-
-/// What the runner task reports about a plan.
-#[derive(Debug, Clone)]
-pub enum Event {
-    Checked(Result<Report, String>),
-    Progress(Progress),
-    Ended(Result<String, String>),
-}
-
-/// One plan's state in this console.
-#[derive(Debug, Clone, Default)]
-pub struct PlanState {
-    pub check: Option<Result<Report, String>>,
-    pub checking: bool,
-    pub steps: BTreeMap<usize, StepState>,
-    pub log: Vec<String>,
-    pub running: Option<Arc<AtomicBool>>,
-    pub ended: Option<Result<String, String>>,
-}
+pub use super::failover_state::{Event, Mode, PlanRow, PlanState, Prompt};
 
 const LOG_LINES: usize = 200;
 
@@ -117,16 +44,6 @@ pub fn on_event(app: &mut App, plan: &str, ev: Event) {
             st.ended = Some(r);
         }
     }
-}
-
-/// A plan as the view lists it: the plan, both sides as the fleet sees
-/// them, and its newest run from the journal.
-#[derive(Debug, Clone)]
-pub struct PlanRow {
-    pub plan: Plan,
-    /// `(context, state word, excluded because)` for the primary then each standby.
-    pub sides: Vec<(String, String, Option<String>)>,
-    pub last_run: Option<RunState>,
 }
 
 pub fn rows(

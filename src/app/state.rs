@@ -123,13 +123,13 @@ pub struct App {
         Result<crate::fleet::rollout_tree::RolloutTree, String>,
     )>,
     /// Each failover plan's checks and run, as this console saw them.
-    pub failover: std::collections::BTreeMap<String, super::failover::PlanState>,
+    pub failover: std::collections::BTreeMap<String, super::failover_state::PlanState>,
     /// The failover confirm prompt, when open.
-    pub prompt: Option<super::failover::Prompt>,
+    pub prompt: Option<super::failover_state::Prompt>,
     /// The remediation queue as last scanned.
-    pub remediation: super::remediation::RemState,
+    pub remediation: super::remediation_state::RemState,
     /// A reject, snooze or batch-approve prompt, when open.
-    pub rem_prompt: Option<super::remediation::Prompt>,
+    pub rem_prompt: Option<super::remediation_state::Prompt>,
 }
 
 impl App {

@@ -3,7 +3,8 @@
 use chrono::{TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::model::{order, Model};
+use super::model::Model;
+use super::order::order;
 use super::state::{App, View};
 use super::update::{update, Effect, Msg};
 use crate::console::Console;

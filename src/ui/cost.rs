@@ -10,7 +10,8 @@ use ratatui::Frame;
 use super::widgets::{table, window, TableSpec};
 use super::workloads::title;
 use super::Ctx;
-use crate::app::model::{order, COST_SORTS};
+use crate::app::model::COST_SORTS;
+use crate::app::order::order;
 use crate::app::state::View;
 
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {

@@ -11,7 +11,7 @@ use ratatui::Frame;
 use super::widgets::{table, window, TableSpec};
 use super::Ctx;
 use crate::app::failover::{PlanRow, PlanState, Prompt};
-use crate::app::model::order;
+use crate::app::order::order;
 use crate::failover::preflight::State;
 use crate::failover::resolve::{resolve, Action};
 use crate::failover::run::StepState;

@@ -10,7 +10,8 @@ use super::widgets::{
     accent, known, or_dash, state_span, style_if, table, window, Fitted, TableSpec,
 };
 use super::Ctx;
-use crate::app::model::{order, FLEET_SORTS};
+use crate::app::model::FLEET_SORTS;
+use crate::app::order::order;
 use crate::fleet::summary::{age, ClusterRow, ClusterState};
 
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {

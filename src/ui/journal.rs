@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use super::widgets::{table, window, TableSpec};
 use super::Ctx;
-use crate::app::model::order;
+use crate::app::order::order;
 use crate::fleet::summary::age;
 
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {

@@ -10,7 +10,7 @@ use ratatui::Frame;
 
 use super::widgets::{table, window, TableSpec};
 use super::Ctx;
-use crate::app::model::order;
+use crate::app::order::order;
 use crate::app::remediation::Prompt;
 use crate::theme::Theme;
 

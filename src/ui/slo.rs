@@ -15,7 +15,8 @@ use ratatui::widgets::Paragraph;
 use super::widgets::{table, window, Fitted, TableSpec};
 use super::workloads::title;
 use super::Ctx;
-use crate::app::model::{order, SLO_SORTS};
+use crate::app::model::SLO_SORTS;
+use crate::app::order::order;
 use crate::slo::eval::{SloRow, SloState};
 use crate::theme::Theme;
 

@@ -9,7 +9,8 @@ use ratatui::Frame;
 
 use super::widgets::{style_if, table, window, TableSpec};
 use super::Ctx;
-use crate::app::model::{order, CLUSTER_SORTS, LINE_SORTS};
+use crate::app::model::{CLUSTER_SORTS, LINE_SORTS};
+use crate::app::order::order;
 use crate::fleet::summary::{age, WorkloadLine};
 
 pub(super) fn title<'a>(ctx: &Ctx, name: String, count: usize, sorts: &[&str]) -> Line<'a> {
