@@ -52,6 +52,10 @@ const APP_ORDER: &[&str] = &[
     "remediation",
     "model",
     "order",
+    "navigate",
+    "launch",
+    "actions",
+    "palette",
     "update",
     "tests",
 ];

@@ -106,7 +106,7 @@ async fn event_loop(
     let mut tree_for: Option<String> = None;
     let mut tree_due = tokio::time::Instant::now();
     loop {
-        let key = crate::app::update::tree_key(app);
+        let key = crate::app::navigate::tree_key(app);
         if key != tree_for {
             tree_for = key.clone();
             tree_due = tokio::time::Instant::now();
@@ -312,7 +312,7 @@ fn fetch_tree(fleet: &Fleet, app: &App, actions: &Actions, tx: mpsc::UnboundedSe
             name,
             ..
         },
-    ) = (crate::app::update::tree_key(app), &app.screen().view)
+    ) = (crate::app::navigate::tree_key(app), &app.screen().view)
     else {
         return;
     };

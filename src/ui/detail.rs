@@ -77,7 +77,7 @@ fn detail_lines(ctx: &Ctx) -> Vec<Line<'static>> {
         Line::from(format!("images   {}", w.images.join(", "))),
     ];
     if let Some(r) = &w.rollout {
-        let key = crate::app::update::tree_key(ctx.app);
+        let key = crate::app::navigate::tree_key(ctx.app);
         let tree = ctx
             .app
             .tree

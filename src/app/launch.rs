@@ -1,0 +1,214 @@
+//! Starting an action: the selected workload or rollout, the action
+//! dialog (plan → pre-flight → confirm) and its keys, route and Service
+//! traffic moves named on the command line.
+
+use crossterm::event::KeyEvent;
+
+use super::dialog::{self, Confirm, Dialog, DialogKey, Stage};
+use super::model::Model;
+use super::msg::Effect;
+use super::navigate::current_cluster;
+use super::order::order;
+use super::state::{App, View};
+use crate::fleet::objects::WorkloadKind;
+use crate::ops::action::Operation;
+use crate::ops::pipeline::{Plan, Preflight};
+use crate::ops::target::Target;
+
+pub(super) fn planned(app: &mut App, r: Result<Box<(Plan, Preflight)>, String>, model: &Model) {
+    let Some(d) = app.dialog.as_mut() else { return };
+    let protected = model.rows.get(d.cluster).is_some_and(|r| r.meta.protected);
+    d.stage = match r.map(|b| *b) {
+        Ok((plan, Preflight::Ready { after })) => {
+            let diff = crate::ops::cli::diff(&plan.before_view, &after);
+            Stage::Confirm(Box::new(Confirm::new(plan, diff, protected)))
+        }
+        Ok((_, Preflight::Unavailable(why))) => Stage::Unavailable(why),
+        Ok((_, Preflight::Stale)) => {
+            Stage::Unavailable("the object keeps changing; try again".into())
+        }
+        Err(e) => Stage::Unavailable(e),
+    };
+}
+
+pub(super) fn on_dialog_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(d) = app.dialog.as_mut() else {
+        return Vec::new();
+    };
+    match dialog::on_key(d, key) {
+        DialogKey::Nothing => Vec::new(),
+        DialogKey::Close => {
+            app.dialog = None;
+            Vec::new()
+        }
+        DialogKey::Plan => vec![Effect::Plan {
+            cluster: d.cluster,
+            target: d.target.clone(),
+            op: d.op.clone(),
+        }],
+        DialogKey::Execute(reason) => {
+            let Some(plan) = d.last_plan.take() else {
+                return Vec::new();
+            };
+            d.reason = Some(reason.clone());
+            vec![Effect::Execute {
+                cluster: d.cluster,
+                plan,
+                reason,
+            }]
+        }
+    }
+}
+
+/// `s` / `r` on a workload: open the dialog (or say why not).
+pub(super) fn start_action(app: &mut App, model: &Model, op: Operation) {
+    let Some((cluster, kind, namespace, name)) = selected_workload(app, model) else {
+        app.message = Some("select a workload first".into());
+        return;
+    };
+    let Some(row) = model.rows.get(cluster) else {
+        return;
+    };
+    let target = Target {
+        context: row.meta.context.clone(),
+        namespace,
+        kind: kind.into(),
+        name,
+    };
+    let desired = model
+        .workloads
+        .iter()
+        .find(|w| w.kind == kind && w.namespace == target.namespace && w.name == target.name)
+        .map(|w| w.desired)
+        .or_else(|| model.detail.as_ref().map(|d| d.info.desired));
+    let read_only = app.read_only || row.meta.read_only;
+    let stage = if read_only {
+        Stage::Unavailable("read-only: fleetdeck makes no changes to this cluster".into())
+    } else if let Some(why) = crate::ops::action::unsupported(&op, kind.into()) {
+        Stage::Unavailable(why)
+    } else {
+        match op {
+            Operation::Scale { .. } => Stage::Replicas(desired.unwrap_or(1).to_string()),
+            _ => Stage::Checking,
+        }
+    };
+    app.dialog = Some(Dialog {
+        cluster,
+        target,
+        op,
+        stage,
+        last_plan: None,
+        proposal: None,
+        reason: None,
+    });
+}
+
+pub(super) fn selected_workload(
+    app: &App,
+    model: &Model,
+) -> Option<(usize, WorkloadKind, String, String)> {
+    match &app.screen().view {
+        View::Cluster { cluster } => {
+            let ord = order(app, model);
+            let w = ord
+                .get(app.screen().selected.min(ord.len().saturating_sub(1)))
+                .and_then(|i| model.workloads.get(*i))?;
+            Some((*cluster, w.kind, w.namespace.clone(), w.name.clone()))
+        }
+        View::Detail {
+            cluster,
+            kind,
+            namespace,
+            name,
+            ..
+        } => Some((*cluster, *kind, namespace.clone(), name.clone())),
+        View::Rollouts => {
+            let ord = order(app, model);
+            let r = ord
+                .get(app.screen().selected.min(ord.len().saturating_sub(1)))
+                .and_then(|i| model.rollouts.get(*i))?;
+            Some((
+                r.cluster,
+                WorkloadKind::Rollout,
+                r.info.namespace.clone(),
+                r.info.name.clone(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Opens the dialog for an action that needs no input first, and plans it.
+pub(super) fn rollout_action(app: &mut App, model: &Model, op: Operation) -> Vec<Effect> {
+    start_action(app, model, op);
+    plan_if_checking(app)
+}
+
+pub(super) fn plan_if_checking(app: &App) -> Vec<Effect> {
+    match app.dialog.as_ref() {
+        Some(d) if matches!(d.stage, Stage::Checking) => vec![Effect::Plan {
+            cluster: d.cluster,
+            target: d.target.clone(),
+            op: d.op.clone(),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// A dialog for a target named directly (route, Service).
+pub(super) fn open_dialog(
+    app: &mut App,
+    model: &Model,
+    cluster: usize,
+    target: Target,
+    op: Operation,
+) -> Vec<Effect> {
+    let read_only = app.read_only || model.rows.get(cluster).is_some_and(|r| r.meta.read_only);
+    let stage = if read_only {
+        Stage::Unavailable("read-only: fleetdeck makes no changes to this cluster".into())
+    } else {
+        Stage::Checking
+    };
+    app.dialog = Some(Dialog {
+        cluster,
+        target,
+        op,
+        stage,
+        last_plan: None,
+        proposal: None,
+        reason: None,
+    });
+    plan_if_checking(app)
+}
+
+/// `:step shop/web`, `:step shop/vs/web`, `:flip shop/web` on the current cluster.
+pub(super) fn traffic_action(
+    app: &mut App,
+    model: &Model,
+    op: Operation,
+    arg: &str,
+) -> Vec<Effect> {
+    use crate::ops::target::{kind_from_str, ObjectKind};
+    let Some(cluster) = current_cluster(app) else {
+        app.message = Some("open a cluster first (Enter on the Fleet view, or :ctx NAME)".into());
+        return Vec::new();
+    };
+    let parts: Vec<&str> = arg.split('/').collect();
+    let default = match op {
+        Operation::Flip { .. } => ObjectKind::Service,
+        _ => ObjectKind::HttpRoute,
+    };
+    let (ns, kind, name) = match parts.as_slice() {
+        [ns, name] => (*ns, Some(default), *name),
+        [ns, kind, name] => (*ns, kind_from_str(kind), *name),
+        _ => (".", None, ""),
+    };
+    let (Some(kind), Some(row)) = (kind, model.rows.get(cluster)) else {
+        app.message = Some(format!(
+            "{arg:?}: expected NAMESPACE/NAME or NAMESPACE/KIND/NAME"
+        ));
+        return Vec::new();
+    };
+    let target = Target::new(&row.meta.context, ns, kind, name);
+    open_dialog(app, model, cluster, target, op)
+}

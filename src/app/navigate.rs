@@ -1,0 +1,197 @@
+//! Moving around: drilling into a row, going back, paging, jumping to a
+//! cluster by name, and which cluster or Rollout detail is on screen.
+
+use super::model::Model;
+use super::msg::Effect;
+use super::order::order;
+use super::state::{App, View, Yaml};
+use crate::fleet::objects::WorkloadKind;
+
+pub(super) fn back(app: &mut App) {
+    if !app.screen().filter.is_empty() {
+        app.screen_mut().filter.clear();
+        app.screen_mut().selected = 0;
+    } else if app.screens.len() > 1 {
+        app.screens.pop();
+        app.yaml = None;
+    }
+}
+
+pub(super) fn move_by(app: &mut App, delta: i64, rows: usize) {
+    let s = app.screen_mut();
+    if let View::Detail { .. } = s.view {
+        s.scroll = (s.scroll as i64 + delta).clamp(0, u16::MAX as i64 / 2) as u16;
+        return;
+    }
+    let max = rows.saturating_sub(1) as i64;
+    s.selected = (s.selected as i64 + delta).clamp(0, max.max(0)) as usize;
+}
+
+/// Enter / `d` / `y` on the selected row: drill into it.
+pub(super) fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
+    let ord = order(app, model);
+    let sel = app.screen().selected.min(ord.len().saturating_sub(1));
+    let target = match &app.screen().view {
+        View::Fleet => ord.get(sel).map(|i| View::Cluster { cluster: *i }),
+        View::Cluster { cluster } => {
+            ord.get(sel)
+                .and_then(|i| model.workloads.get(*i))
+                .map(|w| View::Detail {
+                    cluster: *cluster,
+                    kind: w.kind,
+                    namespace: w.namespace.clone(),
+                    name: w.name.clone(),
+                    yaml,
+                })
+        }
+        View::Journal | View::Slo | View::Remediations | View::Failover { plan: Some(_) } => None,
+        View::Failover { plan: None } => {
+            ord.get(sel)
+                .and_then(|i| model.plans.get(*i))
+                .map(|r| View::Failover {
+                    plan: Some(r.plan.name.clone()),
+                })
+        }
+        View::Cost { context, namespace } => {
+            let lines = model.cost_lines(context.as_deref(), namespace.as_deref());
+            let picked = ord
+                .get(sel)
+                .and_then(|i| lines.get(*i))
+                .map(|l| l.name.clone());
+            match (context, namespace, picked) {
+                (None, _, Some(c)) => Some(View::Cost {
+                    context: Some(c),
+                    namespace: None,
+                }),
+                (Some(c), None, Some(ns)) => Some(View::Cost {
+                    context: Some(c.clone()),
+                    namespace: Some(ns),
+                }),
+                _ => None,
+            }
+        }
+        View::Rollouts => ord
+            .get(sel)
+            .and_then(|i| model.rollouts.get(*i))
+            .map(|r| View::Detail {
+                cluster: r.cluster,
+                kind: WorkloadKind::Rollout,
+                namespace: r.info.namespace.clone(),
+                name: r.info.name.clone(),
+                yaml,
+            }),
+        View::Workloads => ord
+            .get(sel)
+            .and_then(|i| model.lines.get(*i))
+            .and_then(|l| {
+                // The first cluster that has it; the line shows all of them.
+                let cluster = l.cells.iter().position(Option::is_some)?;
+                Some(View::Detail {
+                    cluster,
+                    kind: l.kind,
+                    namespace: l.namespace.clone(),
+                    name: l.name.clone(),
+                    yaml,
+                })
+            }),
+        View::Detail {
+            cluster,
+            kind,
+            namespace,
+            name,
+            ..
+        } => {
+            if !yaml {
+                return Vec::new();
+            }
+            let (cluster, kind, namespace, name) =
+                (*cluster, *kind, namespace.clone(), name.clone());
+            if let View::Detail { yaml: y, .. } = &mut app.screen_mut().view {
+                *y = !*y;
+            }
+            return fetch_if_yaml(app, cluster, kind, namespace, name);
+        }
+    };
+    let Some(view) = target else {
+        return Vec::new();
+    };
+    let effects = match &view {
+        View::Detail {
+            cluster,
+            kind,
+            namespace,
+            name,
+            yaml: true,
+        } => vec![Effect::FetchYaml {
+            cluster: *cluster,
+            kind: *kind,
+            namespace: namespace.clone(),
+            name: name.clone(),
+        }],
+        _ => Vec::new(),
+    };
+    if !effects.is_empty() {
+        app.yaml = Some(Yaml::Loading);
+    }
+    app.push(view);
+    effects
+}
+
+pub(super) fn fetch_if_yaml(
+    app: &mut App,
+    cluster: usize,
+    kind: crate::fleet::objects::WorkloadKind,
+    namespace: String,
+    name: String,
+) -> Vec<Effect> {
+    if let View::Detail { yaml: true, .. } = app.screen().view {
+        app.yaml = Some(Yaml::Loading);
+        app.screen_mut().scroll = 0;
+        return vec![Effect::FetchYaml {
+            cluster,
+            kind,
+            namespace,
+            name,
+        }];
+    }
+    Vec::new()
+}
+
+/// The Rollout detail on screen, as `cluster/namespace/name`.
+pub fn tree_key(app: &App) -> Option<String> {
+    match &app.screen().view {
+        View::Detail {
+            cluster,
+            kind: WorkloadKind::Rollout,
+            namespace,
+            name,
+            yaml: false,
+        } => Some(format!("{cluster}/{namespace}/{name}")),
+        _ => None,
+    }
+}
+
+/// The cluster the operator is looking at (a cluster view or a detail).
+pub(super) fn current_cluster(app: &App) -> Option<usize> {
+    app.screens.iter().rev().find_map(|s| match s.view {
+        View::Cluster { cluster } | View::Detail { cluster, .. } => Some(cluster),
+        _ => None,
+    })
+}
+
+pub(super) fn find_cluster(name: &str, model: &Model) -> Option<usize> {
+    model
+        .rows
+        .iter()
+        .position(|r| r.meta.name == name || r.meta.context == name)
+}
+
+pub(super) fn goto_cluster(app: &mut App, name: &str, model: &Model) {
+    match find_cluster(name, model) {
+        Some(i) => {
+            app.screens.truncate(1);
+            app.push(View::Cluster { cluster: i });
+        }
+        None => app.message = Some(format!("no cluster named {name}")),
+    }
+}

@@ -1,0 +1,100 @@
+//! The `:` command palette: the commands it accepts and what each does.
+
+use super::actions::act;
+use super::launch::traffic_action;
+use super::model::Model;
+use super::msg::Effect;
+use super::navigate::{find_cluster, goto_cluster};
+use super::state::{App, View};
+use crate::keymap::action::Action;
+use crate::ops::action::Operation;
+
+/// Commands the `:` palette accepts, with a short description each.
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("fleet", "the Fleet view (also :f, :home)"),
+    (
+        "workloads",
+        "workloads across the fleet (also :wl, :dp, :deploy)",
+    ),
+    ("ctx NAME", "drill into a cluster (also :cluster NAME)"),
+    ("journal", "actions from this and other consoles (also :j)"),
+    ("rollouts", "Argo Rollouts across the fleet (also :ro)"),
+    ("slo", "SLOs: error budget and burn rates per cluster"),
+    (
+        "cost",
+        "cost per cluster, namespace, workload; idle; carbon",
+    ),
+    (
+        "failover [PLAN]",
+        "failover plans, or one plan's steps and run (also :fo)",
+    ),
+    (
+        "step NS/[vs/]ROUTE",
+        "route canary: next weight of its schedule (this cluster)",
+    ),
+    ("back NS/[vs/]ROUTE", "route canary: previous weight"),
+    (
+        "flip NS/SERVICE",
+        "blue/green: point the Service at the other side",
+    ),
+    ("flipback NS/SERVICE", "blue/green: undo the last flip"),
+    ("help", "key bindings"),
+    ("quit", "quit (also :q)"),
+];
+
+/// Runs a `:` command. Cluster names match the display name or the context.
+pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
+    let mut words = text.split_whitespace();
+    let head = words.next().unwrap_or("");
+    let arg = words.next();
+    match (head, arg) {
+        ("", _) => {}
+        ("q" | "q!" | "quit" | "exit", _) => app.quit = true,
+        ("f" | "fleet" | "home" | "ctx" | "context" | "cluster", None) => app.screens.truncate(1),
+        ("wl" | "workloads" | "dp" | "deploy" | "deployments" | "workload", _) => {
+            act(app, Action::ViewWorkloads, model);
+        }
+        ("help" | "?", _) => app.help = true,
+        ("j" | "journal", _) => {
+            act(app, Action::ViewJournal, model);
+        }
+        ("ro" | "rollout" | "rollouts", _) => {
+            act(app, Action::ViewRollouts, model);
+        }
+        ("slo" | "slos", _) => {
+            act(app, Action::ViewSlo, model);
+        }
+        ("cost" | "costs", _) => {
+            act(app, Action::ViewCost, model);
+        }
+        ("rem" | "remediation" | "remediations", _) => {
+            return act(app, Action::ViewRemediations, model);
+        }
+        ("fo" | "failover", None) => {
+            act(app, Action::ViewFailover, model);
+        }
+        ("fo" | "failover", Some(name)) => {
+            if model.plans.iter().any(|p| p.plan.name == name) {
+                app.screens.truncate(1);
+                app.push(View::Failover {
+                    plan: Some(name.to_string()),
+                });
+            } else {
+                app.message = Some(format!("no failover plan {name:?}"));
+            }
+        }
+        ("step" | "back" | "flip" | "flipback", Some(arg)) => {
+            let op = match head {
+                "step" => Operation::Step { back: false },
+                "back" => Operation::Step { back: true },
+                "flip" => Operation::Flip { back: false },
+                _ => Operation::Flip { back: true },
+            };
+            return traffic_action(app, model, op, arg);
+        }
+        ("ctx" | "context" | "cluster", Some(name)) => goto_cluster(app, name, model),
+        (name, None) if find_cluster(name, model).is_some() => goto_cluster(app, name, model),
+        _ => app.message = Some(format!("unknown command: {text} (try :help)")),
+    }
+    Vec::new()
+}
