@@ -113,7 +113,7 @@ fn references(rel: &Path, text: &str) -> BTreeSet<(String, usize)> {
                 ups += 1;
                 tail = t;
             }
-            // `super` from `src/ops/cli.rs` (ops::cli) is `ops`; from
+            // `super` from `src/ops/verify.rs` (ops::verify) is `ops`; from
             // `src/ops/mod.rs` or `src/snapshot.rs` it is the crate root.
             let mut base = here.clone();
             for _ in 0..ups {

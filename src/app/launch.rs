@@ -20,7 +20,7 @@ pub(super) fn planned(app: &mut App, r: Result<Box<(Plan, Preflight)>, String>, 
     let protected = model.rows.get(d.cluster).is_some_and(|r| r.meta.protected);
     d.stage = match r.map(|b| *b) {
         Ok((plan, Preflight::Ready { after })) => {
-            let diff = crate::ops::cli::diff(&plan.before_view, &after);
+            let diff = crate::ops::diff::diff(&plan.before_view, &after);
             Stage::Confirm(Box::new(Confirm::new(plan, diff, protected)))
         }
         Ok((_, Preflight::Unavailable(why))) => Stage::Unavailable(why),

@@ -177,7 +177,7 @@ pub fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     PromptKind::Snooze(id) => Effect::RemDecide {
                         id: id.clone(),
                         reason,
-                        until: crate::remediation::cli::until(&p.second, now).ok(),
+                        until: crate::basics::duration::until(&p.second, now).ok(),
                     },
                     PromptKind::Batch(ids) => {
                         app.remediation.marked.clear();

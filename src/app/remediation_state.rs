@@ -74,9 +74,7 @@ impl Prompt {
         }
         match &self.kind {
             PromptKind::Reject(_) => None,
-            PromptKind::Snooze(_) => crate::remediation::cli::until(&self.second, now)
-                .err()
-                .map(|e| e.to_string()),
+            PromptKind::Snooze(_) => crate::basics::duration::until(&self.second, now).err(),
             PromptKind::Batch(ids) => {
                 let want = format!("approve {}", ids.len());
                 (self.second != want).then(|| format!("type {want} to confirm"))

@@ -27,6 +27,21 @@ pub fn parse(text: &str) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
+/// `2h` from `now`, or an RFC 3339 time (a snooze's `--until`).
+pub fn until(
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    parse(text)
+        .and_then(|d| now.checked_add_signed(chrono::Duration::from_std(d).ok()?))
+        .ok_or_else(|| {
+            format!("--until {text:?}: expected RFC 3339 or 30m, 2h, 7d (up to 100 years)")
+        })
+}
+
 /// Seconds as a duration, `None` when negative, not finite or over 100
 /// years (`Duration::from_secs_f64` panics on those).
 pub fn from_secs_f64(secs: f64) -> Option<Duration> {
@@ -63,6 +78,16 @@ mod tests {
         assert_eq!(parse(&format!("{}w", u64::MAX / 2)), None);
         assert_eq!(parse("36501d"), None);
         assert!(parse("36500d").is_some());
+    }
+
+    #[test]
+    fn until_never_panics() {
+        let now = chrono::Utc::now();
+        assert_eq!(until("2h", now).unwrap(), now + chrono::Duration::hours(2));
+        for bad in ["2ч", "ч", "", "h", "9999999999999d", "-1h", "2x", "2 h"] {
+            assert!(until(bad, now).is_err(), "{bad}");
+        }
+        assert!(until("2026-12-01T00:00:00Z", now).is_ok());
     }
 
     #[test]

@@ -1,11 +1,17 @@
 //! The command line: every subcommand's flags (`Cli`), what a command loads
-//! once (`load`), and the dispatch. One file per family: `journal`,
-//! `reports` (snapshot, slo, cost, paths), `console` (the TUI); actions,
-//! releases, failover and remediations print through their own modules.
+//! once (`load`), and the dispatch. One file per family: `act` (scale,
+//! restart, and the plan/confirm/report every action shares), `release`
+//! (rollout, canary, bluegreen) and `wave`, `failover`, `remediation`,
+//! `journal`, `reports` (snapshot, slo, cost, paths), `console` (the TUI).
 
+pub mod act;
 mod console;
+pub mod failover;
 mod journal;
+pub mod release;
+pub mod remediation;
 mod reports;
+pub mod wave;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,9 +19,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::ops::action::Operation;
-use crate::ops::cli::ActionArgs;
-use crate::ops::commands;
 use crate::startup::{self, Options, Startup};
+use act::ActionArgs;
 
 /// A terminal console for operating fleets of Kubernetes clusters.
 #[derive(Debug, Parser)]
@@ -107,32 +112,32 @@ pub enum Command {
     /// Argo Rollouts: promote, abort, retry, pause, resume, undo, restart.
     Rollout {
         #[command(subcommand)]
-        command: commands::RolloutCommand,
+        command: release::RolloutCommand,
     },
     /// A route canary (HTTPRoute / VirtualService weights): step forward or back.
     Canary {
         #[command(subcommand)]
-        command: commands::CanaryCommand,
+        command: release::CanaryCommand,
     },
     /// A Service selector blue/green: flip, flip back.
     Bluegreen {
         #[command(subcommand)]
-        command: commands::BlueGreenCommand,
+        command: release::BlueGreenCommand,
     },
     /// Promote or flip across a group of clusters, one at a time.
     Wave {
         #[command(subcommand)]
-        command: commands::WaveCommand,
+        command: release::WaveCommand,
     },
     /// Failover plans: list, plan (pre-flight), run, resume, rollback.
     Failover {
         #[command(subcommand)]
-        command: crate::failover::cli::FailoverCommand,
+        command: failover::FailoverCommand,
     },
     /// Proposed fixes (drift from the desired state, …): list, show, approve, reject, snooze.
     Remediation {
         #[command(subcommand)]
-        command: crate::remediation::cli::RemediationCommand,
+        command: remediation::RemediationCommand,
     },
     /// What each cluster, namespace and workload costs per hour (OpenCost model).
     Cost {
@@ -210,23 +215,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Restart { action }) => act(&opts, Operation::Restart, action),
         Some(Command::Rollout { command }) => {
-            release(&opts, async |st| commands::rollout(st, command).await)
+            on_runtime(&opts, async |st| release::rollout(st, command).await)
         }
         Some(Command::Canary { command }) => {
-            release(&opts, async |st| commands::canary(st, command).await)
+            on_runtime(&opts, async |st| release::canary(st, command).await)
         }
         Some(Command::Bluegreen { command }) => {
-            release(&opts, async |st| commands::bluegreen(st, command).await)
+            on_runtime(&opts, async |st| release::bluegreen(st, command).await)
         }
         Some(Command::Wave { command }) => {
-            release(&opts, async |st| commands::wave(st, command).await)
+            on_runtime(&opts, async |st| release::wave(st, command).await)
         }
-        Some(Command::Failover { command }) => release(&opts, async |st| {
-            crate::failover::cli::command(st, command).await
-        }),
-        Some(Command::Remediation { command }) => release(&opts, async |st| {
-            crate::remediation::cli::command(st, command).await
-        }),
+        Some(Command::Failover { command }) => {
+            on_runtime(&opts, async |st| failover::command(st, command).await)
+        }
+        Some(Command::Remediation { command }) => {
+            on_runtime(&opts, async |st| remediation::command(st, command).await)
+        }
         Some(Command::Cost { json, timeout }) => reports::cost(&opts, cli.demo, json, timeout),
         Some(Command::Slo { json }) => reports::slo(&opts, json),
         Some(Command::Paths) => reports::paths(&opts),
@@ -247,12 +252,12 @@ fn act(opts: &Options, op: Operation, a: ActionFlags) -> anyhow::Result<ExitCode
         override_gate: a.override_gate,
     };
     let rt = tokio::runtime::Runtime::new()?;
-    let code = rt.block_on(crate::ops::cli::run(&st, op, &args))?;
+    let code = rt.block_on(act::run(&st, op, &args))?;
     Ok(ExitCode::from(code as u8))
 }
 
 /// Runs one of the release commands on a fresh runtime; its exit code.
-fn release<F>(opts: &Options, f: F) -> anyhow::Result<ExitCode>
+fn on_runtime<F>(opts: &Options, f: F) -> anyhow::Result<ExitCode>
 where
     F: AsyncFnOnce(&Startup) -> anyhow::Result<i32>,
 {

@@ -3,13 +3,13 @@
 //! `policy` is data residency, `resolve` makes a plan concrete for one
 //! standby, `preflight` checks it, `run` executes it through the one
 //! mutation pipeline, `runlog` reads runs back from the journal (resume,
-//! rollback), `cli` is `fleetdeck failover …`, `task` the console's entry;
+//! rollback), `task` the console's entry (`crate::cli::failover` is
+//! `fleetdeck failover …`);
 //! `backend` is what they need from clusters (`clusters` live, the demo's
 //! simulation in `demo::failover`).
 
 pub mod backend;
 pub mod capacity;
-pub mod cli;
 pub mod clusters;
 pub mod plan;
 pub mod policy;

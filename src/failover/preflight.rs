@@ -278,7 +278,7 @@ async fn dry_run(
                 describe: p.requests.iter().map(|r| r.describe(t.kind)).collect(),
                 requests: p.requests.clone(),
                 guard: p.rv_before.clone(),
-                diff: crate::ops::cli::diff(&p.before_view, &after),
+                diff: crate::ops::diff::diff(&p.before_view, &after),
             });
             let what = p.summary.unwrap_or_else(|| op.name().to_string());
             check(

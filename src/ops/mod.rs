@@ -8,9 +8,8 @@ pub mod action;
 pub mod apply;
 pub mod argo;
 pub mod build;
-pub mod cli;
-pub mod commands;
 pub mod declared;
+pub mod diff;
 pub mod journaled;
 pub mod marks;
 pub mod pipeline;
@@ -18,7 +17,6 @@ pub mod target;
 pub mod traffic;
 pub mod undo;
 pub mod verify;
-pub mod wave;
 pub mod weights;
 
 pub use action::Operation;

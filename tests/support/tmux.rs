@@ -113,8 +113,11 @@ impl Tracked {
         if let Ok(rc) = std::fs::read_to_string(self.dir.join("rc")) {
             return Err(format!("fleetdeck exited with status {}", rc.trim()));
         }
-        let pid =
-            std::fs::read_to_string(self.dir.join("pid")).map_err(|e| format!("no pid: {e}"))?;
+        // Not written yet: the shell has not started it (so it has not died either).
+        let pid = std::fs::read_to_string(self.dir.join("pid")).unwrap_or_default();
+        if pid.trim().is_empty() {
+            return Ok(());
+        }
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
             .map_err(|e| format!("pid {} gone: {e}", pid.trim()))?;
         // The state follows the parenthesised command name.

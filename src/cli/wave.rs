@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use kube::api::{Api, DynamicObject};
 use serde_json::Value;
 
-use super::cli::{ask_confirmation, ActionArgs, Cluster};
-use super::journaled::new_id;
-use super::target::{ObjectKind, Target};
-use super::Operation;
+use super::act::{ask_confirmation, ActionArgs, Cluster};
 use crate::fleet::rollout::{rollout_info, Phase};
+use crate::ops::journaled::new_id;
+use crate::ops::target::{ObjectKind, Target};
+use crate::ops::Operation;
 use crate::startup::Startup;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +161,7 @@ async fn wait_healthy(
                     .into_iter()
                     .filter_map(|d| serde_json::to_value(d).ok())
                     .collect();
-                let verdict = super::traffic::side_ready("live side", &sel, &all);
+                let verdict = crate::ops::traffic::side_ready("live side", &sel, &all);
                 last = verdict.summary();
                 !verdict.blocks()
             }

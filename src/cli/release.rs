@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use clap::Subcommand;
 
-use super::cli::{self, ActionArgs};
-use super::target::{ObjectKind, Target};
+use super::act::{self as cli, ActionArgs};
 use super::wave::{self, WaveOp};
-use super::Operation;
+use crate::ops::target::{ObjectKind, Target};
+use crate::ops::Operation;
 use crate::startup::Startup;
 
 #[derive(Debug, Clone, clap::Args)]

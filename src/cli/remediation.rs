@@ -4,13 +4,13 @@
 //! 2 already applied / changed since proposed / conflict, 3 denied or
 //! unavailable, 5 not confirmed.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use clap::Subcommand;
 
-use super::queue::{Decision, Entry, Queue};
-use super::scan::{self, Found};
+use super::act::{ask_confirmation, ActionArgs, Cluster};
 use crate::journal::Journal;
-use crate::ops::cli::{ask_confirmation, ActionArgs, Cluster};
+use crate::remediation::queue::{Decision, Entry, Queue};
+use crate::remediation::scan::{self, Found};
 use crate::startup::Startup;
 
 #[derive(Debug, Subcommand)]
@@ -58,19 +58,6 @@ fn journal(st: &Startup) -> anyhow::Result<Journal> {
 
 fn queue(st: &Startup) -> anyhow::Result<Queue> {
     Queue::load(&st.paths.data_dir).map_err(anyhow::Error::msg)
-}
-
-/// `30m`, `2h`, `7d` as seconds (at most 100 years); `None` if it is not one.
-/// `2h` from now, or an RFC 3339 time.
-pub fn until(text: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    crate::basics::duration::parse(text)
-        .and_then(|d| now.checked_add_signed(chrono::Duration::from_std(d).ok()?))
-        .ok_or_else(|| {
-            anyhow::anyhow!("--until {text:?}: expected RFC 3339 or 30m, 2h, 7d (up to 100 years)")
-        })
 }
 
 async fn scan_into(st: &Startup, q: &mut Queue) -> Found {
@@ -170,7 +157,7 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
             Ok(0)
         }
         RemediationCommand::Reject { id, reason } => {
-            let line = super::apply::decide(&mut q, &journal(st)?, &id, &reason, None)
+            let line = crate::remediation::apply::decide(&mut q, &journal(st)?, &id, &reason, None)
                 .map_err(anyhow::Error::msg)?;
             outln!("{line}");
             Ok(0)
@@ -180,9 +167,10 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
             until: u,
             reason,
         } => {
-            let until = until(&u, now)?;
-            let line = super::apply::decide(&mut q, &journal(st)?, &id, &reason, Some(until))
-                .map_err(anyhow::Error::msg)?;
+            let until = crate::basics::duration::until(&u, now).map_err(anyhow::Error::msg)?;
+            let line =
+                crate::remediation::apply::decide(&mut q, &journal(st)?, &id, &reason, Some(until))
+                    .map_err(anyhow::Error::msg)?;
             outln!("{line} until {}", until.to_rfc3339());
             Ok(0)
         }
@@ -319,19 +307,4 @@ async fn approve(st: &Startup, q: &mut Queue, e: &Entry, args: &ActionArgs) -> a
         outcome: outcome.into(),
     };
     Ok(code)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ages_and_times_never_panic() {
-        let now = Utc::now();
-        assert_eq!(until("2h", now).unwrap(), now + chrono::Duration::hours(2));
-        for bad in ["2ч", "ч", "", "h", "9999999999999d", "-1h", "2x", "2 h"] {
-            assert!(until(bad, now).is_err(), "{bad}");
-        }
-        assert!(until("2026-12-01T00:00:00Z", now).is_ok());
-    }
 }

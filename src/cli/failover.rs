@@ -8,15 +8,15 @@ use std::sync::Arc;
 
 use clap::Subcommand;
 
-use super::clusters::Clusters;
-use super::plan::Plan;
-use super::preflight::{self, Report, State};
-use super::run::{Ended, Progress, Run};
-use super::runlog;
+use super::act::ActionArgs;
 use crate::cost::catalog::Catalog;
+use crate::failover::clusters::Clusters;
+use crate::failover::plan::Plan;
+use crate::failover::preflight::{self, Report, State};
+use crate::failover::run::{Ended, Progress, Run};
+use crate::failover::runlog;
 use crate::fleet::kubeconfig::client_for;
 use crate::journal::Journal;
-use crate::ops::cli::ActionArgs;
 use crate::ops::journaled;
 use crate::startup::Startup;
 
@@ -165,8 +165,9 @@ fn printer() -> impl FnMut(Progress) + Send {
     |p| match p {
         Progress::Line(l) => outln!("{l}"),
         Progress::Step { index, state } => match &state {
-            super::run::StepState::Running => {}
-            super::run::StepState::Skipped(why) | super::run::StepState::Failed(why) => {
+            crate::failover::run::StepState::Running => {}
+            crate::failover::run::StepState::Skipped(why)
+            | crate::failover::run::StepState::Failed(why) => {
                 outln!("step {}: {} — {why}", index + 1, state.label())
             }
             _ => outln!("step {}: {}", index + 1, state.label()),
@@ -174,7 +175,7 @@ fn printer() -> impl FnMut(Progress) + Send {
     }
 }
 
-fn finish<B: super::backend::Backend>(run: &Run<B>, ended: &Ended) -> i32 {
+fn finish<B: crate::failover::backend::Backend>(run: &Run<B>, ended: &Ended) -> i32 {
     let name = &run.plan.name;
     match ended {
         Ended::Completed => {
@@ -300,7 +301,7 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
                 state.run
             );
             let args = args(&flags);
-            let Some(reason) = crate::ops::cli::ask_confirmation(&plan.name, true, &args)? else {
+            let Some(reason) = super::act::ask_confirmation(&plan.name, true, &args)? else {
                 errln!("fleetdeck: not confirmed; nothing was sent");
                 return Ok(5);
             };
@@ -388,7 +389,7 @@ async fn run(
         return Ok(0);
     }
     // A failover moves a service: the operator types the plan's name.
-    let Some(reason) = crate::ops::cli::ask_confirmation(&plan.name, true, &args(&flags))? else {
+    let Some(reason) = super::act::ask_confirmation(&plan.name, true, &args(&flags))? else {
         errln!("fleetdeck: not confirmed; nothing was sent");
         return Ok(5);
     };

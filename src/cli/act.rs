@@ -7,13 +7,14 @@ use std::io::{BufRead, IsTerminal};
 use kube::Client;
 use serde_json::Value;
 
-use super::action::Operation;
-use super::journaled::{self, Executed};
-use super::pipeline::{plan, plan_checked, whoami, Outcome, Plan, Preflight};
-use super::target::{ObjectKind, Target};
 use crate::fleet::kubeconfig::client_for;
 use crate::fleet::summary::ClusterMeta;
 use crate::journal::Journal;
+use crate::ops::action::Operation;
+use crate::ops::diff::diff;
+use crate::ops::journaled::{self, Executed};
+use crate::ops::pipeline::{plan, plan_checked, whoami, Outcome, Plan, Preflight};
+use crate::ops::target::{ObjectKind, Target};
 use crate::startup::Startup;
 use crate::verdict::Verdict;
 
@@ -132,7 +133,7 @@ impl Cluster {
         }
         if plan.gate.as_ref().is_some_and(Verdict::blocks) {
             if !args.override_gate {
-                let why = super::pipeline::gate_refusal(&plan);
+                let why = crate::ops::pipeline::gate_refusal(&plan);
                 journaled::denied(&self.journal, &plan, &reason, self.identity.clone(), &why)?;
                 errln!(
                     "fleetdeck: {}: the gate says stop; nothing was sent (--override to act anyway; the override is journaled with your reason)",
@@ -189,25 +190,6 @@ fn print_plan(plan: &Plan) {
             outln!("          {} {}: {}", c.state.as_str(), c.name, c.detail);
         }
     }
-}
-
-/// The object as it is and as the server's dry-run says it would be.
-pub fn diff(before: &Value, after: &Value) -> String {
-    let yaml = |v: &Value| {
-        let mut v = v.clone();
-        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-            m.remove("managedFields");
-            m.remove("resourceVersion");
-            m.remove("generation");
-        }
-        serde_saphyr::to_string(&v).unwrap_or_default()
-    };
-    let (a, b) = (yaml(before), yaml(after));
-    similar::TextDiff::from_lines(&a, &b)
-        .unified_diff()
-        .context_radius(2)
-        .header("live", "after")
-        .to_string()
 }
 
 fn print_diff(plan: &Plan, after: &Value) {
@@ -353,9 +335,9 @@ pub async fn bluegreen(
         return Ok(code);
     };
     let svc = serde_json::to_value(&plan.before).unwrap_or(Value::Null);
-    let spec = super::traffic::declared(
+    let spec = crate::ops::traffic::declared(
         &svc,
-        super::traffic::BLUEGREEN_ANNOTATION,
+        crate::ops::traffic::BLUEGREEN_ANNOTATION,
         crate::ops::declared::declared(&st.config, &target).bluegreen,
     )
     .map_err(anyhow::Error::msg)?;
@@ -377,9 +359,9 @@ pub async fn bluegreen(
         .into_iter()
         .filter_map(|d| serde_json::to_value(d).ok())
         .collect();
-    let sel = super::traffic::selector_for(&svc, &spec.label, &old);
+    let sel = crate::ops::traffic::selector_for(&svc, &spec.label, &old);
     let mut worst = 0;
-    for d in super::traffic::selected(&sel, &deps) {
+    for d in crate::ops::traffic::selected(&sel, &deps) {
         let name = d
             .pointer("/metadata/name")
             .and_then(Value::as_str)
