@@ -41,13 +41,20 @@ fn jtarget(plan: &Plan) -> JTarget {
 }
 
 /// Test hook: pause between the fsynced intent and the request, so a crash
-/// test can kill the process there.
+/// test can kill the process there. Debug builds only (what `cargo test`
+/// builds): a release binary has no such knob.
+#[cfg(debug_assertions)]
 fn pause_after_intent() -> Option<Duration> {
     std::env::var("FLEETDECK_TEST_PAUSE_AFTER_INTENT_MS")
         .ok()?
         .parse()
         .ok()
         .map(Duration::from_millis)
+}
+
+#[cfg(not(debug_assertions))]
+fn pause_after_intent() -> Option<Duration> {
+    None
 }
 
 /// Against a live cluster: send, mark, verify, Event.

@@ -79,13 +79,15 @@ pub fn threshold(pair: &WindowPair, period: Duration) -> f64 {
     pair.budget_share * period.as_secs_f64() / long.as_secs_f64()
 }
 
-/// How long until the budget is gone at `burn`; `None` when it is not burning.
+/// How long until the budget is gone at `burn`; `None` when it is not
+/// burning, or so slowly that it lasts more than 100 years (a tiny positive
+/// burn once overflowed `Duration::from_secs_f64`, a panic in the draw path).
 pub fn exhaustion(remaining: f64, period: Duration, burn: f64) -> Option<Duration> {
     if burn.is_nan() || burn <= 0.0 || !burn.is_finite() {
         return None;
     }
     let secs = (remaining.max(0.0) * period.as_secs_f64() / burn).max(0.0);
-    secs.is_finite().then(|| Duration::from_secs_f64(secs))
+    crate::basics::duration::from_secs_f64(secs)
 }
 
 /// A pair's state from the burns of its two windows.
@@ -154,6 +156,12 @@ mod tests {
         assert_eq!(left.as_secs(), 3 * DAY);
         assert_eq!(exhaustion(0.5, Duration::from_secs(DAY), 0.0), None);
         assert_eq!(exhaustion(0.5, Duration::from_secs(DAY), f64::NAN), None);
+        // A tiny error ratio: centuries away, not a panic.
+        assert_eq!(exhaustion(0.5, Duration::from_secs(30 * DAY), 1e-300), None);
+        assert_eq!(
+            exhaustion(1.0, Duration::from_secs(30 * DAY), f64::MIN_POSITIVE),
+            None
+        );
     }
 
     #[test]
