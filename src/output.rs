@@ -49,11 +49,6 @@ pub fn err(args: fmt::Arguments<'_>) {
     let _ = w.write_fmt(args).and_then(|_| w.flush());
 }
 
-/// Whether stdout's reader has gone (a long listing may stop early).
-pub fn stdout_closed() -> bool {
-    STDOUT_CLOSED.load(Ordering::Relaxed)
-}
-
 /// The write error other than a closed pipe, if any, to report at exit.
 pub fn stdout_error() -> Option<String> {
     STDOUT_ERROR

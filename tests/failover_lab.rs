@@ -134,6 +134,27 @@ replicas = 0
     )
 }
 
+/// `checkout` running 2 pods on lab-d (the primary) and 0 on lab-b, lab-b's
+/// route all on the primary, and the standard plan `name` for them: the
+/// namespace, lab-b's admin client and the CLI.
+async fn on_d_to_b(
+    lab: &Lab,
+    d: &support::LabCluster,
+    prefix: &str,
+    name: &str,
+) -> (String, Client, Cli) {
+    let b = &lab.clusters[1];
+    let ns = namespace(lab, &[d, b], prefix).await;
+    let cd = lab.client_fresh(&d.admin()).await;
+    let cb = lab.client(&b.admin()).await;
+    checkout(&cd, &ns, 2).await;
+    checkout(&cb, &ns, 0).await;
+    route(&cb, &ns).await;
+    ready(&cd, &ns, 2).await;
+    let cli = cli_with(lab, &plan(name, &d.name, &[&b.name], &ns, ""));
+    (ns, cb, cli)
+}
+
 fn cli_with(lab: &Lab, config: &str) -> Cli {
     let cli = Cli::new(lab);
     std::fs::write(cli.home.path().join("config.toml"), config).unwrap();
@@ -318,24 +339,9 @@ async fn a_dead_primary_is_skipped_and_recorded() {
         return;
     };
     let _hold = support::fault_lock(lab);
-    let b = &lab.clusters[1];
-    let ns = namespace(lab, &[&d, b], "fo-dead").await;
-    let cd = lab.client_fresh(&d.admin()).await;
-    let cb = lab.client(&b.admin()).await;
-    checkout(&cd, &ns, 2).await;
-    checkout(&cb, &ns, 0).await;
-    route(&cb, &ns).await;
-    ready(&cd, &ns, 2).await;
-    let cli = cli_with(lab, &plan("dead", &d.name, &[&b.name], &ns, ""));
+    let (ns, cb, cli) = on_d_to_b(lab, &d, "fo-dead", "dead").await;
 
-    support::lab_cmd(&["stop", &d.name]);
-    struct Restart(String);
-    impl Drop for Restart {
-        fn drop(&mut self) {
-            support::lab_cmd(&["start", &self.0]);
-        }
-    }
-    let _restart = Restart(d.name.clone());
+    let stopped = support::stop(&[&d.name]);
     let o = cli.run(&[
         "failover",
         "run",
@@ -366,7 +372,7 @@ async fn a_dead_primary_is_skipped_and_recorded() {
         (rec.context.as_str(), rec.action.as_str()),
         ("lab-d", "scale")
     );
-    drop(_restart);
+    drop(stopped);
     // Back up, lab-d still runs its 2 pods: nothing was sent to it.
     let cd = lab.client_fresh(&d.admin()).await;
     support::eventually("lab-d back", GUARD, || {
@@ -856,21 +862,7 @@ async fn a_primary_dying_between_steps_does_not_kill_the_run() {
         return;
     };
     let _hold = support::fault_lock(lab);
-    let b = &lab.clusters[1];
-    let ns = namespace(lab, &[&d, b], "fo-mid").await;
-    let cd = lab.client_fresh(&d.admin()).await;
-    let cb = lab.client(&b.admin()).await;
-    checkout(&cd, &ns, 2).await;
-    checkout(&cb, &ns, 0).await;
-    route(&cb, &ns).await;
-    ready(&cd, &ns, 2).await;
-    let cli = cli_with(lab, &plan("mid", &d.name, &[&b.name], &ns, ""));
-    struct Restart(String);
-    impl Drop for Restart {
-        fn drop(&mut self) {
-            support::lab_cmd(&["start", &self.0]);
-        }
-    }
+    let (ns, cb, cli) = on_d_to_b(lab, &d, "fo-mid", "mid").await;
     let child = cli
         .command(&["failover", "run", "mid", "--yes", "--reason", "drill"])
         .env("FLEETDECK_TEST_PAUSE_AFTER_INTENT_MS", "1500")
@@ -889,8 +881,7 @@ async fn a_primary_dying_between_steps_does_not_kill_the_run() {
         }
     })
     .await;
-    let _restart = Restart(d.name.clone());
-    support::lab_cmd(&["stop", &d.name]);
+    let stopped = support::stop(&[&d.name]);
     let o = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap()
@@ -903,7 +894,7 @@ async fn a_primary_dying_between_steps_does_not_kill_the_run() {
         .pop()
         .unwrap();
     assert_eq!(state.ended.as_deref(), Some("completed"));
-    drop(_restart);
+    drop(stopped);
     let cd = lab.client_fresh(&d.admin()).await;
     support::eventually("lab-d back, untouched", GUARD, || {
         let cd = cd.clone();

@@ -372,15 +372,7 @@ fn the_tui_outlives_a_dead_api_server_and_etcd() {
     let all_ok = |s: &str| [a.as_str(), b, &d.name].iter().all(|c| state(s, c) == "ok");
     p.wait(&t, "three clusters ok", MINUTE, all_ok);
 
-    struct Restart(String);
-    impl Drop for Restart {
-        fn drop(&mut self) {
-            support::lab_cmd(&["start", &self.0]);
-            support::lab_cmd(&["start", &self.0, "etcd"]);
-        }
-    }
-    let _restart = Restart(d.name.clone());
-    support::lab_cmd(&["stop", &d.name]);
+    let api_server = support::stop(&[&d.name]);
     let s = p.wait(&t, "lab-d unreachable", Duration::from_secs(10), |s| {
         state(s, &d.name).starts_with("unreachable")
     });
@@ -389,7 +381,7 @@ fn the_tui_outlives_a_dead_api_server_and_etcd() {
         ("ok".into(), "ok".into()),
         "{s}"
     );
-    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
+    p.assert_alive(&t);
     // Still drawing: the outage's age keeps counting on screen.
     let first = state(&s, &d.name);
     p.wait(&t, "the outage's age to move on", MINUTE, |s| {
@@ -397,12 +389,12 @@ fn the_tui_outlives_a_dead_api_server_and_etcd() {
         now.starts_with("unreachable") && now != first
     });
     std::thread::sleep(Duration::from_secs(5));
-    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
-    support::lab_cmd(&["start", &d.name]);
+    p.assert_alive(&t);
+    drop(api_server);
     p.wait(&t, "lab-d back", MINUTE, all_ok);
-    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
+    p.assert_alive(&t);
 
-    support::lab_cmd(&["stop", &d.name, "etcd"]);
+    let etcd = support::stop(&[&d.name, "etcd"]);
     let s = p.wait(&t, "lab-d degraded", MINUTE, |s| {
         state(s, &d.name) == "degraded"
     });
@@ -412,17 +404,12 @@ fn the_tui_outlives_a_dead_api_server_and_etcd() {
         "{s}"
     );
     std::thread::sleep(Duration::from_secs(5));
-    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
-    support::lab_cmd(&["start", &d.name, "etcd"]);
+    p.assert_alive(&t);
+    drop(etcd);
     p.wait(&t, "lab-d back after etcd", MINUTE, all_ok);
-    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
+    p.assert_alive(&t);
 
-    t.keys(&["q"]);
-    assert_eq!(
-        p.exit_status(Duration::from_secs(20)).as_deref(),
-        Some("0"),
-        "a clean exit on q"
-    );
+    p.quit(&t);
 }
 
 /// `snapshot` reading lab-d when lab-d's API server dies mid-read (frozen

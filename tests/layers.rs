@@ -64,6 +64,15 @@ fn rank(module: &str) -> Option<usize> {
     ORDER.iter().position(|(_, m)| *m == module)
 }
 
+/// The identifier `text` starts with, if any.
+fn ident(text: &str) -> Option<String> {
+    let name: String = text
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
 /// The module path of a source file: `src/ops/cli.rs` → `[ops, cli]`,
 /// `src/ops/mod.rs` → `[ops]`.
 fn module_path(rel: &Path) -> Vec<String> {
@@ -92,11 +101,7 @@ fn references(rel: &Path, text: &str) -> BTreeSet<(String, usize)> {
             if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
                 continue;
             }
-            let name: String = tail
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() {
+            if let Some(name) = ident(tail) {
                 out.insert((name, i + 1));
             }
         }
@@ -119,14 +124,8 @@ fn references(rel: &Path, text: &str) -> BTreeSet<(String, usize)> {
             for _ in 0..ups {
                 base.pop();
             }
-            if base.is_empty() {
-                let name: String = tail
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                if !name.is_empty() {
-                    out.insert((name, i + 1));
-                }
+            if let Some(name) = ident(tail).filter(|_| base.is_empty()) {
+                out.insert((name, i + 1));
             }
         }
     }
@@ -208,10 +207,7 @@ fn app_violations(files: &[(PathBuf, String)]) -> Vec<String> {
                     if prefix == "super::" && code[..pos].ends_with("::") {
                         continue;
                     }
-                    let name: String = code[pos + prefix.len()..]
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
+                    let name = ident(&code[pos + prefix.len()..]).unwrap_or_default();
                     let Some(to) = APP_ORDER.iter().position(|m| *m == name) else {
                         continue;
                     };

@@ -899,12 +899,6 @@ async fn a_wave_whose_cluster_dies_while_it_waits_stops_with_a_reason() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    struct Restart(String);
-    impl Drop for Restart {
-        fn drop(&mut self) {
-            support::lab_cmd(&["start", &self.0]);
-        }
-    }
     let mut child = child;
     let journal = cli.journal();
     let deadline = std::time::Instant::now() + GUARD;
@@ -929,8 +923,7 @@ async fn a_wave_whose_cluster_dies_while_it_waits_stops_with_a_reason() {
     // Now the wave watches lab-d for the promote to take (then for health)
     // on its open connections.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let _restart = Restart(d.name.clone());
-    support::lab_cmd(&["stop", &d.name]);
+    let stopped = support::stop(&[&d.name]);
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap()
@@ -942,7 +935,7 @@ async fn a_wave_whose_cluster_dies_while_it_waits_stops_with_a_reason() {
         "{}",
         text(&out)
     );
-    drop(_restart);
+    drop(stopped);
     let admin = lab.client_fresh(&d.admin()).await;
     let _ = Api::<k8s_openapi::api::core::v1::Namespace>::all(admin)
         .delete(&name, &Default::default())

@@ -531,28 +531,16 @@ async fn the_tui_outlives_prometheus_going_away() {
                 .any(|w| r.contains(&format!(" {w} ")))
         })
     });
-    struct Restart;
-    impl Drop for Restart {
-        fn drop(&mut self) {
-            support::lab_cmd(&["start", "prometheus"]);
-        }
-    }
-    let _restart = Restart;
-    support::lab_cmd(&["stop", "prometheus"]);
+    let stopped = support::stop(&["prometheus"]);
     p.wait(&t, "the row in error", MINUTE, |s| {
         row(s).is_some_and(|r| r.contains(" error"))
     });
     std::thread::sleep(Duration::from_secs(6));
-    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
-    drop(_restart);
+    p.assert_alive(&t);
+    drop(stopped);
     p.wait(&t, "the row fresh again", MINUTE, |s| {
         row(s).is_some_and(|r| !r.contains(" error"))
     });
-    p.alive().unwrap_or_else(|e| panic!("{e}\n{}", t.screen()));
-    t.keys(&["q"]);
-    assert_eq!(
-        p.exit_status(Duration::from_secs(20)).as_deref(),
-        Some("0"),
-        "a clean exit on q"
-    );
+    p.assert_alive(&t);
+    p.quit(&t);
 }

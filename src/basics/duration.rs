@@ -27,19 +27,30 @@ pub fn parse(text: &str) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
+/// An RFC 3339 time, or an age (`2h`) after `now` (`ahead`) or before it.
+pub fn time(
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    ahead: bool,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    let d = chrono::Duration::from_std(parse(text)?).ok()?;
+    match ahead {
+        true => now.checked_add_signed(d),
+        false => now.checked_sub_signed(d),
+    }
+}
+
 /// `2h` from `now`, or an RFC 3339 time (a snooze's `--until`).
 pub fn until(
     text: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<chrono::DateTime<chrono::Utc>, String> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&chrono::Utc));
-    }
-    parse(text)
-        .and_then(|d| now.checked_add_signed(chrono::Duration::from_std(d).ok()?))
-        .ok_or_else(|| {
-            format!("--until {text:?}: expected RFC 3339 or 30m, 2h, 7d (up to 100 years)")
-        })
+    time(text, now, true).ok_or_else(|| {
+        format!("--until {text:?}: expected RFC 3339 or 30m, 2h, 7d (up to 100 years)")
+    })
 }
 
 /// Seconds as a duration, `None` when negative, not finite or over 100

@@ -12,11 +12,7 @@ use crate::startup::Options;
 /// `--since`: an RFC 3339 time or an age (`30m`, `2h`, `7d`).
 fn since(text: Option<&str>) -> anyhow::Result<Option<DateTime<Utc>>> {
     let Some(t) = text else { return Ok(None) };
-    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
-        return Ok(Some(at.with_timezone(&Utc)));
-    }
-    crate::basics::duration::parse(t)
-        .and_then(|d| Utc::now().checked_sub_signed(chrono::Duration::from_std(d).ok()?))
+    crate::basics::duration::time(t, Utc::now(), false)
         .map(Some)
         .ok_or_else(|| {
             anyhow::anyhow!("--since {t:?}: expected RFC 3339 or an age like 30m, 2h, 7d")

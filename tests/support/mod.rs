@@ -296,6 +296,27 @@ pub fn lab_cmd(args: &[&str]) {
     );
 }
 
+/// A lab component stopped for a fault test (`stop(&["lab-d"])`,
+/// `stop(&["lab-d", "etcd"])`, `stop(&["prometheus"])`); started again when
+/// dropped, so a failing test never leaves the lab broken for the next.
+#[must_use = "the component starts again when this is dropped"]
+pub struct Stopped(Vec<String>);
+
+pub fn stop(args: &[&str]) -> Stopped {
+    let mut cmd = vec!["stop"];
+    cmd.extend_from_slice(args);
+    lab_cmd(&cmd);
+    Stopped(args.iter().map(|a| a.to_string()).collect())
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let mut cmd = vec!["start"];
+        cmd.extend(self.0.iter().map(String::as_str));
+        lab_cmd(&cmd);
+    }
+}
+
 /// Exclusive use of the fault cluster across test processes (a lock file
 /// in the lab dir): a test that breaks lab-d, or changes its node set,
 /// holds it for its whole run.

@@ -138,6 +138,23 @@ impl Tracked {
         })
     }
 
+    /// Fails the test, with the screen, unless the process is alive.
+    pub fn assert_alive(&self, t: &Tmux) {
+        if let Err(e) = self.alive() {
+            panic!("{e}\n{}", t.screen());
+        }
+    }
+
+    /// Quits with `q` and asserts a clean exit (status 0).
+    pub fn quit(&self, t: &Tmux) {
+        t.keys(&["q"]);
+        assert_eq!(
+            self.exit_status(Duration::from_secs(20)).as_deref(),
+            Some("0"),
+            "a clean exit on q"
+        );
+    }
+
     /// The exit status, once the process has ended (waits up to `within`).
     pub fn exit_status(&self, within: Duration) -> Option<String> {
         let deadline = Instant::now() + within;
