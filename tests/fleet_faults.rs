@@ -215,9 +215,12 @@ async fn faults_on_the_reserved_cluster() {
     support::lab_cmd(&["stop", &d.name]);
     support::lab_cmd(&["start", &d.name]);
     // Right after a restart the RBAC cache may still be filling and deny
-    // everything for a moment; wait for the settled picture.
+    // everything for a moment, and the workloads may still be relisting;
+    // wait for the settled picture.
     let rows = wait(&fleet, "pods forbidden, nodes live", |_, d| {
-        d.pods == Known::Forbidden && matches!(d.nodes, Known::Value(_))
+        d.pods == Known::Forbidden
+            && matches!(d.nodes, Known::Value(_))
+            && d.workloads != Known::Pending
     })
     .await;
     assert!(matches!(rows[1].state, ClusterState::Degraded { .. }));
