@@ -9,7 +9,8 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case")]
 pub enum GateState {
     Go,
-    /// Not enough information to say; does not block, but is shown.
+    /// Not enough information to say. Blocks only when a check could not
+    /// be evaluated at all ([`Check::holds`]).
     Unknown,
     Stop,
 }
@@ -29,6 +30,10 @@ pub struct Check {
     pub name: String,
     pub state: GateState,
     pub detail: String,
+    /// An unknown that holds the action like a stop: the check could not be
+    /// evaluated (no data source, a failed query), so silence is not consent.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub holds: bool,
 }
 
 impl Check {
@@ -37,6 +42,7 @@ impl Check {
             name: name.into(),
             state,
             detail: detail.into(),
+            holds: state == GateState::Stop,
         }
     }
     pub fn go(name: &str, detail: impl Into<String>) -> Check {
@@ -45,8 +51,17 @@ impl Check {
     pub fn stop(name: &str, detail: impl Into<String>) -> Check {
         Check::new(name, GateState::Stop, detail)
     }
+    /// Not enough to judge yet (no canary traffic): shown, not blocking.
     pub fn unknown(name: &str, detail: impl Into<String>) -> Check {
         Check::new(name, GateState::Unknown, detail)
+    }
+    /// The check could not be evaluated: unknown, and it holds like a stop
+    /// until someone overrides it on the record.
+    pub fn unevaluated(name: &str, detail: impl Into<String>) -> Check {
+        Check {
+            holds: true,
+            ..Check::new(name, GateState::Unknown, detail)
+        }
     }
 }
 
@@ -73,8 +88,9 @@ impl Verdict {
         Verdict::from_checks(vec![Check::unknown("gate", why)])
     }
 
+    /// A stop, or an unknown that could not be evaluated, needs an override.
     pub fn blocks(&self) -> bool {
-        self.state == GateState::Stop
+        self.checks.iter().any(|c| c.holds)
     }
 
     /// One line: `stop — target ready: canary ReplicaSet web-1: 0/1 ready`.
@@ -102,5 +118,22 @@ mod tests {
         assert_eq!(v.state, GateState::Unknown);
         assert!(!v.blocks());
         assert_eq!(Verdict::from_checks(vec![]).state, GateState::Unknown);
+    }
+
+    #[test]
+    fn a_check_that_could_not_be_evaluated_holds_like_a_stop() {
+        let v = Verdict::from_checks(vec![
+            Check::go("target ready", "4/4"),
+            Check::unevaluated("SLO web", "no Prometheus endpoint for context a"),
+        ]);
+        assert_eq!(v.state, GateState::Unknown);
+        assert!(v.blocks());
+        assert_eq!(
+            v.summary(),
+            "unknown — SLO web: no Prometheus endpoint for context a"
+        );
+        let json = serde_json::to_value(&v).unwrap();
+        assert_eq!(json["checks"][1]["holds"], true);
+        assert!(json["checks"][0].get("holds").is_none());
     }
 }

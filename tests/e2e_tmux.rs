@@ -126,15 +126,7 @@ async fn scale_through_the_tui_is_confirmed_and_journaled() {
 #[test]
 fn the_demo_offers_the_same_actions_into_its_own_journal() {
     let dir = tempfile::tempdir().unwrap();
-    let cmd = format!(
-        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --demo; sleep 30",
-        d = dir.path().display(),
-        bin = env!("CARGO_BIN_EXE_fleetdeck"),
-    );
-    let tmux = Tmux::start(&cmd, 160, 40);
-    tmux.wait_for("the demo fleet", |s| {
-        s.contains("DEMO") && s.contains("staging-eu")
-    });
+    let tmux = demo(dir.path());
     // staging-eu → its workloads → catalog-api
     tmux.keys(&[":"]);
     tmux.keys(&["-l", "ctx staging-eu"]);
@@ -266,4 +258,51 @@ async fn promote_from_the_tui_steps_a_canary_to_healthy() {
     assert_eq!(records[0].detail.as_ref().unwrap()["gate"]["state"], "go");
     tmux.keys(&["Escape", "Escape", "q"]);
     ns.delete().await;
+}
+
+fn demo(dir: &Path) -> Tmux {
+    let cmd = format!(
+        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --demo; sleep 30",
+        d = dir.display(),
+        bin = env!("CARGO_BIN_EXE_fleetdeck"),
+    );
+    let tmux = Tmux::start(&cmd, 160, 40);
+    tmux.wait_for("the demo fleet", |s| {
+        s.contains("DEMO") && s.contains("staging-eu")
+    });
+    tmux
+}
+
+#[test]
+fn fo_name_opens_a_plan_from_the_fleet_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = demo(dir.path());
+    tmux.keys(&[":"]);
+    tmux.keys(&["-l", "fo checkout-us"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the plan, not 'no failover plan'", |s| {
+        s.contains("service checkout: ") && !s.contains("no failover plan")
+    });
+    tmux.keys(&["q"]);
+}
+
+/// The open Remediations view rescans once a minute even while the demo's
+/// feed and the clock keep waking the loop.
+#[test]
+fn the_open_remediations_view_rescans_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = demo(dir.path());
+    tmux.keys(&["8"]);
+    let age = |s: &str| -> Option<u64> {
+        let rest = s.split("scanned ").nth(1)?;
+        rest.split("s ago").next()?.parse().ok()
+    };
+    tmux.wait_for("a first scan", |s| age(s).is_some());
+    tmux.wait_within("the scan a minute old", Duration::from_secs(90), |s| {
+        age(s).is_some_and(|a| a >= 60)
+    });
+    tmux.wait_within("a rescan by itself", Duration::from_secs(30), |s| {
+        age(s).is_some_and(|a| a < 20)
+    });
+    tmux.keys(&["q"]);
 }

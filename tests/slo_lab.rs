@@ -470,6 +470,61 @@ async fn a_failing_canary_stops_the_promote_until_overridden() {
     assert_eq!(gate["state"], "stop");
     assert_eq!(gate["overridden"], true);
     assert_eq!(records[1].reason, "known noisy canary, approved by SRE");
+
+    // A gate that cannot be evaluated holds like a stop: first a Prometheus
+    // that answers nothing, then none configured for the cluster at all.
+    support::eventually("paused at step 3", Duration::from_secs(120), || async {
+        info(api.clone())
+            .await
+            .filter(|i| i.step == Some((3, 4)) && i.phase == Phase::Paused)
+    })
+    .await;
+    support::settled(&api, "web").await;
+    let edit = |from: &str, to: &str| {
+        let file = cli.home.path().join("config.toml");
+        let cfg = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, cfg.replace(from, to)).unwrap();
+    };
+    edit(&lab.prometheus, "http://127.0.0.1:9");
+    let out = cli.run(&["rollout", "promote", &t, "--reason", "r", "--yes"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{all}");
+    assert!(all.contains("gate:     unknown"), "{all}");
+    assert!(
+        all.contains("SLO web-errors: cannot evaluate: query failed: http://127.0.0.1:9"),
+        "{all}"
+    );
+    edit("prometheus = \"http://127.0.0.1:9\"\n", "");
+    let out = cli.run(&["rollout", "promote", &t, "--reason", "r", "--yes"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{all}");
+    assert!(
+        all.contains(&format!(
+            "SLO web-errors: cannot evaluate: no Prometheus endpoint for context {}",
+            c.operator()
+        )),
+        "{all}"
+    );
+    assert_eq!(info(api.clone()).await.unwrap().step, Some((3, 4)));
+    let out = cli.run(&[
+        "rollout",
+        "promote",
+        &t,
+        "--override",
+        "--reason",
+        "Prometheus is down, canary checked by hand",
+        "--yes",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let records = cli.journal().read().unwrap();
+    let intent = records
+        .iter()
+        .rev()
+        .find(|r| r.kind == RecordKind::Intent)
+        .unwrap();
+    let gate = &intent.detail.as_ref().unwrap()["gate"];
+    assert_eq!(gate["state"], "unknown", "{gate}");
+    assert_eq!(gate["overridden"], true);
     support::shared::simulator(
         &c.simulator,
         serde_json::json!({"remove_namespace": ns.name}),

@@ -99,6 +99,7 @@ impl Cluster {
         let mut declared = crate::ops::declared::declared(&st.config, target);
         declared.slo_gates = crate::slo::gate::gates_for(
             &st.config,
+            &crate::slo::sources::PromClient::new(&st.config.prometheus),
             &target.context,
             &self.meta.name,
             self.meta.group.as_deref(),

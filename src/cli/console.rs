@@ -185,6 +185,7 @@ pub fn run(
                     Some(base) if d.is_relative() => base.join(d),
                     _ => d.clone(),
                 }),
+            prom: crate::slo::sources::PromClient::new(&config.prometheus),
             config,
             catalog,
         };

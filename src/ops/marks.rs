@@ -14,13 +14,18 @@ use crate::fleet::kubeconfig::kube_message;
 pub const ANNOTATION: &str = "fleetdeck.io/last-action";
 pub const CONTROLLER: &str = "fleetdeck.io/console";
 
+/// This machine's name, read once (the TUI asks for it while drawing).
 pub fn host() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown-host".into())
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_else(|| "unknown-host".into())
+    })
+    .clone()
 }
 
 /// A separate merge patch, after the action itself. Returns a warning if the

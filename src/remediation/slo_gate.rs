@@ -20,8 +20,17 @@ pub async fn find(
     meta: &ClusterMeta,
     config: &Config,
 ) -> Result<Vec<Proposal>, String> {
-    let gates =
-        crate::slo::gate::gates_for(config, &meta.context, &meta.name, meta.group.as_deref());
+    let prom = crate::slo::sources::PromClient::new(&config.prometheus);
+    let gates = crate::slo::gate::gates_for(
+        config,
+        &prom,
+        &meta.context,
+        &meta.name,
+        meta.group.as_deref(),
+    );
+    // Only evidence proposes an abort: a gate that cannot be evaluated here
+    // is no reason to stop someone's release.
+    let gates: Vec<_> = gates.into_iter().filter(|g| g.endpoint.is_ok()).collect();
     if gates.is_empty() {
         return Ok(Vec::new());
     }

@@ -1,13 +1,15 @@
 //! The SLO side of the release gate: for each SLO with a `[slo.gate]` on the
 //! target's cluster, the canary's error (or slow-request) ratio against the
 //! stable one over the gate window. A canary worse by more than the allowed
-//! delta stops the promotion; no canary traffic is "unknown".
+//! delta stops the promotion; no canary traffic is "unknown" and does not
+//! block. A gate that cannot be evaluated at all (no Prometheus for the
+//! cluster, no client, a failed query) is "unknown" and holds like a stop.
 
 use serde_json::Value;
 
 use super::eval::{ratio, total as sum};
 use super::prom::Endpoint;
-use super::sources::{endpoint_for, http_client};
+use super::sources::{endpoint_for, PromClient};
 use super::spec::SloConfig;
 use crate::config::Config;
 use crate::verdict::Check;
@@ -16,28 +18,36 @@ use crate::verdict::Check;
 #[derive(Debug, Clone)]
 pub struct SloGate {
     pub slo: SloConfig,
-    pub endpoint: Endpoint,
+    /// Where the gate's data comes from, or why there is nowhere.
+    pub endpoint: Result<Endpoint, String>,
     /// The cluster's name, for `{{cluster}}`.
     pub cluster: String,
 }
 
-/// The gates for a context: SLOs with a `[slo.gate]` that apply and have a
-/// Prometheus. A client that cannot be built means no SLO gates (the
-/// readiness checks still run); `fleetdeck slo` reports that error.
-pub fn gates_for(config: &Config, context: &str, name: &str, group: Option<&str>) -> Vec<SloGate> {
-    let Ok(client) = http_client(&config.prometheus) else {
-        return Vec::new();
+/// The gates for a context: every SLO with a `[slo.gate]` that applies,
+/// each with its Prometheus endpoint or the reason it has none (the gate
+/// then holds the action instead of vanishing).
+pub fn gates_for(
+    config: &Config,
+    client: &PromClient,
+    context: &str,
+    name: &str,
+    group: Option<&str>,
+) -> Vec<SloGate> {
+    let endpoint = match &client.0 {
+        Err(e) => Err(format!("no Prometheus client: {e}")),
+        Ok(c) => endpoint_for(config, context, c).ok_or_else(|| {
+            format!("no Prometheus endpoint for context {context} (set [[cluster]] prometheus or [prometheus] url)")
+        }),
     };
     config
         .slos
         .iter()
         .filter(|s| s.gate.is_some() && s.applies_to(context, group))
-        .filter_map(|s| {
-            Some(SloGate {
-                slo: s.clone(),
-                endpoint: endpoint_for(config, context, &client)?,
-                cluster: name.to_string(),
-            })
+        .map(|s| SloGate {
+            slo: s.clone(),
+            endpoint: endpoint.clone(),
+            cluster: name.to_string(),
         })
         .collect()
 }
@@ -59,6 +69,7 @@ fn fill(value: &str, target: &Value) -> String {
 
 async fn side_ratio(
     g: &SloGate,
+    ep: &Endpoint,
     label: &str,
     value: &str,
     window: &str,
@@ -66,9 +77,9 @@ async fn side_ratio(
     let q = g
         .slo
         .queries(window, &g.cluster, Some(&format!("{label}=\"{value}\"")));
-    let (e, t) = tokio::join!(g.endpoint.query(&q.errors), g.endpoint.query(&q.total));
-    let e = e.map_err(|e| format!("{}: {e}", g.endpoint.url))?;
-    let t = t.map_err(|e| format!("{}: {e}", g.endpoint.url))?;
+    let (e, t) = tokio::join!(ep.query(&q.errors), ep.query(&q.total));
+    let e = e.map_err(|e| format!("{}: {e}", ep.url))?;
+    let t = t.map_err(|e| format!("{}: {e}", ep.url))?;
     Ok(ratio(sum(&e), sum(&t)))
 }
 
@@ -87,10 +98,22 @@ pub async fn checks(gates: &[SloGate], target: &Value) -> Vec<Check> {
         } else {
             ("errors", cfg.max_error_ratio_delta)
         };
-        let canary = side_ratio(g, &cfg.label, &fill(&cfg.canary, target), &cfg.window).await;
-        let stable = side_ratio(g, &cfg.label, &fill(&cfg.stable, target), &cfg.window).await;
+        let ep = match &g.endpoint {
+            Ok(ep) => ep,
+            Err(e) => {
+                out.push(Check::unevaluated(&name, format!("cannot evaluate: {e}")));
+                continue;
+            }
+        };
+        let (c, s) = (fill(&cfg.canary, target), fill(&cfg.stable, target));
+        let (canary, stable) = tokio::join!(
+            side_ratio(g, ep, &cfg.label, &c, &cfg.window),
+            side_ratio(g, ep, &cfg.label, &s, &cfg.window)
+        );
         out.push(match (canary, stable) {
-            (Err(e), _) | (_, Err(e)) => Check::unknown(&name, format!("no data: {e}")),
+            (Err(e), _) | (_, Err(e)) => {
+                Check::unevaluated(&name, format!("cannot evaluate: query failed: {e}"))
+            }
             (Ok(None), _) => {
                 Check::unknown(&name, format!("no canary traffic over {}", cfg.window))
             }

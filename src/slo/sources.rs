@@ -9,6 +9,23 @@ use crate::config::Config;
 
 pub use crate::config::prometheus::PrometheusConfig;
 
+/// The Prometheus HTTP client, built once per run (its token and CA files
+/// are read then, never on the event loop), or why it could not be built.
+#[derive(Debug, Clone)]
+pub struct PromClient(pub Result<reqwest::Client, String>);
+
+impl PromClient {
+    pub fn new(cfg: &PrometheusConfig) -> PromClient {
+        PromClient(http_client(cfg))
+    }
+}
+
+impl Default for PromClient {
+    fn default() -> PromClient {
+        PromClient(Err("not configured".into()))
+    }
+}
+
 /// One HTTP client for all queries (auth and TLS as configured).
 pub fn http_client(cfg: &PrometheusConfig) -> Result<reqwest::Client, String> {
     let mut b = reqwest::Client::builder()

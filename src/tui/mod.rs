@@ -2,6 +2,7 @@
 //! a frame out only when something changed, at most one per ~16 ms.
 
 mod failover;
+mod journal_feed;
 mod remediation;
 
 use std::io::Write;
@@ -59,6 +60,8 @@ pub struct Actions {
     pub data_dir: std::path::PathBuf,
     /// The desired-state tree for drift, if configured.
     pub drift_dir: Option<std::path::PathBuf>,
+    /// Built once at start: the SLO gates' Prometheus client.
+    pub prom: crate::slo::sources::PromClient,
 }
 
 pub async fn run(
@@ -99,8 +102,16 @@ async fn event_loop(
     let mut model = Model::pull(fleet, app, Utc::now());
     update(app, Msg::Resize { rows: size.height }, &model, keymap);
     let mut last_draw = Instant::now() - FRAME;
-    let mut cache = JournalCache::default();
+    let mut records = journal_feed::spawn(actions.journal.clone());
     let mut dirty = true;
+    // Intervals, not sleeps made anew on each pass: any other event would
+    // otherwise restart them and they would never fire.
+    let mut clock_tick = tokio::time::interval(CLOCK);
+    let mut rem_tick = tokio::time::interval(REM_TICK);
+    for t in [&mut clock_tick, &mut rem_tick] {
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        t.reset();
+    }
     // A Rollout detail refreshes its tree (revisions, pods, analysis runs)
     // every 2 s while it is open, like `get rollout --watch`.
     let mut tree_for: Option<String> = None;
@@ -117,19 +128,17 @@ async fn event_loop(
                 tokio::time::sleep(wait).await;
             }
             model = Model::pull(fleet, app, Utc::now());
+            let records = records.borrow_and_update().clone();
             if app.screen().view == View::Journal {
-                model.timeline =
-                    timeline(cache.records(actions.journal.as_deref()), fleet, &host());
+                model.timeline = timeline(&records, fleet, &host());
             }
             let plans = &actions.config.failover;
             let slos: Vec<_> = model.slos.iter().map(|(r, _)| r.clone()).collect();
             model.failover_hint = crate::app::failover::hint(plans, &model.rows, &slos);
-            if let View::Failover { .. } = app.screen().view {
-                let records = cache.records(actions.journal.as_deref());
-                model.plans = crate::app::failover::rows(plans, &model.rows, |p| {
-                    crate::failover::runlog::runs(records, p).pop()
-                });
-            }
+            // Every view: `:fo NAME` opens a plan from anywhere.
+            model.plans = crate::app::failover::rows(plans, &model.rows, |p| {
+                crate::failover::runlog::runs(&records, p).pop()
+            });
             let mut out = std::io::stdout();
             crossterm::queue!(out, BeginSynchronizedUpdate)?;
             terminal.draw(|f| {
@@ -168,6 +177,7 @@ async fn event_loop(
                 None => return Ok(()),
             },
             _ = fleet.notify.notified() => dirty = true,
+            Ok(()) = records.changed() => dirty = true,
             Some(msg) = rx.recv() => {
                 // A task's answer can lead to more work (a re-validated
                 // proposal opens its dialog, an executed fix is recorded).
@@ -176,9 +186,9 @@ async fn event_loop(
                 }
                 dirty = true;
             }
-            _ = tokio::time::sleep(CLOCK), if clock => dirty = true,
+            _ = clock_tick.tick(), if clock => dirty = true,
             // The open Remediations view rescans on its own now and then.
-            _ = tokio::time::sleep(REM_TICK), if app.screen().view == View::Remediations => {
+            _ = rem_tick.tick(), if app.screen().view == View::Remediations => {
                 for effect in update(app, Msg::RemTick, &model, keymap) {
                     run_effect(fleet, app.read_only, actions, effect, tx.clone());
                 }
@@ -238,6 +248,7 @@ fn run_effect(
             if let Some(c) = handle(cluster) {
                 declared.slo_gates = crate::slo::gate::gates_for(
                     &actions.config,
+                    &actions.prom,
                     &target.context,
                     &c.meta.name,
                     c.meta.group.as_deref(),
@@ -331,6 +342,7 @@ fn fetch_tree(fleet: &Fleet, app: &App, actions: &Actions, tx: mpsc::UnboundedSe
     let gates = fleet.clusters.get(*cluster).map_or(Vec::new(), |c| {
         crate::slo::gate::gates_for(
             &actions.config,
+            &actions.prom,
             &c.meta.context,
             &c.meta.name,
             c.meta.group.as_deref(),
@@ -356,28 +368,6 @@ fn fetch_tree(fleet: &Fleet, app: &App, actions: &Actions, tx: mpsc::UnboundedSe
         };
         let _ = tx.send(Msg::Tree(key, r));
     });
-}
-
-/// The journal's records, re-read only when the file changed (size or
-/// mtime), so the Journal view costs nothing while nothing is written.
-#[derive(Default)]
-struct JournalCache {
-    stamp: Option<(u64, std::time::SystemTime)>,
-    records: Vec<crate::journal::Record>,
-}
-
-impl JournalCache {
-    fn records(&mut self, journal: Option<&Journal>) -> &[crate::journal::Record] {
-        let Some(j) = journal else { return &[] };
-        let stamp = std::fs::metadata(j.path())
-            .ok()
-            .and_then(|m| Some((m.len(), m.modified().ok()?)));
-        if stamp != self.stamp {
-            self.records = j.read().unwrap_or_default();
-            self.stamp = stamp;
-        }
-        &self.records
-    }
 }
 
 /// Plans against the simulation: the demo answers the reads `ops::build`
