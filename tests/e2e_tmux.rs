@@ -306,3 +306,43 @@ fn the_open_remediations_view_rescans_on_its_own() {
     });
     tmux.keys(&["q"]);
 }
+
+/// Another process holds the journal's lock mid-append (a CLI action, a
+/// second console): the journal is read off the event loop, so the screen
+/// keeps drawing and answering keys.
+#[test]
+fn a_journal_locked_by_another_process_does_not_freeze_the_screen() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = demo(dir.path());
+    tmux.keys(&["3"]);
+    tmux.wait_for("the Journal view", |s| s.contains(" Journal ["));
+    let file = dir.path().join("demo").join("journal.jsonl");
+    let hold = "import fcntl, sys, time\n\
+                f = open(sys.argv[1], 'a')\n\
+                fcntl.flock(f, fcntl.LOCK_EX)\n\
+                f.write('{\"seq\":')\n\
+                f.flush()\n\
+                print('locked', flush=True)\n\
+                time.sleep(120)\n";
+    let mut holder = std::process::Command::new("python3")
+        .args(["-c", hold])
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(holder.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    // Long enough for the journal to be seen changed and the read to wait.
+    std::thread::sleep(Duration::from_secs(3));
+    for (key, view) in [("1", " Fleet ["), ("3", " Journal ["), ("1", " Fleet [")] {
+        tmux.keys(&[key]);
+        tmux.wait_within(view, Duration::from_secs(10), |s| s.contains(view));
+    }
+    let _ = holder.kill();
+    let _ = holder.wait();
+    tmux.keys(&["q"]);
+}
