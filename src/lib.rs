@@ -18,6 +18,7 @@ pub mod failover;
 pub mod fleet;
 pub mod journal;
 pub mod keymap;
+pub mod logging;
 pub mod ops;
 pub mod paths;
 pub mod remediation;

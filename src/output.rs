@@ -15,6 +15,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+static SCREEN_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// While the console owns the terminal, anything printed would be drawn
+/// over it: output goes to the log instead.
+pub fn screen_taken(taken: bool) {
+    SCREEN_TAKEN.store(taken, Ordering::Relaxed);
+}
+
+fn to_log(args: fmt::Arguments<'_>) -> bool {
+    if !SCREEN_TAKEN.load(Ordering::Relaxed) {
+        return false;
+    }
+    tracing::warn!(target: "fleetdeck::output", "{}", args.to_string().trim_end());
+    true
+}
 static STDOUT_ERROR: Mutex<Option<String>> = Mutex::new(None);
 
 /// What to do after a failed write to stdout.
@@ -33,7 +48,7 @@ fn stdout_failed(e: io::Error) {
 /// Writes to stdout (flushed, so prompts and progress appear at once);
 /// nothing once the reader has gone.
 pub fn out(args: fmt::Arguments<'_>) {
-    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+    if to_log(args) || STDOUT_CLOSED.load(Ordering::Relaxed) {
         return;
     }
     let mut w = io::stdout().lock();
@@ -45,6 +60,9 @@ pub fn out(args: fmt::Arguments<'_>) {
 /// Writes to stderr; a closed stderr leaves nowhere to complain, so errors
 /// are dropped rather than turned into a panic as `eprintln!` would.
 pub fn err(args: fmt::Arguments<'_>) {
+    if to_log(args) {
+        return;
+    }
     let mut w = io::stderr().lock();
     let _ = w.write_fmt(args).and_then(|_| w.flush());
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 const ORDER: &[(&str, &str)] = &[
     ("0 basics", "basics"),
     ("0 basics", "output"),
+    ("0 basics", "logging"),
     ("0 basics", "paths"),
     ("1 data", "config"),
     ("1 data", "journal"),

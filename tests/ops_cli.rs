@@ -346,3 +346,81 @@ async fn a_crash_between_intent_and_outcome_is_reconciled_on_the_next_start() {
     assert!(journal.verify().ok(), "{}", journal.verify());
     ns.delete().await;
 }
+
+/// fleetdeck's own log: actions at info (the default), every request sent
+/// at debug (`-v` or `FLEETDECK_LOG`), a private file, and never a token or
+/// a key.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_log_has_every_request_at_debug_and_no_credential() {
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[1];
+    let ns = lab.namespace(c, "log").await;
+    let api: Api<Deployment> = Api::namespaced(lab.client(&c.operator()).await, &ns.name);
+    deploy(&api, "web", 1).await;
+    let cli = Cli::new(lab);
+    let log = cli.home.path().join("log").join("fleetdeck.log");
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+    let target = format!("{}/{}/deploy/web", c.operator(), ns.name);
+    let scale = |n: &str| {
+        vec![
+            "scale".to_string(),
+            target.clone(),
+            "--replicas".into(),
+            n.into(),
+            "--reason".into(),
+            "log test".into(),
+            "--yes".into(),
+        ]
+    };
+    let args = scale("2");
+    let out = cli.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", text(&out));
+    let info = read();
+    assert!(
+        info.lines().any(|l| l.contains(&format!(
+            "scale {}/{}/deploy/web (",
+            c.operator(),
+            ns.name
+        )) && l.ends_with("): ok")),
+        "{info}"
+    );
+    assert!(
+        !info.contains("fleetdeck::request"),
+        "no requests at info: {info}"
+    );
+
+    let out = cli.run(&["-v", "snapshot", "--context", &c.readonly()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let args = scale("3");
+    let out = cli
+        .command(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .env("FLEETDECK_LOG", "debug")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let all = read();
+    let request = |ctx: &str, verb_path: &str| {
+        all.lines().any(|l| {
+            l.contains("fleetdeck::request")
+                && l.contains(&format!("{ctx}: {verb_path}"))
+                && l.contains("→ 200 in ")
+                && l.ends_with(" ms")
+        })
+    };
+    assert!(request(&c.readonly(), "GET /api/v1/namespaces?"), "{all}");
+    let patch = format!("PATCH /apis/apps/v1/namespaces/{}/deployments/web", ns.name);
+    assert!(request(&c.operator(), &patch), "{all}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(log.parent().unwrap()), 0o700);
+        assert_eq!(mode(&log), 0o600);
+    }
+    assert_no_secrets(lab, &[&log]);
+    assert!(
+        !all.contains("PRIVATE KEY") && !all.contains("Bearer"),
+        "{all}"
+    );
+    ns.delete().await;
+}

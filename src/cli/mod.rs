@@ -47,6 +47,13 @@ pub struct Cli {
     /// A simulated fleet: no cluster needed.
     #[arg(long, global = true)]
     demo: bool,
+    /// What goes to the log file (`fleetdeck paths`): error, warn, info,
+    /// debug (every request), trace, or tracing directives [env: FLEETDECK_LOG].
+    #[arg(long, global = true)]
+    log_level: Option<String>,
+    /// More in the log: -v debug (every request sent), -vv trace.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -202,6 +209,7 @@ pub fn load(opts: &Options) -> anyhow::Result<Startup> {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    start_log(&cli);
     let opts = Options {
         config_file: cli.config.as_deref(),
         kubeconfig: &cli.kubeconfig,
@@ -239,6 +247,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             reports::snapshot(&opts, cli.demo, json, timeout)
         }
         None => console::run(&opts, cli.demo, cli.theme, cli.keymap),
+    }
+}
+
+/// The log file; without one (an unwritable dir, a bad level) fleetdeck
+/// says so once and goes on.
+fn start_log(cli: &Cli) {
+    let dir = match crate::paths::Paths::resolve(cli.config.as_deref()) {
+        Ok(p) => p.log_dir,
+        Err(_) => return,
+    };
+    let level = crate::logging::level(
+        cli.log_level.as_deref(),
+        cli.verbose,
+        std::env::var("FLEETDECK_LOG").ok(),
+    );
+    if let Err(e) = crate::logging::init(&dir, &level) {
+        errln!("fleetdeck: {e}; no log file this run");
     }
 }
 

@@ -42,7 +42,11 @@ impl CostMonitor {
             loop {
                 // Let the stores fill before the first figures.
                 tokio::time::sleep(Duration::from_secs(2)).await;
-                me.set(costs_of(&clusters, &catalog, &config).await);
+                let costs = costs_of(&clusters, &catalog, &config).await;
+                for note in &costs.notes {
+                    tracing::warn!("cost: {note}");
+                }
+                me.set(costs);
                 notify.notify_one();
                 tokio::time::sleep(every).await;
             }

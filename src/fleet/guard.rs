@@ -92,6 +92,7 @@ where
                 method: req.method().clone(),
                 path: uri.path().to_string(),
             };
+            tracing::warn!("{err}");
             return Box::pin(async move { Err(Box::new(err) as BoxError) });
         }
         let fut = self.inner.call(req);

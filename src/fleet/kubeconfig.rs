@@ -133,7 +133,13 @@ pub async fn client_for(
         .map_err(|e| ContextError::new(context, one_line(&e)))?;
     let builder =
         ClientBuilder::try_from(cfg).map_err(|e| ContextError::new(context, one_line(&e)))?;
-    Ok(builder.with_layer(&ReadOnlyLayer { read_only }).build())
+    let log = super::request_log::RequestLogLayer {
+        context: context.into(),
+    };
+    Ok(builder
+        .with_layer(&ReadOnlyLayer { read_only })
+        .with_layer(&log)
+        .build())
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

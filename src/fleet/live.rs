@@ -17,6 +17,7 @@ use kube::Client;
 use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use super::kubeconfig::{client_for, one_line};
 use super::objects::{Compact, WorkloadSource};
@@ -76,15 +77,20 @@ pub fn spawn_cluster(
     let data: SharedData = Arc::new(Mutex::new(ClusterData::default()));
     let tasks = Arc::new(Mutex::new(Vec::new()));
     let client = Arc::new(OnceLock::new());
-    let main = tokio::spawn(run_cluster(
-        meta.context.clone(),
-        meta.read_only,
-        kubeconfig,
-        data.clone(),
-        notify,
-        tasks.clone(),
-        client.clone(),
-    ));
+    // Every line a cluster's tasks log names its context.
+    let span = tracing::info_span!("cluster", context = %meta.context);
+    let main = tokio::spawn(
+        run_cluster(
+            meta.context.clone(),
+            meta.read_only,
+            kubeconfig,
+            data.clone(),
+            notify,
+            tasks.clone(),
+            client.clone(),
+        )
+        .instrument(span),
+    );
     if let Ok(mut t) = tasks.lock() {
         t.push(main);
     }
@@ -122,6 +128,7 @@ async fn run_cluster(
         match client_for(&kubeconfig, &context, read_only).await {
             Ok(c) => break c,
             Err(e) => {
+                tracing::warn!("no client, retrying in {backoff:?}: {}", e.message);
                 update(&data, &notify, |d| {
                     d.set_connection(Connection::Failed {
                         error: e.message.clone(),
@@ -136,7 +143,7 @@ async fn run_cluster(
     };
     let _ = slot.set(client.clone());
     let mut spawned = vec![
-        tokio::spawn(probe(client.clone(), data.clone(), notify.clone())),
+        tokio::spawn(probe(client.clone(), data.clone(), notify.clone()).in_current_span()),
         watch::<Node, _>(
             Api::all(client.clone()),
             watcher::Config::default(),
@@ -248,64 +255,78 @@ where
 {
     let data = data.clone();
     let notify = notify.clone();
-    tokio::spawn(async move {
-        let stream = watcher(api, config.any_semantic()).modify(strip);
-        futures::pin_mut!(stream);
-        let mut backoff = Backoff::default();
-        loop {
-            // After an error, a poll that stays quiet means the watch is back:
-            // resuming a watch yields no event, and errors come back at once.
-            let item = if backoff.failing() {
-                match tokio::time::timeout(QUIET, stream.next()).await {
-                    Ok(item) => item,
-                    Err(_) => {
+    tokio::spawn(
+        async move {
+            let stream = watcher(api, config.any_semantic()).modify(strip);
+            futures::pin_mut!(stream);
+            let mut backoff = Backoff::default();
+            loop {
+                // After an error, a poll that stays quiet means the watch is back:
+                // resuming a watch yields no event, and errors come back at once.
+                let item = if backoff.failing() {
+                    match tokio::time::timeout(QUIET, stream.next()).await {
+                        Ok(item) => item,
+                        Err(_) => {
+                            backoff.reset();
+                            tracing::info!("watch {resource:?} is back");
+                            update(&data, &notify, |d| {
+                                d.seen(Utc::now());
+                                let k = kind(d);
+                                let changed = k.synced_once && k.set_state(ResourceState::Ready);
+                                d.touch(changed)
+                            });
+                            continue;
+                        }
+                    }
+                } else {
+                    stream.next().await
+                };
+                match item {
+                    None => return,
+                    Some(Ok(event)) => {
                         backoff.reset();
                         update(&data, &notify, |d| {
                             d.seen(Utc::now());
-                            let k = kind(d);
-                            let changed = k.synced_once && k.set_state(ResourceState::Ready);
-                            d.touch(changed)
-                        });
-                        continue;
-                    }
-                }
-            } else {
-                stream.next().await
-            };
-            match item {
-                None => return,
-                Some(Ok(event)) => {
-                    backoff.reset();
-                    update(&data, &notify, |d| {
-                        d.seen(Utc::now());
-                        let mut changed = kind(d).apply(map_event(event, wrap));
-                        if !kind(d).state.is_ready() && kind(d).synced_once {
-                            changed |= kind(d).set_state(ResourceState::Ready);
-                        }
-                        d.touch(changed)
-                    })
-                }
-                Some(Err(e)) => {
-                    // 410 Gone: the watcher relists by itself; not worth a state.
-                    if let Some(state) = classify(&e) {
-                        update(&data, &notify, |d| {
-                            if !matches!(
-                                state,
-                                ResourceState::Failing {
-                                    transport: true,
-                                    ..
-                                }
-                            ) {
-                                d.seen(Utc::now());
+                            let mut changed = kind(d).apply(map_event(event, wrap));
+                            if !kind(d).state.is_ready() && kind(d).synced_once {
+                                changed |= kind(d).set_state(ResourceState::Ready);
                             }
-                            d.set_resource_state(resource, state)
-                        });
+                            d.touch(changed)
+                        })
                     }
-                    tokio::time::sleep(backoff.next()).await;
+                    Some(Err(e)) => {
+                        let wait = backoff.next();
+                        // 410 Gone: the watcher relists by itself; not worth a state.
+                        let state = classify(&e);
+                        let why = match &state {
+                            None => "expired (410), relisting".to_string(),
+                            Some(ResourceState::Forbidden(m)) => format!("forbidden: {m}"),
+                            Some(ResourceState::Missing) => "not served (404)".to_string(),
+                            Some(ResourceState::Failing { error, .. }) => error.clone(),
+                            Some(other) => format!("{other:?}"),
+                        };
+                        tracing::info!("watch {resource:?} failed, retrying in {wait:?}: {why}");
+                        if let Some(state) = state {
+                            update(&data, &notify, |d| {
+                                if !matches!(
+                                    state,
+                                    ResourceState::Failing {
+                                        transport: true,
+                                        ..
+                                    }
+                                ) {
+                                    d.seen(Utc::now());
+                                }
+                                d.set_resource_state(resource, state)
+                            });
+                        }
+                        tokio::time::sleep(wait).await;
+                    }
                 }
             }
         }
-    })
+        .in_current_span(),
+    )
 }
 
 /// How long a poll after an error must stay quiet to count as a recovered watch.
@@ -409,7 +430,19 @@ async fn probe(client: Client, data: SharedData, notify: Notifier) {
                 transport: true,
             },
         };
-        update(&data, &notify, |d| d.set_connection(state));
+        let mut was = None;
+        update(&data, &notify, |d| {
+            was = Some(std::mem::discriminant(&d.connection));
+            d.set_connection(state.clone())
+        });
+        // Changes only: a dead cluster must not fill the log every 10 s.
+        if was != Some(std::mem::discriminant(&state)) {
+            match &state {
+                Connection::Failed { error, .. } => tracing::warn!("unreachable: {error}"),
+                Connection::Connected => tracing::info!("connected"),
+                _ => {}
+            }
+        }
         tokio::time::sleep(PROBE_INTERVAL).await;
     }
 }

@@ -7,6 +7,7 @@ pub mod handles;
 pub mod kubeconfig;
 pub mod live;
 pub mod objects;
+pub mod request_log;
 pub mod rollout;
 pub mod rollout_tree;
 pub mod store;

@@ -104,6 +104,8 @@ pub async fn record(
     if plan.gate_blocks() {
         let why = gate_refusal(plan);
         let rec = denied(journal, plan, reason, identity, &why)?;
+        let t = &plan.target;
+        tracing::info!("{} {}/{}: {why}", plan.op.name(), t.context, t.short());
         return Ok(Executed {
             id: rec.id,
             outcome: Outcome::Denied(why),
@@ -149,6 +151,17 @@ pub async fn record(
         rec.detail = Some(Value::Object(d));
     }
     journal.append(rec)?;
+    tracing::info!(
+        "{} {}/{} ({id}): {}{}",
+        plan.op.name(),
+        plan.target.context,
+        plan.target.short(),
+        outcome.result(),
+        outcome
+            .error()
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default()
+    );
     Ok(Executed {
         id,
         outcome,

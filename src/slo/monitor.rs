@@ -152,7 +152,13 @@ impl Monitor {
                 e.last_good = Some(ev);
                 e.failure = None;
             }
-            Err(why) => e.failure = Some(why),
+            Err(why) => {
+                // Logged when it starts or changes, not on every refresh.
+                if e.failure.as_ref() != Some(&why) {
+                    tracing::warn!("SLO {slo} on {context}: {why}");
+                }
+                e.failure = Some(why)
+            }
         }
     }
 

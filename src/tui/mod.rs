@@ -72,8 +72,11 @@ pub async fn run(
     actions: Actions,
     channel: Channel,
 ) -> anyhow::Result<()> {
-    // ratatui::init also installs a panic hook that restores the terminal.
+    // ratatui::init also installs a panic hook that restores the terminal;
+    // ours, on top, keeps the screen when only a background task panicked.
     let mut terminal = ratatui::init();
+    crate::logging::install_panic_hook();
+    crate::output::screen_taken(true);
     let result = event_loop(
         &mut terminal,
         &fleet,
@@ -84,6 +87,7 @@ pub async fn run(
         channel,
     )
     .await;
+    crate::output::screen_taken(false);
     ratatui::restore();
     result
 }
@@ -186,7 +190,8 @@ async fn event_loop(
                 }
                 dirty = true;
             }
-            _ = clock_tick.tick(), if clock => dirty = true,
+            // Also the moment to show a background task's failure.
+            _ = clock_tick.tick() => dirty |= clock,
             // The open Remediations view rescans on its own now and then.
             _ = rem_tick.tick(), if app.screen().view == View::Remediations => {
                 for effect in update(app, Msg::RemTick, &model, keymap) {
@@ -198,6 +203,10 @@ async fn event_loop(
                 tree_due = tokio::time::Instant::now() + TREE_EVERY;
                 fetch_tree(fleet, app, actions, tx.clone());
             }
+        }
+        if let Some(f) = crate::logging::take_faults().pop() {
+            app.message = Some(format!("{f} (logged)"));
+            dirty = true;
         }
         if app.quit {
             return Ok(());
