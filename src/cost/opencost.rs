@@ -66,7 +66,9 @@ pub async fn fetch(client: &reqwest::Client, base: &str) -> Result<Allocations, 
         .await
         .map_err(|e| format!("{url}: {}", crate::fleet::kubeconfig::one_line(&e)))?;
     let status = r.status();
-    let body = r.bytes().await.map_err(|e| format!("{url}: {e}"))?;
+    let body = crate::basics::body::read_capped(r, crate::basics::body::MAX_BODY)
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
     if !status.is_success() {
         return Err(format!("{url}: HTTP {}", status.as_u16()));
     }

@@ -59,10 +59,11 @@ impl ScrapeSource {
                 .send()
                 .await
                 .and_then(|r| r.error_for_status())
-                .map_err(|e| format!("{url}: {}", crate::fleet::kubeconfig::one_line(&e)))?
-                .text()
+                .map_err(|e| format!("{url}: {}", crate::fleet::kubeconfig::one_line(&e)))?;
+            let body = crate::basics::body::read_capped(body, crate::basics::body::MAX_BODY)
                 .await
                 .map_err(|e| format!("{url}: {e}"))?;
+            let body = String::from_utf8_lossy(&body);
             let p = parse(&body);
             problems.extend(p.problems.into_iter().map(|x| format!("{url}: {x}")));
             all.extend(p.samples.into_iter().map(|mut s| {

@@ -2,6 +2,7 @@
 //! envelope checked, values parsed from their strings (`"NaN"`, `"+Inf"`).
 //! Every failure is a `QueryError` that says which endpoint and why.
 
+use crate::basics::body::{read_capped, BodyError, MAX_BODY};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -172,10 +173,11 @@ impl Endpoint {
             }
         };
         let status = resp.status().as_u16();
-        let body = match resp.bytes().await {
+        let body = match read_capped(resp, MAX_BODY).await {
             Ok(b) => b,
             Err(e) if e.is_timeout() => return Err(QueryError::Timeout(self.timeout)),
-            Err(e) => {
+            Err(e @ BodyError::TooLarge(_)) => return Err(QueryError::Malformed(e.to_string())),
+            Err(BodyError::Read(e)) => {
                 return Err(QueryError::Unreachable(crate::fleet::kubeconfig::one_line(
                     &e,
                 )))
