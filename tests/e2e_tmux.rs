@@ -346,3 +346,26 @@ fn a_journal_locked_by_another_process_does_not_freeze_the_screen() {
     let _ = holder.wait();
     tmux.keys(&["q"]);
 }
+
+/// In a workload's detail, `y` shows the YAML and `d` the description again
+/// (the keymap lists both).
+#[test]
+fn d_and_y_switch_a_detail_between_description_and_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = demo(dir.path());
+    tmux.keys(&[":"]);
+    tmux.keys(&["-l", "ctx staging-eu"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("staging-eu workloads", |s| {
+        s.contains("Workloads — staging-eu")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the description", |s| s.contains("┌ Detail ─"));
+    tmux.keys(&["y"]);
+    tmux.wait_for("the YAML pane", |s| s.contains("┌ YAML ─"));
+    tmux.keys(&["d"]);
+    tmux.wait_for("the description again", |s| {
+        s.contains("┌ Detail ─") && !s.contains("┌ YAML ─")
+    });
+    tmux.keys(&["q"]);
+}

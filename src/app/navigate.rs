@@ -101,9 +101,7 @@ pub(super) fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
             name,
             ..
         } => {
-            if !yaml {
-                return Vec::new();
-            }
+            // In a detail, `d` and `y` both switch the pane (description ↔ YAML).
             let (cluster, kind, namespace, name) =
                 (*cluster, *kind, namespace.clone(), name.clone());
             if let View::Detail { yaml: y, .. } = &mut app.screen_mut().view {
