@@ -286,3 +286,61 @@ async fn an_unknown_instance_type_falls_back_to_default_rates() {
     );
     let _ = namespaces.delete(&ns_name, &Default::default()).await;
 }
+
+/// A cluster whose nodes the identity may not list has no cost — not $0 —
+/// in `cost --json`, `cost` and the Fleet view, and is left out of totals.
+#[test]
+fn a_cluster_with_forbidden_nodes_is_unknown_never_zero() {
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[0];
+    let cli = Cli::new(lab);
+    let args = ["--context", &c.operator(), "--context", &c.readonly()];
+    let out = cli.run(&[&args[..], &["cost", "--json"]].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unknown = v["unknown"].as_array().unwrap();
+    assert_eq!(unknown.len(), 1, "{v}");
+    assert_eq!(unknown[0]["context"], c.readonly());
+    assert_eq!(
+        unknown[0]["reason"],
+        "nodes forbidden (this identity may not list nodes)"
+    );
+    let clusters = v["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 1, "only the priced cluster: {v}");
+    assert_eq!(clusters[0]["context"], c.operator());
+    close(
+        &v["fleet"]["cost_per_hour"],
+        clusters[0]["cost_per_hour"].as_f64().unwrap(),
+        "fleet total of known clusters",
+    );
+
+    let out = cli.run(&[&args[..], &["cost"]].concat());
+    let all = String::from_utf8_lossy(&out.stdout).to_string();
+    let row = all
+        .lines()
+        .find(|l| l.starts_with(&format!("{} ", c.readonly())))
+        .unwrap_or_else(|| panic!("{all}"));
+    assert!(
+        row.contains(" unknown ") && row.contains("nodes forbidden"),
+        "{row}"
+    );
+
+    let cmd = format!(
+        "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --kubeconfig {kc} {a}",
+        d = cli.home.path().display(),
+        bin = env!("CARGO_BIN_EXE_fleetdeck"),
+        kc = lab.kubeconfig.display(),
+        a = args.join(" "),
+    );
+    let tmux = support::tmux::Tmux::start(&cmd, 200, 30);
+    tmux.wait_for("the read-only identity's row priced as unknown", |s| {
+        s.lines()
+            .any(|l| l.contains(&format!("│{} ", c.readonly())) && l.contains("unknown"))
+    });
+    let screen = tmux.screen();
+    assert!(
+        !screen.contains("$-0.00") && !screen.contains("$0.00"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+}

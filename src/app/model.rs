@@ -139,7 +139,8 @@ pub const COST_SORTS: &[&str] = &["cost", "idle/efficiency", "name"];
 #[derive(Debug, Clone, PartialEq)]
 pub struct CostLine {
     pub name: String,
-    pub cost: f64,
+    /// `None`: not known (the detail says why); never drawn as a number.
+    pub cost: Option<f64>,
     /// Idle $/h (cluster level) — efficiency shown below that level.
     pub idle: Option<f64>,
     pub efficiency: Option<f64>,
@@ -158,18 +159,21 @@ impl Model {
                 .iter()
                 .map(|x| CostLine {
                     name: x.context.clone(),
-                    cost: x.cost_per_hour,
-                    idle: Some(x.idle_per_hour),
+                    cost: x.cost(),
+                    idle: x.cost().map(|_| x.idle_per_hour),
                     efficiency: None,
-                    detail: format!(
-                        "{} · {:.3} kWh/h{} · {}",
-                        x.source,
-                        x.kwh_per_hour,
-                        x.co2e_g_per_hour
-                            .map(|g| format!(", {g:.0} g CO2e/h"))
-                            .unwrap_or_default(),
-                        x.carbon
-                    ),
+                    detail: match &x.unknown {
+                        Some(why) => format!("unknown: {why}; left out of the total"),
+                        None => format!(
+                            "{} · {:.3} kWh/h{} · {}",
+                            x.source,
+                            x.kwh_per_hour,
+                            x.co2e_g_per_hour
+                                .map(|g| format!(", {g:.0} g CO2e/h"))
+                                .unwrap_or_default(),
+                            x.carbon
+                        ),
+                    },
                 })
                 .collect(),
             (Some(ctx), None) => c
@@ -178,7 +182,7 @@ impl Model {
                 .filter(|g| g.context == ctx)
                 .map(|g| CostLine {
                     name: g.namespace.clone(),
-                    cost: g.cost_per_hour,
+                    cost: Some(g.cost_per_hour),
                     idle: None,
                     efficiency: g.efficiency,
                     detail: format!(
@@ -193,7 +197,7 @@ impl Model {
                 .filter(|g| g.context == ctx && g.namespace == ns)
                 .map(|g| CostLine {
                     name: g.workload.clone(),
-                    cost: g.cost_per_hour,
+                    cost: Some(g.cost_per_hour),
                     idle: None,
                     efficiency: g.efficiency,
                     detail: format!(

@@ -195,7 +195,10 @@ fn cost(
             match s.sort {
                 1 => key2(y).total_cmp(&key2(x)).then(x.name.cmp(&y.name)),
                 2 => x.name.cmp(&y.name),
-                _ => y.cost.total_cmp(&x.cost).then(x.name.cmp(&y.name)),
+                // Unknown costs sort after every known one.
+                _ => (y.cost.is_some().cmp(&x.cost.is_some()))
+                    .then(y.cost.unwrap_or(0.0).total_cmp(&x.cost.unwrap_or(0.0)))
+                    .then(x.name.cmp(&y.name)),
             }
         });
         if s.reverse {

@@ -106,6 +106,7 @@ fn from_opencost(context: &str, a: &super::opencost::Allocations, out: &mut Cost
         co2e_g_per_hour: None,
         carbon: "not estimated for OpenCost figures".into(),
         group: None,
+        unknown: None,
     });
     for n in &a.namespaces {
         out.namespaces.push(super::report::GroupCost {

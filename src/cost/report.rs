@@ -28,6 +28,18 @@ pub struct ClusterCost {
     pub carbon: String,
     /// The cluster's group (config), for the group roll-up.
     pub group: Option<String>,
+    /// Why this cluster cannot be priced (its nodes may not be read, or are
+    /// not read yet). Its figures are then not numbers: shown as unknown and
+    /// left out of every total.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown: Option<String>,
+}
+
+impl ClusterCost {
+    /// The cost per hour, when known.
+    pub fn cost(&self) -> Option<f64> {
+        self.unknown.is_none().then_some(self.cost_per_hour)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -237,6 +249,19 @@ fn footprint(
     (kwh, (!no_grid).then_some(co2e), note)
 }
 
+/// Why a cluster's nodes cannot be priced, if they cannot: without its
+/// nodes a cluster has no cost, not a cost of zero.
+fn unpriced(d: &ClusterData) -> Option<String> {
+    use crate::fleet::store::ResourceState;
+    match &d.nodes.state {
+        ResourceState::Forbidden(_) => {
+            Some("nodes forbidden (this identity may not list nodes)".into())
+        }
+        _ if !d.nodes.synced_once => Some("nodes not read yet".into()),
+        _ => None,
+    }
+}
+
 /// One cluster's costs.
 pub fn cluster(
     context: &str,
@@ -246,6 +271,21 @@ pub fn cluster(
     grid: &BTreeMap<String, f64>,
     out: &mut Costs,
 ) {
+    if let Some(why) = unpriced(d) {
+        out.clusters.push(ClusterCost {
+            context: context.to_string(),
+            cost_per_hour: 0.0,
+            idle_per_hour: 0.0,
+            source: String::new(),
+            nodes: Vec::new(),
+            kwh_per_hour: 0.0,
+            co2e_g_per_hour: None,
+            carbon: String::new(),
+            group: None,
+            unknown: Some(why),
+        });
+        return;
+    }
     let priced: Vec<NodePrice> = nodes(d).iter().map(|n| price_node(n, catalog)).collect();
     let specs = pods(d, usage);
     let charged = allocate(&priced, &specs);
@@ -271,6 +311,7 @@ pub fn cluster(
         co2e_g_per_hour: co2e,
         carbon,
         group: None,
+        unknown: None,
     });
     let mut by_ns: BTreeMap<&str, Vec<&PodCost>> = BTreeMap::new();
     let mut by_wl: BTreeMap<(&str, String), Vec<&PodCost>> = BTreeMap::new();
@@ -293,13 +334,14 @@ pub fn cluster(
 /// The keys product.md fixes for `cost --json` (plus a few).
 pub fn to_json(c: &Costs) -> serde_json::Value {
     let mut groups: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-    for x in &c.clusters {
+    let known: Vec<&ClusterCost> = c.clusters.iter().filter(|x| x.unknown.is_none()).collect();
+    for x in &known {
         let g = groups.entry(x.group.as_deref().unwrap_or("")).or_default();
         g.0 += x.cost_per_hour;
         g.1 += x.idle_per_hour;
     }
-    let fleet_cost: f64 = c.clusters.iter().map(|x| x.cost_per_hour).sum();
-    let fleet_idle: f64 = c.clusters.iter().map(|x| x.idle_per_hour).sum();
+    let fleet_cost: f64 = known.iter().map(|x| x.cost_per_hour).sum();
+    let fleet_idle: f64 = known.iter().map(|x| x.idle_per_hour).sum();
     json!({
         "currency": "USD",
         "notes": c.notes,
@@ -307,7 +349,10 @@ pub fn to_json(c: &Costs) -> serde_json::Value {
         "groups": groups.iter().map(|(g, (cost, idle))| json!({
             "group": g, "cost_per_hour": cost, "idle_per_hour": idle,
         })).collect::<Vec<_>>(),
-        "clusters": c.clusters.iter().map(|x| json!({
+        "unknown": c.clusters.iter().filter_map(|x| Some(json!({
+            "context": x.context, "reason": x.unknown.as_ref()?,
+        }))).collect::<Vec<_>>(),
+        "clusters": known.iter().map(|x| json!({
             "context": x.context, "cost_per_hour": x.cost_per_hour, "idle_per_hour": x.idle_per_hour,
             "source": x.source,
             "energy_kwh_per_hour": x.kwh_per_hour, "co2e_g_per_hour": x.co2e_g_per_hour, "carbon": x.carbon,
@@ -338,10 +383,13 @@ pub fn to_text(c: &Costs) -> String {
         "CLUSTER", "$/HOUR", "IDLE $/H", "SOURCE"
     );
     for x in &c.clusters {
-        out.push_str(&format!(
-            "{:<20} {:>10.4} {:>10.4}  {}\n",
-            x.context, x.cost_per_hour, x.idle_per_hour, x.source
-        ));
+        out.push_str(&match &x.unknown {
+            Some(why) => format!("{:<20} {:>10} {:>10}  {why}\n", x.context, "unknown", "—"),
+            None => format!(
+                "{:<20} {:>10.4} {:>10.4}  {}\n",
+                x.context, x.cost_per_hour, x.idle_per_hour, x.source
+            ),
+        });
     }
     out.push_str(&format!(
         "\n{:<20} {:<24} {:>10} {:>10}  {}\n",

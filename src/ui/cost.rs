@@ -52,7 +52,10 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .map(|l| {
             Row::new(vec![
                 Cell::from(l.name.clone()),
-                Cell::from(format!("${:.4}", l.cost)),
+                match l.cost {
+                    Some(c) => Cell::from(format!("${c:.4}")),
+                    None => Cell::from(Span::styled("unknown", t.status.warn)),
+                },
                 Cell::from(match (l.idle, l.efficiency) {
                     (Some(i), _) => format!("${i:.4} idle"),
                     (None, Some(e)) => format!("{:.0}% efficient", e * 100.0),
@@ -101,10 +104,15 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         }
         frame.render_widget(Paragraph::new(out), rs);
     }
-    let total: f64 = lines.iter().map(|l| l.cost).sum();
+    let total: f64 = lines.iter().filter_map(|l| l.cost).sum();
+    let unknown = lines.iter().filter(|l| l.cost.is_none()).count();
+    let left_out = match unknown {
+        0 => String::new(),
+        n => format!(" ({n} unknown left out)"),
+    };
     let mut bottom = vec![Span::styled(
         format!(
-            " total ${total:.4}/h · ${:.0}/month at 730 h · enter drills down",
+            " total ${total:.4}/h{left_out} · ${:.0}/month at 730 h · enter drills down",
             total * 730.0
         ),
         t.ui.dim,

@@ -195,8 +195,9 @@ fn cost_cell(ctx: &Ctx, context: &str) -> Span<'static> {
         .costs
         .as_ref()
         .and_then(|c| c.clusters.iter().find(|x| x.context == context));
-    match c {
-        Some(c) => Span::raw(format!("${:.2}", c.cost_per_hour)),
+    match c.map(|c| c.cost()) {
+        Some(Some(cost)) => Span::raw(format!("${cost:.2}")),
+        Some(None) => Span::styled("unknown", ctx.theme.status.warn),
         None => Span::styled("—", ctx.theme.ui.dim),
     }
 }
