@@ -60,10 +60,15 @@ fn queue(st: &Startup) -> anyhow::Result<Queue> {
     Queue::load(&st.paths.data_dir).map_err(anyhow::Error::msg)
 }
 
-async fn scan_into(st: &Startup, q: &mut Queue) -> Found {
+/// Scans (no lock held meanwhile), then merges into the queue on disk.
+async fn scan_into(st: &Startup, q: &mut Queue) -> anyhow::Result<Found> {
     let found = scan::scan(st, None, None).await;
-    q.merge(&found.scanned, found.proposals.clone());
-    found
+    *q = Queue::update(&st.paths.data_dir, |disk| {
+        disk.merge(&found.scanned, found.proposals.clone());
+        Ok(disk.clone())
+    })
+    .map_err(anyhow::Error::msg)?;
+    Ok(found)
 }
 
 pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i32> {
@@ -71,8 +76,7 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
     let mut q = queue(st)?;
     match cmd {
         RemediationCommand::List { json, all } => {
-            let found = scan_into(st, &mut q).await;
-            q.save().map_err(anyhow::Error::msg)?;
+            let found = scan_into(st, &mut q).await?;
             for e in &found.errors {
                 errln!("fleetdeck: {e}");
             }
@@ -157,8 +161,11 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
             Ok(0)
         }
         RemediationCommand::Reject { id, reason } => {
-            let line = crate::remediation::apply::decide(&mut q, &journal(st)?, &id, &reason, None)
-                .map_err(anyhow::Error::msg)?;
+            let journal = journal(st)?;
+            let line = Queue::update(&st.paths.data_dir, |q| {
+                crate::remediation::apply::decide(q, &journal, &id, &reason, None)
+            })
+            .map_err(anyhow::Error::msg)?;
             outln!("{line}");
             Ok(0)
         }
@@ -168,9 +175,11 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
             reason,
         } => {
             let until = crate::basics::duration::until(&u, now).map_err(anyhow::Error::msg)?;
-            let line =
-                crate::remediation::apply::decide(&mut q, &journal(st)?, &id, &reason, Some(until))
-                    .map_err(anyhow::Error::msg)?;
+            let journal = journal(st)?;
+            let line = Queue::update(&st.paths.data_dir, |q| {
+                crate::remediation::apply::decide(q, &journal, &id, &reason, Some(until))
+            })
+            .map_err(anyhow::Error::msg)?;
             outln!("{line} until {}", until.to_rfc3339());
             Ok(0)
         }
@@ -205,14 +214,15 @@ pub async fn command(st: &Startup, cmd: RemediationCommand) -> anyhow::Result<i3
                 let code = approve(st, &mut q, &e, &args).await?;
                 // An approval takes a while: decisions made meanwhile (the
                 // console saves its own) are kept; only this one is written.
-                let mut fresh = queue(st)?;
-                for (id, entry) in &q.entries {
-                    if *id == e.proposal.id || !fresh.entries.contains_key(id) {
-                        fresh.entries.insert(id.clone(), entry.clone());
+                q = Queue::update(&st.paths.data_dir, |fresh| {
+                    for (id, entry) in &q.entries {
+                        if *id == e.proposal.id || !fresh.entries.contains_key(id) {
+                            fresh.entries.insert(id.clone(), entry.clone());
+                        }
                     }
-                }
-                fresh.save().map_err(anyhow::Error::msg)?;
-                q = fresh;
+                    Ok(fresh.clone())
+                })
+                .map_err(anyhow::Error::msg)?;
                 worst = worst.max(code);
             }
             Ok(worst)

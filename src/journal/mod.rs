@@ -37,7 +37,7 @@
 
 mod chain;
 mod record;
-mod redact;
+pub mod redact;
 mod render;
 mod verify;
 

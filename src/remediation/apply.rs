@@ -107,7 +107,6 @@ pub fn decide(
     if let Some(x) = queue.entries.get_mut(&e.proposal.id) {
         x.decision = decision;
     }
-    queue.save()?;
     Ok(format!("{} {result}", e.proposal.id))
 }
 

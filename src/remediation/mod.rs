@@ -10,6 +10,7 @@ pub mod crashloop;
 pub mod desired;
 pub mod gatekeeper;
 pub mod queue;
+mod queue_file;
 pub mod rightsizing;
 pub mod scan;
 pub mod slo_gate;

@@ -4,7 +4,7 @@
 //! machines name the same proposal the same way.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -162,48 +162,20 @@ pub struct Entry {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct File {
+pub(super) struct File {
     #[serde(default)]
-    entries: BTreeMap<String, Entry>,
+    pub(super) entries: BTreeMap<String, Entry>,
 }
 
+/// The queue as read; changed on disk only through [`Queue::update`]
+/// (`queue_file.rs`), which holds the lock around read-modify-write.
+#[derive(Clone)]
 pub struct Queue {
-    path: PathBuf,
+    pub(super) path: PathBuf,
     pub entries: BTreeMap<String, Entry>,
 }
 
 impl Queue {
-    /// `<data dir>/remediations.json`; a missing file is an empty queue, a
-    /// broken one an error naming it (never silently emptied).
-    pub fn load(data_dir: &Path) -> Result<Queue, String> {
-        let path = data_dir.join("remediations.json");
-        let entries = match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                serde_json::from_str::<File>(&text)
-                    .map_err(|e| format!("{}:{}: {e}", path.display(), e.line()))?
-                    .entries
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
-        };
-        Ok(Queue { path, entries })
-    }
-
-    /// Written to a temporary file and renamed: a crash leaves the old or
-    /// the new queue, never half of one.
-    pub fn save(&self) -> Result<(), String> {
-        let file = File {
-            entries: self.entries.clone(),
-        };
-        let text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
-        let tmp = self.path.with_extension("json.tmp");
-        std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| format!("{}: {e}", self.path.display()))
-    }
-
     /// A scan's findings for the clusters it covered: new ones join as
     /// pending; decided ones keep their decision; pending ones no longer
     /// found are gone (fixed), and so are they in the list.
@@ -315,7 +287,11 @@ mod tests {
             reason: "intended".into(),
             at: Utc::now(),
         };
-        q.save().unwrap();
+        Queue::update(dir.path(), |disk| {
+            disk.entries = q.entries.clone();
+            Ok(())
+        })
+        .unwrap();
         let mut q = Queue::load(dir.path()).unwrap();
         assert_eq!(q.entries.len(), 3);
         // Rescanning c finds nothing: the pending p2 is gone, the rejected p1

@@ -74,17 +74,17 @@ pub async fn scan(scanner: &impl Scanner, data_dir: &Path) -> (Vec<Entry>, Vec<S
     let found = scanner.scan(None, None).await;
     let mut notes: Vec<String> = found.errors.clone();
     notes.extend(found.forbidden.iter().map(|f| format!("not readable: {f}")));
-    match Queue::load(data_dir) {
-        Ok(mut q) => {
-            q.merge(&found.scanned, found.proposals);
-            if let Err(e) = q.save() {
-                notes.push(e);
-            }
-            (q.entries.into_values().collect(), notes)
-        }
+    let merged = Queue::update(data_dir, |q| {
+        q.merge(&found.scanned, found.proposals);
+        Ok(q.entries.values().cloned().collect())
+    });
+    match merged {
+        Ok(entries) => (entries, notes),
         Err(e) => {
             notes.push(e);
-            (Vec::new(), notes)
+            // What is on disk, at least.
+            let entries = Queue::load(data_dir).map(|q| q.entries.into_values().collect());
+            (entries.unwrap_or_default(), notes)
         }
     }
 }
@@ -107,11 +107,12 @@ pub async fn revalidate(scanner: &impl Scanner, p: &Proposal) -> Result<Revalida
 }
 
 fn set(data_dir: &Path, id: &str, decision: Decision) -> Result<(), String> {
-    let mut q = Queue::load(data_dir)?;
-    if let Some(e) = q.entries.get_mut(id) {
-        e.decision = decision;
-    }
-    q.save()
+    Queue::update(data_dir, |q| {
+        if let Some(e) = q.entries.get_mut(id) {
+            e.decision = decision;
+        }
+        Ok(())
+    })
 }
 
 /// Records that a proposal's fix was applied (by the dialog or a batch).
@@ -187,6 +188,5 @@ pub fn decide(
     reason: &str,
     until: Option<DateTime<Utc>>,
 ) -> Result<String, String> {
-    let mut q = Queue::load(data_dir)?;
-    apply::decide(&mut q, journal, id, reason, until)
+    Queue::update(data_dir, |q| apply::decide(q, journal, id, reason, until))
 }
