@@ -207,7 +207,8 @@ async fn a_change_between_plan_and_execute_is_a_conflict_not_an_overwrite() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("conflict"),
+        String::from_utf8_lossy(&out.stderr).contains("conflict")
+            && String::from_utf8_lossy(&out.stderr).contains("(its spec changed)"),
         "{}",
         text(&out)
     );
@@ -224,6 +225,78 @@ async fn a_change_between_plan_and_execute_is_a_conflict_not_an_overwrite() {
             (RecordKind::Outcome, Some("conflict".into()))
         ]
     );
+    assert!(journal.verify().ok());
+    ns.delete().await;
+}
+
+/// The object moved between plan and send only where the action does not
+/// look (another annotation; a controller's status write is the same
+/// case): planned again and sent, each attempt journaled.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conflict_from_an_unrelated_change_is_planned_again_and_lands() {
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[1];
+    let ns = lab.namespace(c, "replan").await;
+    let admin: Api<Deployment> = Api::namespaced(lab.client(&c.admin()).await, &ns.name);
+    deploy(&admin, "web", 1).await;
+    let cli = Cli::new(lab);
+    let target = format!("{}/{}/deploy/web", c.operator(), ns.name);
+    let child = cli
+        .command(&[
+            "scale",
+            &target,
+            "--replicas",
+            "3",
+            "--reason",
+            "mine",
+            "--yes",
+        ])
+        .env("FLEETDECK_TEST_PAUSE_AFTER_INTENT_MS", "3000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let journal = cli.journal();
+    support::eventually("the intent", GUARD, || async {
+        (journal.read().ok()?.len() == 1).then_some(())
+    })
+    .await;
+    admin
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"annotations": {"team": "payments"}}})),
+        )
+        .await
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).lines().any(|l| l
+            .starts_with("re-plan:  attempt 2 after a conflict: only its ")
+            && l.ends_with("metadata moved; sent again")),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        admin.get("web").await.unwrap().spec.unwrap().replicas,
+        Some(3)
+    );
+    let records = journal.read().unwrap();
+    assert_eq!(
+        kinds(&records),
+        vec![
+            (RecordKind::Intent, None),
+            (RecordKind::Outcome, Some("conflict".into())),
+            (RecordKind::Intent, None),
+            (RecordKind::Outcome, Some("ok".into()))
+        ]
+    );
+    let replan = &records[2].detail.as_ref().unwrap()["replan"];
+    assert_eq!(replan["attempt"], 2);
+    assert_eq!(replan["after"], records[0].id.as_str());
+    let moved = replan["moved"].as_str().unwrap();
+    assert!(moved.ends_with("metadata moved"), "{moved}");
     assert!(journal.verify().ok());
     ns.delete().await;
 }

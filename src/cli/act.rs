@@ -153,6 +153,7 @@ impl Cluster {
             id,
             outcome,
             warnings,
+            replanned,
         } = journaled::run(
             &self.client,
             &self.journal,
@@ -161,6 +162,12 @@ impl Cluster {
             self.identity.clone(),
         )
         .await?;
+        for (i, moved) in replanned.iter().enumerate() {
+            outln!(
+                "re-plan:  attempt {} after a conflict: {moved}; sent again",
+                i + 2
+            );
+        }
         for w in &warnings {
             errln!("fleetdeck: warning: {w}");
         }

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::marks;
 use super::pipeline::{event, gate_refusal, send_all, verified, Outcome, Plan};
+use super::replan;
 use super::target::kind_from_str;
 use crate::fleet::kubeconfig::kube_message;
 use crate::journal::{Journal, NewRecord, Record, RecordKind, Target as JTarget};
@@ -19,6 +20,9 @@ pub struct Executed {
     pub outcome: Outcome,
     /// Marks (annotation, Event) that could not be written.
     pub warnings: Vec<String>,
+    /// Each time the action was planned and sent again after a conflict:
+    /// what had moved on the object.
+    pub replanned: Vec<String>,
 }
 
 /// A fresh action id: time-ordered and unique enough across processes.
@@ -57,8 +61,48 @@ fn pause_after_intent() -> Option<Duration> {
     None
 }
 
-/// Against a live cluster: send, mark, verify, Event.
+/// Against a live cluster: send, mark, verify, Event. A conflict before
+/// anything was written is planned again when the object moved only where
+/// the action does not look (`replan.rs`); each attempt is its own journal
+/// entry, the later ones saying which attempt they are and why.
 pub async fn run(
+    client: &Client,
+    journal: &Journal,
+    plan: &Plan,
+    reason: &str,
+    identity: Option<String>,
+) -> std::io::Result<Executed> {
+    let mut plan = std::borrow::Cow::Borrowed(plan);
+    let mut replanned = Vec::new();
+    loop {
+        let mut done = run_once(client, journal, &plan, reason, identity.clone()).await?;
+        done.replanned = replanned.clone();
+        if !replan::untouched_conflict(&done.outcome) || replanned.len() >= replan::REPLANS {
+            return Ok(done);
+        }
+        match replan::again(client, &plan).await {
+            Ok((mut fresh, moved)) => {
+                tracing::info!(
+                    "{} {}: conflict; {moved}, planning again (attempt {})",
+                    plan.op.name(),
+                    plan.target.short(),
+                    replanned.len() + 2
+                );
+                fresh.replan = Some(replan::record(replanned.len() + 2, &done.id, &moved));
+                replanned.push(moved);
+                plan = std::borrow::Cow::Owned(fresh);
+            }
+            Err(why) => {
+                if let Outcome::Conflict(m) = &mut done.outcome {
+                    m.push_str(&format!(" ({why})"));
+                }
+                return Ok(done);
+            }
+        }
+    }
+}
+
+async fn run_once(
     client: &Client,
     journal: &Journal,
     plan: &Plan,
@@ -110,6 +154,7 @@ pub async fn record(
             id: rec.id,
             outcome: Outcome::Denied(why),
             warnings: Vec::new(),
+            replanned: Vec::new(),
         });
     }
     let id = new_id();
@@ -166,6 +211,7 @@ pub async fn record(
         id,
         outcome,
         warnings,
+        replanned: Vec::new(),
     })
 }
 
@@ -184,6 +230,9 @@ fn detail(plan: &Plan) -> Value {
     }
     if let Some(f) = &plan.failover {
         d["failover"] = f.clone();
+    }
+    if let Some(r) = &plan.replan {
+        d["replan"] = r.clone();
     }
     d
 }

@@ -2,7 +2,7 @@
 //! (`journaled.rs`). `build.rs` decides the requests (`argo.rs` for Argo
 //! Rollouts, `traffic.rs` for routes and Service selectors, `weights.rs` for a
 //! failover's weight shifts, `action.rs` for
-//! the workload basics); the gate's go or stop is `crate::verdict`; `verify.rs` says done.
+//! the workload basics; `replan.rs` when a conflict is only a status write); the gate's go or stop is `crate::verdict`; `verify.rs` says done.
 
 pub mod action;
 pub mod apply;
@@ -13,6 +13,7 @@ pub mod diff;
 pub mod journaled;
 pub mod marks;
 pub mod pipeline;
+pub mod replan;
 pub mod target;
 pub mod traffic;
 pub mod undo;

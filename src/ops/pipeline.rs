@@ -48,6 +48,8 @@ pub struct Plan {
     pub group: Option<String>,
     /// A failover run's bookkeeping (plan, step, undo), journaled with it.
     pub failover: Option<Value>,
+    /// Set when this plan was made again after a conflict (`replan.rs`).
+    pub replan: Option<Value>,
 }
 
 impl Plan {
@@ -151,6 +153,7 @@ pub fn plan_from(
         overridden: false,
         group: None,
         failover: None,
+        replan: None,
     }
 }
 
@@ -370,7 +373,11 @@ pub async fn send_all(client: &Client, plan: &Plan) -> Result<String, Outcome> {
     let mut rv = plan.rv_before.clone();
     for (i, req) in plan.requests.iter().enumerate() {
         let partial = if i > 0 {
-            format!(" (after {i} of {} requests applied)", plan.requests.len())
+            format!(
+                " (after {i} of {}{}",
+                plan.requests.len(),
+                super::replan::PARTIAL
+            )
         } else {
             String::new()
         };

@@ -466,6 +466,9 @@ async fn execute(
             other.error().unwrap_or_default()
         )),
     };
+    if let (Ok(m), Some(moved)) = (&mut msg, done.replanned.last()) {
+        m.push_str(&format!(" — planned again after a conflict ({moved})"));
+    }
     if let (Ok(m), Some(w)) = (&mut msg, done.warnings.first()) {
         m.push_str(&format!(" — warning: {w}"));
     }
