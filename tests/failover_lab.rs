@@ -903,3 +903,68 @@ async fn a_primary_dying_between_steps_does_not_kill_the_run() {
     })
     .await;
 }
+
+/// Quitting while a run is in flight asks first; confirmed, the run stops
+/// after its current action with an end record, every intent has its
+/// outcome, and then the console exits.
+#[tokio::test(flavor = "multi_thread")]
+async fn quitting_during_a_run_asks_then_ends_it_on_the_record() {
+    use support::tmux::Tmux;
+    let Some(lab) = support::lab() else { return };
+    let (a, b) = (&lab.clusters[0], &lab.clusters[1]);
+    let ns = namespace(lab, &[a, b], "fo-quit").await;
+    let (ca, cb) = (lab.client(&a.admin()).await, lab.client(&b.admin()).await);
+    checkout(&ca, &ns, 2).await;
+    checkout(&cb, &ns, 0).await;
+    route(&cb, &ns).await;
+    ready(&ca, &ns, 2).await;
+    let cli = cli_with(lab, &plan("quit", &a.name, &[&b.name], &ns, ""));
+    let d = cli.home.path().display().to_string();
+    // Each action pauses after its intent, so the run is surely in flight.
+    let cmd = format!(
+        "FLEETDECK_TEST_PAUSE_AFTER_INTENT_MS=4000 FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --kubeconfig {kc} --context {a} --context {b}; echo $? > {d}/rc; sleep 30",
+        bin = env!("CARGO_BIN_EXE_fleetdeck"),
+        kc = lab.kubeconfig.display(),
+        a = a.name,
+        b = b.name,
+    );
+    let tmux = Tmux::start(&cmd, 160, 45);
+    tmux.wait_for("both clusters", |s| {
+        s.contains("lab-a") && s.contains("lab-b")
+    });
+    tmux.keys(&["7"]);
+    tmux.wait_for("the plan listed", |s| s.contains("Failover plans [1]"));
+    tmux.keys(&["Enter", "e"]);
+    tmux.wait_for("the prompt", |s| s.contains("type quit to confirm"));
+    tmux.keys(&["-l", "drill, then leave"]);
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["-l", "quit"]);
+    tmux.keys(&["Enter"]);
+    let journal = cli.journal();
+    support::eventually("step 1's intent on disk", GUARD, || {
+        let j = journal.clone();
+        async move { (!j.unfinished().ok()?.is_empty()).then_some(()) }
+    })
+    .await;
+    tmux.keys(&["q"]);
+    tmux.wait_for("the question", |s| {
+        s.contains("failover quit in flight — q again stops it")
+    });
+    let rc = cli.home.path().join("rc");
+    assert!(!rc.exists(), "the first q only asks");
+    tmux.keys(&["q"]);
+    support::eventually("the console gone", GUARD, || async {
+        std::fs::read_to_string(&rc).ok()
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(&rc).unwrap().trim(), "0");
+    let records = journal.read().unwrap();
+    let runs = runlog::runs(&records, "quit");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].ended.as_deref(), Some("aborted"), "{records:?}");
+    assert!(
+        journal.unfinished().unwrap().is_empty(),
+        "no intent left open"
+    );
+    assert!(runs[0].done.len() < 4, "stopped before the end");
+}

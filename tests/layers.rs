@@ -49,6 +49,7 @@ const APP_ORDER: &[&str] = &[
     "state",
     "timeline",
     "msg",
+    "quit",
     "failover",
     "remediation",
     "model",

@@ -33,7 +33,7 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
     }
     let rows = order(app, model).len();
     match action {
-        Action::Quit => app.quit = true,
+        Action::Quit => super::quit::request(app, false),
         Action::Help => app.help = true,
         Action::Back => back(app),
         Action::Command => {

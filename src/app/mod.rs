@@ -1,7 +1,8 @@
 //! Application state and the one place it changes (`update`); no I/O here.
 //! Files depend one way (tests/layers.rs checks it): `dialog`,
 //! `failover_state` and `remediation_state` (each view's plain state) →
-//! `state` (the App that holds them) → `timeline`, `msg` → `failover`,
+//! `state` (the App that holds them) → `timeline`, `msg`, `quit` (leaving
+//! while something runs) → `failover`,
 //! `remediation` (each view's keys) → `model` (what a frame shows), `order`
 //! (each list view's rows) → `navigate` (moving
 //! around), `launch` (the action dialog), `actions` (what each key action
@@ -17,6 +18,7 @@ pub mod msg;
 pub mod navigate;
 pub mod order;
 pub mod palette;
+pub mod quit;
 pub mod remediation;
 pub mod remediation_state;
 pub mod state;

@@ -64,7 +64,12 @@ pub enum Effect {
         proposal: Box<crate::remediation::queue::Proposal>,
     },
     /// Approve these (each re-validated) with one reason.
-    RemBatch { ids: Vec<String>, reason: String },
+    RemBatch {
+        ids: Vec<String>,
+        reason: String,
+        /// Set to stop before the next proposal (quitting).
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    },
     /// Reject (no `until`) or snooze a proposal.
     RemDecide {
         id: String,

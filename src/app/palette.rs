@@ -49,7 +49,8 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
     let arg = words.next();
     match (head, arg) {
         ("", _) => {}
-        ("q" | "q!" | "quit" | "exit", _) => app.quit = true,
+        ("q!", _) => super::quit::request(app, true),
+        ("q" | "quit" | "exit", _) => super::quit::request(app, false),
         ("f" | "fleet" | "home" | "ctx" | "context" | "cluster", None) => app.screens.truncate(1),
         ("wl" | "workloads" | "dp" | "deploy" | "deployments" | "workload", _) => {
             act(app, Action::ViewWorkloads, model);

@@ -37,6 +37,7 @@ pub fn on_event(app: &mut App, ev: Event, now: DateTime<Utc>) -> Vec<Effect> {
             app.message = Some(line.clone());
             st.log.push(line);
         }
+        Event::BatchEnded => st.batch = None,
         Event::Revalidated(id, r) => {
             return match r {
                 // Opened by `update`, which knows the clusters.
@@ -181,9 +182,12 @@ pub fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     },
                     PromptKind::Batch(ids) => {
                         app.remediation.marked.clear();
+                        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                        app.remediation.batch = Some(stop.clone());
                         Effect::RemBatch {
                             ids: ids.clone(),
                             reason,
+                            stop,
                         }
                     }
                 };

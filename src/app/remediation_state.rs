@@ -16,6 +16,8 @@ pub struct RemState {
     pub entries: Vec<Entry>,
     pub marked: BTreeSet<String>,
     pub scanning: bool,
+    /// A batch approval running: set to stop it before its next proposal.
+    pub batch: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     pub scanned_at: Option<DateTime<Utc>>,
     /// Clusters or sources that could not be read, and notes.
     pub notes: Vec<String>,
@@ -93,4 +95,6 @@ pub enum Event {
     /// Re-validation of the proposal about to be approved.
     Revalidated(String, Result<Revalidated, String>),
     Log(String),
+    /// The batch approval ended (done or stopped).
+    BatchEnded,
 }

@@ -108,7 +108,12 @@ pub struct App {
     pub help: bool,
     /// A one-line message in the footer (command errors, kubeconfig warnings).
     pub message: Option<String>,
+    /// Asked to quit; the loop ends once nothing is in flight (`quit.rs`).
     pub quit: bool,
+    /// A first `q` while something runs: the next one confirms.
+    pub quit_asked: bool,
+    /// `:q!`: leave without waiting for what runs.
+    pub force_quit: bool,
     pub read_only: bool,
     pub demo: bool,
     pub yaml: Option<Yaml>,
@@ -140,6 +145,8 @@ impl App {
             help: false,
             message: None,
             quit: false,
+            quit_asked: false,
+            force_quit: false,
             read_only,
             demo,
             yaml: None,

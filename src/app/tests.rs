@@ -255,3 +255,45 @@ fn read_only_explains_instead_of_acting() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn quitting_while_a_failover_runs_asks_then_stops_it_and_waits() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let (fleet, now) = setup();
+    let mut app = App::new(false, true);
+    let flag = Arc::new(AtomicBool::new(false));
+    app.failover
+        .entry("checkout-us".into())
+        .or_default()
+        .running = Some(flag.clone());
+    press(&mut app, &fleet, now, KeyCode::Char('q'));
+    assert!(!app.quit, "the first q only asks");
+    let msg = app.message.clone().unwrap_or_default();
+    assert!(
+        msg.starts_with("failover checkout-us in flight — q again"),
+        "{msg}"
+    );
+    // Any other key withdraws the question.
+    press(&mut app, &fleet, now, KeyCode::Char('j'));
+    press(&mut app, &fleet, now, KeyCode::Char('q'));
+    assert!(!app.quit);
+    press(&mut app, &fleet, now, KeyCode::Char('q'));
+    assert!(
+        app.quit && flag.load(Ordering::SeqCst),
+        "stopped between actions"
+    );
+    assert!(
+        !super::quit::may_leave(&app),
+        "waits for the run's end record"
+    );
+    app.failover.get_mut("checkout-us").unwrap().running = None;
+    assert!(super::quit::may_leave(&app));
+    // :q! leaves at once.
+    let mut app = App::new(false, true);
+    app.failover.entry("x".into()).or_default().running = Some(flag);
+    press(&mut app, &fleet, now, KeyCode::Char(':'));
+    typed(&mut app, &fleet, now, "q!");
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    assert!(super::quit::may_leave(&app));
+}

@@ -107,7 +107,7 @@ fn on_key(app: &mut App, key: KeyEvent, model: &Model, keymap: &Keymap) -> Vec<E
         return on_input_key(app, key, model);
     }
     if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-        app.quit = true;
+        super::quit::request(app, false);
         return Vec::new();
     }
     let mode = match app.screen().view {
@@ -123,6 +123,10 @@ fn on_key(app: &mut App, key: KeyEvent, model: &Model, keymap: &Keymap) -> Vec<E
             app.help = false;
         }
         return Vec::new();
+    }
+    if action != Action::Quit {
+        // Anything but a second `q` withdraws the question.
+        app.quit_asked = false;
     }
     app.message = None;
     act(app, action, model)

@@ -136,9 +136,18 @@ pub async fn batch(
     journal: &Journal,
     ids: &[String],
     reason: &str,
+    stop: &std::sync::atomic::AtomicBool,
     log: &mut (dyn FnMut(String) + Send),
 ) {
-    for id in ids {
+    for (i, id) in ids.iter().enumerate() {
+        if stop.load(std::sync::atomic::Ordering::SeqCst) {
+            log(format!(
+                "batch stopped before {id}: {} of {} not approved",
+                ids.len() - i,
+                ids.len()
+            ));
+            return;
+        }
         let entry = match Queue::load(data_dir).and_then(|q| q.find(id).cloned()) {
             Ok(e) => e,
             Err(e) => {

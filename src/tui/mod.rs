@@ -208,7 +208,7 @@ async fn event_loop(
             app.message = Some(format!("{f} (logged)"));
             dirty = true;
         }
-        if app.quit {
+        if crate::app::quit::may_leave(app) {
             return Ok(());
         }
     }

@@ -46,15 +46,17 @@ async fn work(
             let r = task::revalidate(&scanner, &proposal).await;
             send(Event::Revalidated(proposal.id.clone(), r));
         }
-        Effect::RemBatch { ids, reason } => {
+        Effect::RemBatch { ids, reason, stop } => {
             let Some(journal) = actions.journal.clone() else {
                 send(Event::Log(
                     "no journal: actions are not allowed without one".into(),
                 ));
+                send(Event::BatchEnded);
                 return;
             };
             let mut log = |line: String| send(Event::Log(line));
-            task::batch(&scanner, &data, &journal, &ids, &reason, &mut log).await;
+            task::batch(&scanner, &data, &journal, &ids, &reason, &stop, &mut log).await;
+            send(Event::BatchEnded);
             rescan().await;
         }
         Effect::RemDecide { id, reason, until } => {
