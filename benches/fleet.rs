@@ -24,13 +24,14 @@ use fleetdeck::app::model::Model;
 use fleetdeck::app::state::{App, View};
 use fleetdeck::fleet::objects::{Compact, PodInfo};
 use fleetdeck::fleet::store::Kind;
+use fleetdeck::fleet::wire::WirePod;
 use fleetdeck::keymap::Keymap;
 use fleetdeck::theme::Theme;
 use fleetdeck::ui::{draw, Ctx};
 
 const BURST: usize = 1_000;
 
-fn pod_of(e: &Event<Pod>) -> &Pod {
+fn pod_of(e: &Event<WirePod>) -> &WirePod {
     match e {
         Event::Apply(p) | Event::Delete(p) | Event::InitApply(p) => p,
         Event::Init | Event::InitDone => unreachable!("a burst has objects"),
@@ -73,8 +74,8 @@ fn ingest(c: &mut Criterion, scale: &Scale) {
         })
     });
     // The burst's parts outside the store: compacting the pods, and freeing
-    // the decoded API objects (which `Kind::apply` does after compacting).
-    let pods: Vec<Pod> = burst
+    // the decoded objects (which `Kind::apply` does after compacting).
+    let pods: Vec<WirePod> = burst
         .change
         .iter()
         .map(|(_, e)| pod_of(e).clone())
@@ -89,28 +90,33 @@ fn ingest(c: &mut Criterion, scale: &Scale) {
     g.bench_function("part_drop_1000_pods", |b| {
         b.iter_batched(|| pods.clone(), drop, BatchSize::LargeInput)
     });
-    // What kube's watcher does before the store sees an event: decode it.
-    let lines: Vec<Vec<u8>> = pods
-        .iter()
-        .map(|p| serde_json::to_vec(&WatchEvent::Modified(p.clone())).unwrap())
+    // What kube's watcher does before the store sees an event: decode it,
+    // straight into the wire form (`fleet::wire`) — and, for the record,
+    // into full k8s-openapi Pods as fleetdeck did before.
+    let lines: Vec<Vec<u8>> = fixture::listed_pods(scale.shape, 0)
+        .into_iter()
+        .take(BURST)
+        .map(|p| serde_json::to_vec(&WatchEvent::Modified(p)).unwrap())
         .collect();
     g.bench_function("decode_1000_pod_watch_events_json", |b| {
+        b.iter(|| {
+            for l in &lines {
+                black_box(serde_json::from_slice::<WatchEvent<WirePod>>(l).unwrap());
+            }
+        })
+    });
+    g.bench_function("before_decode_1000_full_pod_watch_events_json", |b| {
         b.iter(|| {
             for l in &lines {
                 black_box(serde_json::from_slice::<WatchEvent<Pod>>(l).unwrap());
             }
         })
     });
-    // What if the watch decoded only what `PodInfo::compact` reads?
-    g.bench_function("whatif_decode_1000_slim_pod_watch_events_json", |b| {
-        b.iter(|| {
-            for l in &lines {
-                black_box(serde_json::from_slice::<WatchEvent<slim::Pod>>(l).unwrap());
-            }
-        })
-    });
     // A relist of one cluster (after 410 Gone): 2,000 pods into a fresh store.
-    let listed = fixture::listed_pods(scale.shape, 0);
+    let listed: Vec<WirePod> = fixture::listed_pods(scale.shape, 0)
+        .iter()
+        .map(WirePod::of)
+        .collect();
     g.bench_function("relist_2000_pods", |b| {
         b.iter_batched(
             || listed.clone(),
@@ -225,62 +231,4 @@ fn cost(c: &mut Criterion, s: &Scale) {
             black_box(out.workloads.len())
         })
     });
-}
-
-/// A pod with only the fields `PodInfo::compact` reads: serde skips the rest
-/// without allocating. Not used by fleetdeck; measures the what-if above.
-#[allow(dead_code)] // decoded, never read
-mod slim {
-    use std::collections::BTreeMap;
-
-    use k8s_openapi::api::core::v1::ContainerState;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{OwnerReference, Time};
-    use serde::Deserialize;
-
-    #[derive(Deserialize)]
-    pub struct Pod {
-        pub metadata: Meta,
-        pub spec: Option<Spec>,
-        pub status: Option<Status>,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Meta {
-        pub name: Option<String>,
-        pub namespace: Option<String>,
-        pub labels: Option<BTreeMap<String, String>>,
-        pub owner_references: Option<Vec<OwnerReference>>,
-        pub creation_timestamp: Option<Time>,
-        pub deletion_timestamp: Option<Time>,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Spec {
-        pub node_name: Option<String>,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Status {
-        pub phase: Option<String>,
-        pub reason: Option<String>,
-        pub conditions: Option<Vec<Condition>>,
-        pub container_statuses: Option<Vec<ContainerStatus>>,
-    }
-
-    #[derive(Deserialize)]
-    pub struct Condition {
-        #[serde(rename = "type")]
-        pub type_: String,
-        pub status: String,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct ContainerStatus {
-        pub restart_count: i32,
-        pub state: Option<ContainerState>,
-    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Event as CoreEvent, Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{Event as CoreEvent, Namespace, Node};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
 use kube::config::Kubeconfig;
 use kube::runtime::watcher::{self, watcher, Event};
@@ -189,7 +189,7 @@ async fn run_cluster(
             |d| &mut d.daemonsets,
             WorkloadSource::DaemonSet,
         ),
-        watch::<Pod, _>(
+        watch::<crate::fleet::wire::WirePod, _>(
             Api::all(client.clone()),
             watcher::Config::default(),
             Resource::Pods,

@@ -12,4 +12,5 @@ pub mod rollout;
 pub mod rollout_tree;
 pub mod store;
 pub mod summary;
+pub mod wire;
 pub mod workloads;

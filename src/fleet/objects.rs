@@ -6,14 +6,15 @@
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time};
 use kube::api::DynamicObject;
 use kube::ResourceExt;
 use serde::{Deserialize, Serialize};
 
 use super::rollout::{rollout_info, Phase, RolloutInfo};
+use super::wire::WirePod;
 
 /// A Kubernetes object reduced to what fleetdeck shows.
 pub trait Compact: Sized + Clone + PartialEq + Send + Sync + 'static {
@@ -149,8 +150,9 @@ const FAILING_REASONS: &[&str] = &[
 ];
 
 impl Compact for PodInfo {
-    type Source = Pod;
-    fn compact(p: &Pod) -> Option<Self> {
+    /// Decoded from the wire with only these fields (`wire.rs`).
+    type Source = WirePod;
+    fn compact(p: &WirePod) -> Option<Self> {
         let status = p.status.as_ref();
         let phase = match status.and_then(|s| s.phase.as_deref()) {
             Some("Running") => PodPhase::Running,
@@ -173,6 +175,15 @@ impl Compact for PodInfo {
         let ready = status
             .and_then(|s| s.conditions.as_ref())
             .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+        let request = |resource: &str, parse: fn(&Quantity) -> u64| -> u64 {
+            p.spec.as_ref().map_or(0, |s| {
+                s.containers
+                    .iter()
+                    .filter_map(|c| c.resources.as_ref()?.requests.as_ref()?.get(resource))
+                    .map(parse)
+                    .sum()
+            })
+        };
         Some(PodInfo {
             namespace: p.metadata.namespace.clone().unwrap_or_default(),
             name: p.metadata.name.clone()?,
@@ -185,11 +196,11 @@ impl Compact for PodInfo {
                 .map(|c| c.restart_count.max(0) as u32)
                 .sum(),
             node: p.spec.as_ref().and_then(|s| s.node_name.clone()),
-            owner: pod_owner(p),
+            owner: pod_owner(&p.metadata),
             created: p.metadata.creation_timestamp.as_ref().and_then(time),
             deleting: p.metadata.deletion_timestamp.is_some(),
-            cpu_request_millis: request(p, "cpu", cpu_millis),
-            memory_request_bytes: request(p, "memory", bytes),
+            cpu_request_millis: request("cpu", cpu_millis),
+            memory_request_bytes: request("memory", bytes),
         })
     }
     fn key(&self) -> String {
@@ -200,15 +211,14 @@ impl Compact for PodInfo {
 /// ReplicaSet `web-5d4f7c9b8` with label pod-template-hash `5d4f7c9b8` belongs to
 /// workload `web`; whether that is a Deployment or a Rollout is settled when the
 /// rows are joined (the ReplicaSet's owner kind is not on the pod).
-fn pod_owner(p: &Pod) -> Option<(String, String)> {
-    let owner = p
-        .metadata
+fn pod_owner(meta: &ObjectMeta) -> Option<(String, String)> {
+    let owner = meta
         .owner_references
         .as_ref()?
         .iter()
         .find(|o| o.controller == Some(true))?;
     if owner.kind == "ReplicaSet" {
-        let labels = p.metadata.labels.as_ref();
+        let labels = meta.labels.as_ref();
         let hash = labels.and_then(|l| {
             l.get("rollouts-pod-template-hash")
                 .or_else(|| l.get("pod-template-hash"))
@@ -507,21 +517,6 @@ fn micro_time(t: &MicroTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.0.as_second(), t.0.subsec_nanosecond().max(0) as u32)
 }
 
-/// CPU quantity in millicores ("4", "500m", "1.5").
-/// A resource's requests summed over a pod's containers.
-fn request(p: &Pod, resource: &str, parse: fn(&Quantity) -> u64) -> u64 {
-    p.spec
-        .as_ref()
-        .map(|s| {
-            s.containers
-                .iter()
-                .filter_map(|c| c.resources.as_ref()?.requests.as_ref()?.get(resource))
-                .map(parse)
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
 /// CPU in millicores (`4`, `500m`, `100n` = 1: rounded up); 0 for a value
 /// that is not a quantity (the API server validates them).
 pub fn cpu_millis(q: &Quantity) -> u64 {
@@ -554,7 +549,7 @@ mod tests {
 
     #[test]
     fn pod_owner_resolves_replicaset_to_workload_and_crashloop_is_failing() {
-        let pod: Pod = serde_json::from_value(json!({
+        let pod: WirePod = serde_json::from_value(json!({
             "metadata": {"name": "web-5d4f-abc", "namespace": "shop",
                 "labels": {"pod-template-hash": "5d4f"},
                 "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
