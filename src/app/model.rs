@@ -19,7 +19,7 @@ pub struct Model {
     pub rows: Vec<ClusterRow>,
     pub totals: FleetTotals,
     /// Fleet-wide workload lines (Workloads view only).
-    pub lines: Vec<WorkloadLine>,
+    pub lines: std::sync::Arc<Vec<WorkloadLine>>,
     /// The drilled-into cluster's workloads (Cluster view only).
     pub workloads: Vec<WorkloadRow>,
     pub detail: Option<WorkloadDetail>,

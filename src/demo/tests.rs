@@ -118,7 +118,7 @@ fn workloads_line_up_across_clusters_with_skew() {
         .iter()
         .map(|c| traffic::CLUSTERS.contains(&c.meta.name.as_str()))
         .collect();
-    for l in &lines {
+    for l in lines.iter() {
         let only_traffic = ["shop", "payments"].contains(&l.namespace.as_str())
             && (l.name.starts_with("storefront") || l.name.starts_with("ledger-"));
         let cells: Vec<bool> = l.cells.iter().map(Option::is_some).collect();

@@ -9,7 +9,7 @@ use tokio::sync::Notify;
 use super::live::{spawn_cluster, ClusterHandle, Notifier, SharedData};
 use super::store::ClusterData;
 use super::summary::{
-    cluster_row, totals, workload_lines, ClusterMeta, ClusterRow, FleetTotals, HealthPolicy,
+    cluster_row_cached, totals, workload_lines, ClusterMeta, ClusterRow, FleetTotals, HealthPolicy,
     WorkloadLine,
 };
 
@@ -26,7 +26,12 @@ pub struct Fleet {
     pub policy: HealthPolicy,
     /// Notified whenever any cluster's data changes.
     pub notify: Notifier,
+    /// The lineup as of every cluster's store generation.
+    lineup: std::sync::Mutex<Option<Lineup>>,
 }
+
+/// The lineup and the store generations it was built from.
+type Lineup = (Vec<u64>, Arc<Vec<WorkloadLine>>);
 
 impl Fleet {
     /// Starts one handle per context; all connect in parallel, in the background.
@@ -41,6 +46,7 @@ impl Fleet {
             clusters,
             policy,
             notify,
+            lineup: Default::default(),
         }
     }
 
@@ -54,6 +60,7 @@ impl Fleet {
             clusters,
             policy,
             notify,
+            lineup: Default::default(),
         }
     }
 
@@ -65,10 +72,17 @@ impl Fleet {
             .collect()
     }
 
+    /// One row per cluster; an unchanged cluster's counts come from its
+    /// cache, so a frame costs little more than the clock-dependent parts.
     pub fn rows(&self, now: DateTime<Utc>) -> Vec<ClusterRow> {
         self.clusters
             .iter()
-            .map(|c| with_data(&c.data, |d| cluster_row(&c.meta, d, &self.policy, now)))
+            .map(|c| {
+                let mut cache = c.counts.lock().unwrap_or_else(|p| p.into_inner());
+                with_data(&c.data, |d| {
+                    cluster_row_cached(&c.meta, d, &self.policy, now, &mut cache)
+                })
+            })
             .collect()
     }
 
@@ -76,15 +90,25 @@ impl Fleet {
         totals(rows)
     }
 
-    /// The same workloads lined up across every cluster, in cluster order.
-    pub fn workload_lines(&self) -> Vec<WorkloadLine> {
+    /// The same workloads lined up across every cluster, in cluster order;
+    /// built again only when some cluster's store changed.
+    pub fn workload_lines(&self) -> Arc<Vec<WorkloadLine>> {
         let guards: Vec<_> = self
             .clusters
             .iter()
             .map(|c| c.data.lock().unwrap_or_else(|p| p.into_inner()))
             .collect();
+        let generations: Vec<u64> = guards.iter().map(|g| g.generation).collect();
+        let mut cache = self.lineup.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((g, lines)) = cache.as_ref() {
+            if *g == generations {
+                return lines.clone();
+            }
+        }
         let refs: Vec<&ClusterData> = guards.iter().map(|g| &**g).collect();
-        workload_lines(&refs)
+        let lines = Arc::new(workload_lines(&refs));
+        *cache = Some((generations, lines.clone()));
+        lines
     }
 
     /// Every Argo Rollout in the fleet, in cluster order.

@@ -37,6 +37,8 @@ pub struct ClusterHandle {
     /// The cluster's one client, once it could be built (never for the demo).
     pub client: Arc<OnceLock<Client>>,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// The row's counts as of a store generation (`summary::cluster_row_cached`).
+    pub counts: Mutex<Option<(u64, super::summary::Counts)>>,
 }
 
 impl ClusterHandle {
@@ -47,6 +49,7 @@ impl ClusterHandle {
             data,
             client: Arc::new(OnceLock::new()),
             tasks: Arc::new(Mutex::new(Vec::new())),
+            counts: Mutex::new(None),
         }
     }
 }
@@ -99,6 +102,7 @@ pub fn spawn_cluster(
         data,
         client,
         tasks,
+        counts: Mutex::new(None),
     }
 }
 

@@ -178,13 +178,48 @@ pub fn cluster_state(d: &ClusterData) -> ClusterState {
     }
 }
 
+/// The parts of a row that walk every object (2,000 pods, say): they change
+/// only when the store does, so callers may keep them by `generation`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counts {
+    nodes: Known<Ratio>,
+    pods: Known<PodCounts>,
+    workloads: Known<WorkloadCounts>,
+    rollouts: Known<RolloutCounts>,
+    region: Option<String>,
+}
+
 pub fn cluster_row(
     meta: &ClusterMeta,
     d: &ClusterData,
     policy: &HealthPolicy,
     now: DateTime<Utc>,
 ) -> ClusterRow {
-    let state = cluster_state(d);
+    row_from(meta, d, policy, now, counts(d))
+}
+
+/// The row with counts kept from an earlier call while `d.generation` is
+/// the same (the clock-dependent parts — recent warnings, state, last seen —
+/// are always fresh).
+pub fn cluster_row_cached(
+    meta: &ClusterMeta,
+    d: &ClusterData,
+    policy: &HealthPolicy,
+    now: DateTime<Utc>,
+    cache: &mut Option<(u64, Counts)>,
+) -> ClusterRow {
+    let c = match cache {
+        Some((g, c)) if *g == d.generation => c.clone(),
+        _ => {
+            let c = counts(d);
+            *cache = Some((d.generation, c.clone()));
+            c
+        }
+    };
+    row_from(meta, d, policy, now, c)
+}
+
+fn counts(d: &ClusterData) -> Counts {
     let nodes = known(&d.nodes.state, d.nodes.synced_once, || Ratio {
         ready: d.nodes.items.values().filter(|n| n.ready).count(),
         total: d.nodes.len(),
@@ -235,6 +270,30 @@ pub fn cluster_row(
         }
         c
     });
+    Counts {
+        nodes,
+        pods,
+        workloads,
+        rollouts,
+        region: majority(d.nodes.items.values().filter_map(|n| n.region.as_deref())),
+    }
+}
+
+fn row_from(
+    meta: &ClusterMeta,
+    d: &ClusterData,
+    policy: &HealthPolicy,
+    now: DateTime<Utc>,
+    c: Counts,
+) -> ClusterRow {
+    let state = cluster_state(d);
+    let Counts {
+        nodes,
+        pods,
+        workloads,
+        rollouts,
+        region,
+    } = c;
     let cutoff = now - Duration::seconds(RECENT_WARNINGS);
     let warnings = known(&d.events.state, d.events.synced_once, || {
         d.events
@@ -246,7 +305,7 @@ pub fn cluster_row(
     let excluded = exclusion(&state, nodes, policy);
     let mut meta = meta.clone();
     if meta.region.is_none() {
-        meta.region = majority(d.nodes.items.values().filter_map(|n| n.region.as_deref()));
+        meta.region = region;
     }
     ClusterRow {
         meta,
@@ -408,5 +467,58 @@ pub fn age(now: DateTime<Utc>, since: DateTime<Utc>) -> String {
         120..=7199 => format!("{}m", s / 60),
         7200..=172_799 => format!("{}h", s / 3600),
         _ => format!("{}d", s / 86400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::wire::WirePod;
+    use k8s_openapi::api::core::v1::{Pod, PodStatus};
+    use kube::runtime::watcher::Event;
+
+    fn pod(name: &str) -> WirePod {
+        let mut p = Pod::default();
+        p.metadata.name = Some(name.into());
+        p.metadata.namespace = Some("shop".into());
+        p.status = Some(PodStatus {
+            phase: Some("Running".into()),
+            ..Default::default()
+        });
+        WirePod::of(&p)
+    }
+
+    fn running(r: &ClusterRow) -> Option<usize> {
+        r.pods.value().map(|p| p.running)
+    }
+
+    #[test]
+    fn counts_are_kept_until_the_store_generation_moves() {
+        let (meta, policy, now) = (ClusterMeta::default(), HealthPolicy::default(), Utc::now());
+        let mut d = ClusterData::default();
+        d.pods.apply(Event::InitDone);
+        let changed = d.pods.apply(Event::Apply(pod("a")));
+        d.touch(changed);
+        let mut cache = None;
+        let first = cluster_row_cached(&meta, &d, &policy, now, &mut cache);
+        assert_eq!(first, cluster_row(&meta, &d, &policy, now));
+        assert_eq!(running(&first), Some(1));
+
+        // A change the store did not announce: the cached counts stand, which
+        // is what makes an unchanged cluster cost nothing per frame.
+        d.pods.apply(Event::Apply(pod("b")));
+        let stale = cluster_row_cached(&meta, &d, &policy, now, &mut cache);
+        assert_eq!(running(&stale), Some(1));
+
+        d.touch(true);
+        let fresh = cluster_row_cached(&meta, &d, &policy, now, &mut cache);
+        assert_eq!(fresh, cluster_row(&meta, &d, &policy, now));
+        assert_eq!(running(&fresh), Some(2));
+
+        // State changes bump the generation too: a forbidden pod list is
+        // never shown with the counts it had before.
+        d.set_resource_state(Resource::Pods, ResourceState::Forbidden("no".into()));
+        let forbidden = cluster_row_cached(&meta, &d, &policy, now, &mut cache);
+        assert_eq!(forbidden.pods, Known::Forbidden);
     }
 }
