@@ -358,7 +358,8 @@ impl Backoff {
 
 fn strip<K: kube::Resource>(obj: &mut K) {
     let meta = obj.meta_mut();
-    meta.managed_fields = None;
+    // Workloads keep who wrote what (two levels deep) for the timeline.
+    super::managers::slim(meta);
     // last-applied-configuration can be as big as the object itself.
     if let Some(a) = meta.annotations.as_mut() {
         a.retain(|k, v| k != "kubectl.kubernetes.io/last-applied-configuration" && v.len() < 4096);

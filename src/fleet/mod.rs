@@ -6,6 +6,7 @@ pub mod guard;
 pub mod handles;
 pub mod kubeconfig;
 pub mod live;
+pub mod managers;
 pub mod objects;
 pub mod request_log;
 pub mod rollout;

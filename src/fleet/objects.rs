@@ -291,6 +291,9 @@ pub struct WorkloadInfo {
     pub conditions: Vec<Condition>,
     pub created: Option<DateTime<Utc>>,
     pub rollout: Option<RolloutInfo>,
+    /// Who wrote which parts, from managedFields (`fleet::managers`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub managers: Vec<super::managers::FieldManager>,
 }
 
 impl WorkloadInfo {
@@ -360,6 +363,7 @@ fn base(kind: WorkloadKind, meta: &kube::api::ObjectMeta) -> Option<WorkloadInfo
         conditions: Vec::new(),
         created: meta.creation_timestamp.as_ref().and_then(time),
         rollout: None,
+        managers: super::managers::summarise(meta),
     })
 }
 
