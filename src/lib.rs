@@ -26,6 +26,7 @@ pub mod slo;
 pub mod snapshot;
 pub mod startup;
 pub mod theme;
+pub mod timeline;
 pub mod tui;
 pub mod ui;
 pub mod verdict;

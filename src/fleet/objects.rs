@@ -476,7 +476,9 @@ pub struct EventInfo {
     pub object_name: String,
     pub reason: String,
     pub message: String,
+    /// `series.count` when the Event is a series, else `count`.
     pub count: i32,
+    pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
     /// Normal or Warning.
     pub type_: String,
@@ -487,10 +489,11 @@ pub struct EventInfo {
 impl Compact for EventInfo {
     type Source = Event;
     fn compact(e: &Event) -> Option<Self> {
-        let last_seen = e
-            .last_timestamp
-            .as_ref()
-            .and_then(time)
+        let series = e.series.as_ref();
+        let last_seen = series
+            .and_then(|s| s.last_observed_time.as_ref())
+            .and_then(micro_time)
+            .or_else(|| e.last_timestamp.as_ref().and_then(time))
             .or_else(|| e.event_time.as_ref().and_then(micro_time))
             .or_else(|| e.first_timestamp.as_ref().and_then(time))
             .or_else(|| e.metadata.creation_timestamp.as_ref().and_then(time));
@@ -501,7 +504,12 @@ impl Compact for EventInfo {
             object_name: e.involved_object.name.clone().unwrap_or_default(),
             reason: e.reason.clone().unwrap_or_default(),
             message: e.message.clone().unwrap_or_default(),
-            count: e.count.unwrap_or(1),
+            count: series.and_then(|s| s.count).or(e.count).unwrap_or(1),
+            first_seen: e
+                .first_timestamp
+                .as_ref()
+                .and_then(time)
+                .or_else(|| e.event_time.as_ref().and_then(micro_time)),
             last_seen,
             type_: e.type_.clone().unwrap_or_default(),
             reporting_instance: e.reporting_instance.clone().filter(|s| !s.is_empty()),

@@ -1,0 +1,12 @@
+//! The fleet timeline: what changed, in which cluster, by whom — one model fed
+//! by what the clusters still hold (Events, managedFields: the backfill), by
+//! transitions this console saw (a new image, a scale, a node NotReady, a
+//! cluster gone), by the journal and by SLO alerts. UI-free: the Journal view,
+//! `fleetdeck changes` and the demo all read it.
+
+pub mod change;
+pub mod edits;
+pub mod observe;
+pub mod warnings;
+
+pub use change::{Change, ChangeKind, ObjectRef};

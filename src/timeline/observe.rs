@@ -1,0 +1,291 @@
+//! Transitions this console sees happen: each cluster's store is compared
+//! with what it held the last time its generation moved, so a new image, a
+//! scale, a pause, a cutover, a node going NotReady or the cluster going
+//! unreachable becomes one line with before → after. The first look at a
+//! cluster only records what is there: what happened before is the
+//! backfill's to tell.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use super::change::{Change, ChangeKind, ObjectRef};
+use super::edits::is_controller;
+use crate::fleet::objects::{NodeInfo, WorkloadInfo};
+use crate::fleet::store::{ClusterData, ResourceState};
+use crate::fleet::summary::ClusterRow;
+
+#[derive(Debug, Clone, PartialEq)]
+struct WorkloadSeen {
+    images: Vec<String>,
+    desired: i32,
+    paused: bool,
+    aborted: bool,
+    active: Option<String>,
+}
+
+impl WorkloadSeen {
+    fn of(w: &WorkloadInfo) -> WorkloadSeen {
+        let r = w.rollout.as_ref();
+        WorkloadSeen {
+            images: w.images.clone(),
+            desired: w.desired,
+            paused: r.is_some_and(|r| r.paused),
+            aborted: r.is_some_and(|r| r.aborted),
+            active: r.and_then(|r| r.active_selector.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct ClusterSeen {
+    generation: Option<u64>,
+    state: Option<(String, Option<String>)>,
+    /// `None` until the workload lists first synced.
+    workloads: Option<HashMap<ObjectRef, WorkloadSeen>>,
+    nodes: Option<BTreeMap<String, (bool, bool)>>,
+}
+
+/// What every cluster looked like at its last observed generation.
+#[derive(Debug, Default)]
+pub struct Observer {
+    clusters: HashMap<String, ClusterSeen>,
+}
+
+impl Observer {
+    /// The changes since the last call for this cluster (none when its
+    /// store has not moved).
+    pub fn observe(
+        &mut self,
+        row: &ClusterRow,
+        d: &ClusterData,
+        now: DateTime<Utc>,
+    ) -> Vec<Change> {
+        let ctx = row.meta.context.as_str();
+        let seen = self.clusters.entry(ctx.to_string()).or_default();
+        let state = (row.state.word().to_string(), row.excluded.clone());
+        let mut out = Vec::new();
+        if let Some(before) = seen.state.replace(state.clone()) {
+            out.extend(cluster_change(ctx, &before, &state, row, now));
+        }
+        if seen.generation == Some(d.generation) {
+            return out;
+        }
+        seen.generation = Some(d.generation);
+        let synced = d.deployments.synced_once
+            && d.statefulsets.synced_once
+            && d.daemonsets.synced_once
+            && (d.rollouts.synced_once
+                || matches!(
+                    d.rollouts.state,
+                    ResourceState::Missing | ResourceState::Forbidden(_)
+                ));
+        if synced {
+            let now_seen: HashMap<ObjectRef, (WorkloadSeen, &WorkloadInfo)> = d
+                .workloads()
+                .map(|w| {
+                    let key = ObjectRef::new(w.kind.name(), &w.namespace, &w.name);
+                    (key, (WorkloadSeen::of(w), w))
+                })
+                .collect();
+            if let Some(before) = &seen.workloads {
+                out.extend(workload_changes(ctx, before, &now_seen, now));
+            }
+            seen.workloads = Some(now_seen.into_iter().map(|(k, (s, _))| (k, s)).collect());
+        }
+        if d.nodes.synced_once {
+            let nodes: BTreeMap<String, (bool, bool)> = d
+                .nodes
+                .items
+                .values()
+                .map(|n: &NodeInfo| (n.name.clone(), (n.ready, n.unschedulable)))
+                .collect();
+            if let Some(before) = &seen.nodes {
+                out.extend(node_changes(ctx, before, &nodes, now));
+            }
+            seen.nodes = Some(nodes);
+        }
+        out
+    }
+}
+
+fn cluster_change(
+    ctx: &str,
+    before: &(String, Option<String>),
+    after: &(String, Option<String>),
+    row: &ClusterRow,
+    now: DateTime<Utc>,
+) -> Option<Change> {
+    if before == after {
+        return None;
+    }
+    let object = ObjectRef::new("Cluster", "", ctx);
+    let (word, detail) = match &row.state {
+        crate::fleet::summary::ClusterState::Unreachable { error, .. } => {
+            ("unreachable".to_string(), Some(error.clone()))
+        }
+        crate::fleet::summary::ClusterState::Degraded { reasons } => {
+            ("degraded".to_string(), Some(reasons.join("; ")))
+        }
+        s => (s.word().to_string(), None),
+    };
+    // Connecting and syncing are the way up, not news.
+    if before.0 == after.0 && before.1 != after.1 {
+        let summary = match &after.1 {
+            Some(why) => format!("left out of totals: {why}"),
+            None => "counted in totals again".to_string(),
+        };
+        return Some(Change::new(now, ctx, ChangeKind::Cluster, object, summary));
+    }
+    if matches!(word.as_str(), "connecting" | "syncing") {
+        return None;
+    }
+    let summary = format!("{} → {word}", before.0);
+    let mut c = Change::new(now, ctx, ChangeKind::Cluster, object, summary).by("fleetdeck");
+    c.detail = detail;
+    Some(c)
+}
+
+fn workload_changes(
+    ctx: &str,
+    before: &HashMap<ObjectRef, WorkloadSeen>,
+    after: &HashMap<ObjectRef, (WorkloadSeen, &WorkloadInfo)>,
+    now: DateTime<Utc>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (key, (a, w)) in after {
+        let Some(b) = before.get(key) else {
+            let summary = format!("created ({})", a.images.join(", "));
+            let c = Change::new(now, ctx, ChangeKind::Revision, key.clone(), summary);
+            out.push(attribute(c, w, "spec"));
+            continue;
+        };
+        if a.images != b.images {
+            let summary = format!("image {}", arrow(&b.images, &a.images));
+            let c = Change::new(now, ctx, ChangeKind::Revision, key.clone(), summary);
+            out.push(attribute(c, w, "spec.template"));
+        }
+        if a.desired != b.desired {
+            let summary = format!("replicas {} → {}", b.desired, a.desired);
+            let c = Change::new(now, ctx, ChangeKind::Scale, key.clone(), summary);
+            out.push(attribute(c, w, "spec.replicas"));
+        }
+        for (was, is, on, off) in [
+            (b.paused, a.paused, "paused", "resumed"),
+            (b.aborted, a.aborted, "aborted", "abort cleared"),
+        ] {
+            if was != is {
+                let summary = if is { on } else { off }.to_string();
+                out.push(Change::new(
+                    now,
+                    ctx,
+                    ChangeKind::Rollout,
+                    key.clone(),
+                    summary,
+                ));
+            }
+        }
+        if a.active != b.active && b.active.is_some() {
+            let summary = format!(
+                "active {} → {}",
+                b.active.as_deref().unwrap_or("-"),
+                a.active.as_deref().unwrap_or("-")
+            );
+            out.push(Change::new(
+                now,
+                ctx,
+                ChangeKind::Cutover,
+                key.clone(),
+                summary,
+            ));
+        }
+    }
+    for key in before.keys().filter(|k| !after.contains_key(*k)) {
+        out.push(Change::new(
+            now,
+            ctx,
+            ChangeKind::Revision,
+            key.clone(),
+            "deleted".into(),
+        ));
+    }
+    out
+}
+
+/// The change's author: the latest writer of `path` in managedFields. A
+/// person's write makes an image or template change a hand edit.
+fn attribute(mut c: Change, w: &WorkloadInfo, path: &str) -> Change {
+    let writer = w
+        .managers
+        .iter()
+        .filter(|m| m.subresource.as_deref() != Some("status"))
+        .filter(|m| {
+            m.fields.iter().any(|f| {
+                f == path || f.starts_with(&format!("{path}.")) || path.starts_with(f.as_str())
+            })
+        })
+        .max_by_key(|m| m.time);
+    if let Some(m) = writer {
+        if c.kind == ChangeKind::Revision
+            && !is_controller(&m.manager)
+            && !c.summary.starts_with("created")
+        {
+            c.kind = ChangeKind::Edit;
+        }
+        c.by = Some(m.manager.clone());
+    }
+    c
+}
+
+fn arrow(before: &[String], after: &[String]) -> String {
+    // Name the images that differ, tag only when the repository is the same.
+    let gone: Vec<&String> = before.iter().filter(|i| !after.contains(i)).collect();
+    let new: Vec<&String> = after.iter().filter(|i| !before.contains(i)).collect();
+    if let ([b], [a]) = (gone.as_slice(), new.as_slice()) {
+        if let (Some((rb, tb)), Some((ra, ta))) = (b.rsplit_once(':'), a.rsplit_once(':')) {
+            if rb == ra {
+                return format!("{rb} {tb} → {ta}");
+            }
+        }
+    }
+    let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    format!("{} → {}", list(&gone), list(&new))
+}
+
+fn node_changes(
+    ctx: &str,
+    before: &BTreeMap<String, (bool, bool)>,
+    after: &BTreeMap<String, (bool, bool)>,
+    now: DateTime<Utc>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    let node = |n: &str| ObjectRef::new("Node", "", n);
+    for (name, &(ready, cordoned)) in after {
+        let summary = match before.get(name) {
+            None => Some("joined".to_string()),
+            Some(&(was_ready, was_cordoned)) => {
+                let mut parts = Vec::new();
+                if was_ready != ready {
+                    parts.push(if ready { "Ready again" } else { "NotReady" });
+                }
+                if was_cordoned != cordoned {
+                    parts.push(if cordoned { "cordoned" } else { "uncordoned" });
+                }
+                (!parts.is_empty()).then(|| parts.join(", "))
+            }
+        };
+        if let Some(s) = summary {
+            out.push(Change::new(now, ctx, ChangeKind::Node, node(name), s));
+        }
+    }
+    for name in before.keys().filter(|n| !after.contains_key(*n)) {
+        out.push(Change::new(
+            now,
+            ctx,
+            ChangeKind::Node,
+            node(name),
+            "left".into(),
+        ));
+    }
+    out
+}
