@@ -6,7 +6,10 @@
 # deletes the namespace on exit. docs/performance.md has the figures.
 #
 #   cargo build --release && benches/lab_10k.sh
-#   KDASH=/tmp/kdash/bin/kdash RUNS=10 benches/lab_10k.sh
+#   K9S=~/.cache/fleetdeck-bench/k9s KDASH=/tmp/kdash/bin/kdash RUNS=10 benches/lab_10k.sh
+#
+# K9S: k9s v0.50.16, built once outside the repo with
+#   GOBIN=~/.cache/fleetdeck-bench go install github.com/derailed/k9s@v0.50.16
 #
 # The pods name their node (spec.nodeName), so they skip the scheduler and
 # overfill the three kwok nodes (110 pods each): while they exist, other pods
@@ -59,9 +62,10 @@ done
 [ "$running" -ge "$want" ] || { say "only $running/$want pods running after 1 h"; exit 1; }
 say "$running pods running; $(kubectl --context "$cluster" get pods -A -o name | wc -l) in the cluster"
 
-say "time to a complete fleet row vs kubectl (hyperfine, $runs runs each)"
+say "time to a complete fleet row vs kubectl and the raw LIST, the floor (hyperfine, $runs runs each)"
 hyperfine -N -w 1 -r "$runs" \
   "$fleetdeck snapshot --json --context $cluster --kubeconfig $KUBECONFIG" \
+  "$kubectl --kubeconfig $KUBECONFIG --context $cluster get --raw /api/v1/pods" \
   "$kubectl --kubeconfig $KUBECONFIG --context $cluster get pods -A -o json"
 
 say "max RSS"
@@ -71,7 +75,20 @@ for cmd in "$fleetdeck snapshot --json --context $cluster --kubeconfig $KUBECONF
   /usr/bin/time -f "%M KiB max RSS, %e s: ${cmd%% *}" $cmd >/dev/null
 done
 
-say "fleetdeck TUI on $cluster"
+all=$(kubectl --context "$cluster" get pods -A -o name | wc -l)
+say "time until the screen counts all $all pods, then resident memory"
+say "fleetdeck TUI (its fleet row: running/pending/failing)"
+PATTERN='([0-9]+)/[0-9]+/[0-9]+' MIN=$all benches/tui_until.sh -- \
+  "$fleetdeck" --kubeconfig "$KUBECONFIG" --context "$cluster"
+if [ -n "${K9S:-}" ]; then
+  say "k9s ($K9S; built from v0.50.16 by go install, so it says version dev) — its pod list title: Pods(all)[N]"
+  k9sdir="$tmp/k9s"
+  mkdir -p "$k9sdir"
+  PATTERN='[Pp]ods\(all\)\[([0-9]+)\]' MIN=$all benches/tui_until.sh -- \
+    env XDG_CONFIG_HOME="$k9sdir" XDG_STATE_HOME="$k9sdir" XDG_DATA_HOME="$k9sdir" \
+    "$K9S" --kubeconfig "$KUBECONFIG" --context "$cluster" -A -c pods --readonly --logoless
+fi
+say "fleetdeck TUI on $cluster, idle"
 SETTLE=20 WINDOW=10 SCREEN_LINES=0 benches/tui_idle.sh -- "$fleetdeck" --kubeconfig "$KUBECONFIG" --context "$cluster"
 if [ -n "${KDASH:-}" ]; then
   # kdash shows the kubeconfig's current context.

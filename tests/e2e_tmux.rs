@@ -316,7 +316,7 @@ fn a_journal_locked_by_another_process_does_not_freeze_the_screen() {
     let dir = tempfile::tempdir().unwrap();
     let tmux = demo(dir.path());
     tmux.keys(&["3"]);
-    tmux.wait_for("the Journal view", |s| s.contains(" Journal ["));
+    tmux.wait_for("the Journal view", |s| s.contains(" Changes ["));
     let file = dir.path().join("demo").join("journal.jsonl");
     let hold = "import fcntl, sys, time\n\
                 f = open(sys.argv[1], 'a')\n\
@@ -338,7 +338,7 @@ fn a_journal_locked_by_another_process_does_not_freeze_the_screen() {
     assert_eq!(line.trim(), "locked");
     // Long enough for the journal to be seen changed and the read to wait.
     std::thread::sleep(Duration::from_secs(3));
-    for (key, view) in [("1", " Fleet ["), ("3", " Journal ["), ("1", " Fleet [")] {
+    for (key, view) in [("1", " Fleet ["), ("3", " Changes ["), ("1", " Fleet [")] {
         tmux.keys(&[key]);
         tmux.wait_within(view, Duration::from_secs(10), |s| s.contains(view));
     }

@@ -218,16 +218,23 @@ async fn teammates_actions_show_in_the_journal_timeline() {
         .create(&PostParams::default(), &ev)
         .await
         .unwrap();
-    let row = support::eventually("the teammate's action", GUARD, || async {
-        fleetdeck::app::timeline::timeline(&[], &fleet, "this-host")
+    let since = Utc::now() - chrono::Duration::hours(1);
+    let line = support::eventually("the teammate's action", GUARD, || async {
+        fleetdeck::app::timeline::timeline(&[], &fleet, &[], "this-host", since)
             .into_iter()
-            .find(|r| r.target.starts_with(&ns.name))
+            .find(|c| c.object.namespace == ns.name)
     })
     .await;
-    assert_eq!(row.source, "bastion-2");
-    assert_eq!(row.by, "alice");
-    assert_eq!(row.reason, "traffic spike");
-    assert_eq!(row.action, "scale");
-    assert_eq!(row.target, format!("{}/Deployment/web", ns.name));
+    assert_eq!(line.kind, fleetdeck::timeline::ChangeKind::Action);
+    assert_eq!(line.by.as_deref(), Some("alice"));
+    assert_eq!(line.summary, "scale ok");
+    assert_eq!(
+        line.detail.as_deref(),
+        Some("traffic spike (console bastion-2)")
+    );
+    assert_eq!(
+        line.object.to_string(),
+        format!("{}/Deployment/web", ns.name)
+    );
     ns.delete().await;
 }

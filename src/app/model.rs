@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use regex::{Regex, RegexBuilder};
 
 use super::state::{App, View};
-use super::timeline::TimelineRow;
 use crate::console::Console;
 use crate::fleet::handles::{with_data, Fleet, RolloutRow};
 use crate::fleet::summary::{ClusterRow, ClusterState, FleetTotals, WorkloadLine};
@@ -29,8 +28,9 @@ pub struct Model {
     pub slos: Vec<(SloRow, Vec<f64>)>,
     /// The latest cost figures (the Cost view, the fleet's $/H column).
     pub costs: Option<std::sync::Arc<crate::cost::report::Costs>>,
-    /// Journal view only; filled by the loop, which caches the journal file.
-    pub timeline: Vec<TimelineRow>,
+    /// Journal view only (the timeline); filled by the loop, which keeps
+    /// the journal's records and the observer.
+    pub timeline: Vec<crate::timeline::Change>,
     /// Failover plans with both sides' state (filled by the loop).
     pub plans: Vec<super::failover_state::PlanRow>,
     /// An excluded primary and the plan that moves its service (Fleet view).

@@ -141,10 +141,15 @@ fn journal(m: &Model, f: &Filter) -> Vec<usize> {
         // Newest first; the filter looks at every column.
         (0..m.timeline.len())
             .filter(|i| {
-                let r = &m.timeline[*i];
+                let c = &m.timeline[*i];
                 f.keep(&format!(
-                    "{} {} {} {} {} {} {}",
-                    r.source, r.context, r.target, r.action, r.result, r.by, r.reason
+                    "{} {} {} {} {} {}",
+                    c.context,
+                    c.kind.word(),
+                    c.object,
+                    c.by.as_deref().unwrap_or(""),
+                    c.summary,
+                    c.detail.as_deref().unwrap_or("")
                 ))
             })
             .collect()

@@ -17,7 +17,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "workloads across the fleet (also :wl, :dp, :deploy)",
     ),
     ("ctx NAME", "drill into a cluster (also :cluster NAME)"),
-    ("journal", "actions from this and other consoles (also :j)"),
+    (
+        "changes",
+        "what changed across the fleet, last hour (also :j, :journal)",
+    ),
     ("rollouts", "Argo Rollouts across the fleet (also :ro)"),
     ("slo", "SLOs: error budget and burn rates per cluster"),
     (
@@ -56,7 +59,7 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
             act(app, Action::ViewWorkloads, model);
         }
         ("help" | "?", _) => app.help = true,
-        ("j" | "journal", _) => {
+        ("j" | "journal" | "changes" | "ch", _) => {
             act(app, Action::ViewJournal, model);
         }
         ("ro" | "rollout" | "rollouts", _) => {

@@ -45,7 +45,7 @@ impl View {
             View::Fleet => "Fleet",
             View::Cluster { .. } => "Workloads",
             View::Workloads => "Workloads (fleet)",
-            View::Journal => "Journal",
+            View::Journal => "Changes",
             View::Rollouts => "Rollouts (fleet)",
             View::Slo => "SLOs",
             View::Cost { .. } => "Cost",

@@ -2,9 +2,11 @@
 //! once (`load`), and the dispatch. One file per family: `act` (scale,
 //! restart, and the plan/confirm/report every action shares), `release`
 //! (rollout, canary, bluegreen) and `wave`, `failover`, `remediation`,
-//! `journal`, `reports` (snapshot, slo, cost, paths), `console` (the TUI).
+//! `journal`, `changes` (the timeline), `reports` (snapshot, slo, cost, paths),
+//! `console` (the TUI).
 
 pub mod act;
+mod changes;
 mod console;
 pub mod failover;
 mod journal;
@@ -161,6 +163,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What changed across the fleet, newest first: revisions, scales, hand
+    /// edits, warning Events, nodes, clusters, SLO alerts, fleetdeck actions.
+    Changes {
+        /// RFC 3339 time, or an age such as 30m, 2h, 7d.
+        #[arg(long, default_value = "1h")]
+        since: String,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Seconds to wait for every cluster to settle.
+        #[arg(long, default_value_t = 20)]
+        timeout: u64,
+    },
     /// Print every config, data and log path in use.
     Paths,
     /// Print the fleet state once and exit (non-zero if a cluster is unreachable).
@@ -243,6 +258,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Cost { json, timeout }) => reports::cost(&opts, cli.demo, json, timeout),
         Some(Command::Slo { json }) => reports::slo(&opts, json),
         Some(Command::Paths) => reports::paths(&opts),
+        Some(Command::Changes {
+            since,
+            json,
+            timeout,
+        }) => changes::run(&opts, cli.demo, &since, json, timeout),
         Some(Command::Snapshot { json, timeout }) => {
             reports::snapshot(&opts, cli.demo, json, timeout)
         }

@@ -123,8 +123,11 @@ impl Feed {
         // Other consoles' actions: none in the simulation, but the watch
         // lists (empty) like every other, so the cluster is fully synced.
         if relist {
-            d.actions.apply(Event::Init);
-            changed |= d.actions.apply(Event::InitDone);
+            let d = &mut *d;
+            for k in [&mut d.actions, &mut d.scaling] {
+                k.apply(Event::Init);
+                changed |= k.apply(Event::InitDone);
+            }
         }
         d.touch(changed)
     }

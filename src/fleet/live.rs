@@ -220,6 +220,15 @@ async fn run_cluster(
             |d| &mut d.actions,
             |e| e,
         ),
+        watch::<CoreEvent, _>(
+            Api::all(client.clone()),
+            watcher::Config::default().fields("reason=ScalingReplicaSet"),
+            Resource::Scaling,
+            &data,
+            &notify,
+            |d| &mut d.scaling,
+            |e| e,
+        ),
         watch_rollouts(client, &data, &notify),
     ];
     if let Ok(mut t) = tasks.lock() {

@@ -158,10 +158,13 @@ pub enum Resource {
     Events,
     /// fleetdeck's own Events: actions taken from any console.
     Actions,
+    /// The Deployment controller's ScalingReplicaSet Events: when and how
+    /// far each ReplicaSet was scaled (the timeline's scales and rollouts).
+    Scaling,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 9] = [
+    pub const ALL: [Resource; 10] = [
         Resource::Nodes,
         Resource::Namespaces,
         Resource::Deployments,
@@ -171,6 +174,7 @@ impl Resource {
         Resource::Pods,
         Resource::Events,
         Resource::Actions,
+        Resource::Scaling,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -183,6 +187,7 @@ impl Resource {
             Resource::Pods => "pods",
             Resource::Events => "events",
             Resource::Actions => "fleetdeck events",
+            Resource::Scaling => "scaling events",
         }
     }
 }
@@ -218,6 +223,8 @@ pub struct ClusterData {
     pub events: Kind<EventInfo>,
     /// Events fleetdeck consoles wrote (reportingController fleetdeck.io/console).
     pub actions: Kind<EventInfo>,
+    /// ScalingReplicaSet Events.
+    pub scaling: Kind<EventInfo>,
     /// Last time anything arrived from the API server.
     pub last_seen: Option<DateTime<Utc>>,
     /// Bumped on every visible change, so derived rows can be cached.
@@ -239,6 +246,7 @@ impl Default for ClusterData {
             pods: Kind::default(),
             events: Kind::default(),
             actions: Kind::default(),
+            scaling: Kind::default(),
             last_seen: None,
             generation: 0,
             changed_at: None,
@@ -258,6 +266,7 @@ impl ClusterData {
             Resource::Pods => &self.pods.state,
             Resource::Events => &self.events.state,
             Resource::Actions => &self.actions.state,
+            Resource::Scaling => &self.scaling.state,
         }
     }
 
@@ -272,6 +281,7 @@ impl ClusterData {
             Resource::Pods => self.pods.set_state(s),
             Resource::Events => self.events.set_state(s),
             Resource::Actions => self.actions.set_state(s),
+            Resource::Scaling => self.scaling.set_state(s),
         };
         self.touch(changed)
     }

@@ -29,6 +29,26 @@ pub fn is_controller(manager: &str) -> bool {
         || manager.ends_with("controller-manager")
 }
 
+/// Who last set the replicas: the scale subresource's writer (a time-less
+/// entry, so preferred by kind, not by time), else the owner of spec.replicas.
+pub fn replicas_writer(w: &WorkloadInfo) -> Option<String> {
+    let owns = |m: &&FieldManager| m.fields.iter().any(|f| f == "spec.replicas");
+    let scale = w
+        .managers
+        .iter()
+        .filter(owns)
+        .find(|m| m.subresource.as_deref() == Some("scale"));
+    scale
+        .or_else(|| {
+            w.managers
+                .iter()
+                .filter(owns)
+                .filter(|m| m.subresource.is_none())
+                .max_by_key(|m| m.time)
+        })
+        .map(|m| m.manager.clone())
+}
+
 /// fleetdeck's own writes are in the journal and its Events already.
 fn is_fleetdeck(manager: &str) -> bool {
     manager == crate::ops::apply::FIELD_MANAGER
@@ -37,10 +57,29 @@ fn is_fleetdeck(manager: &str) -> bool {
 /// The workload's edits and scales at or after `since`.
 pub fn from_managers(context: &str, w: &WorkloadInfo, since: DateTime<Utc>) -> Vec<Change> {
     let object = ObjectRef::new(w.kind.name(), &w.namespace, &w.name);
+    let creator = creator(w);
     w.managers
         .iter()
-        .filter_map(|m| line(context, &object, w, m, since))
+        .enumerate()
+        .filter_map(|(i, m)| line(context, &object, w, m, creator == Some(i), since))
         .collect()
+}
+
+/// The entry that created the object: written when it was created (times
+/// are to the second, so an edit a moment later is too) and owning the most
+/// fields — an edit owns only what it changed.
+fn creator(w: &WorkloadInfo) -> Option<usize> {
+    let created = w.created?;
+    w.managers
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.subresource.is_none())
+        .filter(|(_, m)| {
+            m.time
+                .is_some_and(|t| (t - created).abs() <= Duration::seconds(2))
+        })
+        .max_by_key(|(i, m)| (m.fields.len(), std::cmp::Reverse(*i)))
+        .map(|(i, _)| i)
 }
 
 fn line(
@@ -48,6 +87,7 @@ fn line(
     object: &ObjectRef,
     w: &WorkloadInfo,
     m: &FieldManager,
+    created: bool,
     since: DateTime<Utc>,
 ) -> Option<Change> {
     let time = m.time.filter(|t| *t >= since)?;
@@ -72,12 +112,9 @@ fn line(
     if spec.is_empty() || m.subresource.is_some() || is_controller(&m.manager) {
         return None;
     }
-    // The write that created the object is its creation, not an edit of it.
-    let created = w
-        .created
-        .is_some_and(|c| (time - c).abs() <= Duration::seconds(2));
     let summary = if created {
-        format!("created ({})", w.images.join(", "))
+        // Only the creator and the time: the images are today's, not then's.
+        "created".to_string()
     } else {
         format!("{} changed by hand", spec.join(", "))
     };
@@ -152,6 +189,8 @@ mod tests {
                     t0,
                     &["spec.template", "spec.selector"],
                 ),
+                // The same second as the creation: still an edit (it owns less).
+                manager("kubectl-patch", None, t0, &["spec.template"]),
                 manager(
                     "kube-controller-manager",
                     Some("status"),
@@ -199,10 +238,11 @@ mod tests {
         assert_eq!(
             got,
             [
+                (ChangeKind::Revision, "kubectl-client-side-apply", "created"),
                 (
-                    ChangeKind::Revision,
-                    "kubectl-client-side-apply",
-                    "created (shop/checkout:1.5.0)"
+                    ChangeKind::Edit,
+                    "kubectl-patch",
+                    "spec.template changed by hand"
                 ),
                 (
                     ChangeKind::Edit,

@@ -5,8 +5,12 @@
 //! `fleetdeck changes` and the demo all read it.
 
 pub mod change;
+pub mod collect;
 pub mod edits;
 pub mod observe;
+pub mod recorder;
+pub mod saved;
+pub mod scaling;
 pub mod warnings;
 
 pub use change::{Change, ChangeKind, ObjectRef};

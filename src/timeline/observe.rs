@@ -65,8 +65,13 @@ impl Observer {
         let seen = self.clusters.entry(ctx.to_string()).or_default();
         let state = (row.state.word().to_string(), row.excluded.clone());
         let mut out = Vec::new();
-        if let Some(before) = seen.state.replace(state.clone()) {
-            out.extend(cluster_change(ctx, &before, &state, row, now));
+        // Connecting and syncing are the way to a settled state, not news:
+        // compare settled states only.
+        let settled = !matches!(state.0.as_str(), "connecting" | "syncing");
+        if settled {
+            if let Some(before) = seen.state.replace(state.clone()) {
+                out.extend(cluster_change(ctx, &before, &state, row, now));
+            }
         }
         if seen.generation == Some(d.generation) {
             return out;
@@ -129,16 +134,12 @@ fn cluster_change(
         }
         s => (s.word().to_string(), None),
     };
-    // Connecting and syncing are the way up, not news.
-    if before.0 == after.0 && before.1 != after.1 {
+    if before.0 == after.0 {
         let summary = match &after.1 {
             Some(why) => format!("left out of totals: {why}"),
             None => "counted in totals again".to_string(),
         };
         return Some(Change::new(now, ctx, ChangeKind::Cluster, object, summary));
-    }
-    if matches!(word.as_str(), "connecting" | "syncing") {
-        return None;
     }
     let summary = format!("{} → {word}", before.0);
     let mut c = Change::new(now, ctx, ChangeKind::Cluster, object, summary).by("fleetdeck");
@@ -288,4 +289,138 @@ fn node_changes(
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::objects::WorkloadSource;
+    use crate::fleet::summary::{cluster_row, ClusterMeta, HealthPolicy};
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::Node;
+    use kube::runtime::watcher::Event;
+    use serde_json::json;
+
+    fn deployment(image: &str, replicas: i32, manager: &str) -> WorkloadSource {
+        let d: Deployment = serde_json::from_value(json!({
+            "metadata": {"name": "checkout", "namespace": "shop",
+                "creationTimestamp": "2026-12-03T09:00:00Z",
+                "managedFields": [{"manager": manager, "operation": "Update",
+                    "time": "2026-12-03T10:00:00Z", "fieldsType": "FieldsV1",
+                    "fieldsV1": {"f:spec": {"f:replicas": {}, "f:template": {}}}}]},
+            "spec": {"replicas": replicas, "selector": {},
+                "template": {"spec": {"containers": [{"name": "app", "image": image}]}}}
+        }))
+        .unwrap();
+        WorkloadSource::Deployment(d)
+    }
+
+    fn node(ready: bool, cordoned: bool) -> Node {
+        serde_json::from_value(json!({
+            "metadata": {"name": "n1"},
+            "spec": {"unschedulable": cordoned},
+            "status": {"conditions": [{"type": "Ready", "status": if ready {"True"} else {"False"}}]}
+        }))
+        .unwrap()
+    }
+
+    fn cluster() -> ClusterData {
+        let mut d = ClusterData::default();
+        d.set_connection(crate::fleet::store::Connection::Connected);
+        for k in [&mut d.deployments, &mut d.statefulsets, &mut d.daemonsets] {
+            k.apply(Event::InitDone);
+        }
+        d.pods.apply(Event::InitDone);
+        d.namespaces.apply(Event::InitDone);
+        d.events.apply(Event::InitDone);
+        d.actions.apply(Event::InitDone);
+        d.scaling.apply(Event::InitDone);
+        d.rollouts.set_state(ResourceState::Missing);
+        d.deployments
+            .apply(Event::Apply(deployment("shop/checkout:1.4.2", 3, "helm")));
+        d.nodes.apply(Event::InitDone);
+        d.nodes.apply(Event::Apply(node(true, false)));
+        d.touch(true);
+        d
+    }
+
+    fn look(o: &mut Observer, d: &ClusterData) -> Vec<(ChangeKind, String, Option<String>)> {
+        let meta = ClusterMeta {
+            context: "prod".into(),
+            ..Default::default()
+        };
+        let now = Utc::now();
+        let row = cluster_row(&meta, d, &HealthPolicy::default(), now);
+        o.observe(&row, d, now)
+            .into_iter()
+            .map(|c| (c.kind, c.summary, c.by))
+            .collect()
+    }
+
+    #[test]
+    fn first_look_records_then_each_change_is_one_line_with_before_and_after() {
+        let mut o = Observer::default();
+        let mut d = cluster();
+        assert_eq!(look(&mut o, &d), []);
+
+        let edit = deployment("shop/checkout:1.5.0", 3, "kubectl-edit");
+        d.deployments.apply(Event::Apply(edit));
+        d.touch(true);
+        assert_eq!(
+            look(&mut o, &d),
+            [(
+                ChangeKind::Edit,
+                "image shop/checkout 1.4.2 → 1.5.0".into(),
+                Some("kubectl-edit".into())
+            )]
+        );
+        // The same generation again: nothing new.
+        assert_eq!(look(&mut o, &d), []);
+
+        d.deployments.apply(Event::Apply(deployment(
+            "shop/checkout:1.5.0",
+            5,
+            "kube-controller-manager",
+        )));
+        d.nodes.apply(Event::Apply(node(false, true)));
+        d.touch(true);
+        let mut got = look(&mut o, &d);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                (
+                    ChangeKind::Scale,
+                    "replicas 3 → 5".into(),
+                    Some("kube-controller-manager".into())
+                ),
+                (ChangeKind::Node, "NotReady, cordoned".into(), None),
+                (
+                    ChangeKind::Cluster,
+                    "left out of totals: 0/1 nodes ready (< 50%)".into(),
+                    None
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cluster_going_unreachable_and_back_is_two_lines() {
+        let mut o = Observer::default();
+        let mut d = cluster();
+        look(&mut o, &d);
+        d.set_connection(crate::fleet::store::Connection::Failed {
+            error: "connection refused".into(),
+            since: Utc::now(),
+            transport: true,
+        });
+        let down = look(&mut o, &d);
+        assert_eq!(down.len(), 1, "{down:?}");
+        assert_eq!(down[0].0, ChangeKind::Cluster);
+        assert!(down[0].1.ends_with("→ unreachable"), "{down:?}");
+        d.set_connection(crate::fleet::store::Connection::Connected);
+        let back = look(&mut o, &d);
+        assert_eq!(back.len(), 1, "{back:?}");
+        assert_eq!(back[0].1, "unreachable → ok");
+    }
 }

@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::app::model::Model;
 use crate::app::state::{App, View};
-use crate::app::timeline::timeline;
+use crate::app::timeline::{timeline, DEFAULT_WINDOW_SECS};
 use crate::app::update::{update, Effect, Msg};
 use crate::console::Console;
 use crate::demo::{DemoControl, Mark};
@@ -34,6 +34,7 @@ use crate::ops::marks::host;
 use crate::ops::pipeline::{plan_checked, whoami, Outcome, Plan, Preflight};
 use crate::ops::target::Target;
 use crate::theme::Theme;
+use crate::timeline::recorder::Recorder;
 use crate::ui::{draw, Ctx};
 
 const FRAME: Duration = Duration::from_millis(16);
@@ -107,6 +108,7 @@ async fn event_loop(
     update(app, Msg::Resize { rows: size.height }, &model, keymap);
     let mut last_draw = Instant::now() - FRAME;
     let mut records = journal_feed::spawn(actions.journal.clone());
+    let mut recorder = Recorder::open(Some(actions.data_dir.join("timeline.jsonl")), Utc::now());
     let mut dirty = true;
     // Intervals, not sleeps made anew on each pass: any other event would
     // otherwise restart them and they would never fire.
@@ -131,10 +133,17 @@ async fn event_loop(
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
             }
-            model = Model::pull(fleet, app, Utc::now());
+            let now = Utc::now();
+            // Every view: a transition missed now is missing from the timeline.
+            recorder.tick(fleet, now);
+            model = Model::pull(fleet, app, now);
             let records = records.borrow_and_update().clone();
             if app.screen().view == View::Journal {
-                model.timeline = timeline(&records, fleet, &host());
+                let since = now - chrono::Duration::seconds(DEFAULT_WINDOW_SECS);
+                model.timeline = timeline(&records, fleet, recorder.lines(), &host(), since);
+            }
+            if let Some(p) = recorder.problem.take() {
+                app.message = Some(format!("timeline: {p}"));
             }
             let plans = &actions.config.failover;
             let slos: Vec<_> = model.slos.iter().map(|(r, _)| r.clone()).collect();

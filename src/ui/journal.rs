@@ -1,5 +1,6 @@
-//! The Journal view: what this console did (its journal) and what other
-//! fleetdeck consoles did (their Events in the clusters), newest first.
+//! The Journal view — the fleet timeline: what changed in every cluster
+//! (revisions, scales, hand edits, warning Events, nodes, clusters), this
+//! console's and other consoles' actions and SLO alerts, newest first.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -11,6 +12,7 @@ use super::widgets::{table, window, TableSpec};
 use super::Ctx;
 use crate::app::order::order;
 use crate::fleet::summary::age;
+use crate::timeline::ChangeKind;
 
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = ctx.theme;
@@ -20,35 +22,32 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let rows: Vec<Row> = ord[range]
         .iter()
         .filter_map(|i| m.timeline.get(*i))
-        .map(|r| {
-            let result_style = match r.result.as_str() {
-                "ok" | "applied" => t.status.ok,
-                "pending" | "unverified" | "not_applied" => t.status.warn,
-                _ => t.status.error,
+        .map(|c| {
+            let style = match c.kind {
+                ChangeKind::Warning | ChangeKind::Cluster | ChangeKind::Node => t.status.warn,
+                ChangeKind::Edit => t.table.skew,
+                ChangeKind::Slo if c.summary.ends_with("firing") => t.status.error,
+                _ => Style::default(),
+            };
+            let what = if c.summary.contains(" failed") || c.summary.contains("unreachable") {
+                Span::styled(c.summary.clone(), t.status.error)
+            } else {
+                Span::raw(c.summary.clone())
             };
             Row::new(vec![
-                Cell::from(format!("{} ago", age(m.now, r.at))),
-                Cell::from(Span::styled(
-                    r.source.clone(),
-                    if r.source == "journal" {
-                        Style::default()
-                    } else {
-                        t.table.skew
-                    },
-                )),
-                Cell::from(r.context.clone()),
-                Cell::from(r.target.clone()),
-                Cell::from(r.action.clone()),
-                Cell::from(Span::styled(r.result.clone(), result_style)),
-                Cell::from(r.by.clone()),
-                Cell::from(r.reason.clone()),
+                Cell::from(format!("{} ago", age(m.now, c.time))),
+                Cell::from(c.context.clone()),
+                Cell::from(Span::styled(c.kind.word(), style)),
+                Cell::from(c.object.to_string()),
+                Cell::from(what),
+                Cell::from(c.by.clone().unwrap_or_default()),
             ])
         })
         .collect();
     let title = Line::from(vec![
-        Span::styled(format!(" Journal [{}] ", ord.len()), t.ui.title),
+        Span::styled(format!(" Changes [{}] ", ord.len()), t.ui.title),
         Span::styled(
-            "this console's journal + other consoles' Events + SLO alerts ",
+            "what changed in the last hour: clusters, workloads, nodes, Events, actions, SLO alerts ",
             t.ui.dim,
         ),
     ]);
@@ -58,18 +57,14 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         t,
         TableSpec {
             title,
-            header: vec![
-                "WHEN", "SOURCE", "CONTEXT", "TARGET", "ACTION", "RESULT", "BY", "REASON",
-            ],
+            header: vec!["WHEN", "CONTEXT", "KIND", "OBJECT", "WHAT", "BY"],
             widths: vec![
                 Constraint::Length(9),
-                Constraint::Length(14),
                 Constraint::Length(16),
-                Constraint::Length(30),
-                Constraint::Length(8),
-                Constraint::Length(11),
-                Constraint::Length(14),
+                Constraint::Length(9),
+                Constraint::Length(36),
                 Constraint::Fill(1),
+                Constraint::Length(26),
             ],
             rows,
             selected,

@@ -224,7 +224,7 @@ fn hints(ctx: &Ctx) -> Line<'static> {
             (Action::SortNext, "sort"),
             (Action::Command, "command"),
             (Action::ViewWorkloads, "workloads"),
-            (Action::ViewJournal, "journal"),
+            (Action::ViewJournal, "changes"),
             (Action::ViewRollouts, "rollouts"),
             (Action::ViewSlo, "slo"),
             (Action::ViewCost, "cost"),

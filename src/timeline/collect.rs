@@ -1,0 +1,145 @@
+//! The whole timeline at one moment: what the clusters still hold (warning
+//! Events, managedFields), what this console saw happen, its journal, other
+//! consoles' Events and SLO alerts — newest first, nothing older than `since`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::change::{sort, Change, ChangeKind, ObjectRef};
+use super::{edits, scaling, warnings};
+use crate::fleet::handles::{with_data, Fleet};
+use crate::journal::{Record, RecordKind};
+use crate::slo::monitor::AlertEvent;
+
+pub struct Inputs<'a> {
+    pub fleet: &'a Fleet,
+    pub records: &'a [Record],
+    /// The observer's lines (this run's and those kept from earlier runs).
+    pub observed: &'a [Change],
+    pub alerts: &'a [AlertEvent],
+    /// This console's host: its own Events are already in the journal.
+    pub host: &'a str,
+    pub since: DateTime<Utc>,
+}
+
+pub fn collect(i: Inputs) -> Vec<Change> {
+    let mut backfill = Vec::new();
+    for c in &i.fleet.clusters {
+        let ctx = c.meta.context.as_str();
+        with_data(&c.data, |d| {
+            backfill.extend(warnings::aggregate(ctx, d.events.items.values(), i.since));
+            let writer = |o: &ObjectRef| {
+                d.workloads()
+                    .find(|w| {
+                        w.kind.name() == o.kind && w.namespace == o.namespace && w.name == o.name
+                    })
+                    .and_then(edits::replicas_writer)
+            };
+            let scales = scaling::scales(ctx, d.scaling.items.values(), writer, i.since);
+            // The Events' scales have before → after; managedFields' only who.
+            let managed: Vec<Change> = d
+                .workloads()
+                .flat_map(|w| edits::from_managers(ctx, w, i.since))
+                .filter(|m| !near(m, &scales))
+                .collect();
+            backfill.extend(scales);
+            backfill.extend(managed);
+            for e in d.actions.items.values() {
+                if e.reporting_instance.as_deref() == Some(i.host) {
+                    continue;
+                }
+                let Some(at) = e.last_seen.filter(|t| *t >= i.since) else {
+                    continue;
+                };
+                let (reason, by) = match e.message.rsplit_once(" — ") {
+                    Some((r, b)) => (r.to_string(), b.to_string()),
+                    None => (e.message.clone(), String::new()),
+                };
+                let object = ObjectRef::new(&e.object_kind, &e.namespace, &e.object_name);
+                let result = if e.type_ == "Warning" { "failed" } else { "ok" };
+                let summary = format!("{} {result}", e.reason.to_lowercase());
+                let mut line =
+                    Change::new(at, ctx, ChangeKind::Action, object, summary).detail(format!(
+                        "{reason} (console {})",
+                        e.reporting_instance.as_deref().unwrap_or("?")
+                    ));
+                line.by = (!by.is_empty()).then_some(by);
+                backfill.push(line);
+            }
+        });
+    }
+    let observed: Vec<Change> = i
+        .observed
+        .iter()
+        .filter(|c| c.time >= i.since)
+        .cloned()
+        .collect();
+    let mut out: Vec<Change> = backfill
+        .into_iter()
+        .filter(|b| !near(b, &observed))
+        .collect();
+    out.extend(observed);
+    out.extend(journal(i.records, i.since));
+    for a in i.alerts.iter().filter(|a| a.at >= i.since) {
+        let state = if a.firing { "firing" } else { "resolved" };
+        out.push(
+            Change::new(
+                a.at,
+                &a.context,
+                ChangeKind::Slo,
+                ObjectRef::new("SLO", "", &a.slo),
+                format!("{} {state}", a.alert),
+            )
+            .detail(a.detail.clone()),
+        );
+    }
+    sort(&mut out);
+    out
+}
+
+/// A backfilled edit or scale that a better source also has (this console
+/// saw it happen; an Event has before → after): that line stands for both.
+fn near(b: &Change, better: &[Change]) -> bool {
+    matches!(
+        b.kind,
+        ChangeKind::Scale | ChangeKind::Edit | ChangeKind::Revision
+    ) && better.iter().any(|o| {
+        o.context == b.context
+            && o.object == b.object
+            && o.kind == b.kind
+            && (o.time - b.time).abs() <= Duration::seconds(10)
+    })
+}
+
+/// One line per action: its last record (outcome, reconcile, denied) wins.
+fn journal(records: &[Record], since: DateTime<Utc>) -> Vec<Change> {
+    let mut by_id: BTreeMap<&str, (&Record, DateTime<Utc>)> = BTreeMap::new();
+    for r in records {
+        let first = by_id.get(r.id.as_str()).map_or(r.ts, |(_, t)| *t);
+        by_id.insert(r.id.as_str(), (r, first));
+    }
+    by_id
+        .into_values()
+        .filter(|(r, _)| r.ts >= since)
+        .map(|(r, first)| {
+            let result = match (r.kind, &r.result) {
+                (RecordKind::Intent, _) => "pending".to_string(),
+                (_, Some(res)) => res.clone(),
+                (k, None) => k.as_str().to_string(),
+            };
+            let t = &r.target;
+            let mut c = Change::new(
+                r.ts,
+                &r.context,
+                ChangeKind::Action,
+                ObjectRef::new(&t.kind, &t.namespace, &t.name),
+                format!("{} {result}", r.action),
+            )
+            .by(r.identity.clone().unwrap_or_else(|| r.operator.clone()))
+            .detail(format!("{} (journal {})", r.reason, r.id));
+            c.first = (first != r.ts).then_some(first);
+            c
+        })
+        .collect()
+}

@@ -1,0 +1,201 @@
+//! The fleet timeline against the lab: a Deployment created, edited by hand
+//! (field manager kubectl-edit), scaled, and a pod of it crash-looping (the
+//! lab has no kubelet: the test writes the BackOff Event, counted 100). A
+//! console watching in tmux shows each once with before → after; `changes
+//! --json` from the same data dir lists them once, attributed; a console
+//! started afterwards (a fresh data dir) still lists them from what the
+//! cluster holds.
+
+mod support;
+
+use chrono::Utc;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Event;
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use serde_json::{json, Value};
+
+use support::cli::{text, Cli};
+use support::tmux::{fleetdeck_on, Tmux};
+
+fn lines_for<'a>(changes: &'a Value, ns: &str) -> Vec<&'a Value> {
+    changes["changes"]
+        .as_array()
+        .expect("a changes array")
+        .iter()
+        .filter(|c| c["object"]["namespace"] == ns)
+        .collect()
+}
+
+fn count(lines: &[&Value], kind: &str, name: &str) -> usize {
+    lines
+        .iter()
+        .filter(|c| c["kind"] == kind && c["object"]["name"] == name)
+        .count()
+}
+
+fn find<'a>(lines: &[&'a Value], kind: &str, name: &str) -> &'a Value {
+    lines
+        .iter()
+        .find(|c| c["kind"] == kind && c["object"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} line for {name} in {lines:#?}"))
+}
+
+/// `changes --json` for the namespace, each change listed once, the
+/// creation and the crash loop attributed as the cluster holds them.
+fn changes_once_each(cli: &Cli, context: &str, ns: &str) -> Vec<Value> {
+    let out = cli.run(&["--context", context, "changes", "--json", "--since", "30m"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<Value> = lines_for(&all, ns).into_iter().cloned().collect();
+    let refs: Vec<&Value> = lines.iter().collect();
+    for (kind, name) in [
+        ("edit", "web"),
+        ("scale", "web"),
+        ("warning", "web-crash"),
+        ("revision", "web"),
+    ] {
+        assert_eq!(count(&refs, kind, name), 1, "{kind} {name}: {lines:#?}");
+    }
+    let w = find(&refs, "warning", "web-crash");
+    assert_eq!(
+        (w["summary"].as_str(), w["count"].as_u64()),
+        (Some("BackOff ×100"), Some(100))
+    );
+    assert_eq!(
+        find(&refs, "revision", "web")["by"],
+        "kubectl-client-side-apply"
+    );
+    assert_eq!(find(&refs, "edit", "web")["by"], "kubectl-edit");
+    assert_eq!(find(&refs, "scale", "web")["by"], "kubectl");
+    lines
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edit_a_scale_and_a_crash_loop_each_appear_once_attributed() {
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[0];
+    let ns = lab.namespace(c, "timeline").await;
+    let client = lab.client(&c.admin()).await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns.name);
+    let create = PostParams {
+        field_manager: Some("kubectl-client-side-apply".into()),
+        ..Default::default()
+    };
+    deployments
+        .create(&create, &support::deployment("web", 1))
+        .await
+        .unwrap();
+
+    // A console watching from before the changes.
+    let cli = Cli::new(lab);
+    let tmux = Tmux::start(
+        &fleetdeck_on(cli.home.path(), &lab.kubeconfig, &c.operator()),
+        220,
+        50,
+    );
+    tmux.wait_for("the fleet row", |s| {
+        support::tmux::fleet_state(s, &c.operator()).as_deref() == Some("ok")
+    });
+    tmux.keys(&["3"]);
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", &ns.name]);
+    tmux.keys(&["Enter"]);
+    // Created before the console started: from its managedFields.
+    tmux.wait_for("the creation", |s| s.contains("kubectl-client-side-apply"));
+
+    let edit = PatchParams {
+        field_manager: Some("kubectl-edit".into()),
+        ..Default::default()
+    };
+    let image = json!({"spec": {"template": {"spec": {"containers": [
+        {"name": "app", "image": "registry.example/app:2.0"}]}}}});
+    deployments
+        .patch("web", &edit, &Patch::Strategic(image))
+        .await
+        .unwrap();
+    let s = tmux.wait_for("the hand edit", |s| {
+        s.contains("image registry.example/app 1.0 → 2.0")
+    });
+    assert!(s.contains("kubectl-edit"), "{s}");
+
+    // The edit's rollout done and a few seconds apart, so the controller's
+    // scaling Events of the two moments are not one moment.
+    support::eventually(
+        "the edit rolled out",
+        std::time::Duration::from_secs(90),
+        || async {
+            let d = deployments.get("web").await.ok()?;
+            let s = d.status?;
+            (s.observed_generation == Some(2)
+                && s.updated_replicas == Some(1)
+                && s.available_replicas == Some(1)
+                && s.replicas == Some(1))
+            .then_some(())
+        },
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let scale = PatchParams {
+        field_manager: Some("kubectl".into()),
+        ..Default::default()
+    };
+    deployments
+        .patch_scale(
+            "web",
+            &scale,
+            &Patch::Merge(json!({"spec": {"replicas": 3}})),
+        )
+        .await
+        .unwrap();
+    tmux.wait_for("the scale", |s| s.contains("replicas 1 → 3"));
+
+    // One Event counted 100 times, as a kubelet would leave it.
+    let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let backoff: Event = serde_json::from_value(json!({
+        "metadata": {"name": "web-crash.backoff", "namespace": ns.name},
+        "involvedObject": {"kind": "Pod", "namespace": ns.name, "name": "web-crash"},
+        "reason": "BackOff", "type": "Warning", "count": 100,
+        "message": "Back-off restarting failed container app",
+        "firstTimestamp": now, "lastTimestamp": now,
+        "source": {"component": "kubelet"}
+    }))
+    .unwrap();
+    Api::<Event>::namespaced(client.clone(), &ns.name)
+        .create(&PostParams::default(), &backoff)
+        .await
+        .unwrap();
+    let s = tmux.wait_for("the crash loop", |s| s.contains("BackOff ×100"));
+    assert_eq!(s.matches("replicas 1 → 3").count(), 1, "{s}");
+    tmux.keys(&["q"]);
+
+    // Headless, from the watching console's data dir: its observed lines
+    // with before → after stand for the backfilled ones.
+    let lines = changes_once_each(&cli, &c.operator(), &ns.name);
+    let lines: Vec<&Value> = lines.iter().collect();
+    assert_eq!(
+        find(&lines, "edit", "web")["summary"],
+        "image registry.example/app 1.0 → 2.0"
+    );
+    assert_eq!(find(&lines, "scale", "web")["summary"], "replicas 1 → 3");
+
+    // A console that was not watching: the same changes from what the
+    // cluster holds, still once each and attributed.
+    let fresh = Cli::new(lab);
+    let lines = changes_once_each(&fresh, &c.operator(), &ns.name);
+    let lines: Vec<&Value> = lines.iter().collect();
+    assert_eq!(
+        find(&lines, "edit", "web")["summary"],
+        "spec.template changed by hand"
+    );
+    // From the controller's ScalingReplicaSet Event, attributed from managedFields.
+    assert_eq!(find(&lines, "scale", "web")["summary"], "replicas 1 → 3");
+
+    // The text table names them too.
+    let out = fresh.run(&["--context", &c.operator(), "changes"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("BackOff ×100") && table.contains("kubectl-edit"),
+        "{table}"
+    );
+    ns.delete().await;
+}
