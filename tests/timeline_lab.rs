@@ -166,6 +166,21 @@ async fn an_edit_a_scale_and_a_crash_loop_each_appear_once_attributed() {
         .unwrap();
     let s = tmux.wait_for("the crash loop", |s| s.contains("BackOff ×100"));
     assert_eq!(s.matches("replicas 1 → 3").count(), 1, "{s}");
+    // The crash loop's line opened (the filter narrowed to its pod): the
+    // Events' message, their count.
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "/Pod/web-crash"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("only the crash loop", |s| s.contains(" Changes [1] "));
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("the change's detail", |s| s.contains(" Change "));
+    assert!(s.contains("Back-off restarting failed container app"), "{s}");
+    assert!(s.contains("count    100"), "{s}");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&[":"]);
+    tmux.keys(&["-l", "since 2h"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("a longer window", |s| s.contains("what changed in the last 2h"));
     tmux.keys(&["q"]);
 
     // Headless, from the watching console's data dir: its observed lines

@@ -30,11 +30,13 @@ pub struct Model {
     pub costs: Option<std::sync::Arc<crate::cost::report::Costs>>,
     /// Journal view only (the timeline); filled by the loop, which keeps
     /// the journal's records and the observer.
-    pub timeline: Vec<crate::timeline::Change>,
+    pub timeline: Vec<crate::timeline::group::Group>,
     /// Failover plans with both sides' state (filled by the loop).
     pub plans: Vec<super::failover_state::PlanRow>,
     /// An excluded primary and the plan that moves its service (Fleet view).
     pub failover_hint: Option<String>,
+    /// The newest change in an unhealthy cluster (Fleet view).
+    pub change_hint: Option<String>,
 }
 
 impl Model {
@@ -53,6 +55,7 @@ impl Model {
         match &app.screen().view {
             View::Fleet
             | View::Journal
+            | View::Change { .. }
             | View::Slo
             | View::Cost { .. }
             | View::Failover { .. }
@@ -247,6 +250,10 @@ pub fn sort_keys(view: &View) -> &'static [&'static str] {
         View::Rollouts => ROLLOUT_SORTS,
         View::Slo => SLO_SORTS,
         View::Cost { .. } => COST_SORTS,
-        View::Journal | View::Detail { .. } | View::Failover { .. } | View::Remediations => &[],
+        View::Journal
+        | View::Change { .. }
+        | View::Detail { .. }
+        | View::Failover { .. }
+        | View::Remediations => &[],
     }
 }

@@ -44,7 +44,13 @@ pub(super) fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
                     yaml,
                 })
         }
-        View::Journal | View::Slo | View::Remediations | View::Failover { plan: Some(_) } => None,
+        View::Journal => ord
+            .get(sel)
+            .and_then(|i| model.timeline.get(*i))
+            .map(|g| View::Change { key: g.key() }),
+        View::Change { .. } | View::Slo | View::Remediations | View::Failover { plan: Some(_) } => {
+            None
+        }
         View::Failover { plan: None } => {
             ord.get(sel)
                 .and_then(|i| model.plans.get(*i))

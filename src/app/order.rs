@@ -50,6 +50,7 @@ pub fn order(app: &App, m: &Model) -> Vec<usize> {
         View::Cluster { .. } => cluster(m, s, &f),
         View::Workloads => workloads(m, s, &f),
         View::Journal => journal(m, &f),
+        View::Change { .. } => Vec::new(),
         View::Rollouts => rollouts(m, s, &f),
         View::Cost { context, namespace } => {
             cost(m, s, &f, context.as_deref(), namespace.as_deref())
@@ -141,10 +142,11 @@ fn journal(m: &Model, f: &Filter) -> Vec<usize> {
         // Newest first; the filter looks at every column.
         (0..m.timeline.len())
             .filter(|i| {
-                let c = &m.timeline[*i];
+                let g = &m.timeline[*i];
+                let c = g.head();
                 f.keep(&format!(
                     "{} {} {} {} {} {}",
-                    c.context,
+                    g.contexts().join(" "),
                     c.kind.word(),
                     c.object,
                     c.by.as_deref().unwrap_or(""),

@@ -21,6 +21,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "changes",
         "what changed across the fleet, last hour (also :j, :journal)",
     ),
+    ("since AGE", "the timeline reaches back AGE (30m, 6h, 1d)"),
     ("rollouts", "Argo Rollouts across the fleet (also :ro)"),
     ("slo", "SLOs: error budget and burn rates per cluster"),
     (
@@ -59,6 +60,16 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
             act(app, Action::ViewWorkloads, model);
         }
         ("help" | "?", _) => app.help = true,
+        ("since", Some(age)) => match crate::basics::duration::parse(age) {
+            Some(d) => {
+                app.since_secs = d.as_secs();
+                app.message = Some(format!("timeline: the last {age}"));
+                if app.screen().view != View::Journal {
+                    act(app, Action::ViewJournal, model);
+                }
+            }
+            None => app.message = Some(format!(":since {age}: expected an age like 30m, 6h, 1d")),
+        },
         ("j" | "journal" | "changes" | "ch", _) => {
             act(app, Action::ViewJournal, model);
         }

@@ -12,8 +12,13 @@ pub enum View {
     },
     /// The same workloads lined up across every cluster.
     Workloads,
-    /// Actions: this console's journal and other consoles' Events.
+    /// The fleet timeline: what changed, grouped across clusters.
     Journal,
+    /// One timeline line or group (`timeline::group::Group::key`): its
+    /// detail and, for a group, every cluster it happened in.
+    Change {
+        key: String,
+    },
     /// Every Argo Rollout across the fleet.
     Rollouts,
     /// SLO × cluster, worst first.
@@ -46,6 +51,7 @@ impl View {
             View::Cluster { .. } => "Workloads",
             View::Workloads => "Workloads (fleet)",
             View::Journal => "Changes",
+            View::Change { .. } => "Change",
             View::Rollouts => "Rollouts (fleet)",
             View::Slo => "SLOs",
             View::Cost { .. } => "Cost",
@@ -135,6 +141,8 @@ pub struct App {
     pub remediation: super::remediation_state::RemState,
     /// A reject, snooze or batch-approve prompt, when open.
     pub rem_prompt: Option<super::remediation_state::Prompt>,
+    /// How far back the timeline reaches (`:since 30m`), in seconds.
+    pub since_secs: u64,
 }
 
 impl App {
@@ -157,6 +165,7 @@ impl App {
             prompt: None,
             remediation: Default::default(),
             rem_prompt: None,
+            since_secs: super::timeline::DEFAULT_WINDOW_SECS as u64,
         }
     }
 

@@ -5,9 +5,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::console::Console;
+use crate::fleet::summary::{age, ClusterRow, ClusterState};
 use crate::journal::Record;
 use crate::timeline::collect::{collect, Inputs};
-use crate::timeline::Change;
+use crate::timeline::{Change, ChangeKind};
 
 /// The window the view opens with (`:since` changes it).
 pub const DEFAULT_WINDOW_SECS: i64 = 3600;
@@ -28,4 +29,125 @@ pub fn timeline(
         host,
         since,
     })
+}
+
+/// Not ok, left out of totals, or with failing pods.
+pub fn unhealthy(r: &ClusterRow) -> bool {
+    !matches!(r.state, ClusterState::Ok)
+        || r.excluded.is_some()
+        || r.pods.value().is_some_and(|p| p.failing > 0)
+}
+
+/// The Fleet view's line about an unhealthy cluster: the newest thing that
+/// changed in it and the warnings since — "prod-eu: checkout image 1.4.2 →
+/// 1.5.0 12m ago; BackOff ×34 on checkout-7f9c since 11m".
+pub fn hint(changes: &[Change], rows: &[ClusterRow], now: DateTime<Utc>) -> Option<String> {
+    // `changes` is newest first: the first cause found is the newest.
+    let (row, cause) = changes.iter().find_map(|c| {
+        let is_cause = !matches!(
+            c.kind,
+            ChangeKind::Warning | ChangeKind::Slo | ChangeKind::Action
+        );
+        let row = rows
+            .iter()
+            .filter(|r| unhealthy(r))
+            .find(|r| r.meta.context == c.context)?;
+        is_cause.then_some((row, c))
+    })?;
+    let mut line = format!(
+        "{}: {} {} {} ago",
+        row.meta.name,
+        cause.object.name,
+        cause.summary,
+        age(now, cause.time)
+    );
+    let since = changes.iter().find(|w| {
+        w.kind == ChangeKind::Warning && w.context == cause.context && w.time >= cause.time
+    });
+    if let Some(w) = since {
+        let first = w.first.unwrap_or(w.time).max(cause.time);
+        line.push_str(&format!(
+            "; {} on {} since {}",
+            w.summary,
+            w.object.name,
+            age(now, first)
+        ));
+    }
+    Some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::store::ClusterData;
+    use crate::fleet::summary::{cluster_row, ClusterMeta, HealthPolicy};
+    use crate::timeline::ObjectRef;
+    use chrono::Duration;
+
+    #[test]
+    fn the_fleet_hint_names_the_newest_cause_and_the_warnings_since() {
+        let now = Utc::now();
+        let meta = |ctx: &str| ClusterMeta {
+            context: ctx.into(),
+            name: ctx.into(),
+            ..Default::default()
+        };
+        // Never synced: not ok, so unhealthy.
+        let rows = [cluster_row(
+            &meta("prod-eu"),
+            &ClusterData::default(),
+            &HealthPolicy::default(),
+            now,
+        )];
+        let line = |at: i64, ctx: &str, kind: ChangeKind, name: &str, s: &str| {
+            Change::new(
+                now - Duration::minutes(at),
+                ctx,
+                kind,
+                ObjectRef::new("Deployment", "shop", name),
+                s.into(),
+            )
+        };
+        let mut warning = line(
+            3,
+            "prod-eu",
+            ChangeKind::Warning,
+            "checkout-7f9c",
+            "BackOff ×34",
+        );
+        warning.first = Some(now - Duration::minutes(11));
+        let changes = vec![
+            warning,
+            line(
+                5,
+                "prod-us",
+                ChangeKind::Revision,
+                "cart",
+                "image cart 2 → 3",
+            ),
+            line(
+                12,
+                "prod-eu",
+                ChangeKind::Revision,
+                "checkout",
+                "image shop/checkout 1.4.2 → 1.5.0",
+            ),
+            line(
+                30,
+                "prod-eu",
+                ChangeKind::Scale,
+                "checkout",
+                "replicas 3 → 5",
+            ),
+        ];
+        assert_eq!(
+            hint(&changes, &rows, now).as_deref(),
+            Some("prod-eu: checkout image shop/checkout 1.4.2 → 1.5.0 12m ago; BackOff ×34 on checkout-7f9c since 11m")
+        );
+        assert_eq!(
+            hint(&changes[..2], &rows, now),
+            None,
+            "no cause in that cluster"
+        );
+    }
 }

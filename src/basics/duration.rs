@@ -60,6 +60,16 @@ pub fn from_secs_f64(secs: f64) -> Option<Duration> {
         .then(|| Duration::from_secs_f64(secs))
 }
 
+/// The largest whole unit that divides `secs`: `3600` → `1h`, `5400` → `90m`.
+pub fn words(secs: u64) -> String {
+    for (unit, per) in [("w", 7 * 86_400), ("d", 86_400), ("h", 3600), ("m", 60)] {
+        if secs > 0 && secs.is_multiple_of(per) {
+            return format!("{}{unit}", secs / per);
+        }
+    }
+    format!("{secs}s")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +118,12 @@ mod tests {
         assert_eq!(from_secs_f64(f64::INFINITY), None);
         assert_eq!(from_secs_f64(f64::NAN), None);
         assert_eq!(from_secs_f64(1e300), None);
+    }
+
+    #[test]
+    fn words_round_trip() {
+        for w in ["1h", "90m", "1d", "2w", "45s"] {
+            assert_eq!(words(parse(w).unwrap().as_secs()), w);
+        }
     }
 }

@@ -7,6 +7,7 @@
 pub mod change;
 pub mod collect;
 pub mod edits;
+pub mod group;
 pub mod observe;
 pub mod recorder;
 pub mod saved;

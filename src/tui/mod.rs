@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::app::model::Model;
 use crate::app::state::{App, View};
-use crate::app::timeline::{timeline, DEFAULT_WINDOW_SECS};
+use crate::app::timeline::timeline;
 use crate::app::update::{update, Effect, Msg};
 use crate::console::Console;
 use crate::demo::{DemoControl, Mark};
@@ -39,6 +39,8 @@ use crate::ui::{draw, Ctx};
 
 const FRAME: Duration = Duration::from_millis(16);
 const CLOCK: Duration = Duration::from_secs(1);
+/// The Fleet view's "changed:" line is worked out at most this often.
+const HINT_EVERY: Duration = Duration::from_secs(5);
 /// How often an open Remediations view asks whether a rescan is due.
 const REM_TICK: Duration = Duration::from_secs(10);
 
@@ -108,6 +110,8 @@ async fn event_loop(
     update(app, Msg::Resize { rows: size.height }, &model, keymap);
     let mut last_draw = Instant::now() - FRAME;
     let mut records = journal_feed::spawn(actions.journal.clone());
+    let mut change_hint: Option<String> = None;
+    let mut last_hint = Instant::now() - HINT_EVERY;
     let mut recorder = Recorder::open(Some(actions.data_dir.join("timeline.jsonl")), Utc::now());
     let mut dirty = true;
     // Intervals, not sleeps made anew on each pass: any other event would
@@ -138,9 +142,22 @@ async fn event_loop(
             recorder.tick(fleet, now);
             model = Model::pull(fleet, app, now);
             let records = records.borrow_and_update().clone();
-            if app.screen().view == View::Journal {
-                let since = now - chrono::Duration::seconds(DEFAULT_WINDOW_SECS);
-                model.timeline = timeline(&records, fleet, recorder.lines(), &host(), since);
+            let on_fleet = app.screen().view == View::Fleet;
+            if on_fleet && last_hint.elapsed() >= HINT_EVERY {
+                // Only when some cluster is unhealthy, at most every few seconds.
+                last_hint = Instant::now();
+                change_hint = None;
+                if model.rows.iter().any(crate::app::timeline::unhealthy) {
+                    let since = now - chrono::Duration::seconds(app.since_secs as i64);
+                    let changes = timeline(&records, fleet, recorder.lines(), &host(), since);
+                    change_hint = crate::app::timeline::hint(&changes, &model.rows, now);
+                }
+            }
+            model.change_hint = change_hint.clone();
+            if matches!(app.screen().view, View::Journal | View::Change { .. }) {
+                let since = now - chrono::Duration::seconds(app.since_secs as i64);
+                let changes = timeline(&records, fleet, recorder.lines(), &host(), since);
+                model.timeline = crate::timeline::group::group(changes);
             }
             if let Some(p) = recorder.problem.take() {
                 app.message = Some(format!("timeline: {p}"));

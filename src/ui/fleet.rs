@@ -19,12 +19,23 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let m = ctx.model;
     let ord = order(ctx.app, m);
     let hint_rows = m.failover_hint.is_some() as u16;
-    let [area, hint, why] = Layout::vertical([
+    let change_rows = m.change_hint.is_some() as u16;
+    let [area, hint, change, why] = Layout::vertical([
         Constraint::Min(0),
         Constraint::Length(hint_rows),
+        Constraint::Length(change_rows),
         Constraint::Length(1),
     ])
     .areas(area);
+    if let Some(h) = &m.change_hint {
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled("changed: ", t.ui.dim),
+                Span::styled(h.clone(), t.status.warn),
+            ])),
+            change,
+        );
+    }
     if let Some(h) = &m.failover_hint {
         frame.render_widget(
             Paragraph::new(Line::from(Span::styled(format!("⚠ {h}"), t.status.error))),

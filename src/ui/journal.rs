@@ -22,21 +22,31 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let rows: Vec<Row> = ord[range]
         .iter()
         .filter_map(|i| m.timeline.get(*i))
-        .map(|c| {
+        .map(|g| {
+            let c = g.head();
+            let contexts = g.contexts();
+            let (context, also) = match contexts.as_slice() {
+                [one] => (one.to_string(), String::new()),
+                many => (
+                    format!("{} clusters", many.len()),
+                    format!("  ({})", many.join(", ")),
+                ),
+            };
             let style = match c.kind {
                 ChangeKind::Warning | ChangeKind::Cluster | ChangeKind::Node => t.status.warn,
                 ChangeKind::Edit => t.table.skew,
                 ChangeKind::Slo if c.summary.ends_with("firing") => t.status.error,
                 _ => Style::default(),
             };
+            let summary = format!("{}{also}", c.summary);
             let what = if c.summary.contains(" failed") || c.summary.contains("unreachable") {
-                Span::styled(c.summary.clone(), t.status.error)
+                Span::styled(summary, t.status.error)
             } else {
-                Span::raw(c.summary.clone())
+                Span::raw(summary)
             };
             Row::new(vec![
                 Cell::from(format!("{} ago", age(m.now, c.time))),
-                Cell::from(c.context.clone()),
+                Cell::from(context),
                 Cell::from(Span::styled(c.kind.word(), style)),
                 Cell::from(c.object.to_string()),
                 Cell::from(what),
@@ -47,7 +57,10 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let title = Line::from(vec![
         Span::styled(format!(" Changes [{}] ", ord.len()), t.ui.title),
         Span::styled(
-            "what changed in the last hour: clusters, workloads, nodes, Events, actions, SLO alerts ",
+            format!(
+                "what changed in the last {}: clusters, workloads, nodes, Events, actions, SLO alerts (:since AGE) ",
+                crate::basics::duration::words(ctx.app.since_secs)
+            ),
             t.ui.dim,
         ),
     ]);

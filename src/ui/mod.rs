@@ -1,6 +1,7 @@
 //! Drawing only: every function here reads the app state, the pulled model, the
 //! theme and the keymap, and changes nothing.
 
+mod change;
 mod cost;
 mod detail;
 mod dialog;
@@ -47,6 +48,7 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
         View::Cluster { cluster } => workloads::draw_cluster(frame, body, ctx, *cluster),
         View::Workloads => workloads::draw_fleet(frame, body, ctx),
         View::Journal => journal::draw(frame, body, ctx),
+        View::Change { key } => change::draw(frame, body, ctx, key),
         View::Rollouts => rollouts::draw(frame, body, ctx),
         View::Slo => slo::draw(frame, body, ctx),
         View::Cost { .. } => cost::draw(frame, body, ctx),
