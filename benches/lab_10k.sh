@@ -27,16 +27,19 @@ say() { echo "lab_10k: [$(date +%T)] $*" >&2; }
 tests/lab/up 3 >/dev/null
 eval "$(tests/lab/env)"
 kubectl=$(command -v kubectl)
-ns=perf-$$-$(date +%s)
+# NS=perf-… reuses a namespace a KEEP=1 run left behind (its pods already
+# running); KEEP=1 leaves it for the next run.
+ns=${NS:-perf-$$-$(date +%s)}
 tmp=$(mktemp -d)
 cleanup() {
-  kubectl --context "$cluster-admin" delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
+  [ -n "${KEEP:-}" ] && say "kept $ns: NS=$ns reuses it; delete it with kubectl --context $cluster-admin delete namespace $ns"
+  [ -n "${KEEP:-}" ] || kubectl --context "$cluster-admin" delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 say "creating $deployments Deployments × $replicas replicas in $cluster/$ns"
-python3 - "$ns" "$deployments" "$replicas" "$cluster" <<'EOF' | kubectl --context "$cluster-admin" apply -f - >/dev/null
+[ -n "${NS:-}" ] || python3 - "$ns" "$deployments" "$replicas" "$cluster" <<'EOF' | kubectl --context "$cluster-admin" apply -f - >/dev/null
 import json, sys
 ns, n, replicas, cluster = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}]
@@ -77,8 +80,8 @@ done
 
 all=$(kubectl --context "$cluster" get pods -A -o name | wc -l)
 say "time until the screen counts all $all pods, then resident memory"
-say "fleetdeck TUI (its fleet row: running/pending/failing)"
-PATTERN='([0-9]+)/[0-9]+/[0-9]+' MIN=$all benches/tui_until.sh -- \
+say "fleetdeck TUI (its header: pods N run)"
+PATTERN='pods ([0-9]+) run' MIN=$all benches/tui_until.sh -- \
   "$fleetdeck" --kubeconfig "$KUBECONFIG" --context "$cluster"
 if [ -n "${K9S:-}" ]; then
   say "k9s ($K9S; built from v0.50.16 by go install, so it says version dev) — its pod list title: Pods(all)[N]"
