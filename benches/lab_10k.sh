@@ -28,12 +28,12 @@ tests/lab/up 3 >/dev/null
 eval "$(tests/lab/env)"
 kubectl=$(command -v kubectl)
 # NS=perf-… reuses a namespace a KEEP=1 run left behind (its pods already
-# running); KEEP=1 leaves it for the next run.
+# running) and leaves it too; KEEP=1 leaves a new one for the next run.
 ns=${NS:-perf-$$-$(date +%s)}
 tmp=$(mktemp -d)
 cleanup() {
   [ -n "${KEEP:-}" ] && say "kept $ns: NS=$ns reuses it; delete it with kubectl --context $cluster-admin delete namespace $ns"
-  [ -n "${KEEP:-}" ] || kubectl --context "$cluster-admin" delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
+  [ -n "${KEEP:-}${NS:-}" ] || kubectl --context "$cluster-admin" delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -87,7 +87,7 @@ if [ -n "${K9S:-}" ]; then
   say "k9s ($K9S; built from v0.50.16 by go install, so it says version dev) — its pod list title: Pods(all)[N]"
   k9sdir="$tmp/k9s"
   mkdir -p "$k9sdir"
-  PATTERN='[Pp]ods\(all\)\[([0-9]+)\]' MIN=$all benches/tui_until.sh -- \
+  PATTERN='[Pp]ods\(all\)\[([0-9,]+)\]' MIN=$all benches/tui_until.sh -- \
     env XDG_CONFIG_HOME="$k9sdir" XDG_STATE_HOME="$k9sdir" XDG_DATA_HOME="$k9sdir" \
     "$K9S" --kubeconfig "$KUBECONFIG" --context "$cluster" -A -c pods --readonly --logoless
 fi

@@ -4,8 +4,8 @@
 # regex whose first number is the count) until that number reaches MIN, then
 # waits SETTLE seconds and reads the process's resident memory.
 #
-#   PATTERN='([0-9]+)/[0-9]+/[0-9]+' MIN=10000 benches/tui_until.sh -- target/release/fleetdeck --context lab-c
-#   PATTERN='[Pp]ods\(all\)\[([0-9]+)\]' MIN=10000 benches/tui_until.sh -- k9s -A -c pods
+#   PATTERN='pods ([0-9]+) run' MIN=10000 benches/tui_until.sh -- target/release/fleetdeck --context lab-c
+#   PATTERN='[Pp]ods\(all\)\[([0-9,]+)\]' MIN=10000 benches/tui_until.sh -- k9s -A -c pods
 set -euo pipefail
 
 pattern=${PATTERN:?PATTERN: a regex whose first number is the count}
@@ -31,7 +31,8 @@ while :; do
     exit 1
   fi
   # The largest count on screen (a fleet row per cluster; one title for k9s).
-  n=$(tmux capture-pane -p -t "$session" | grep -oE "$pattern" | grep -oE '[0-9]+' | head -1 || true)
+  # k9s groups thousands with commas (pods(all)[10,007]).
+  n=$(tmux capture-pane -p -t "$session" | grep -oE "$pattern" | tr -d , | grep -oE '[0-9]+' | head -1 || true)
   if [ -n "$n" ] && [ "$n" -ge "$min" ]; then
     seen=$n
     break
