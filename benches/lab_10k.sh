@@ -100,4 +100,4 @@ if [ -n "${KDASH:-}" ]; then
   say "kdash on $cluster"
   SETTLE=20 WINDOW=10 SCREEN_LINES=0 benches/tui_idle.sh -- env KUBECONFIG="$tmp/kubeconfig" "$KDASH"
 fi
-say "deleting $ns"
+[ -n "${KEEP:-}${NS:-}" ] || say "deleting $ns"
