@@ -174,13 +174,18 @@ async fn an_edit_a_scale_and_a_crash_loop_each_appear_once_attributed() {
     tmux.wait_for("only the crash loop", |s| s.contains(" Changes [1] "));
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("the change's detail", |s| s.contains(" Change "));
-    assert!(s.contains("Back-off restarting failed container app"), "{s}");
+    assert!(
+        s.contains("Back-off restarting failed container app"),
+        "{s}"
+    );
     assert!(s.contains("count    100"), "{s}");
     tmux.keys(&["Escape"]);
     tmux.keys(&[":"]);
     tmux.keys(&["-l", "since 2h"]);
     tmux.keys(&["Enter"]);
-    tmux.wait_for("a longer window", |s| s.contains("what changed in the last 2h"));
+    tmux.wait_for("a longer window", |s| {
+        s.contains("what changed in the last 2h")
+    });
     tmux.keys(&["q"]);
 
     // Headless, from the watching console's data dir: its observed lines

@@ -165,7 +165,7 @@ impl App {
             prompt: None,
             remediation: Default::default(),
             rem_prompt: None,
-            since_secs: super::timeline::DEFAULT_WINDOW_SECS as u64,
+            since_secs: crate::timeline::DEFAULT_WINDOW_SECS,
         }
     }
 

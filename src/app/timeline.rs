@@ -10,9 +10,6 @@ use crate::journal::Record;
 use crate::timeline::collect::{collect, Inputs};
 use crate::timeline::{Change, ChangeKind};
 
-/// The window the view opens with (`:since` changes it).
-pub const DEFAULT_WINDOW_SECS: i64 = 3600;
-
 pub fn timeline(
     records: &[Record],
     fleet: &Console,

@@ -15,3 +15,7 @@ pub mod scaling;
 pub mod warnings;
 
 pub use change::{Change, ChangeKind, ObjectRef};
+
+/// The window the view opens with and `changes` defaults to (`:since`,
+/// `--since` change it).
+pub const DEFAULT_WINDOW_SECS: u64 = 3600;
