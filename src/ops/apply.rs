@@ -85,6 +85,15 @@ fn walk(live: &Value, after: &Value, path: &mut Vec<Seg>, out: &mut Vec<(Vec<Seg
     if ignored(path) {
         return;
     }
+    let empty = Value::Object(Default::default());
+    // A map on one side only is compared key by key, so a map holding only
+    // ignored keys (the controller's revision annotation, written between
+    // the read and the dry-run) is no change.
+    let (live, after) = match (live, after) {
+        (Value::Null, Value::Object(_)) => (&empty, after),
+        (Value::Object(_), Value::Null) => (live, &empty),
+        pair => pair,
+    };
     match (live, after) {
         (Value::Object(l), Value::Object(a)) => {
             let keys: std::collections::BTreeSet<&String> = l.keys().chain(a.keys()).collect();
@@ -352,6 +361,29 @@ mod tests {
             "kubectl-client-side-apply"
         );
         assert!(changes(&live(), &live()).is_empty());
+    }
+
+    /// The controller annotates a new Deployment between the read and the
+    /// dry-run: a map that appears holding only ignored keys is no drift,
+    /// a real new key in it still is.
+    #[test]
+    fn a_map_of_ignored_keys_appearing_is_no_change() {
+        let mut bare = live();
+        bare["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("annotations");
+        let mut after = bare.clone();
+        after["metadata"]["annotations"] = json!({"deployment.kubernetes.io/revision": "1"});
+        assert!(
+            changes(&bare, &after).is_empty(),
+            "{:?}",
+            changes(&bare, &after)
+        );
+        after["metadata"]["annotations"]["team"] = json!("shop");
+        let c = changes(&bare, &after);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].path, "metadata.annotations.team");
     }
 
     #[test]
