@@ -10,6 +10,7 @@ use super::change::Change;
 use super::observe::Observer;
 use super::saved;
 use crate::fleet::handles::{with_data, Fleet};
+use crate::fleet::summary::ClusterRow;
 
 #[derive(Default)]
 pub struct Recorder {
@@ -38,9 +39,9 @@ impl Recorder {
         }
     }
 
-    /// Looks at every cluster once; true when something new was recorded.
-    pub fn tick(&mut self, fleet: &Fleet, now: DateTime<Utc>) -> bool {
-        let rows = fleet.rows(now);
+    /// Looks at every cluster once, with the rows this frame already
+    /// derived (in cluster order); true when something new was recorded.
+    pub fn tick(&mut self, fleet: &Fleet, rows: &[ClusterRow], now: DateTime<Utc>) -> bool {
         let mut new = Vec::new();
         for (row, c) in rows.iter().zip(&fleet.clusters) {
             with_data(&c.data, |d| new.extend(self.observer.observe(row, d, now)));

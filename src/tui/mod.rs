@@ -138,9 +138,9 @@ async fn event_loop(
                 tokio::time::sleep(wait).await;
             }
             let now = Utc::now();
-            // Every view: a transition missed now is missing from the timeline.
-            recorder.tick(fleet, now);
             model = Model::pull(fleet, app, now);
+            // Every view: a transition missed now is missing from the timeline.
+            recorder.tick(fleet, &model.rows, now);
             let records = records.borrow_and_update().clone();
             let on_fleet = app.screen().view == View::Fleet;
             if on_fleet && last_hint.elapsed() >= HINT_EVERY {

@@ -4,7 +4,7 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
 use super::Ctx;
@@ -72,13 +72,5 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, key: &str) {
             lines
         }
     };
-    let scroll = ctx.app.screen().scroll;
-    let max = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll.min(max), 0)),
-        area,
-    );
+    super::widgets::scrolled(frame, area, block, lines, ctx.app.screen().scroll);
 }

@@ -4,7 +4,7 @@
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
 use super::widgets::style_if;
@@ -27,16 +27,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, yaml: bool) {
     } else {
         detail_lines(ctx)
     };
-    let scroll = ctx.app.screen().scroll;
-    // Keep the last page reachable but not beyond.
-    let max = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll.min(max), 0)),
-        area,
-    );
+    super::widgets::scrolled(frame, area, block, lines, ctx.app.screen().scroll);
 }
 
 fn yaml_lines(ctx: &Ctx) -> Vec<Line<'static>> {

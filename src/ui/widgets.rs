@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
 use crate::fleet::summary::{age, ClusterRow, ClusterState, Known};
@@ -169,6 +169,19 @@ impl<'a> Fitted<'a> {
                 .map(|(c, _)| c),
         )
     }
+}
+
+/// A bordered page of text, scrolled by the screen's `scroll` and kept so
+/// the last page is reachable but not beyond (details, YAML, a change).
+pub fn scrolled(frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>, scroll: u16) {
+    let max = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(max), 0)),
+        area,
+    );
 }
 
 #[cfg(test)]
