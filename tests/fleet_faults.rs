@@ -50,7 +50,7 @@ fn pods_in(fleet: &Fleet, ns: &str) -> usize {
         .pods
         .items
         .values()
-        .filter(|p| p.namespace == ns)
+        .filter(|p| *p.namespace == *ns)
         .count()
 }
 
@@ -140,7 +140,7 @@ async fn faults_on_the_reserved_cluster() {
                     .pods
                     .items
                     .values()
-                    .filter(|p| p.namespace == ns)
+                    .filter(|p| *p.namespace == *ns)
                     .count();
                 seen_counts.lock().unwrap().insert(n);
                 std::thread::sleep(Duration::from_millis(5));

@@ -91,17 +91,20 @@ fn pods(d: &ClusterData, usage: Option<&Usage>) -> Vec<PodSpec> {
         .values()
         .filter(|p| !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) && p.node.is_some())
         .map(|p| PodSpec {
-            namespace: p.namespace.clone(),
+            namespace: p.namespace.to_string(),
             name: p.name.clone(),
-            workload: p.owner.clone(),
-            node: p.node.clone(),
+            workload: p
+                .owner
+                .as_ref()
+                .map(|(k, n)| (k.to_string(), n.to_string())),
+            node: p.node.as_deref().map(str::to_string),
             cpu_request: p.cpu_request_millis as f64 / 1000.0,
             memory_request_gib: p.memory_request_bytes as f64 / GIB,
             cpu_usage: usage
-                .and_then(|u| u.get(&(p.namespace.clone(), p.name.clone())))
+                .and_then(|u| u.get(&(p.namespace.to_string(), p.name.clone())))
                 .map(|u| u.0),
             memory_usage_gib: usage
-                .and_then(|u| u.get(&(p.namespace.clone(), p.name.clone())))
+                .and_then(|u| u.get(&(p.namespace.to_string(), p.name.clone())))
                 .map(|u| u.1),
         })
         .collect()

@@ -26,10 +26,10 @@ pub fn compute(clusters: &[(ClusterMeta, SharedData)], catalog: &Catalog) -> Cos
                 .values()
                 .map(|p| {
                     let oversized = meta.name == OVERSIZED.0
-                        && p.owner.as_ref().is_some_and(|(_, n)| n == OVERSIZED.1);
+                        && p.owner.as_ref().is_some_and(|(_, n)| &**n == OVERSIZED.1);
                     let share = if oversized { 0.1 } else { 0.6 };
                     (
-                        (p.namespace.clone(), p.name.clone()),
+                        (p.namespace.to_string(), p.name.clone()),
                         (
                             p.cpu_request_millis as f64 / 1000.0 * share,
                             p.memory_request_bytes as f64 / GIB * share,

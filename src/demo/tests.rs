@@ -97,7 +97,7 @@ fn every_pod_resolves_to_a_workload_in_its_cluster() {
         let (kind, name) = p.owner.clone().expect("owner");
         let found = with_data(&fleet.clusters[i].data, |d| {
             d.workloads()
-                .any(|w| w.namespace == p.namespace && w.name == name && w.kind.owns(&kind))
+                .any(|w| *w.namespace == *p.namespace && *w.name == *name && w.kind.owns(&kind))
         });
         assert!(
             found,

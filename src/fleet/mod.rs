@@ -4,6 +4,7 @@
 
 pub mod guard;
 pub mod handles;
+pub mod intern;
 pub mod kubeconfig;
 pub mod live;
 pub mod managers;
@@ -13,5 +14,6 @@ pub mod rollout;
 pub mod rollout_tree;
 pub mod store;
 pub mod summary;
+pub mod tally;
 pub mod wire;
 pub mod workloads;

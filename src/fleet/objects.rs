@@ -4,6 +4,8 @@
 //! fleet of 50 clusters × 2,000 pods fits in a few hundred MB. Live watches and the
 //! demo simulator both convert through `Compact`, so they share one ingest path.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Event, Namespace, Node};
@@ -13,13 +15,21 @@ use kube::api::DynamicObject;
 use kube::ResourceExt;
 use serde::{Deserialize, Serialize};
 
+use super::intern::Pool;
 use super::rollout::{rollout_info, Phase, RolloutInfo};
+use super::tally::Tally;
 use super::wire::WirePod;
 
 /// A Kubernetes object reduced to what fleetdeck shows.
 pub trait Compact: Sized + Clone + PartialEq + Send + Sync + 'static {
     type Source: Clone + Send + Sync + 'static;
+    /// What the store counts as items come and go (`()` for nothing).
+    type Tally: Tally<Self>;
     fn compact(src: &Self::Source) -> Option<Self>;
+    /// As `compact`, sharing repeated strings through the store's pool.
+    fn compact_with(src: &Self::Source, _pool: &mut Pool) -> Option<Self> {
+        Self::compact(src)
+    }
     /// `namespace/name` (or `name` for cluster-scoped objects).
     fn key(&self) -> String;
 }
@@ -60,6 +70,7 @@ fn spot_label(labels: Option<&std::collections::BTreeMap<String, String>>) -> bo
 
 impl Compact for NodeInfo {
     type Source = Node;
+    type Tally = ();
     fn compact(n: &Node) -> Option<Self> {
         let labels = n.metadata.labels.as_ref();
         let label = |k: &str| labels.and_then(|l| l.get(k)).cloned();
@@ -95,6 +106,7 @@ pub struct NamespaceInfo {
 
 impl Compact for NamespaceInfo {
     type Source = Namespace;
+    type Tally = ();
     fn compact(n: &Namespace) -> Option<Self> {
         Some(NamespaceInfo {
             name: n.metadata.name.clone()?,
@@ -117,7 +129,8 @@ pub enum PodPhase {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PodInfo {
-    pub namespace: String,
+    /// Shared (`intern.rs`): thousands of pods repeat a handful of values.
+    pub namespace: Arc<str>,
     pub name: String,
     pub phase: PodPhase,
     pub ready: bool,
@@ -126,10 +139,10 @@ pub struct PodInfo {
     pub failing: bool,
     pub reason: Option<String>,
     pub restarts: u32,
-    pub node: Option<String>,
+    pub node: Option<Arc<str>>,
     /// The workload that owns the pod: (kind, name), ReplicaSets resolved to their
     /// Deployment or Rollout by the pod-template-hash suffix.
-    pub owner: Option<(String, String)>,
+    pub owner: Option<(Arc<str>, Arc<str>)>,
     pub created: Option<DateTime<Utc>>,
     pub deleting: bool,
     /// Summed over the pod's containers (what the scheduler reserves).
@@ -152,7 +165,11 @@ const FAILING_REASONS: &[&str] = &[
 impl Compact for PodInfo {
     /// Decoded from the wire with only these fields (`wire.rs`).
     type Source = WirePod;
+    type Tally = super::tally::PodCounts;
     fn compact(p: &WirePod) -> Option<Self> {
+        Self::compact_with(p, &mut Pool::default())
+    }
+    fn compact_with(p: &WirePod, pool: &mut Pool) -> Option<Self> {
         let status = p.status.as_ref();
         let phase = match status.and_then(|s| s.phase.as_deref()) {
             Some("Running") => PodPhase::Running,
@@ -185,7 +202,7 @@ impl Compact for PodInfo {
             })
         };
         Some(PodInfo {
-            namespace: p.metadata.namespace.clone().unwrap_or_default(),
+            namespace: pool.get(p.metadata.namespace.as_deref().unwrap_or_default()),
             name: p.metadata.name.clone()?,
             failing: phase == PodPhase::Failed || waiting_reason.is_some(),
             reason: waiting_reason.or_else(|| status.and_then(|s| s.reason.clone())),
@@ -195,8 +212,12 @@ impl Compact for PodInfo {
                 .iter()
                 .map(|c| c.restart_count.max(0) as u32)
                 .sum(),
-            node: p.spec.as_ref().and_then(|s| s.node_name.clone()),
-            owner: pod_owner(&p.metadata),
+            node: p
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.as_deref())
+                .map(|n| pool.get(n)),
+            owner: pod_owner(&p.metadata).map(|(k, n)| (pool.get(k), pool.get(n))),
             created: p.metadata.creation_timestamp.as_ref().and_then(time),
             deleting: p.metadata.deletion_timestamp.is_some(),
             cpu_request_millis: request("cpu", cpu_millis),
@@ -211,7 +232,7 @@ impl Compact for PodInfo {
 /// ReplicaSet `web-5d4f7c9b8` with label pod-template-hash `5d4f7c9b8` belongs to
 /// workload `web`; whether that is a Deployment or a Rollout is settled when the
 /// rows are joined (the ReplicaSet's owner kind is not on the pod).
-fn pod_owner(meta: &ObjectMeta) -> Option<(String, String)> {
+fn pod_owner(meta: &ObjectMeta) -> Option<(&str, &str)> {
     let owner = meta
         .owner_references
         .as_ref()?
@@ -226,9 +247,9 @@ fn pod_owner(meta: &ObjectMeta) -> Option<(String, String)> {
         let name = hash
             .and_then(|h| owner.name.strip_suffix(&format!("-{h}")))
             .unwrap_or(&owner.name);
-        return Some(("ReplicaSet".into(), name.to_string()));
+        return Some(("ReplicaSet", name));
     }
-    Some((owner.kind.clone(), owner.name.clone()))
+    Some((&owner.kind, &owner.name))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -369,6 +390,7 @@ fn base(kind: WorkloadKind, meta: &kube::api::ObjectMeta) -> Option<WorkloadInfo
 
 impl Compact for WorkloadInfo {
     type Source = WorkloadSource;
+    type Tally = ();
     fn compact(src: &WorkloadSource) -> Option<Self> {
         match src {
             WorkloadSource::Deployment(d) => from_deployment(d),
@@ -488,6 +510,7 @@ pub struct EventInfo {
 
 impl Compact for EventInfo {
     type Source = Event;
+    type Tally = ();
     fn compact(e: &Event) -> Option<Self> {
         let series = e.series.as_ref();
         let last_seen = series

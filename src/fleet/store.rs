@@ -12,7 +12,9 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use kube::runtime::watcher::Event;
 
+use super::intern::Pool;
 use super::objects::{Compact, EventInfo, NamespaceInfo, NodeInfo, PodInfo, WorkloadInfo};
+use super::tally::Tally;
 
 /// Where one watched resource stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,20 +42,26 @@ impl ResourceState {
 }
 
 #[derive(Debug, Clone)]
-pub struct Kind<T> {
+pub struct Kind<T: Compact> {
     pub items: HashMap<String, T>,
     buffer: Option<HashMap<String, T>>,
+    /// Kept in step with `items` by `apply`: rows read it instead of walking.
+    tally: T::Tally,
+    /// Strings the items share (`intern.rs`).
+    pool: Pool,
     pub state: ResourceState,
     /// Whether an initial list has ever completed, so "no data yet" and "empty"
     /// can be told apart.
     pub synced_once: bool,
 }
 
-impl<T> Default for Kind<T> {
+impl<T: Compact> Default for Kind<T> {
     fn default() -> Self {
         Kind {
             items: HashMap::new(),
             buffer: None,
+            tally: T::Tally::default(),
+            pool: Pool::default(),
             state: ResourceState::Syncing,
             synced_once: false,
         }
@@ -69,7 +77,7 @@ impl<T: Compact> Kind<T> {
                 false
             }
             Event::InitApply(obj) => {
-                if let Some(v) = T::compact(&obj) {
+                if let Some(v) = T::compact_with(&obj, &mut self.pool) {
                     self.buffer
                         .get_or_insert_with(HashMap::new)
                         .insert(v.key(), v);
@@ -78,24 +86,28 @@ impl<T: Compact> Kind<T> {
             }
             Event::InitDone => {
                 if let Some(buf) = self.buffer.take() {
+                    self.tally = T::Tally::of(buf.values());
                     self.items = buf;
+                    self.pool.prune();
                 }
                 self.state = ResourceState::Ready;
                 self.synced_once = true;
                 true
             }
-            Event::Apply(obj) => match T::compact(&obj) {
+            Event::Apply(obj) => match T::compact_with(&obj, &mut self.pool) {
                 Some(v) => {
                     // One key and one hash per event: bursts are thousands of these.
                     let changed = match self.items.entry(v.key()) {
                         std::collections::hash_map::Entry::Occupied(mut e) => {
                             let changed = *e.get() != v;
                             if changed {
-                                e.insert(v);
+                                self.tally.add(&v);
+                                self.tally.sub(&e.insert(v));
                             }
                             changed
                         }
                         std::collections::hash_map::Entry::Vacant(e) => {
+                            self.tally.add(&v);
                             e.insert(v);
                             true
                         }
@@ -109,7 +121,13 @@ impl<T: Compact> Kind<T> {
                 None => false,
             },
             Event::Delete(obj) => match T::compact(&obj) {
-                Some(v) => self.items.remove(&v.key()).is_some(),
+                Some(v) => match self.items.remove(&v.key()) {
+                    Some(old) => {
+                        self.tally.sub(&old);
+                        true
+                    }
+                    None => false,
+                },
                 None => false,
             },
         }
@@ -133,6 +151,11 @@ impl<T: Compact> Kind<T> {
         let changed = self.state != state;
         self.state = state;
         changed
+    }
+
+    /// The running count over `items` (see `tally.rs`).
+    pub fn tally(&self) -> &T::Tally {
+        &self.tally
     }
 
     /// Items during a relist still show the previous list.

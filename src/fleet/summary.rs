@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::objects::{PodPhase, WorkloadKind};
+use super::objects::WorkloadKind;
 use super::rollout::Phase;
 use super::store::{ClusterData, Connection, Resource, ResourceState};
+pub use super::tally::PodCounts;
 
 pub use crate::config::cluster::{ClusterMeta, HealthPolicy};
 
@@ -57,13 +58,6 @@ impl<T: Copy> Known<T> {
 pub struct Ratio {
     pub ready: usize,
     pub total: usize,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct PodCounts {
-    pub running: usize,
-    pub pending: usize,
-    pub failing: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -224,21 +218,8 @@ fn counts(d: &ClusterData) -> Counts {
         ready: d.nodes.items.values().filter(|n| n.ready).count(),
         total: d.nodes.len(),
     });
-    let pods = known(&d.pods.state, d.pods.synced_once, || {
-        let mut c = PodCounts::default();
-        for p in d.pods.items.values() {
-            if p.failing {
-                c.failing += 1;
-            } else {
-                match p.phase {
-                    PodPhase::Running => c.running += 1,
-                    PodPhase::Pending | PodPhase::Unknown => c.pending += 1,
-                    PodPhase::Succeeded | PodPhase::Failed => {}
-                }
-            }
-        }
-        c
-    });
+    // Kept by the store as events arrive: a burst does not re-walk the pods.
+    let pods = known(&d.pods.state, d.pods.synced_once, || *d.pods.tally());
     let workload_kinds = [&d.deployments, &d.statefulsets, &d.daemonsets, &d.rollouts];
     let any_forbidden = workload_kinds
         .iter()

@@ -219,7 +219,7 @@ mod tests {
             ..Default::default()
         };
         Some(PodInfo {
-            namespace: p.metadata.namespace.clone().unwrap_or_default(),
+            namespace: p.metadata.namespace.as_deref().unwrap_or_default().into(),
             name: p.metadata.name.clone()?,
             failing: phase == PodPhase::Failed || waiting.is_some(),
             reason: waiting.or_else(|| status.and_then(|s| s.reason.clone())),
@@ -228,7 +228,11 @@ mod tests {
                 .and_then(|s| s.conditions.as_ref())
                 .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True")),
             restarts: cs.iter().map(|c| c.restart_count.max(0) as u32).sum(),
-            node: p.spec.as_ref().and_then(|s| s.node_name.clone()),
+            node: p
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.as_deref())
+                .map(Into::into),
             owner: PodInfo::compact(&wire_owner)?.owner,
             created: p.metadata.creation_timestamp.as_ref().and_then(time),
             deleting: p.metadata.deletion_timestamp.is_some(),

@@ -32,7 +32,7 @@ fn pods_by_owner(d: &ClusterData) -> HashMap<(&str, &str, &str), Vec<&PodInfo>> 
     let mut map: HashMap<(&str, &str, &str), Vec<&PodInfo>> = HashMap::new();
     for p in d.pods.items.values() {
         if let Some((kind, name)) = &p.owner {
-            map.entry((p.namespace.as_str(), kind.as_str(), name.as_str()))
+            map.entry((&*p.namespace, &**kind, &**name))
                 .or_default()
                 .push(p);
         }
@@ -105,10 +105,10 @@ pub fn workload_detail(
         .items
         .values()
         .filter(|p| {
-            p.namespace == namespace
+            &*p.namespace == namespace
                 && p.owner
                     .as_ref()
-                    .is_some_and(|(k, n)| k == owner_kind(kind) && n == name)
+                    .is_some_and(|(k, n)| &**k == owner_kind(kind) && &**n == name)
         })
         .cloned()
         .collect();
