@@ -84,7 +84,7 @@ mod tests {
 
     fn event(op: u8, name: u8, phase: u8) -> Event<WirePod> {
         match op % 6 {
-            0 | 1 | 2 => Event::Apply(pod(name, phase)),
+            0..=2 => Event::Apply(pod(name, phase)),
             3 => Event::Delete(pod(name, phase)),
             4 => Event::Init,
             _ => Event::InitDone,
