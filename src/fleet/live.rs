@@ -193,9 +193,8 @@ async fn run_cluster(
             |d| &mut d.daemonsets,
             WorkloadSource::DaemonSet,
         ),
-        watch::<crate::fleet::wire::WirePod, _>(
-            Api::all(client.clone()),
-            watcher::Config::default(),
+        watch_stream(
+            super::pod_watch::pod_events(client.clone()),
             Resource::Pods,
             &data,
             &notify,
@@ -266,11 +265,27 @@ where
     K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
     T: Compact,
 {
+    let stream = watcher(api, config.any_semantic()).modify(strip);
+    watch_stream(stream, resource, data, notify, kind, wrap)
+}
+
+/// Feeds one kind's store from a watcher's stream of events and errors.
+fn watch_stream<K, T>(
+    stream: impl futures::Stream<Item = Result<Event<K>, watcher::Error>> + Send + 'static,
+    resource: Resource,
+    data: &SharedData,
+    notify: &Notifier,
+    kind: fn(&mut ClusterData) -> &mut Kind<T>,
+    wrap: fn(K) -> T::Source,
+) -> JoinHandle<()>
+where
+    K: Send + 'static,
+    T: Compact,
+{
     let data = data.clone();
     let notify = notify.clone();
     tokio::spawn(
         async move {
-            let stream = watcher(api, config.any_semantic()).modify(strip);
             futures::pin_mut!(stream);
             let mut backoff = Backoff::default();
             loop {
