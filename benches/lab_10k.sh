@@ -65,10 +65,27 @@ done
 [ "$running" -ge "$want" ] || { say "only $running/$want pods running after 1 h"; exit 1; }
 say "$running pods running; $(kubectl --context "$cluster" get pods -A -o name | wc -l) in the cluster"
 
+# The same LIST by curl, in JSON and in protobuf (what fleetdeck asks for):
+# the floor without kubectl's start-up, in both encodings.
+python3 - "$KUBECONFIG" "$cluster" "$tmp" <<'EOF'
+import base64, sys, yaml
+k = yaml.safe_load(open(sys.argv[1]))
+name, tmp = sys.argv[2], sys.argv[3]
+user = next(u for u in k["users"] if u["name"] == name)["user"]
+cl = next(c for c in k["clusters"] if c["name"] == name)["cluster"]
+for f, v in (("cert", user["client-certificate-data"]), ("key", user["client-key-data"]),
+             ("ca", cl["certificate-authority-data"])):
+    open(f"{tmp}/{f}", "wb").write(base64.b64decode(v))
+open(f"{tmp}/server", "w").write(cl["server"])
+EOF
+curl_list="curl -sf --cacert $tmp/ca --cert $tmp/cert --key $tmp/key -o /dev/null $(cat "$tmp/server")/api/v1/pods"
+
 say "time to a complete fleet row vs kubectl and the raw LIST, the floor (hyperfine, $runs runs each)"
 hyperfine -N -w 1 -r "$runs" \
   "$fleetdeck snapshot --json --context $cluster --kubeconfig $KUBECONFIG" \
   "$kubectl --kubeconfig $KUBECONFIG --context $cluster get --raw /api/v1/pods" \
+  "$curl_list -H Accept:application/json" \
+  "$curl_list -H Accept:application/vnd.kubernetes.protobuf" \
   "$kubectl --kubeconfig $KUBECONFIG --context $cluster get pods -A -o json"
 
 say "max RSS"

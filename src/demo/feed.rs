@@ -128,6 +128,10 @@ impl Feed {
                 k.apply(Event::Init);
                 changed |= k.apply(Event::InitDone);
             }
+            for k in [&mut d.replicasets, &mut d.controller_revisions] {
+                k.apply(Event::Init);
+                changed |= k.apply(Event::InitDone);
+            }
         }
         d.touch(changed)
     }

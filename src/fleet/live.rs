@@ -21,6 +21,7 @@ use tracing::Instrument;
 
 use super::kubeconfig::{client_for, one_line};
 use super::objects::{Compact, WorkloadSource};
+use super::revisions::{RevisionSource, WireControllerRevision, WireReplicaSet};
 use super::store::{ClusterData, Connection, Kind, Resource, ResourceState};
 use super::summary::ClusterMeta;
 
@@ -227,6 +228,24 @@ async fn run_cluster(
             &notify,
             |d| &mut d.scaling,
             |e| e,
+        ),
+        watch::<WireReplicaSet, _>(
+            Api::all(client.clone()),
+            watcher::Config::default(),
+            Resource::ReplicaSets,
+            &data,
+            &notify,
+            |d| &mut d.replicasets,
+            RevisionSource::ReplicaSet,
+        ),
+        watch::<WireControllerRevision, _>(
+            Api::all(client.clone()),
+            watcher::Config::default(),
+            Resource::ControllerRevisions,
+            &data,
+            &notify,
+            |d| &mut d.controller_revisions,
+            RevisionSource::Controller,
         ),
         watch_rollouts(client, &data, &notify),
     ];

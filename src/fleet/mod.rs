@@ -12,6 +12,7 @@ pub mod objects;
 pub mod pod_watch;
 pub mod proto;
 pub mod request_log;
+pub mod revisions;
 pub mod rollout;
 pub mod rollout_tree;
 pub mod store;

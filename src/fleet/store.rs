@@ -14,6 +14,7 @@ use kube::runtime::watcher::Event;
 
 use super::intern::Pool;
 use super::objects::{Compact, EventInfo, NamespaceInfo, NodeInfo, PodInfo, WorkloadInfo};
+use super::revisions::RevisionInfo;
 use super::tally::Tally;
 
 /// Where one watched resource stands.
@@ -184,10 +185,14 @@ pub enum Resource {
     /// The Deployment controller's ScalingReplicaSet Events: when and how
     /// far each ReplicaSet was scaled (the timeline's scales and rollouts).
     Scaling,
+    /// Revisions of Deployments and Rollouts (the timeline's revisions).
+    ReplicaSets,
+    /// Revisions of StatefulSets and DaemonSets.
+    ControllerRevisions,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 10] = [
+    pub const ALL: [Resource; 12] = [
         Resource::Nodes,
         Resource::Namespaces,
         Resource::Deployments,
@@ -198,6 +203,8 @@ impl Resource {
         Resource::Events,
         Resource::Actions,
         Resource::Scaling,
+        Resource::ReplicaSets,
+        Resource::ControllerRevisions,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -211,6 +218,8 @@ impl Resource {
             Resource::Events => "events",
             Resource::Actions => "fleetdeck events",
             Resource::Scaling => "scaling events",
+            Resource::ReplicaSets => "replicasets",
+            Resource::ControllerRevisions => "controllerrevisions",
         }
     }
 }
@@ -248,6 +257,9 @@ pub struct ClusterData {
     pub actions: Kind<EventInfo>,
     /// ScalingReplicaSet Events.
     pub scaling: Kind<EventInfo>,
+    /// Workload revisions (`revisions.rs`): ReplicaSets and ControllerRevisions.
+    pub replicasets: Kind<RevisionInfo>,
+    pub controller_revisions: Kind<RevisionInfo>,
     /// Last time anything arrived from the API server.
     pub last_seen: Option<DateTime<Utc>>,
     /// Bumped on every visible change, so derived rows can be cached.
@@ -270,6 +282,8 @@ impl Default for ClusterData {
             events: Kind::default(),
             actions: Kind::default(),
             scaling: Kind::default(),
+            replicasets: Kind::default(),
+            controller_revisions: Kind::default(),
             last_seen: None,
             generation: 0,
             changed_at: None,
@@ -290,6 +304,8 @@ impl ClusterData {
             Resource::Events => &self.events.state,
             Resource::Actions => &self.actions.state,
             Resource::Scaling => &self.scaling.state,
+            Resource::ReplicaSets => &self.replicasets.state,
+            Resource::ControllerRevisions => &self.controller_revisions.state,
         }
     }
 
@@ -305,6 +321,8 @@ impl ClusterData {
             Resource::Events => self.events.set_state(s),
             Resource::Actions => self.actions.set_state(s),
             Resource::Scaling => self.scaling.set_state(s),
+            Resource::ReplicaSets => self.replicasets.set_state(s),
+            Resource::ControllerRevisions => self.controller_revisions.set_state(s),
         };
         self.touch(changed)
     }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 
 use super::change::{sort, Change, ChangeKind, ObjectRef};
-use super::{edits, scaling, warnings};
+use super::{edits, revisions, scaling, warnings};
 use crate::fleet::handles::{with_data, Fleet};
 use crate::journal::{Record, RecordKind};
 use crate::slo::monitor::AlertEvent;
@@ -37,13 +37,23 @@ pub fn collect(i: Inputs) -> Vec<Change> {
                     .and_then(edits::replicas_writer)
             };
             let scales = scaling::scales(ctx, d.scaling.items.values(), writer, i.since);
-            // The Events' scales have before → after; managedFields' only who.
+            let workload = |o: &ObjectRef| {
+                d.workloads().find(|w| {
+                    w.kind.name() == o.kind && w.namespace == o.namespace && w.name == o.name
+                })
+            };
+            let revs = d.replicasets.items.values();
+            let revs = revs.chain(d.controller_revisions.items.values());
+            let revisions = revisions::revisions(ctx, revs, workload, i.since);
+            // The Events' scales and the revisions have before → after;
+            // managedFields only who and when.
             let managed: Vec<Change> = d
                 .workloads()
                 .flat_map(|w| edits::from_managers(ctx, w, i.since))
-                .filter(|m| !near(m, &scales))
+                .filter(|m| !near(m, &scales) && !near(m, &revisions))
                 .collect();
             backfill.extend(scales);
+            backfill.extend(revisions);
             backfill.extend(managed);
             for e in d.actions.items.values() {
                 if e.reporting_instance.as_deref() == Some(i.host) {

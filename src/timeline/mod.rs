@@ -10,6 +10,7 @@ pub mod edits;
 pub mod group;
 pub mod observe;
 pub mod recorder;
+pub mod revisions;
 pub mod saved;
 pub mod scaling;
 pub mod warnings;

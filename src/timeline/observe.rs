@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::change::{Change, ChangeKind, ObjectRef};
 use super::edits::is_controller;
+use super::revisions::images_diff;
 use crate::fleet::objects::{NodeInfo, WorkloadInfo};
 use crate::fleet::store::{ClusterData, ResourceState};
 use crate::fleet::summary::ClusterRow;
@@ -162,7 +163,7 @@ fn workload_changes(
             continue;
         };
         if a.images != b.images {
-            let summary = format!("image {}", arrow(&b.images, &a.images));
+            let summary = images_diff(&b.images, &a.images);
             let c = Change::new(now, ctx, ChangeKind::Revision, key.clone(), summary);
             out.push(attribute(c, w, "spec.template"));
         }
@@ -236,21 +237,6 @@ fn attribute(mut c: Change, w: &WorkloadInfo, path: &str) -> Change {
         c.by = Some(m.manager.clone());
     }
     c
-}
-
-fn arrow(before: &[String], after: &[String]) -> String {
-    // Name the images that differ, tag only when the repository is the same.
-    let gone: Vec<&String> = before.iter().filter(|i| !after.contains(i)).collect();
-    let new: Vec<&String> = after.iter().filter(|i| !before.contains(i)).collect();
-    if let ([b], [a]) = (gone.as_slice(), new.as_slice()) {
-        if let (Some((rb, tb)), Some((ra, ta))) = (b.rsplit_once(':'), a.rsplit_once(':')) {
-            if rb == ra {
-                return format!("{rb} {tb} → {ta}");
-            }
-        }
-    }
-    let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-    format!("{} → {}", list(&gone), list(&new))
 }
 
 fn node_changes(
@@ -335,6 +321,8 @@ mod tests {
         d.events.apply(Event::InitDone);
         d.actions.apply(Event::InitDone);
         d.scaling.apply(Event::InitDone);
+        d.replicasets.apply(Event::InitDone);
+        d.controller_revisions.apply(Event::InitDone);
         d.rollouts.set_state(ResourceState::Missing);
         d.deployments
             .apply(Event::Apply(deployment("shop/checkout:1.4.2", 3, "helm")));
@@ -370,7 +358,7 @@ mod tests {
             look(&mut o, &d),
             [(
                 ChangeKind::Edit,
-                "image shop/checkout 1.4.2 → 1.5.0".into(),
+                "image checkout 1.4.2 → 1.5.0".into(),
                 Some("kubectl-edit".into())
             )]
         );
