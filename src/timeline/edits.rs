@@ -68,7 +68,7 @@ pub fn from_managers(context: &str, w: &WorkloadInfo, since: DateTime<Utc>) -> V
 /// The entry that created the object: written when it was created (times
 /// are to the second, so an edit a moment later is too) and owning the most
 /// fields — an edit owns only what it changed.
-fn creator(w: &WorkloadInfo) -> Option<usize> {
+pub fn creator(w: &WorkloadInfo) -> Option<usize> {
     let created = w.created?;
     w.managers
         .iter()

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 
 use super::change::{Change, ChangeKind, ObjectRef};
-use super::edits::is_controller;
+use super::edits::{creator, is_controller};
 use crate::fleet::objects::WorkloadInfo;
 use crate::fleet::revisions::RevisionInfo;
 
@@ -59,7 +59,12 @@ pub fn revisions<'a>(
                 summary,
             )
             .detail(detail);
-            line.by = workload(&owner).and_then(|w| template_writer(w, created));
+            line.by = workload(&owner).and_then(|w| match before {
+                // The first revision is the creation: its writer is the
+                // creator, even when an edit followed within the second.
+                None => creator(w).map(|i| w.managers[i].manager.clone()),
+                Some(_) => template_writer(w, created),
+            });
             // As the observer says it: a new template someone wrote by hand
             // (not the creation) is an edit, with its before → after.
             if line.by.is_some() && before.is_some() {
@@ -126,20 +131,20 @@ fn split(image: &str) -> (&str, &str) {
     }
 }
 
-/// The last non-controller manager that wrote the template, if it wrote it
-/// shortly before the revision appeared (the controller creates the
-/// revision within seconds; a later write is another change).
+/// The non-controller manager that wrote the template last before the
+/// revision appeared. The controller creates it within the same second or
+/// the next (times are whole seconds); a write after that is a later change,
+/// and managedFields keep only each manager's last write.
 fn template_writer(w: &WorkloadInfo, created: DateTime<Utc>) -> Option<String> {
+    let window = |t: DateTime<Utc>| {
+        t <= created + Duration::seconds(1) && t >= created - Duration::minutes(10)
+    };
     w.managers
         .iter()
         .filter(|m| {
             !is_controller(&m.manager) && m.fields.iter().any(|f| f.starts_with("spec.template"))
         })
-        .filter(|m| {
-            m.time.is_some_and(|t| {
-                t <= created + Duration::seconds(5) && t >= created - Duration::minutes(10)
-            })
-        })
+        .filter(|m| m.time.is_some_and(window))
         .max_by_key(|m| m.time)
         .map(|m| m.manager.clone())
 }
