@@ -32,14 +32,26 @@ pub trait Compact: Sized + Clone + PartialEq + Send + Sync + 'static {
     }
     /// `namespace/name` (or `name` for cluster-scoped objects).
     fn key(&self) -> String;
+    /// The key written into a reused buffer: a lookup without an allocation.
+    fn key_into(&self, buf: &mut String) {
+        buf.clear();
+        buf.push_str(&self.key());
+    }
 }
 
 fn key_of(ns: &str, name: &str) -> String {
-    if ns.is_empty() {
-        name.to_string()
-    } else {
-        format!("{ns}/{name}")
+    let mut s = String::new();
+    write_key(&mut s, ns, name);
+    s
+}
+
+fn write_key(buf: &mut String, ns: &str, name: &str) {
+    buf.clear();
+    if !ns.is_empty() {
+        buf.push_str(ns);
+        buf.push('/');
     }
+    buf.push_str(name);
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -226,6 +238,9 @@ impl Compact for PodInfo {
     }
     fn key(&self) -> String {
         key_of(&self.namespace, &self.name)
+    }
+    fn key_into(&self, buf: &mut String) {
+        write_key(buf, &self.namespace, &self.name);
     }
 }
 

@@ -50,6 +50,8 @@ pub struct Kind<T: Compact> {
     tally: T::Tally,
     /// Strings the items share (`intern.rs`).
     pool: Pool,
+    /// The last key looked up, reused.
+    scratch: String,
     pub state: ResourceState,
     /// Whether an initial list has ever completed, so "no data yet" and "empty"
     /// can be told apart.
@@ -63,6 +65,7 @@ impl<T: Compact> Default for Kind<T> {
             buffer: None,
             tally: T::Tally::default(),
             pool: Pool::default(),
+            scratch: String::new(),
             state: ResourceState::Syncing,
             synced_once: false,
         }
@@ -97,19 +100,21 @@ impl<T: Compact> Kind<T> {
             }
             Event::Apply(obj) => match T::compact_with(&obj, &mut self.pool) {
                 Some(v) => {
-                    // One key and one hash per event: bursts are thousands of these.
-                    let changed = match self.items.entry(v.key()) {
-                        std::collections::hash_map::Entry::Occupied(mut e) => {
-                            let changed = *e.get() != v;
+                    // One hash and no key allocation for a changed object:
+                    // bursts are thousands of these.
+                    v.key_into(&mut self.scratch);
+                    let changed = match self.items.get_mut(self.scratch.as_str()) {
+                        Some(old) => {
+                            let changed = *old != v;
                             if changed {
                                 self.tally.add(&v);
-                                self.tally.sub(&e.insert(v));
+                                self.tally.sub(&std::mem::replace(old, v));
                             }
                             changed
                         }
-                        std::collections::hash_map::Entry::Vacant(e) => {
+                        None => {
                             self.tally.add(&v);
-                            e.insert(v);
+                            self.items.insert(self.scratch.clone(), v);
                             true
                         }
                     };
@@ -121,7 +126,7 @@ impl<T: Compact> Kind<T> {
                 }
                 None => false,
             },
-            Event::Delete(obj) => match T::compact(&obj) {
+            Event::Delete(obj) => match T::compact_with(&obj, &mut self.pool) {
                 Some(v) => match self.items.remove(&v.key()) {
                     Some(old) => {
                         self.tally.sub(&old);
