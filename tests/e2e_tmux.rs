@@ -261,12 +261,16 @@ async fn promote_from_the_tui_steps_a_canary_to_healthy() {
 }
 
 fn demo(dir: &Path) -> Tmux {
+    demo_sized(dir, 160, 40)
+}
+
+fn demo_sized(dir: &Path, cols: u16, rows: u16) -> Tmux {
     let cmd = format!(
         "FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --demo; sleep 30",
         d = dir.display(),
         bin = env!("CARGO_BIN_EXE_fleetdeck"),
     );
-    let tmux = Tmux::start(&cmd, 160, 40);
+    let tmux = Tmux::start(&cmd, cols, rows);
     tmux.wait_for("the demo fleet", |s| {
         s.contains("DEMO") && s.contains("staging-eu")
     });
@@ -367,5 +371,39 @@ fn d_and_y_switch_a_detail_between_description_and_yaml() {
     tmux.wait_for("the description again", |s| {
         s.contains("┌ Detail ─") && !s.contains("┌ YAML ─")
     });
+    tmux.keys(&["q"]);
+}
+
+/// The issue that made the timeline: after two minutes of the demo, the
+/// Changes view (`3`) tells its scripted incidents, each as the kind of
+/// change it is — not only the SLO page.
+#[test]
+fn the_demo_timeline_tells_its_scripted_incidents() {
+    let dir = tempfile::tempdir().unwrap();
+    // Tall enough that the first lines are still on screen two minutes on.
+    let tmux = demo_sized(dir.path(), 200, 70);
+    tmux.keys(&["3"]);
+    let story: [(&str, &str); 8] = [
+        ("revision", "image checkout 1.42.0 → 1.43.0"),
+        ("rollout", "paused"),
+        ("cutover", "active "),
+        ("slo", "page 1h/5m firing"),
+        ("warning", "BackOff ×"),
+        ("node", "NotReady"),
+        ("cluster", "left out of totals"),
+        ("cluster", "ok → unreachable"),
+    ];
+    let told = |s: &str| {
+        story.iter().all(|(kind, what)| {
+            s.lines()
+                .any(|l| l.contains(&format!(" {kind} ")) && l.contains(what))
+        })
+    };
+    let s = tmux.wait_within(
+        "the demo's story in the Changes view",
+        Duration::from_secs(240),
+        told,
+    );
+    assert!(s.contains("Changes ["), "{s}");
     tmux.keys(&["q"]);
 }

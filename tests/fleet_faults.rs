@@ -412,7 +412,50 @@ fn the_tui_outlives_a_dead_api_server_and_etcd() {
     p.wait(&t, "lab-d back after etcd", MINUTE, all_ok);
     p.assert_alive(&t);
 
+    // The timeline saw both (issue 18): in the view, then headless from the
+    // same data dir, the API server's outage once each way.
+    t.keys(&["3", "/"]);
+    t.keys(&["-l", &d.name]);
+    t.keys(&["Enter"]);
+    p.wait(&t, "the outages in Changes", MINUTE, |s| {
+        [
+            "ok → unreachable",
+            "unreachable → ok",
+            "→ degraded",
+            "degraded → ok",
+        ]
+        .iter()
+        .all(|w| s.contains(w))
+    });
     p.quit(&t);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fleetdeck"))
+        .env("FLEETDECK_CONFIG_DIR", home.path())
+        .env("FLEETDECK_DATA_DIR", home.path())
+        .args(["--kubeconfig", &lab.kubeconfig.display().to_string()])
+        .args(["--context", &d.name, "changes", "--json", "--since", "30m"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cluster_lines: Vec<&str> = all["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "cluster" && c["context"] == d.name.as_str())
+        .filter_map(|c| c["summary"].as_str())
+        .collect();
+    for once in ["ok → unreachable", "unreachable → ok"] {
+        let n = cluster_lines.iter().filter(|l| **l == once).count();
+        assert_eq!(n, 1, "{once}: {cluster_lines:?}");
+    }
+    assert!(
+        cluster_lines.iter().any(|l| l.ends_with("→ degraded")),
+        "{cluster_lines:?}"
+    );
 }
 
 /// `snapshot` reading lab-d when lab-d's API server dies mid-read (frozen

@@ -184,6 +184,18 @@ async fn an_edit_a_scale_and_a_crash_loop_each_appear_once_attributed() {
     tmux.wait_for("a longer window", |s| {
         s.contains("what changed in the last 2h")
     });
+    // The workload's own history, in its detail.
+    tmux.keys(&["1", "Enter"]);
+    tmux.wait_for("the cluster's workloads", |s| s.contains("Workloads — "));
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", &ns.name]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("filtered to web", |s| s.contains("[1]"));
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("web's history", |s| {
+        s.contains("HISTORY (last 2h") && s.contains("replicas 1 → 3")
+    });
+    assert!(s.contains("image app 1.0 → 2.0  by kubectl-edit"), "{s}");
     tmux.keys(&["q"]);
 
     // Headless, from the watching console's data dir: its observed lines
@@ -216,6 +228,147 @@ async fn an_edit_a_scale_and_a_crash_loop_each_appear_once_attributed() {
     assert!(
         table.contains("BackOff ×100") && table.contains("kubectl-edit"),
         "{table}"
+    );
+    ns.delete().await;
+}
+
+/// A node this test creates, cordoned and removed while a console watches:
+/// each is one `node` line in the view and in `changes --json` from the
+/// console's data dir (node transitions are observed, not backfilled).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cordoned_node_appears_once() {
+    use k8s_openapi::api::core::v1::Node;
+    use kube::api::DeleteParams;
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[0];
+    let nodes: Api<Node> = Api::all(lab.client(&c.admin()).await);
+    let name = format!("tl-node-{}", std::process::id());
+    let cli = Cli::new(lab);
+    let tmux = Tmux::start(
+        &fleetdeck_on(cli.home.path(), &lab.kubeconfig, &c.operator()),
+        220,
+        50,
+    );
+    tmux.wait_for("the fleet row", |s| {
+        support::tmux::fleet_state(s, &c.operator()).as_deref() == Some("ok")
+    });
+    tmux.keys(&["3", "/"]);
+    tmux.keys(&["-l", &name]);
+    tmux.keys(&["Enter"]);
+    // No kubelet and no kwok annotation: a Node object nothing else writes.
+    let node: Node = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
+    nodes.create(&PostParams::default(), &node).await.unwrap();
+    tmux.wait_for("the node joining", |s| s.contains("joined"));
+    let cordon = PatchParams {
+        field_manager: Some("kubectl-cordon".into()),
+        ..Default::default()
+    };
+    let unschedulable = json!({"spec": {"unschedulable": true}});
+    nodes
+        .patch(&name, &cordon, &Patch::Merge(unschedulable))
+        .await
+        .unwrap();
+    let s = tmux.wait_for("the cordon", |s| s.contains("cordoned"));
+    assert_eq!(s.matches("cordoned").count(), 1, "{s}");
+    nodes.delete(&name, &DeleteParams::default()).await.unwrap();
+    tmux.wait_for("the node leaving", |s| s.contains(" left"));
+    tmux.keys(&["q"]);
+
+    let out = cli.run(&[
+        "--context",
+        &c.operator(),
+        "changes",
+        "--json",
+        "--since",
+        "30m",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<&str> = all["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == "node" && l["object"]["name"] == name.as_str())
+        .filter_map(|l| l["summary"].as_str())
+        .collect();
+    let mut sorted = lines.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["cordoned", "joined", "left"], "{lines:?}");
+}
+
+/// Argo CD syncs from what the Applications record (no Argo CD controller
+/// runs in the lab: the test writes its status as it would): a deployment in
+/// the history and a sync failing now, each one `sync` line, attributed.
+#[tokio::test(flavor = "multi_thread")]
+async fn argo_cd_syncs_are_read_from_the_applications() {
+    use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[1];
+    let ns = lab.namespace(c, "tl-argo").await;
+    let gvk = GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Application");
+    let ar = ApiResource::from_gvk_with_plural(&gvk, "applications");
+    let apps: Api<DynamicObject> =
+        Api::namespaced_with(lab.client(&c.admin()).await, &ns.name, &ar);
+    let app: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": "shop"},
+        "spec": {"project": "default",
+                 "source": {"repoURL": "https://git.example/shop.git", "path": "deploy", "targetRevision": "main"},
+                 "destination": {"server": "https://kubernetes.default.svc", "namespace": "shop"}}
+    }))
+    .unwrap();
+    apps.create(&PostParams::default(), &app).await.unwrap();
+    let at = |secs_ago: i64| {
+        (Utc::now() - chrono::Duration::seconds(secs_ago))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let sha = "4f2c9e1a5b6c7d8e9f00112233445566778899aa";
+    apps.patch(
+        "shop",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"status": {
+            "history": [
+                {"id": 7, "revision": "0000000000000000000000000000000000000007", "deployedAt": at(7200)},
+                {"id": 8, "revision": sha, "deployStartedAt": at(600), "deployedAt": at(590),
+                 "initiatedBy": {"username": "alice"}}],
+            "operationState": {"phase": "Failed", "message": "one or more objects failed to apply",
+                "operation": {"sync": {"revision": "v2.0.0"}, "initiatedBy": {"automated": true}},
+                "startedAt": at(120), "finishedAt": at(115)}
+        }})),
+    )
+    .await
+    .unwrap();
+
+    let cli = Cli::new(lab);
+    let out = cli.run(&[
+        "--context",
+        &c.operator(),
+        "changes",
+        "--json",
+        "--since",
+        "1h",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<(String, String)> = lines_for(&all, &ns.name)
+        .iter()
+        .filter(|l| l["kind"] == "sync" && l["object"]["name"] == "shop")
+        .map(|l| {
+            (
+                l["summary"].as_str().unwrap_or_default().to_string(),
+                l["by"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (
+                "sync to v2.0.0 failed".to_string(),
+                "argocd (automated)".to_string()
+            ),
+            ("synced to 4f2c9e1".to_string(), "alice".to_string()),
+        ]
     );
     ns.delete().await;
 }

@@ -22,6 +22,8 @@ pub struct Model {
     /// The drilled-into cluster's workloads (Cluster view only).
     pub workloads: Vec<WorkloadRow>,
     pub detail: Option<WorkloadDetail>,
+    /// The detail's workload in the timeline (filled by the loop).
+    pub history: Vec<crate::timeline::Change>,
     /// Rollouts view only.
     pub rollouts: Vec<RolloutRow>,
     /// Every SLO row with its sparkline (the SLO view and the fleet's SLO column).

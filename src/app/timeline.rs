@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::console::Console;
 use crate::fleet::summary::{age, ClusterRow, ClusterState};
 use crate::journal::Record;
+use crate::timeline::change::ObjectRef;
 use crate::timeline::collect::{collect, Inputs};
 use crate::timeline::{Change, ChangeKind};
 
@@ -71,6 +72,16 @@ pub fn hint(changes: &[Change], rows: &[ClusterRow], now: DateTime<Utc>) -> Opti
         ));
     }
     Some(line)
+}
+
+/// A workload detail's own history: the timeline's lines about it (its
+/// revisions, scales, edits, rollout steps, actions), newest first. Its
+/// pods' warnings have their own section there.
+pub fn history(changes: Vec<Change>, context: &str, object: &ObjectRef) -> Vec<Change> {
+    changes
+        .into_iter()
+        .filter(|c| c.context == context && &c.object == object)
+        .collect()
 }
 
 #[cfg(test)]

@@ -132,6 +132,8 @@ impl Feed {
                 k.apply(Event::Init);
                 changed |= k.apply(Event::InitDone);
             }
+            // No Argo CD in the simulation: its CRD is not served.
+            changed |= d.applications.set_state(ResourceState::Missing);
         }
         d.touch(changed)
     }

@@ -24,6 +24,7 @@ use super::objects::{Compact, WorkloadSource};
 use super::revisions::{RevisionSource, WireControllerRevision, WireReplicaSet};
 use super::store::{ClusterData, Connection, Kind, Resource, ResourceState};
 use super::summary::ClusterMeta;
+use super::syncs::WireApplication;
 
 /// Wakes the UI when any cluster's data changed; it carries no data (the UI
 /// pulls the latest state), and many wake-ups coalesce into one.
@@ -246,6 +247,15 @@ async fn run_cluster(
             &notify,
             |d| &mut d.controller_revisions,
             RevisionSource::Controller,
+        ),
+        watch::<WireApplication, _>(
+            Api::all(client.clone()),
+            watcher::Config::default(),
+            Resource::Applications,
+            &data,
+            &notify,
+            |d| &mut d.applications,
+            |a| a,
         ),
         watch_rollouts(client, &data, &notify),
     ];

@@ -17,6 +17,7 @@ pub mod rollout;
 pub mod rollout_tree;
 pub mod store;
 pub mod summary;
+pub mod syncs;
 pub mod tally;
 pub mod wire;
 pub mod wire_pb;

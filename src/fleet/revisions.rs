@@ -54,7 +54,7 @@ struct SlimMeta {
     annotations: BTreeMap<String, String>,
 }
 
-fn slim_meta<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
+pub(crate) fn slim_meta<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
     let m = Option::<SlimMeta>::deserialize(d)?;
     Ok(m.map(|m| ObjectMeta {
         name: m.name,
@@ -162,6 +162,7 @@ pub enum RevisionSource {
     Controller(WireControllerRevision),
 }
 
+/// `kube` resource traits for a slim wire type with an `ObjectMeta` field.
 macro_rules! wire_resource {
     ($t:ty, $group:literal, $version:literal, $api:literal, $kind:literal, $plural:literal) => {
         impl k8s_openapi::Resource for $t {
@@ -183,6 +184,7 @@ macro_rules! wire_resource {
         }
     };
 }
+pub(crate) use wire_resource;
 
 wire_resource!(
     WireReplicaSet,

@@ -15,6 +15,7 @@ use kube::runtime::watcher::Event;
 use super::intern::Pool;
 use super::objects::{Compact, EventInfo, NamespaceInfo, NodeInfo, PodInfo, WorkloadInfo};
 use super::revisions::RevisionInfo;
+use super::syncs::SyncInfo;
 use super::tally::Tally;
 
 /// Where one watched resource stands.
@@ -194,10 +195,12 @@ pub enum Resource {
     ReplicaSets,
     /// Revisions of StatefulSets and DaemonSets.
     ControllerRevisions,
+    /// Argo CD Applications (their syncs).
+    Applications,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 12] = [
+    pub const ALL: [Resource; 13] = [
         Resource::Nodes,
         Resource::Namespaces,
         Resource::Deployments,
@@ -210,6 +213,7 @@ impl Resource {
         Resource::Scaling,
         Resource::ReplicaSets,
         Resource::ControllerRevisions,
+        Resource::Applications,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -225,6 +229,7 @@ impl Resource {
             Resource::Scaling => "scaling events",
             Resource::ReplicaSets => "replicasets",
             Resource::ControllerRevisions => "controllerrevisions",
+            Resource::Applications => "argo cd applications",
         }
     }
 }
@@ -265,6 +270,8 @@ pub struct ClusterData {
     /// Workload revisions (`revisions.rs`): ReplicaSets and ControllerRevisions.
     pub replicasets: Kind<RevisionInfo>,
     pub controller_revisions: Kind<RevisionInfo>,
+    /// Argo CD Applications' syncs (`syncs.rs`); Missing without the CRD.
+    pub applications: Kind<SyncInfo>,
     /// Last time anything arrived from the API server.
     pub last_seen: Option<DateTime<Utc>>,
     /// Bumped on every visible change, so derived rows can be cached.
@@ -289,6 +296,7 @@ impl Default for ClusterData {
             scaling: Kind::default(),
             replicasets: Kind::default(),
             controller_revisions: Kind::default(),
+            applications: Kind::default(),
             last_seen: None,
             generation: 0,
             changed_at: None,
@@ -311,6 +319,7 @@ impl ClusterData {
             Resource::Scaling => &self.scaling.state,
             Resource::ReplicaSets => &self.replicasets.state,
             Resource::ControllerRevisions => &self.controller_revisions.state,
+            Resource::Applications => &self.applications.state,
         }
     }
 
@@ -328,6 +337,7 @@ impl ClusterData {
             Resource::Scaling => self.scaling.set_state(s),
             Resource::ReplicaSets => self.replicasets.set_state(s),
             Resource::ControllerRevisions => self.controller_revisions.set_state(s),
+            Resource::Applications => self.applications.set_state(s),
         };
         self.touch(changed)
     }

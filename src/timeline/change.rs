@@ -53,10 +53,12 @@ pub enum ChangeKind {
     Slo,
     /// A fleetdeck action: this console's journal or another console's Event.
     Action,
+    /// An Argo CD sync: deployed (its history), running or failed now.
+    Sync,
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 10] = [
+    pub const ALL: [ChangeKind; 11] = [
         ChangeKind::Revision,
         ChangeKind::Scale,
         ChangeKind::Edit,
@@ -67,6 +69,7 @@ impl ChangeKind {
         ChangeKind::Cluster,
         ChangeKind::Slo,
         ChangeKind::Action,
+        ChangeKind::Sync,
     ];
 
     pub fn word(self) -> &'static str {
@@ -81,6 +84,7 @@ impl ChangeKind {
             ChangeKind::Cluster => "cluster",
             ChangeKind::Slo => "slo",
             ChangeKind::Action => "action",
+            ChangeKind::Sync => "sync",
         }
     }
 

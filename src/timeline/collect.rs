@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 
 use super::change::{sort, Change, ChangeKind, ObjectRef};
-use super::{edits, revisions, scaling, warnings};
+use super::{edits, revisions, scaling, syncs, warnings};
 use crate::fleet::handles::{with_data, Fleet};
 use crate::journal::{Record, RecordKind};
 use crate::slo::monitor::AlertEvent;
@@ -54,6 +54,7 @@ pub fn collect(i: Inputs) -> Vec<Change> {
                 .collect();
             backfill.extend(scales);
             backfill.extend(revisions);
+            backfill.extend(syncs::syncs(ctx, d.applications.items.values(), i.since));
             backfill.extend(managed);
             for e in d.actions.items.values() {
                 if e.reporting_instance.as_deref() == Some(i.host) {

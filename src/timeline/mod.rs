@@ -13,6 +13,7 @@ pub mod recorder;
 pub mod revisions;
 pub mod saved;
 pub mod scaling;
+pub mod syncs;
 pub mod warnings;
 
 pub use change::{Change, ChangeKind, ObjectRef};

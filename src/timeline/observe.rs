@@ -7,13 +7,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::change::{Change, ChangeKind, ObjectRef};
 use super::edits::is_controller;
 use super::revisions::images_diff;
 use crate::fleet::objects::{NodeInfo, WorkloadInfo};
-use crate::fleet::store::{ClusterData, ResourceState};
+use crate::fleet::store::{ClusterData, Connection, Resource, ResourceState};
 use crate::fleet::summary::ClusterRow;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +42,9 @@ impl WorkloadSeen {
 struct ClusterSeen {
     generation: Option<u64>,
     state: Option<(String, Option<String>)>,
+    /// Since when some watches (not all) have lost the server: held back
+    /// for `HOLD`, as it is mostly the first second of an outage.
+    losing: Option<DateTime<Utc>>,
     /// `None` until the workload lists first synced.
     workloads: Option<HashMap<ObjectRef, WorkloadSeen>>,
     nodes: Option<BTreeMap<String, (bool, bool)>>,
@@ -64,14 +67,33 @@ impl Observer {
     ) -> Vec<Change> {
         let ctx = row.meta.context.as_str();
         let seen = self.clusters.entry(ctx.to_string()).or_default();
-        let state = (row.state.word().to_string(), row.excluded.clone());
+        let mut word = row.state.word().to_string();
+        let mut excluded = row.excluded.clone();
+        let mut at = now;
+        let mut held = false;
+        let lost_since = only_lost(d);
+        if let Some(first) = lost_since.filter(|_| word == "degraded") {
+            // Some watches lost the server, not all: on the way into an
+            // outage or out of one, not a degraded cluster of its own.
+            if let Some((w, e)) = seen.state.as_ref().filter(|(w, _)| w == "unreachable") {
+                (word, excluded) = (w.clone(), e.clone());
+            } else {
+                let since = *seen.losing.get_or_insert(first);
+                held = now - since < Duration::seconds(HOLD_SECS);
+                at = since;
+            }
+        } else if let Some(since) = seen.losing.take() {
+            // The outage (or its end) dates from the first watch that lost it.
+            at = since;
+        }
+        let state = (word, excluded);
         let mut out = Vec::new();
         // Connecting and syncing are the way to a settled state, not news:
         // compare settled states only.
-        let settled = !matches!(state.0.as_str(), "connecting" | "syncing");
+        let settled = !matches!(state.0.as_str(), "connecting" | "syncing") && !held;
         if settled {
             if let Some(before) = seen.state.replace(state.clone()) {
-                out.extend(cluster_change(ctx, &before, &state, row, now));
+                out.extend(cluster_change(ctx, &before, &state, row, at));
             }
         }
         if seen.generation == Some(d.generation) {
@@ -115,6 +137,55 @@ impl Observer {
     }
 }
 
+/// How long a cluster some of whose watches lost the server waits before it
+/// is called degraded: an outage reaches every watch within seconds.
+const HOLD_SECS: i64 = 15;
+
+/// When the first watch lost the server, if the cluster is degraded only
+/// because some watches cannot reach it (transport errors): no 403, no
+/// missing resource, no failing readiness check.
+fn only_lost(d: &ClusterData) -> Option<DateTime<Utc>> {
+    if matches!(
+        d.connection,
+        Connection::Failed {
+            transport: false,
+            ..
+        }
+    ) {
+        return None;
+    }
+    let states = Resource::ALL.map(|r| d.state_of(r));
+    let lost = |s: &&ResourceState| {
+        matches!(
+            s,
+            ResourceState::Failing {
+                transport: true,
+                ..
+            }
+        )
+    };
+    let fine = |s: &&ResourceState| {
+        matches!(
+            s,
+            ResourceState::Ready | ResourceState::Syncing | ResourceState::Missing
+        )
+    };
+    if !states.iter().all(|s| lost(s) || fine(s)) {
+        return None;
+    }
+    states
+        .iter()
+        .filter_map(|s| match s {
+            ResourceState::Failing {
+                since,
+                transport: true,
+                ..
+            } => Some(*since),
+            _ => None,
+        })
+        .min()
+}
+
 fn cluster_change(
     ctx: &str,
     before: &(String, Option<String>),
@@ -126,15 +197,12 @@ fn cluster_change(
         return None;
     }
     let object = ObjectRef::new("Cluster", "", ctx);
-    let (word, detail) = match &row.state {
-        crate::fleet::summary::ClusterState::Unreachable { error, .. } => {
-            ("unreachable".to_string(), Some(error.clone()))
-        }
-        crate::fleet::summary::ClusterState::Degraded { reasons } => {
-            ("degraded".to_string(), Some(reasons.join("; ")))
-        }
-        s => (s.word().to_string(), None),
+    let detail = match &row.state {
+        crate::fleet::summary::ClusterState::Unreachable { error, .. } => Some(error.clone()),
+        crate::fleet::summary::ClusterState::Degraded { reasons } => Some(reasons.join("; ")),
+        _ => None,
     };
+    let word = after.0.clone();
     if before.0 == after.0 {
         let summary = match &after.1 {
             Some(why) => format!("left out of totals: {why}"),
@@ -323,6 +391,7 @@ mod tests {
         d.scaling.apply(Event::InitDone);
         d.replicasets.apply(Event::InitDone);
         d.controller_revisions.apply(Event::InitDone);
+        d.applications.apply(Event::InitDone);
         d.rollouts.set_state(ResourceState::Missing);
         d.deployments
             .apply(Event::Apply(deployment("shop/checkout:1.4.2", 3, "helm")));
@@ -410,5 +479,71 @@ mod tests {
         let back = look(&mut o, &d);
         assert_eq!(back.len(), 1, "{back:?}");
         assert_eq!(back[0].1, "unreachable → ok");
+    }
+
+    fn look_at(
+        o: &mut Observer,
+        d: &ClusterData,
+        at: DateTime<Utc>,
+    ) -> Vec<(String, DateTime<Utc>)> {
+        let meta = ClusterMeta {
+            context: "prod".into(),
+            ..Default::default()
+        };
+        let row = cluster_row(&meta, d, &HealthPolicy::default(), at);
+        o.observe(&row, d, at)
+            .into_iter()
+            .map(|c| (c.summary, c.time))
+            .collect()
+    }
+
+    fn lose(d: &mut ClusterData, r: Resource, at: DateTime<Utc>) {
+        let s = ResourceState::Failing {
+            error: "connection refused".into(),
+            since: at,
+            transport: true,
+        };
+        d.set_resource_state(r, s);
+    }
+
+    /// Watches lose the server one by one and come back one by one: the
+    /// timeline says "ok → unreachable" from the first loss and
+    /// "unreachable → ok" once all are back, not the degraded moments between.
+    #[test]
+    fn an_outage_reached_watch_by_watch_is_two_lines_not_four() {
+        let t0 = Utc::now();
+        let s = |n: i64| t0 + Duration::seconds(n);
+        let mut o = Observer::default();
+        let mut d = cluster();
+        look_at(&mut o, &d, t0);
+        lose(&mut d, Resource::Pods, s(1));
+        assert_eq!(look_at(&mut o, &d, s(1)), []);
+        for r in Resource::ALL {
+            if d.state_of(r).is_ready() {
+                lose(&mut d, r, s(3));
+            }
+        }
+        assert_eq!(
+            look_at(&mut o, &d, s(3)),
+            [("ok → unreachable".to_string(), s(1))]
+        );
+        d.set_resource_state(Resource::Pods, ResourceState::Ready);
+        assert_eq!(look_at(&mut o, &d, s(40)), []);
+        for r in Resource::ALL {
+            if matches!(d.state_of(r), ResourceState::Failing { .. }) {
+                d.set_resource_state(r, ResourceState::Ready);
+            }
+        }
+        assert_eq!(
+            look_at(&mut o, &d, s(60)),
+            [("unreachable → ok".to_string(), s(60))]
+        );
+        // One watch losing the server for good is degraded, after the hold.
+        lose(&mut d, Resource::Events, s(70));
+        assert_eq!(look_at(&mut o, &d, s(71)), []);
+        assert_eq!(
+            look_at(&mut o, &d, s(90)),
+            [("ok → degraded".to_string(), s(70))]
+        );
     }
 }

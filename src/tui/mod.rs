@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::app::model::Model;
 use crate::app::state::{App, View};
-use crate::app::timeline::timeline;
+use crate::app::timeline::{history, timeline};
 use crate::app::update::{update, Effect, Msg};
 use crate::console::Console;
 use crate::demo::{DemoControl, Mark};
@@ -34,6 +34,7 @@ use crate::ops::marks::host;
 use crate::ops::pipeline::{plan_checked, whoami, Outcome, Plan, Preflight};
 use crate::ops::target::Target;
 use crate::theme::Theme;
+use crate::timeline::change::ObjectRef;
 use crate::timeline::recorder::Recorder;
 use crate::ui::{draw, Ctx};
 
@@ -158,6 +159,21 @@ async fn event_loop(
                 let since = now - chrono::Duration::seconds(app.since_secs as i64);
                 let changes = timeline(&records, fleet, recorder.lines(), &host(), since);
                 model.timeline = crate::timeline::group::group(changes);
+            }
+            if let View::Detail {
+                cluster,
+                kind,
+                namespace,
+                name,
+                ..
+            } = &app.screen().view
+            {
+                if let Some(c) = fleet.clusters.get(*cluster) {
+                    let since = now - chrono::Duration::seconds(app.since_secs as i64);
+                    let changes = timeline(&records, fleet, recorder.lines(), &host(), since);
+                    let object = ObjectRef::new(kind.name(), namespace, name);
+                    model.history = history(changes, &c.meta.context, &object);
+                }
             }
             if let Some(p) = recorder.problem.take() {
                 app.message = Some(format!("timeline: {p}"));

@@ -79,6 +79,8 @@ fn detail_lines(ctx: &Ctx) -> Vec<Line<'static>> {
         out.extend(super::rollouts::detail_lines(t, r, tree));
     }
     out.push(Line::from(""));
+    out.extend(history_lines(ctx));
+    out.push(Line::from(""));
     out.push(head("CONDITIONS"));
     if w.conditions.is_empty() {
         out.push(Line::from(Span::styled("  none", t.ui.dim)));
@@ -141,6 +143,41 @@ fn detail_lines(ctx: &Ctx) -> Vec<Line<'static>> {
             ),
             Span::raw(e.message.clone()),
         ]));
+    }
+    out
+}
+
+/// What changed in this workload within the timeline's window (`:since`).
+fn history_lines(ctx: &Ctx) -> Vec<Line<'static>> {
+    const SHOWN: usize = 8;
+    let (t, m) = (ctx.theme, ctx.model);
+    let window = crate::basics::duration::words(ctx.app.since_secs);
+    let mut out = vec![Line::from(Span::styled(
+        format!("HISTORY (last {window}; all of it in Changes, 3)"),
+        t.table.header,
+    ))];
+    if m.history.is_empty() {
+        out.push(Line::from(Span::styled("  no change seen", t.ui.dim)));
+    }
+    for c in m.history.iter().take(SHOWN) {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {:>4} ago ", age(m.now, c.time)), t.ui.dim),
+            Span::styled(format!("{:<9}", c.kind.word()), t.ui.title),
+            Span::raw(format!(" {}", c.summary)),
+            Span::styled(
+                c.by.as_ref()
+                    .map(|b| format!("  by {b}"))
+                    .unwrap_or_default(),
+                t.ui.dim,
+            ),
+        ]));
+    }
+    if m.history.len() > SHOWN {
+        let more = m.history.len() - SHOWN;
+        out.push(Line::from(Span::styled(
+            format!("  … {more} older"),
+            t.ui.dim,
+        )));
     }
     out
 }
