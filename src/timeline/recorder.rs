@@ -1,8 +1,12 @@
 //! The console's observer with its memory: watches every cluster for
 //! transitions, keeps the lines (with those of earlier runs, from
-//! `timeline.jsonl`) and appends each new one to the file.
+//! `timeline.jsonl`) and appends each new one to the file — on a thread of
+//! its own, so a slow disk never stalls a frame.
 
 use std::path::PathBuf;
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
 
@@ -16,9 +20,52 @@ use crate::fleet::summary::ClusterRow;
 pub struct Recorder {
     observer: Observer,
     lines: Vec<Change>,
-    file: Option<PathBuf>,
+    writer: Option<Writer>,
     /// A one-line report for the footer (the file was corrupt, unwritable).
     pub problem: Option<String>,
+}
+
+/// Appends batches of lines to the file in order; a failure is reported
+/// through `problem` on the next tick.
+struct Writer {
+    tx: Option<Sender<Vec<Change>>>,
+    problem: Arc<Mutex<Option<String>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    fn start(file: PathBuf) -> Writer {
+        let (tx, rx) = channel::<Vec<Change>>();
+        let problem = Arc::new(Mutex::new(None));
+        let slot = problem.clone();
+        let thread = std::thread::Builder::new()
+            .name("timeline-writer".into())
+            .spawn(move || {
+                for batch in rx {
+                    if let Err(e) = saved::append(&file, &batch) {
+                        let p = format!("{}: {e}", file.display());
+                        tracing::warn!("timeline: {p}");
+                        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(p);
+                    }
+                }
+            })
+            .ok();
+        Writer {
+            tx: Some(tx),
+            problem,
+            thread,
+        }
+    }
+}
+
+impl Drop for Writer {
+    /// Lines observed just before quitting still reach the file.
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Recorder {
@@ -34,7 +81,7 @@ impl Recorder {
         Recorder {
             observer: Observer::default(),
             lines,
-            file,
+            writer: file.map(Writer::start),
             problem,
         }
     }
@@ -49,11 +96,14 @@ impl Recorder {
         if new.is_empty() {
             return false;
         }
-        if let Some(f) = &self.file {
-            if let Err(e) = saved::append(f, &new) {
-                let p = format!("{}: {e}", f.display());
-                tracing::warn!("timeline: {p}");
-                self.problem = Some(p);
+        if let Some(w) = &mut self.writer {
+            let failed = w.problem.lock().unwrap_or_else(|p| p.into_inner()).take();
+            self.problem = failed.or(self.problem.take());
+            let sent = w.tx.as_ref().map(|tx| tx.send(new.clone()).is_ok());
+            if sent == Some(false) {
+                // The thread is gone only if it could not start: say so once.
+                w.tx = None;
+                self.problem = Some("the timeline file's writer did not start".into());
             }
         }
         self.lines.extend(new);
