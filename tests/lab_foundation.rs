@@ -158,3 +158,38 @@ async fn readonly_patch_is_forbidden_and_both_patches_are_audited() {
     );
     ns.delete().await;
 }
+
+/// The README's test command on a machine without the lab's tools: `lab up`
+/// installs them as root on Debian; where it may not (here forced with
+/// FLEETDECK_LAB_NO_INSTALL), it stops with one line naming the missing
+/// tools and the command that installs them.
+#[test]
+fn a_machine_without_the_tools_gets_one_line_saying_how_to_install_them() {
+    let python = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import os, sys; print(os.path.realpath(sys.executable))",
+        ])
+        .output()
+        .expect("python3 runs the lab");
+    let python = String::from_utf8_lossy(&python.stdout).trim().to_string();
+    let bare = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&python, bare.path().join("python3")).unwrap();
+    let lab = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/lab.py");
+    let out = std::process::Command::new(&python)
+        .arg(lab)
+        .arg("tools")
+        .env("PATH", bare.path())
+        .env("FLEETDECK_LAB_NO_INSTALL", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let line = err.trim();
+    assert!(!line.contains('\n'), "{err}");
+    assert!(
+        line.starts_with("lab: missing openssl, prometheus, promtool, tmux: install with `")
+            && line.ends_with("apt-get install -y openssl prometheus tmux`"),
+        "{line}"
+    );
+}

@@ -84,6 +84,39 @@ pub fn history(changes: Vec<Change>, context: &str, object: &ObjectRef) -> Vec<C
         .collect()
 }
 
+/// The timeline, built at most once a second and again when the window
+/// changes: at 50 busy clusters a build takes tens of milliseconds
+/// (docs/performance.md), too much for every frame. The views that show it
+/// redraw every second (their "12s ago" moves), so nothing stays stale.
+#[derive(Default)]
+pub struct Fresh {
+    built: Option<(std::time::Instant, u64, Vec<Change>)>,
+}
+
+const REBUILD: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Fresh {
+    pub fn get(
+        &mut self,
+        since_secs: u64,
+        now: DateTime<Utc>,
+        build: impl FnOnce(DateTime<Utc>) -> Vec<Change>,
+    ) -> &[Change] {
+        let fresh =
+            matches!(&self.built, Some((at, s, _)) if *s == since_secs && at.elapsed() < REBUILD);
+        if !fresh {
+            // A window reaching before any time there is: everything.
+            let since = i64::try_from(since_secs)
+                .ok()
+                .and_then(chrono::Duration::try_seconds)
+                .and_then(|d| now.checked_sub_signed(d))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC);
+            self.built = Some((std::time::Instant::now(), since_secs, build(since)));
+        }
+        self.built.as_ref().map_or(&[], |(_, _, c)| c.as_slice())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,13 +2,14 @@
 //! Events, managedFields), what this console saw happen, its journal, other
 //! consoles' Events and SLO alerts — newest first, nothing older than `since`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::change::{sort, Change, ChangeKind, ObjectRef};
 use super::{edits, revisions, scaling, syncs, warnings};
 use crate::fleet::handles::{with_data, Fleet};
+use crate::fleet::objects::WorkloadInfo;
 use crate::journal::{Record, RecordKind};
 use crate::slo::monitor::AlertEvent;
 
@@ -29,28 +30,25 @@ pub fn collect(i: Inputs) -> Vec<Change> {
         let ctx = c.meta.context.as_str();
         with_data(&c.data, |d| {
             backfill.extend(warnings::aggregate(ctx, d.events.items.values(), i.since));
-            let writer = |o: &ObjectRef| {
-                d.workloads()
-                    .find(|w| {
-                        w.kind.name() == o.kind && w.namespace == o.namespace && w.name == o.name
-                    })
-                    .and_then(edits::replicas_writer)
-            };
+            // One lookup table per cluster: revisions and scales ask for
+            // their workload thousands of times in a busy hour.
+            let by_ref: HashMap<ObjectRef, &WorkloadInfo> = d
+                .workloads()
+                .map(|w| (ObjectRef::new(w.kind.name(), &w.namespace, &w.name), w))
+                .collect();
+            let workload = |o: &ObjectRef| by_ref.get(o).copied();
+            let writer = |o: &ObjectRef| workload(o).and_then(edits::replicas_writer);
             let scales = scaling::scales(ctx, d.scaling.items.values(), writer, i.since);
-            let workload = |o: &ObjectRef| {
-                d.workloads().find(|w| {
-                    w.kind.name() == o.kind && w.namespace == o.namespace && w.name == o.name
-                })
-            };
             let revs = d.replicasets.items.values();
             let revs = revs.chain(d.controller_revisions.items.values());
             let revisions = revisions::revisions(ctx, revs, workload, i.since);
             // The Events' scales and the revisions have before → after;
             // managedFields only who and when.
+            let better = Near::of(scales.iter().chain(&revisions));
             let managed: Vec<Change> = d
                 .workloads()
                 .flat_map(|w| edits::from_managers(ctx, w, i.since))
-                .filter(|m| !near(m, &scales) && !near(m, &revisions))
+                .filter(|m| !better.has(m))
                 .collect();
             backfill.extend(scales);
             backfill.extend(revisions);
@@ -86,10 +84,8 @@ pub fn collect(i: Inputs) -> Vec<Change> {
         .filter(|c| c.time >= i.since)
         .cloned()
         .collect();
-    let mut out: Vec<Change> = backfill
-        .into_iter()
-        .filter(|b| !near(b, &observed))
-        .collect();
+    let seen = Near::of(&observed);
+    let mut out: Vec<Change> = backfill.into_iter().filter(|b| !seen.has(b)).collect();
     out.extend(observed);
     out.extend(journal(i.records, i.since));
     for a in i.alerts.iter().filter(|a| a.at >= i.since) {
@@ -109,18 +105,36 @@ pub fn collect(i: Inputs) -> Vec<Change> {
     out
 }
 
-/// A backfilled edit or scale that a better source also has (this console
-/// saw it happen; an Event has before → after): that line stands for both.
-fn near(b: &Change, better: &[Change]) -> bool {
-    matches!(
-        b.kind,
-        ChangeKind::Scale | ChangeKind::Edit | ChangeKind::Revision
-    ) && better.iter().any(|o| {
-        o.context == b.context
-            && o.object == b.object
-            && o.kind == b.kind
-            && (o.time - b.time).abs() <= Duration::seconds(10)
-    })
+/// Lines from a better source (this console saw it happen; an Event or a
+/// revision has before → after), indexed by what they are about: a
+/// backfilled edit, scale or revision near one of them is the same change.
+struct Near<'a> {
+    at: HashMap<(&'a str, &'a ObjectRef, ChangeKind), Vec<DateTime<Utc>>>,
+}
+
+impl<'a> Near<'a> {
+    fn of(better: impl IntoIterator<Item = &'a Change>) -> Near<'a> {
+        let mut at: HashMap<_, Vec<_>> = HashMap::new();
+        for o in better {
+            at.entry((o.context.as_str(), &o.object, o.kind))
+                .or_default()
+                .push(o.time);
+        }
+        Near { at }
+    }
+
+    fn has(&self, b: &Change) -> bool {
+        matches!(
+            b.kind,
+            ChangeKind::Scale | ChangeKind::Edit | ChangeKind::Revision
+        ) && self
+            .at
+            .get(&(b.context.as_str(), &b.object, b.kind))
+            .is_some_and(|ts| {
+                ts.iter()
+                    .any(|t| (*t - b.time).abs() <= Duration::seconds(10))
+            })
+    }
 }
 
 /// One line per action: its last record (outcome, reconcile, denied) wins.

@@ -2,9 +2,11 @@
 //! config hitting every region — is one group: the view shows one line
 //! ("in 5 clusters") that expands to the members.
 
+use std::collections::HashMap;
+
 use chrono::Duration;
 
-use super::change::{Change, ChangeKind, ObjectRef};
+use super::change::{Change, ChangeKind};
 
 /// Changes further apart than this are separate events, not one wave.
 pub const WINDOW_MINUTES: i64 = 15;
@@ -47,18 +49,25 @@ impl Group {
 
 /// What makes two changes "the same" across clusters.
 fn same(a: &Change, b: &Change) -> bool {
-    let key = |c: &Change| -> (ChangeKind, ObjectRef, String) {
-        (c.kind, c.object.clone(), c.summary.clone())
-    };
     // A cluster's own line (unreachable) names the cluster as its object:
     // the same summary in two clusters is still the same kind of event.
     let object_free = matches!(a.kind, ChangeKind::Cluster);
     a.context != b.context
-        && if object_free {
-            a.kind == b.kind && a.summary == b.summary
-        } else {
-            key(a) == key(b)
-        }
+        && a.kind == b.kind
+        && a.summary == b.summary
+        && (object_free || a.object == b.object)
+}
+
+/// `same`'s fields hashed: only groups under the same hash are compared.
+fn bucket(c: &Change) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    c.kind.hash(&mut h);
+    c.summary.hash(&mut h);
+    if !matches!(c.kind, ChangeKind::Cluster) {
+        c.object.hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Groups `changes` (newest first, as `collect` returns them): a change joins
@@ -67,16 +76,23 @@ fn same(a: &Change, b: &Change) -> bool {
 pub fn group(changes: Vec<Change>) -> Vec<Group> {
     let window = Duration::minutes(WINDOW_MINUTES);
     let mut groups: Vec<Group> = Vec::new();
+    // Group indices by bucket, oldest group first (= newest head first).
+    let mut by_bucket: HashMap<u64, Vec<usize>> = HashMap::new();
     for c in changes {
-        let home = groups.iter_mut().find(|g| {
+        let candidates = by_bucket.entry(bucket(&c)).or_default();
+        let home = candidates.iter().copied().find(|&i| {
+            let g = &groups[i];
             let h = g.head();
             (h.time - c.time).abs() <= window
                 && same(h, &c)
                 && !g.members.iter().any(|m| m.context == c.context)
         });
         match home {
-            Some(g) => g.members.push(c),
-            None => groups.push(Group { members: vec![c] }),
+            Some(i) => groups[i].members.push(c),
+            None => {
+                candidates.push(groups.len());
+                groups.push(Group { members: vec![c] });
+            }
         }
     }
     groups
@@ -85,6 +101,7 @@ pub fn group(changes: Vec<Change>) -> Vec<Group> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timeline::change::ObjectRef;
     use chrono::{DateTime, Utc};
 
     fn image(ctx: &str, at: DateTime<Utc>) -> Change {

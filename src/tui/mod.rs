@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::app::model::Model;
 use crate::app::state::{App, View};
-use crate::app::timeline::{history, timeline};
+use crate::app::timeline::{history, timeline, Fresh};
 use crate::app::update::{update, Effect, Msg};
 use crate::console::Console;
 use crate::demo::{DemoControl, Mark};
@@ -114,6 +114,7 @@ async fn event_loop(
     let mut change_hint: Option<String> = None;
     let mut last_hint = Instant::now() - HINT_EVERY;
     let mut recorder = Recorder::open(Some(actions.data_dir.join("timeline.jsonl")), Utc::now());
+    let mut fresh = Fresh::default();
     let mut dirty = true;
     // Intervals, not sleeps made anew on each pass: any other event would
     // otherwise restart them and they would never fire.
@@ -149,16 +150,18 @@ async fn event_loop(
                 last_hint = Instant::now();
                 change_hint = None;
                 if model.rows.iter().any(crate::app::timeline::unhealthy) {
-                    let since = now - chrono::Duration::seconds(app.since_secs as i64);
-                    let changes = timeline(&records, fleet, recorder.lines(), &host(), since);
-                    change_hint = crate::app::timeline::hint(&changes, &model.rows, now);
+                    let changes = fresh.get(app.since_secs, now, |since| {
+                        timeline(&records, fleet, recorder.lines(), &host(), since)
+                    });
+                    change_hint = crate::app::timeline::hint(changes, &model.rows, now);
                 }
             }
             model.change_hint = change_hint.clone();
             if matches!(app.screen().view, View::Journal | View::Change { .. }) {
-                let since = now - chrono::Duration::seconds(app.since_secs as i64);
-                let changes = timeline(&records, fleet, recorder.lines(), &host(), since);
-                model.timeline = crate::timeline::group::group(changes);
+                let changes = fresh.get(app.since_secs, now, |since| {
+                    timeline(&records, fleet, recorder.lines(), &host(), since)
+                });
+                model.timeline = crate::timeline::group::group(changes.to_vec());
             }
             if let View::Detail {
                 cluster,
@@ -169,10 +172,11 @@ async fn event_loop(
             } = &app.screen().view
             {
                 if let Some(c) = fleet.clusters.get(*cluster) {
-                    let since = now - chrono::Duration::seconds(app.since_secs as i64);
-                    let changes = timeline(&records, fleet, recorder.lines(), &host(), since);
+                    let changes = fresh.get(app.since_secs, now, |since| {
+                        timeline(&records, fleet, recorder.lines(), &host(), since)
+                    });
                     let object = ObjectRef::new(kind.name(), namespace, name);
-                    model.history = history(changes, &c.meta.context, &object);
+                    model.history = history(changes.to_vec(), &c.meta.context, &object);
                 }
             }
             if let Some(p) = recorder.problem.take() {
@@ -205,7 +209,12 @@ async fn event_loop(
         }
         // Ages on screen ("unreachable 12s") need a 1 Hz tick; an idle,
         // settled fleet needs none.
-        let clock = model.has_clock();
+        // The timeline's views tick too: their ages move and `Fresh` rebuilds.
+        let timeline_view = matches!(
+            app.screen().view,
+            View::Journal | View::Change { .. } | View::Detail { .. }
+        );
+        let clock = model.has_clock() || timeline_view;
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(key))) => {

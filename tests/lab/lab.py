@@ -8,7 +8,10 @@ command. The other subcommands are clients that talk to it over a Unix socket
 and start it when it is not running.
 
     lab.py up N          bring clusters a.. and the lab's Prometheus up (reusing running
-                         ones); print kubeconfig
+                         ones); print kubeconfig. Installs missing tools first (below)
+    lab.py tools         check openssl, prometheus, promtool and tmux; as root on Debian
+                         apt-get installs what is missing, otherwise one line says how
+                         (FLEETDECK_LAB_NO_INSTALL=1: never install)
     lab.py env           print export lines for KUBECONFIG and PATH
     lab.py stop X [C]    stop component C (default apiserver) of cluster X (etcd, apiserver,
                          controller-manager, scheduler, kwok, rollouts, simulator)
@@ -67,6 +70,36 @@ CAPACITY = {
 
 def log(msg):
     print("[lab %s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr, flush=True)
+
+
+# What the lab and the suite's terminal tests run beside Go and Python, with
+# the Debian package of each (Prometheus is Debian's 2.42; its unit is unused).
+TOOLS = {"openssl": "openssl", "prometheus": "prometheus", "promtool": "prometheus", "tmux": "tmux"}
+
+
+def ensure_tools():
+    """Installs missing tools where it can (root on Debian, as .ci/run does);
+    otherwise one line naming them and the command that installs them."""
+    missing = [t for t in TOOLS if not shutil.which(t)]
+    if not missing:
+        return
+    pkgs = sorted({TOOLS[t] for t in missing})
+    cmd = "apt-get install -y " + " ".join(pkgs)
+    can = os.geteuid() == 0 and shutil.which("apt-get") and not os.environ.get("FLEETDECK_LAB_NO_INSTALL")
+    if can:
+        log("installing %s: apt-get update && %s" % (", ".join(missing), cmd))
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        quiet = {"env": env, "stdout": subprocess.DEVNULL, "check": True}
+        try:
+            subprocess.run(["apt-get", "update", "-qq"], **quiet)
+            subprocess.run(["apt-get", "install", "-y", "-qq", *pkgs], **quiet)
+        except subprocess.CalledProcessError as e:
+            raise SystemExit("lab: installing %s failed (%s): run `%s` by hand" % (", ".join(pkgs), e, cmd))
+        missing = [t for t in TOOLS if not shutil.which(t)]
+        if not missing:
+            return
+    raise SystemExit("lab: missing %s: install with `%s%s`"
+                     % (", ".join(missing), "" if os.geteuid() == 0 else "sudo ", cmd))
 
 
 def bin_dir():
@@ -1011,7 +1044,12 @@ def main(argv):
     if op == "daemon":
         daemon()
         return 0
+    if op == "tools":
+        ensure_tools()
+        print("lab: %s present" % ", ".join(TOOLS))
+        return 0
     if op == "up":
+        ensure_tools()
         n = int(rest[0]) if rest else 3
         res = request({"op": "up", "n": n})
         if "--json" in rest:
