@@ -407,3 +407,39 @@ fn the_demo_timeline_tells_its_scripted_incidents() {
     assert!(s.contains("Changes ["), "{s}");
     tmux.keys(&["q"]);
 }
+
+/// `NO_COLOR=1`: the demo draws without a single colour (no-color.org),
+/// the selected row still marked (reverse video).
+#[test]
+fn no_color_draws_no_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "NO_COLOR=1 FLEETDECK_CONFIG_DIR={d} FLEETDECK_DATA_DIR={d} {bin} --demo; sleep 30",
+        d = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_fleetdeck"),
+    );
+    let tmux = Tmux::start(&cmd, 160, 40);
+    tmux.wait_for("the demo fleet", |s| {
+        s.contains("DEMO") && s.contains("staging-eu")
+    });
+    let styled = tmux.screen_styled();
+    let colours: Vec<&str> = styled
+        .split("\x1b[")
+        .skip(1)
+        .filter_map(|sgr| sgr.split_once('m').map(|(params, _)| params))
+        .filter(|params| {
+            params.split(';').any(|p| {
+                matches!(
+                    p.parse::<u16>(),
+                    Ok(30..=38 | 40..=48 | 90..=97 | 100..=107)
+                )
+            })
+        })
+        .collect();
+    assert!(colours.is_empty(), "colour sequences: {colours:?}");
+    assert!(
+        styled.contains("\x1b[7m") || styled.contains(";7m") || styled.contains("[7;"),
+        "no reverse video for the selection"
+    );
+    tmux.keys(&["q"]);
+}

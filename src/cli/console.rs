@@ -127,6 +127,11 @@ pub fn run(
         let keymap_name = keymap.or(config.keymap.clone()).unwrap_or("default".into());
         // Bad theme or keymap files stop here, before the terminal is taken over.
         let theme = Theme::load(&theme_name, Some(&paths.config_dir.join("themes")))?;
+        // no-color.org: present and not empty.
+        let theme = match std::env::var_os("NO_COLOR") {
+            Some(v) if !v.is_empty() => theme.without_color(),
+            _ => theme,
+        };
         let keymap = Keymap::load(&keymap_name, Some(&paths.config_dir.join("keymaps")))?;
         let dir = if demo {
             &paths.demo_dir

@@ -13,6 +13,7 @@ mod journal;
 pub mod release;
 pub mod remediation;
 mod reports;
+mod shell;
 pub mod wave;
 
 use std::path::PathBuf;
@@ -24,9 +25,17 @@ use crate::ops::action::Operation;
 use crate::startup::{self, Options, Startup};
 use act::ActionArgs;
 
+/// `fleetdeck 0.1.0 (a1b2c3d4e5f6)`: the commit it was built from (build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("FLEETDECK_COMMIT"),
+    ")"
+);
+
 /// A terminal console for operating fleets of Kubernetes clusters.
 #[derive(Debug, Parser)]
-#[command(name = "fleetdeck", version, about)]
+#[command(name = "fleetdeck", version = VERSION, about)]
 pub struct Cli {
     /// Kubeconfig file (repeatable; replaces $KUBECONFIG, merged in order).
     #[arg(long, global = true)]
@@ -41,10 +50,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     read_only: bool,
     /// Theme name (dark, light, high-contrast, or a file in the config dir).
-    #[arg(long, global = true)]
+    /// The console's only, so not in the subcommands' help.
+    #[arg(long)]
     theme: Option<String>,
     /// Keymap name (default, vim, or a file in the config dir).
-    #[arg(long, global = true)]
+    #[arg(long)]
     keymap: Option<String>,
     /// A simulated fleet: no cluster needed.
     #[arg(long, global = true)]
@@ -178,6 +188,13 @@ pub enum Command {
     },
     /// Print every config, data and log path in use.
     Paths,
+    /// Print a shell completion script: `source <(fleetdeck completions bash)`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `fleetdeck man | man -l -`.
+    Man,
     /// Print the fleet state once and exit (non-zero if a cluster is unreachable).
     Snapshot {
         /// JSON instead of a table.
@@ -258,6 +275,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Cost { json, timeout }) => reports::cost(&opts, cli.demo, json, timeout),
         Some(Command::Slo { json }) => reports::slo(&opts, json),
         Some(Command::Paths) => reports::paths(&opts),
+        Some(Command::Completions { shell }) => shell::completions(shell),
+        Some(Command::Man) => shell::man(),
         Some(Command::Changes {
             since,
             json,

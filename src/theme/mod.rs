@@ -9,7 +9,7 @@ mod parse;
 
 use std::path::Path;
 
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 
 pub use crate::basics::config_file::ConfigFileError;
 use crate::basics::config_file::{Catalogue, Source};
@@ -122,6 +122,22 @@ impl Theme {
     /// Built-in themes plus the `*.toml` files in `user_dir`, sorted.
     pub fn available(user_dir: Option<&Path>) -> Vec<String> {
         CATALOGUE.available(user_dir)
+    }
+
+    /// The same theme with no colour at all (`NO_COLOR`): bold, dim and the
+    /// like stay; the selected row is reversed so it still shows.
+    pub fn without_color(mut self) -> Theme {
+        for (section, slots) in SLOTS {
+            for slot in *slots {
+                if let Some(s) = self.slot_mut(section, slot) {
+                    s.fg = None;
+                    s.bg = None;
+                    s.underline_color = None;
+                }
+            }
+        }
+        self.table.selected = self.table.selected.add_modifier(Modifier::REVERSED);
+        self
     }
 
     /// The theme `name`: its preset (or `dark` when only a user file has that

@@ -175,3 +175,21 @@ fn unreadable_user_file_is_an_error_not_a_fallback() {
     assert_eq!(err.line, 0);
     assert!(err.message.starts_with("cannot read theme file"), "{err}");
 }
+
+#[test]
+fn no_color_strips_every_colour_and_keeps_the_selection_visible() {
+    for name in Theme::presets() {
+        let t = Theme::load(name, None).unwrap().without_color();
+        for (section, slots) in SLOTS {
+            for slot in *slots {
+                let mut t = t.clone();
+                let s = *t.slot_mut(section, slot).unwrap();
+                assert_eq!((s.fg, s.bg), (None, None), "{name} {section}.{slot}");
+            }
+        }
+        assert!(
+            t.table.selected.add_modifier.contains(Modifier::REVERSED),
+            "{name}"
+        );
+    }
+}

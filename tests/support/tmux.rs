@@ -40,6 +40,15 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The screen with its SGR escape sequences (colours, bold, reverse).
+    pub fn screen_styled(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-e", "-t", &self.session])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", self.session.as_str()];
         args.extend_from_slice(keys);
