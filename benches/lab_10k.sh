@@ -68,8 +68,8 @@ say "$running pods running; $(kubectl --context "$cluster" get pods -A -o name |
 # The same LIST by curl, in JSON and in protobuf (what fleetdeck asks for):
 # the floor without kubectl's start-up, in both encodings.
 python3 - "$KUBECONFIG" "$cluster" "$tmp" <<'EOF'
-import base64, sys, yaml
-k = yaml.safe_load(open(sys.argv[1]))
+import base64, json, sys
+k = json.load(open(sys.argv[1]))  # the lab writes its kubeconfig as JSON
 name, tmp = sys.argv[2], sys.argv[3]
 user = next(u for u in k["users"] if u["name"] == name)["user"]
 cl = next(c for c in k["clusters"] if c["name"] == name)["cluster"]

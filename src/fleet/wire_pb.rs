@@ -27,10 +27,9 @@ pub struct PodPage {
     pub continue_token: Option<String>,
 }
 
-/// The `metav1.Status` an error response carries.
+/// The `metav1.Status` an error response carries (what an error names).
 #[derive(Debug, Default, PartialEq)]
 pub struct StatusBody {
-    pub status: String,
     pub message: String,
     pub reason: String,
     pub code: u16,
@@ -73,7 +72,6 @@ pub fn status(body: &[u8]) -> Result<StatusBody, ProtoError> {
     let mut s = StatusBody::default();
     for f in fields(unwrap(body)?) {
         match f? {
-            (2, v) => s.status = v.string()?,
             (3, v) => s.message = v.string()?,
             (4, v) => s.reason = v.string()?,
             (6, v) => s.code = u16::try_from(v.varint()?).unwrap_or_default(),
