@@ -160,7 +160,7 @@ impl Action {
             Action::SortReverse => "reverse the sort order",
             Action::ViewFleet => "Fleet view",
             Action::ViewWorkloads => "Workloads view (fleet-wide)",
-            Action::ViewJournal => "Journal: actions from this and other consoles",
+            Action::ViewJournal => "Changes: what changed across the fleet",
             Action::Yaml => "show YAML",
             Action::Describe => "show details",
             Action::Scale => "scale the workload (confirmed, journaled)",
