@@ -96,3 +96,35 @@ fn the_console_only_flags_stay_out_of_the_headless_subcommands() {
         assert!(help.contains("--read-only"), "{sub}");
     }
 }
+
+/// `--demo` belongs to what has a demo: on `scale` or `failover` it would
+/// have been silently dropped and the command sent to the real clusters.
+#[test]
+fn demo_is_refused_where_there_is_no_demo() {
+    for args in [
+        &["--demo", "scale", "ctx/ns/deploy/web", "--replicas", "2"][..],
+        &[
+            "--demo", "failover", "resume", "p", "--yes", "--reason", "r",
+        ],
+    ] {
+        let out = fleetdeck(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("has no demo and would act on the real clusters"),
+            "{err}"
+        );
+    }
+    for sub in ["scale", "failover", "remediation"] {
+        assert!(
+            !stdout(&fleetdeck(&[sub, "--help"])).contains("--demo"),
+            "{sub}"
+        );
+    }
+    for sub in ["snapshot", "cost", "changes", "journal"] {
+        assert!(
+            stdout(&fleetdeck(&[sub, "--help"])).contains("--demo"),
+            "{sub}"
+        );
+    }
+}

@@ -417,6 +417,14 @@ async fn may_patch_routes(operator: &Client, ns: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rbac_lost_mid_run_then_a_killed_run_resumes_from_the_journal() {
+    const RESUME: [&str; 6] = [
+        "failover",
+        "resume",
+        "res",
+        "--yes",
+        "--reason",
+        "RBAC back",
+    ];
     let Some((lab, d)) = support::fault_cluster() else {
         return;
     };
@@ -459,8 +467,20 @@ async fn rbac_lost_mid_run_then_a_killed_run_resumes_from_the_journal() {
     })
     .await;
 
-    // Resume: step 3 is refused by pre-flight; the run stops there, resumable.
+    // Resume sends writes, so it is confirmed like a run: with no terminal
+    // and no --yes --reason it asks nothing and sends nothing.
+    let before = cli.journal().read().unwrap().len();
     let o = cli.run(&["failover", "resume", "res"]);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("pass --yes --reason"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(cli.journal().read().unwrap().len(), before);
+
+    // Resume: step 3 is refused by pre-flight; the run stops there, resumable.
+    let o = cli.run(&RESUME);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("stopped at step 3"), "{err}");
@@ -481,7 +501,7 @@ async fn rbac_lost_mid_run_then_a_killed_run_resumes_from_the_journal() {
     })
     .await;
     let mut child = cli
-        .command(&["failover", "resume", "res"])
+        .command(&RESUME)
         .env("FLEETDECK_TEST_PAUSE_AFTER_INTENT_MS", "60000")
         .spawn()
         .unwrap();
@@ -502,7 +522,7 @@ async fn rbac_lost_mid_run_then_a_killed_run_resumes_from_the_journal() {
         "killed before the request"
     );
 
-    let o = cli.run(&["failover", "resume", "res"]);
+    let o = cli.run(&RESUME);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(

@@ -59,9 +59,18 @@ pub enum FailoverCommand {
         #[arg(long)]
         steps: Option<usize>,
     },
-    /// Continue the newest unfinished run of a plan from the journal.
+    /// Continue the newest unfinished run of a plan from the journal
+    /// (confirmed like a run: type the plan's name, or --yes --reason).
     Resume {
+        /// The plan's name.
         name: String,
+        /// Why it is resumed (journaled with every step from here on).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Do not ask (needs --reason).
+        #[arg(long)]
+        yes: bool,
+        /// Run this many more steps, then stop.
         #[arg(long)]
         steps: Option<usize>,
     },
@@ -258,8 +267,16 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
             dry_run,
             steps,
         } => run(st, flags, dry_run, steps).await,
-        FailoverCommand::Resume { name, steps } => {
+        FailoverCommand::Resume {
+            name,
+            reason,
+            yes,
+            steps,
+        } => {
             let plan = find(st, &name)?;
+            if let Some(code) = refuse_read_only(st, plan) {
+                return Ok(code);
+            }
             let (journal, clusters) = open(st, plan).await?;
             let Some(state) = runlog::latest_open(&journal.read()?, &name) else {
                 errln!("fleetdeck: no unfinished run of {name} in the journal");
@@ -275,7 +292,19 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
                 state.standby,
                 state.done.len()
             );
+            let flags = RunFlags {
+                name: name.clone(),
+                standby: None,
+                reason,
+                yes,
+            };
+            let Some(reason) = super::act::ask_confirmation(&plan.name, true, &args(&flags))?
+            else {
+                errln!("fleetdeck: not confirmed; nothing was sent");
+                return Ok(5);
+            };
             let mut run = Run::resumed(&state, plan.clone(), journal, clusters);
+            run.reason = reason;
             run.until = steps;
             run.abort = abort_on_ctrl_c();
             let ended = run.execute(&mut printer()).await?;
@@ -283,6 +312,9 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
         }
         FailoverCommand::Rollback { flags } => {
             let plan = find(st, &flags.name)?;
+            if let Some(code) = refuse_read_only(st, plan) {
+                return Ok(code);
+            }
             let (journal, clusters) = open(st, plan).await?;
             let state = match runlog::rollback_target(&journal.read()?, &flags.name) {
                 Ok(s) => s,
@@ -317,6 +349,24 @@ pub async fn command(st: &Startup, cmd: FailoverCommand) -> anyhow::Result<i32> 
             }
         }
     }
+}
+
+/// Resume and rollback write to clusters the journal names: with any of
+/// the plan's clusters read-only they stop before connecting (exit 3), as
+/// `run` stops at its pre-flight.
+fn refuse_read_only(st: &Startup, plan: &Plan) -> Option<i32> {
+    let ro: Vec<String> = contexts(plan)
+        .into_iter()
+        .filter(|c| st.config.meta_for(c).read_only)
+        .collect();
+    if ro.is_empty() {
+        return None;
+    }
+    errln!(
+        "fleetdeck: read-only: fleetdeck makes no changes to {}; nothing was sent",
+        ro.join(", ")
+    );
+    Some(3)
 }
 
 /// The standby, saying which were passed over and why; `None` after

@@ -56,8 +56,9 @@ pub struct Cli {
     /// Keymap name (default, vim, or a file in the config dir).
     #[arg(long)]
     keymap: Option<String>,
-    /// A simulated fleet: no cluster needed.
-    #[arg(long, global = true)]
+    /// A simulated fleet: no cluster needed (the console, and the snapshot,
+    /// cost, changes and journal subcommands, which take it too).
+    #[arg(long)]
     demo: bool,
     /// What goes to the log file (`fleetdeck paths`): error, warn, info,
     /// debug (every request), trace, or tracing directives [env: FLEETDECK_LOG].
@@ -113,6 +114,9 @@ pub enum JournalCommand {
 pub enum Command {
     /// The local journal of actions.
     Journal {
+        /// The demo's journal.
+        #[arg(long, global = true)]
+        demo: bool,
         #[command(subcommand)]
         command: JournalCommand,
     },
@@ -160,6 +164,9 @@ pub enum Command {
     },
     /// What each cluster, namespace and workload costs per hour (OpenCost model).
     Cost {
+        /// The demo fleet's costs.
+        #[arg(long)]
+        demo: bool,
         /// JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -176,6 +183,9 @@ pub enum Command {
     /// What changed across the fleet, newest first: revisions, scales, hand
     /// edits, warning Events, nodes, clusters, SLO alerts, fleetdeck actions.
     Changes {
+        /// The demo fleet's changes.
+        #[arg(long)]
+        demo: bool,
         /// RFC 3339 time, or an age such as 30m, 2h, 7d.
         #[arg(long, default_value = "1h")]
         since: String,
@@ -197,6 +207,9 @@ pub enum Command {
     Man,
     /// Print the fleet state once and exit (non-zero if a cluster is unreachable).
     Snapshot {
+        /// The demo fleet.
+        #[arg(long)]
+        demo: bool,
         /// JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -204,6 +217,28 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         timeout: u64,
     },
+}
+
+impl Command {
+    /// Whether `--demo` means something to it.
+    fn has_demo(&self) -> bool {
+        matches!(
+            self,
+            Command::Journal { .. }
+                | Command::Cost { .. }
+                | Command::Changes { .. }
+                | Command::Snapshot { .. }
+                | Command::Paths
+                | Command::Completions { .. }
+                | Command::Man
+        )
+    }
+
+    fn name(&self) -> String {
+        let debug = format!("{self:?}");
+        let word = debug.split([' ', '{', '(']).next().unwrap_or_default();
+        word.to_lowercase()
+    }
 }
 
 /// What every command that reads the fleet loads, once per process: the
@@ -248,8 +283,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         contexts: &cli.context,
         read_only: cli.read_only,
     };
+    if cli.demo {
+        if let Some(sub) = cli.command.as_ref().filter(|c| !c.has_demo()) {
+            anyhow::bail!(
+                "--demo: `{}` has no demo and would act on the real clusters; the demo is the console's, and snapshot, cost, changes and journal's",
+                sub.name()
+            );
+        }
+    }
+    let demo = cli.demo;
     match cli.command {
-        Some(Command::Journal { command }) => journal::run(&opts, cli.demo, command),
+        Some(Command::Journal { demo: d, command }) => journal::run(&opts, demo || d, command),
         Some(Command::Scale { action, replicas }) => {
             act(&opts, Operation::Scale { replicas }, action)
         }
@@ -272,20 +316,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Remediation { command }) => {
             on_runtime(&opts, async |st| remediation::command(st, command).await)
         }
-        Some(Command::Cost { json, timeout }) => reports::cost(&opts, cli.demo, json, timeout),
+        Some(Command::Cost {
+            demo: d,
+            json,
+            timeout,
+        }) => reports::cost(&opts, demo || d, json, timeout),
         Some(Command::Slo { json }) => reports::slo(&opts, json),
         Some(Command::Paths) => reports::paths(&opts),
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man) => shell::man(),
         Some(Command::Changes {
+            demo: d,
             since,
             json,
             timeout,
-        }) => changes::run(&opts, cli.demo, &since, json, timeout),
-        Some(Command::Snapshot { json, timeout }) => {
-            reports::snapshot(&opts, cli.demo, json, timeout)
-        }
-        None => console::run(&opts, cli.demo, cli.theme, cli.keymap),
+        }) => changes::run(&opts, demo || d, &since, json, timeout),
+        Some(Command::Snapshot {
+            demo: d,
+            json,
+            timeout,
+        }) => reports::snapshot(&opts, demo || d, json, timeout),
+        None => console::run(&opts, demo, cli.theme, cli.keymap),
     }
 }
 

@@ -165,8 +165,12 @@ def make_pki(d, name):
             f.write(ext + "\n")
         openssl("x509", "-req", "-in", p(file + ".csr"), "-CA", p("ca.crt"), "-CAkey", p("ca.key"),
                 "-CAcreateserial", "-days", "3650", "-extfile", p(file + ".ext"), "-out", p(file + ".crt"))
+    # Token identities: readonly (bound to `view`) and sweep, the read-only proof's own
+    # identity: used by nothing else and allowed to write, so a write that escaped the
+    # guard would succeed and stand out in the audit log under its name.
     with open(p("tokens.csv"), "w") as f:
-        f.write('%s,%s-readonly,%s-readonly,"fleetdeck:readonly"\n' % (os.urandom(16).hex(), name, name))
+        for ident, group in [("readonly", "fleetdeck:readonly"), ("sweep", "fleetdeck:sweep")]:
+            f.write('%s,%s-%s,%s-%s,"%s"\n' % (os.urandom(16).hex(), name, ident, name, ident, group))
     open(p("done"), "w").close()
     return pki
 
@@ -177,8 +181,9 @@ def b64file(path):
         return base64.b64encode(f.read()).decode()
 
 
-def kubeconfig_doc(clusters):
-    """One context per cluster and identity: lab-x-admin, lab-x, lab-x-readonly."""
+def kubeconfig_doc(clusters, sweep=False):
+    """One context per cluster and identity: lab-x-admin, lab-x, lab-x-readonly; or,
+    with sweep, only lab-x-sweep (a file of its own, so nothing else uses it)."""
     doc = {"apiVersion": "v1", "kind": "Config", "clusters": [], "users": [], "contexts": [],
            "current-context": "%s" % clusters[0]["name"] if clusters else ""}
     for c in clusters:
@@ -186,14 +191,18 @@ def kubeconfig_doc(clusters):
         doc["clusters"].append({"name": c["name"], "cluster": {
             "server": "https://127.0.0.1:%d" % c["ports"]["apiserver"],
             "certificate-authority-data": b64file(os.path.join(pki, "ca.crt"))}})
-        token = open(os.path.join(pki, "tokens.csv")).read().split(",")[0]
-        for user, cred in [
+        tokens = {line.split(",")[1]: line.split(",")[0]
+                  for line in open(os.path.join(pki, "tokens.csv")).read().splitlines() if line}
+        users = [
             ("%s-admin" % c["name"], {"client-certificate-data": b64file(os.path.join(pki, "%s-admin.crt" % c["name"])),
                                       "client-key-data": b64file(os.path.join(pki, "%s-admin.key" % c["name"]))}),
             (c["name"], {"client-certificate-data": b64file(os.path.join(pki, "%s.crt" % c["name"])),
                          "client-key-data": b64file(os.path.join(pki, "%s.key" % c["name"]))}),
-            ("%s-readonly" % c["name"], {"token": token}),
-        ]:
+            ("%s-readonly" % c["name"], {"token": tokens["%s-readonly" % c["name"]]}),
+        ]
+        if sweep:
+            users = [("%s-sweep" % c["name"], {"token": tokens["%s-sweep" % c["name"]]})]
+        for user, cred in users:
             doc["users"].append({"name": user, "user": cred})
             doc["contexts"].append({"name": user, "context": {"cluster": c["name"], "user": user}})
     return doc
@@ -462,7 +471,7 @@ omitStages: ["RequestReceived"]
 rules:
 # Request bodies of the lab identities' writes, so tests can read back what was sent.
 - level: Request
-  userGroups: ["fleetdeck:operators", "fleetdeck:readonly"]
+  userGroups: ["fleetdeck:operators", "fleetdeck:readonly", "fleetdeck:sweep"]
   verbs: ["create", "update", "patch", "delete", "deletecollection"]
 # Node heartbeats would drown everything else.
 - level: None
@@ -668,12 +677,13 @@ class Lab:
         return nodes
 
     def write_kubeconfig(self):
-        path = os.path.join(LAB_DIR, "kubeconfig")
-        tmp = path + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(kubeconfig_doc([c.info() for c in self.clusters]), f, indent=1)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        for name, sweep in [("kubeconfig-sweep", True), ("kubeconfig", False)]:
+            path = os.path.join(LAB_DIR, name)
+            tmp = path + ".tmp"
+            with open(tmp, "w") as f:
+                json.dump(kubeconfig_doc([c.info() for c in self.clusters], sweep), f, indent=1)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
         return path
 
     def up(self, n):
@@ -727,7 +737,8 @@ class Lab:
 
     def status(self):
         return {
-            "dir": LAB_DIR, "kubeconfig": os.path.join(LAB_DIR, "kubeconfig"), "bin": self.paths["bin"],
+            "dir": LAB_DIR, "kubeconfig": os.path.join(LAB_DIR, "kubeconfig"),
+            "sweep_kubeconfig": os.path.join(LAB_DIR, "kubeconfig-sweep"), "bin": self.paths["bin"],
             "crds": self.paths["crds"], "gateway_api_crds": self.paths["gateway_api_crds"],
             "istio_crds": self.paths["istio_crds"], "external_dns_crds": self.paths["external_dns_crds"],
             "argo_cd_crds": self.paths["argo_cd_crds"], "gatekeeper_crds": self.paths["gatekeeper_crds"],

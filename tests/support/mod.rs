@@ -27,6 +27,9 @@ pub const CLUSTERS: usize = 3;
 pub struct Lab {
     pub dir: PathBuf,
     pub kubeconfig: PathBuf,
+    /// Only the sweep identities (`LabCluster::sweep`): nothing but the
+    /// read-only sweep uses them, so the audit log can be read by user.
+    pub sweep_kubeconfig: PathBuf,
     pub bin: PathBuf,
     /// The Argo Rollouts CRDs the lab installs.
     pub crds: PathBuf,
@@ -56,6 +59,10 @@ impl LabCluster {
     }
     pub fn readonly(&self) -> String {
         format!("{}-readonly", self.name)
+    }
+    /// The read-only sweep's identity (in `Lab::sweep_kubeconfig` only).
+    pub fn sweep(&self) -> String {
+        format!("{}-sweep", self.name)
     }
 }
 
@@ -110,6 +117,7 @@ fn start() -> Result<Lab, String> {
         crds: path(&status["crds"]),
         fixtures: path(&status["fixtures"]),
         kubeconfig,
+        sweep_kubeconfig: path(&status["sweep_kubeconfig"]),
         clusters,
         loaded,
         prometheus: status["prometheus"]["url"]
