@@ -1,5 +1,5 @@
 //! Layer 0: small pure helpers every other layer may use — context globs,
-//! durations, Kubernetes quantities, located TOML and its one-line errors. They know nothing of the rest of
+//! durations, Kubernetes quantities, located TOML and YAML and their one-line errors. They know nothing of the rest of
 //! fleetdeck (see docs/architecture.md for the layer table).
 
 pub mod body;
@@ -8,3 +8,4 @@ pub mod duration;
 pub mod glob;
 pub mod quantity;
 pub mod toml_tree;
+pub mod yaml;

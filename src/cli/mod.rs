@@ -3,10 +3,11 @@
 //! restart, and the plan/confirm/report every action shares), `release`
 //! (rollout, canary, bluegreen) and `wave`, `failover`, `remediation`,
 //! `journal`, `changes` (the timeline), `reports` (snapshot, slo, cost, paths),
-//! `console` (the TUI).
+//! `check` (`config check`), `shell` (completions, man), `console` (the TUI).
 
 pub mod act;
 mod changes;
+mod check;
 mod console;
 pub mod failover;
 mod journal;
@@ -111,6 +112,13 @@ pub enum JournalCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Config, failover plans, SLO files, the desired-state tree, prices,
+    /// themes and keymaps: every problem as file:line, exit 1 if any.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// The local journal of actions.
     Journal {
@@ -198,6 +206,11 @@ pub enum Command {
     },
     /// Print every config, data and log path in use.
     Paths,
+    /// Validate the files fleetdeck reads, without contacting a cluster.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Print a shell completion script: `source <(fleetdeck completions bash)`.
     Completions {
         #[arg(value_enum)]
@@ -229,6 +242,7 @@ impl Command {
                 | Command::Changes { .. }
                 | Command::Snapshot { .. }
                 | Command::Paths
+                | Command::Config { .. }
                 | Command::Completions { .. }
                 | Command::Man
         )
@@ -263,15 +277,12 @@ pub fn load(opts: &Options) -> anyhow::Result<Startup> {
         .iter()
         .map(|c| c.name.clone())
         .collect();
-    // Plans are checked against every context; a bad plan file costs its
-    // plans (the `failover` command names the error), not the console.
-    match crate::failover::plan::load_all(&st.paths.config_file, &st.paths.plans_dir(), &all) {
-        Ok(plans) => st.config.failover = plans,
-        Err(e) => {
-            st.config.failover.clear();
-            st.warnings.push(e);
-        }
-    }
+    // Plans are checked against every context; a bad plan costs itself (a
+    // file whose TOML is broken, its plans), not the console or other plans.
+    let (plans, errors) =
+        crate::failover::plan::check_all(&st.paths.config_file, &st.paths.plans_dir(), Some(&all));
+    st.config.failover = plans;
+    st.warnings.extend(errors);
     Ok(st)
 }
 
@@ -323,6 +334,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => reports::cost(&opts, demo || d, json, timeout),
         Some(Command::Slo { json }) => reports::slo(&opts, json),
         Some(Command::Paths) => reports::paths(&opts),
+        Some(Command::Config {
+            command: ConfigCommand::Check,
+        }) => check::run(&opts),
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man) => shell::man(),
         Some(Command::Changes {

@@ -164,38 +164,51 @@ impl Config {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigFileError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        match Self::check(path, text) {
+            (Some(cfg), errors) if errors.is_empty() => Ok(cfg),
+            (_, mut errors) => Err(errors.swap_remove(0)),
+        }
+    }
+
+    /// The config as read (`None` if its TOML or types are wrong: that error
+    /// is then the only one) and every problem of its values.
+    pub fn check(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigFileError>) {
+        let cfg: Config = match toml::from_str(text) {
+            Ok(c) => c,
+            Err(e) => return (None, vec![toml_error(path, text, &e)]),
+        };
+        let at = |line: usize, message: String| ConfigFileError {
+            path: path.to_path_buf(),
+            line,
+            column: 1,
+            message,
+        };
+        let mut errors = Vec::new();
         for c in &cfg.canaries {
-            let bad = c.route().err().or_else(|| c.spec().check().err());
-            if let Some(message) = bad {
-                return Err(ConfigFileError {
-                    path: path.to_path_buf(),
-                    line: line_containing(text, &format!("\"{}\"", c.route)),
-                    column: 1,
-                    message: format!("[[canary]] {}: {message}", c.route),
-                });
+            if let Some(message) = c.route().err().or_else(|| c.spec().check().err()) {
+                errors.push(at(
+                    line_containing(text, &format!("\"{}\"", c.route)),
+                    format!("[[canary]] {}: {message}", c.route),
+                ));
             }
         }
         for slo in &cfg.slos {
             if let Err(message) = slo.check() {
-                return Err(ConfigFileError {
-                    path: path.to_path_buf(),
-                    line: line_containing(text, &format!("\"{}\"", slo.name)),
-                    column: 1,
-                    message: format!("[[slo]] {}: {message}", slo.name),
-                });
+                errors.push(at(
+                    line_containing(text, &format!("\"{}\"", slo.name)),
+                    format!("[[slo]] {}: {message}", slo.name),
+                ));
             }
         }
         let h = cfg.health.min_ready_nodes;
         if !(0.0..=1.0).contains(&h) {
-            return Err(ConfigFileError {
-                path: path.to_path_buf(),
-                line: line_of(text, "min_ready_nodes"),
-                column: 1,
-                message: format!("health.min_ready_nodes must be between 0 and 1, got {h}"),
-            });
+            errors.push(at(
+                line_of(text, "min_ready_nodes"),
+                format!("health.min_ready_nodes must be between 0 and 1, got {h}"),
+            ));
         }
-        Ok(cfg)
+        errors.sort_by_key(|e| e.line);
+        (Some(cfg), errors)
     }
 
     pub fn policy(&self) -> HealthPolicy {

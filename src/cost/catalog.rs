@@ -29,47 +29,61 @@ pub struct Catalog {
 
 /// Parses catalog text; `name` labels errors (`catalog.csv:12: …`).
 pub fn parse(name: &str, text: &str) -> Result<Vec<Price>, String> {
-    let mut out = Vec::new();
+    match check(name, text) {
+        (rows, errors) if errors.is_empty() => Ok(rows),
+        (_, mut errors) => Err(errors.swap_remove(0)),
+    }
+}
+
+/// The rows that read, and one `name:line: …` per row that does not.
+pub fn check(name: &str, text: &str) -> (Vec<Price>, Vec<String>) {
+    let (mut rows, mut errors) = (Vec::new(), Vec::new());
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let at = |m: String| format!("{name}:{}: {m}", i + 1);
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        if f.len() != 10 {
-            return Err(at(format!("expected 10 fields (provider,region,instance_type,capacity,vcpu,memory_gib,usd_per_hour,source,as_of,estimate), found {}", f.len())));
+        match row(line) {
+            Ok(p) => rows.push(p),
+            Err(m) => errors.push(format!("{name}:{}: {m}", i + 1)),
         }
-        let num = |k: &str, v: &str| -> Result<f64, String> {
-            v.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite() && *x >= 0.0)
-                .ok_or_else(|| at(format!("{k} {v:?} is not a non-negative number")))
-        };
-        let spot = match f[3] {
-            "spot" => true,
-            "on-demand" => false,
-            other => return Err(at(format!("capacity {other:?} must be on-demand or spot"))),
-        };
-        let estimate = match f[9] {
-            "yes" => true,
-            "no" => false,
-            other => return Err(at(format!("estimate {other:?} must be yes or no"))),
-        };
-        out.push(Price {
-            provider: f[0].to_string(),
-            region: f[1].to_string(),
-            instance_type: f[2].to_string(),
-            spot,
-            vcpu: num("vcpu", f[4])?,
-            memory_gib: num("memory_gib", f[5])?,
-            usd_per_hour: num("usd_per_hour", f[6])?,
-            source: f[7].to_string(),
-            as_of: f[8].to_string(),
-            estimate,
-        });
     }
-    Ok(out)
+    (rows, errors)
+}
+
+fn row(line: &str) -> Result<Price, String> {
+    let f: Vec<&str> = line.split(',').map(str::trim).collect();
+    if f.len() != 10 {
+        return Err(format!("expected 10 fields (provider,region,instance_type,capacity,vcpu,memory_gib,usd_per_hour,source,as_of,estimate), found {}", f.len()));
+    }
+    let num = |k: &str, v: &str| -> Result<f64, String> {
+        v.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .ok_or_else(|| format!("{k} {v:?} is not a non-negative number"))
+    };
+    let spot = match f[3] {
+        "spot" => true,
+        "on-demand" => false,
+        other => return Err(format!("capacity {other:?} must be on-demand or spot")),
+    };
+    let estimate = match f[9] {
+        "yes" => true,
+        "no" => false,
+        other => return Err(format!("estimate {other:?} must be yes or no")),
+    };
+    Ok(Price {
+        provider: f[0].to_string(),
+        region: f[1].to_string(),
+        instance_type: f[2].to_string(),
+        spot,
+        vcpu: num("vcpu", f[4])?,
+        memory_gib: num("memory_gib", f[5])?,
+        usd_per_hour: num("usd_per_hour", f[6])?,
+        source: f[7].to_string(),
+        as_of: f[8].to_string(),
+        estimate,
+    })
 }
 
 impl Catalog {

@@ -66,22 +66,50 @@ fn step_line(text: &str, plan: &str, n: usize) -> usize {
         .map_or(from, |(i, _)| i + 1)
 }
 
-/// Checks a plan against the known contexts.
-pub fn validate(plan: &Plan, known: &[String]) -> Result<(), (String, Option<usize>)> {
-    let exists = |c: &str| known.iter().any(|k| k == c);
+/// Where in a plan a problem is: a key of it, or a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Key(&'static str),
+    Step(usize),
+}
+
+/// The line of `key = …` in the plan named `plan`, else its name's.
+fn key_line(text: &str, plan: &str, key: &str) -> usize {
+    let from = name_line(text, plan);
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .take_while(|(i, l)| *i + 1 == from || !l.trim_start().starts_with("[["))
+        .find(|(_, l)| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map_or(from, |(i, _)| i + 1)
+}
+
+/// Every problem of a plan, with where it is; `known` is the kubeconfig's
+/// contexts (`None`: none to check against).
+pub fn validate(plan: &Plan, known: Option<&[String]>) -> Vec<(String, Place)> {
+    let mut out = Vec::new();
+    let exists = |c: &str| known.is_none_or(|k| k.iter().any(|k| k == c));
     if !exists(&plan.primary) {
-        return Err((
+        out.push((
             format!("unknown cluster {:?} (primary)", plan.primary),
-            None,
+            Place::Key("primary"),
         ));
     }
     if plan.standbys.is_empty() {
-        return Err(("no standby: a failover needs somewhere to go".into(), None));
+        out.push((
+            "no standby: a failover needs somewhere to go".into(),
+            Place::Key("standbys"),
+        ));
     }
-    for s in &plan.standbys {
-        if !exists(s) {
-            return Err((format!("unknown cluster {s:?} (standby)"), None));
-        }
+    for s in plan.standbys.iter().filter(|s| !exists(s)) {
+        out.push((
+            format!("unknown cluster {s:?} (standby)"),
+            Place::Key("standbys"),
+        ));
     }
     let in_plan = |c: &str| {
         c == "primary"
@@ -90,10 +118,8 @@ pub fn validate(plan: &Plan, known: &[String]) -> Result<(), (String, Option<usi
             || plan.standbys.iter().any(|s| s == c)
     };
     for (i, step) in plan.steps.iter().enumerate() {
-        if let Some(c) = step.cluster() {
-            if !in_plan(c) {
-                return Err((format!("step {}: cluster {c:?} is not in this plan (primary, standby or one of its clusters)", i + 1), Some(i)));
-            }
+        if let Some(c) = step.cluster().filter(|c| !in_plan(c)) {
+            out.push((format!("step {}: cluster {c:?} is not in this plan (primary, standby or one of its clusters)", i + 1), Place::Step(i)));
         }
         if let Step::Scale {
             cluster,
@@ -105,56 +131,87 @@ pub fn validate(plan: &Plan, known: &[String]) -> Result<(), (String, Option<usi
                 matches!(s, Step::Wait { cluster: c, target: t, .. } if c == cluster && t == target)
             });
             if *replicas > 0 && !waited {
-                return Err((format!("step {}: scaling {target} on {cluster} up has no wait step for it after: traffic would move to pods that are not ready", i + 1), Some(i)));
+                out.push((format!("step {}: scaling {target} on {cluster} up has no wait step for it after: traffic would move to pods that are not ready", i + 1), Place::Step(i)));
             }
         }
     }
-    Ok(())
+    out
 }
 
-/// Plans from a config or plans file, each validated; errors name file and line.
-pub fn load_text(path: &Path, text: &str, known: &[String]) -> Result<Vec<Plan>, String> {
-    let file: File = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
-            .unwrap_or(0);
-        format!("{}:{line}: {}", path.display(), e.message())
-    })?;
-    for p in &file.failover {
-        if let Err((msg, step)) = validate(p, known) {
-            let line = match step {
-                Some(n) => step_line(text, &p.name, n),
-                None => name_line(text, &p.name),
+/// The valid plans of a config or plans file, and one `file:line: …` per
+/// problem (a TOML error is the file's only one: nothing after it is read).
+pub fn check_text(path: &Path, text: &str, known: Option<&[String]>) -> (Vec<Plan>, Vec<String>) {
+    let file: File = match toml::from_str(text) {
+        Ok(f) => f,
+        Err(e) => {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+                .unwrap_or(0);
+            return (
+                Vec::new(),
+                vec![format!("{}:{line}: {}", path.display(), e.message())],
+            );
+        }
+    };
+    let (mut plans, mut errors) = (Vec::new(), Vec::new());
+    for p in file.failover {
+        let problems = validate(&p, known);
+        if problems.is_empty() {
+            plans.push(p);
+            continue;
+        }
+        for (msg, place) in problems {
+            let line = match place {
+                Place::Step(n) => step_line(text, &p.name, n),
+                Place::Key(k) => key_line(text, &p.name, k),
             };
-            return Err(format!("{}:{line}: plan {}: {msg}", path.display(), p.name));
+            errors.push(format!("{}:{line}: plan {}: {msg}", path.display(), p.name));
         }
     }
-    Ok(file.failover)
+    (plans, errors)
 }
 
-/// Plans from `config.toml` and every `plans/*.toml` of the config dir.
-pub fn load_all(
+/// Plans from a config or plans file, each validated; the first error.
+pub fn load_text(path: &Path, text: &str, known: &[String]) -> Result<Vec<Plan>, String> {
+    match check_text(path, text, Some(known)) {
+        (plans, errors) if errors.is_empty() => Ok(plans),
+        (_, mut errors) => Err(errors.swap_remove(0)),
+    }
+}
+
+/// Plans from `config.toml` and every `plans/*.toml` of the config dir: the
+/// valid ones, and every problem of the others (file:line each).
+pub fn check_all(
     config_file: &Path,
     plans_dir: &Path,
-    known: &[String],
-) -> Result<Vec<Plan>, String> {
-    let mut out = Vec::new();
-    if let Ok(text) = std::fs::read_to_string(config_file) {
-        out.extend(load_text(config_file, &text, known)?);
-    }
+    known: Option<&[String]>,
+) -> (Vec<Plan>, Vec<String>) {
+    let (mut plans, mut errors) = (Vec::new(), Vec::new());
+    let mut files = vec![config_file.to_path_buf()];
     if let Ok(entries) = std::fs::read_dir(plans_dir) {
-        let mut files: Vec<_> = entries
+        let mut more: Vec<_> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .collect();
-        files.sort();
-        for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
-            out.extend(load_text(&f, &text, known)?);
-        }
+        more.sort();
+        files.extend(more);
     }
-    Ok(out)
+    for (i, f) in files.iter().enumerate() {
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            // No config.toml is the default config, not an error.
+            Err(e) if i == 0 && e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                errors.push(format!("{}: {e}", f.display()));
+                continue;
+            }
+        };
+        let (p, e) = check_text(f, &text, known);
+        plans.extend(p);
+        errors.extend(e);
+    }
+    (plans, errors)
 }
 
 #[cfg(test)]
@@ -227,7 +284,7 @@ replicas = 0
         .unwrap_err();
         assert_eq!(
             e,
-            "plans/eu.toml:3: plan checkout-eu: unknown cluster \"lab-z\" (primary)"
+            "plans/eu.toml:5: plan checkout-eu: unknown cluster \"lab-z\" (primary)"
         );
         let e = load_text(
             p,

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::basics::yaml;
 use crate::ops::target::ObjectKind;
 
 /// Which object a manifest is, across template and overlay.
@@ -82,35 +83,91 @@ fn identity(doc: &Value, at: &str) -> Result<(Identity, ObjectKind), String> {
 /// Every object of the YAML files in `dir`, keyed by identity. Two objects
 /// with one identity in one layer are an error (which one would win?).
 fn layer(dir: &Path) -> Result<BTreeMap<Identity, Desired>, String> {
-    let mut out = BTreeMap::new();
+    match check_layer(dir) {
+        (objects, errors) if errors.is_empty() => Ok(objects),
+        (_, mut errors) => Err(errors.swap_remove(0)),
+    }
+}
+
+/// `layer`, going on past problems: the objects that read, and one
+/// `file:line: …` per problem.
+fn check_layer(dir: &Path) -> (BTreeMap<Identity, Desired>, Vec<String>) {
+    let (mut out, mut errors) = (BTreeMap::new(), Vec::new());
     for f in yaml_files(dir) {
-        let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
-        let docs: Vec<Value> =
-            serde_saphyr::from_multiple(&text).map_err(|e| format!("{}: {e}", f.display()))?;
+        let text = match std::fs::read_to_string(&f) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(format!("{}: {e}", f.display()));
+                continue;
+            }
+        };
+        let docs: Vec<Value> = match serde_saphyr::from_multiple(&text) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(yaml::error(&f, &e));
+                continue;
+            }
+        };
+        let lines = yaml::document_lines(&text);
         for (i, mut doc) in docs.into_iter().enumerate() {
             if doc.is_null() {
                 continue;
             }
-            let at = format!("{}: document {}", f.display(), i + 1);
-            let (id, kind) = identity(&doc, &at)?;
+            let line = lines.get(i).copied().unwrap_or(1);
+            let at = format!("{}:{line}: document {}", f.display(), i + 1);
+            let (id, kind) = match identity(&doc, &at) {
+                Ok(x) => x,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
             if !kind.cluster_scoped() && doc.pointer("/metadata/namespace").is_none() {
                 doc["metadata"]["namespace"] = Value::String(id.namespace.clone());
+            }
+            if let Some(prev) = out.get(&id) {
+                let prev: &Desired = prev;
+                errors.push(format!(
+                    "{at}: {} {}/{} is also defined at {}",
+                    id.kind, id.namespace, id.name, prev.source
+                ));
+                continue;
             }
             let d = Desired {
                 identity: id.clone(),
                 kind,
                 object: doc,
-                source: at.clone(),
+                source: at,
             };
-            if let Some(prev) = out.insert(id.clone(), d) {
-                return Err(format!(
-                    "{at}: {} {}/{} is also defined at {}",
-                    id.kind, id.namespace, id.name, prev.source
-                ));
-            }
+            out.insert(id, d);
         }
     }
-    Ok(out)
+    (out, errors)
+}
+
+/// Every group and overlay of a desired-state tree, read as the scan reads
+/// them: how many objects, and every problem (`file:line: …`).
+pub fn check_tree(dir: &Path) -> (usize, Vec<String>) {
+    let (mut objects, mut errors) = (0, Vec::new());
+    let subdirs = |d: &Path| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(d)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        v.sort();
+        v
+    };
+    for group in subdirs(dir) {
+        let overlays = subdirs(&group.join("overlays"));
+        for d in std::iter::once(group).chain(overlays) {
+            let (o, e) = check_layer(&d);
+            objects += o.len();
+            errors.extend(e);
+        }
+    }
+    (objects, errors)
 }
 
 /// A cluster's desired objects: its group's template with the cluster's
@@ -219,13 +276,13 @@ mod tests {
         );
         let e = for_cluster(d.path(), "prod", &[]).unwrap_err();
         assert!(
-            e.ends_with("a.yaml: document 3: needs apiVersion, kind and metadata.name"),
+            e.ends_with("a.yaml:20: document 3: needs apiVersion, kind and metadata.name"),
             "{e}"
         );
         write(d.path(), "prod/a.yaml", &format!("{WEB}---\n{WEB}"));
         let e = for_cluster(d.path(), "prod", &[]).unwrap_err();
         assert!(
-            e.contains("document 3: Deployment shop/web is also defined at"),
+            e.contains("a.yaml:20: document 3: Deployment shop/web is also defined at "),
             "{e}"
         );
         write(

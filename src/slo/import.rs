@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use crate::basics::yaml;
 use serde_json::Value;
 
 use super::spec::{LatencySli, SloConfig};
@@ -138,18 +139,38 @@ fn pyrra(doc: &Value) -> Result<SloConfig, String> {
     Err("only ratio and latency indicators are read".into())
 }
 
-/// Every SLO of a YAML file (several documents allowed).
+/// Every SLO of a YAML file (several documents allowed); the first error.
 pub fn load(path: &Path) -> Result<Vec<SloConfig>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let docs: Vec<Value> =
-        serde_saphyr::from_multiple(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out = Vec::new();
+    match check(path) {
+        (slos, errors) if errors.is_empty() => Ok(slos),
+        (_, mut errors) => Err(errors.swap_remove(0)),
+    }
+}
+
+/// The SLOs of a YAML file that read, and one `path:line: …` per document
+/// that does not (a YAML syntax error is the file's only one).
+pub fn check(path: &Path) -> (Vec<SloConfig>, Vec<String>) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return (Vec::new(), vec![format!("{}: {e}", path.display())]),
+    };
+    let docs: Vec<Value> = match serde_saphyr::from_multiple(&text) {
+        Ok(d) => d,
+        Err(e) => return (Vec::new(), vec![yaml::error(path, &e)]),
+    };
+    let lines = yaml::document_lines(&text);
+    let (mut out, mut errors) = (Vec::new(), Vec::new());
     for (i, doc) in docs.iter().enumerate() {
         let what = |e: String| {
             let name = s(doc, "/metadata/name")
                 .or(s(doc, "/service"))
                 .unwrap_or("?");
-            format!("{}: document {} ({name}): {e}", path.display(), i + 1)
+            let line = lines.get(i).copied().unwrap_or(1);
+            format!(
+                "{}:{line}: document {} ({name}): {e}",
+                path.display(),
+                i + 1
+            )
         };
         let found = match (s(doc, "/apiVersion"), s(doc, "/kind"), s(doc, "/version")) {
             (Some(v), Some("SLO"), _) if v.starts_with("openslo/") => openslo(doc).map(|s| vec![s]),
@@ -157,12 +178,19 @@ pub fn load(path: &Path) -> Result<Vec<SloConfig>, String> {
             (_, _, Some("prometheus/v1")) => sloth(doc),
             _ => Err("neither OpenSLO (kind: SLO), Sloth (version: prometheus/v1) nor Pyrra (ServiceLevelObjective)".into()),
         };
-        for slo in found.map_err(what)? {
-            slo.check().map_err(&what)?;
-            out.push(slo);
+        match found {
+            Ok(slos) => {
+                for slo in slos {
+                    match slo.check() {
+                        Ok(()) => out.push(slo),
+                        Err(e) => errors.push(what(e)),
+                    }
+                }
+            }
+            Err(e) => errors.push(what(e)),
         }
     }
-    Ok(out)
+    (out, errors)
 }
 
 #[cfg(test)]
@@ -218,10 +246,12 @@ mod tests {
         std::fs::write(&f, "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  objectives: [{target: 0.99}]\n  indicatorRef: y\n").unwrap();
         let e = load(&f).unwrap_err();
         assert!(
-            e.contains("bad.yaml: document 1 (x): only inline indicators"),
+            e.contains("bad.yaml:1: document 1 (x): only inline indicators"),
             "{e}"
         );
         std::fs::write(&f, "a: [").unwrap();
-        assert!(load(&f).unwrap_err().starts_with(&f.display().to_string()));
+        let e = load(&f).unwrap_err();
+        assert!(e.starts_with(&format!("{}:1:", f.display())), "{e}");
+        assert!(!e.contains('\n'), "one line: {e}");
     }
 }
