@@ -50,7 +50,8 @@ pub fn to_json(rows: &[ClusterRow]) -> Value {
         .iter()
         .map(|r| {
             json!({
-                "context": r.meta.context,
+                "context": r.via,
+                "contexts": r.meta.contexts,
                 "name": r.meta.name,
                 "group": r.meta.group,
                 "region": r.meta.region,

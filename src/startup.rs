@@ -60,7 +60,25 @@ pub fn start(opts: &Options) -> anyhow::Result<Startup> {
         }
         anyhow::bail!(msg);
     }
-    let metas = selected.iter().map(|c| config.meta_for(c)).collect();
+    // One cluster, one row: contexts reaching the same API server merge.
+    let selected: Vec<String> = selected.into_iter().cloned().collect();
+    config.merged = crate::fleet::identity::group(&loaded.config, &selected);
+    let metas = config
+        .merged
+        .iter()
+        .map(|contexts| {
+            let mut meta = config.meta_for_cluster(contexts);
+            // A merged row with no configured name takes the kubeconfig's
+            // name for the cluster rather than one identity's.
+            if contexts.len() > 1 && meta.name == meta.context {
+                if let Some(n) = crate::fleet::identity::cluster_name(&loaded.config, &meta.context)
+                {
+                    meta.name = n;
+                }
+            }
+            meta
+        })
+        .collect();
     Ok(Startup {
         paths,
         kubeconfig_files: loaded.files.clone(),

@@ -292,15 +292,17 @@ async fn an_unknown_instance_type_falls_back_to_default_rates() {
 #[test]
 fn a_cluster_with_forbidden_nodes_is_unknown_never_zero() {
     let Some(lab) = support::lab() else { return };
-    let c = &lab.clusters[0];
+    // Two clusters: one through the operator, one only through the
+    // read-only identity (two contexts of one cluster would be one row).
+    let (c, r) = (&lab.clusters[0], &lab.clusters[1]);
     let cli = Cli::new(lab);
-    let args = ["--context", &c.operator(), "--context", &c.readonly()];
+    let args = ["--context", &c.operator(), "--context", &r.readonly()];
     let out = cli.run(&[&args[..], &["cost", "--json"]].concat());
     assert!(out.status.success(), "{}", text(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let unknown = v["unknown"].as_array().unwrap();
     assert_eq!(unknown.len(), 1, "{v}");
-    assert_eq!(unknown[0]["context"], c.readonly());
+    assert_eq!(unknown[0]["context"], r.readonly());
     assert_eq!(
         unknown[0]["reason"],
         "nodes forbidden (this identity may not list nodes)"
@@ -318,7 +320,7 @@ fn a_cluster_with_forbidden_nodes_is_unknown_never_zero() {
     let all = String::from_utf8_lossy(&out.stdout).to_string();
     let row = all
         .lines()
-        .find(|l| l.starts_with(&format!("{} ", c.readonly())))
+        .find(|l| l.starts_with(&format!("{} ", r.readonly())))
         .unwrap_or_else(|| panic!("{all}"));
     assert!(
         row.contains(" unknown ") && row.contains("nodes forbidden"),
@@ -335,7 +337,7 @@ fn a_cluster_with_forbidden_nodes_is_unknown_never_zero() {
     let tmux = support::tmux::Tmux::start(&cmd, 200, 30);
     tmux.wait_for("the read-only identity's row priced as unknown", |s| {
         s.lines()
-            .any(|l| l.contains(&format!("│{} ", c.readonly())) && l.contains("unknown"))
+            .any(|l| l.contains(&format!("│{} ", r.readonly())) && l.contains("unknown"))
     });
     let screen = tmux.screen();
     assert!(

@@ -18,7 +18,8 @@ use k8s_openapi::api::core::v1::Service;
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::{json, Value};
 
-use support::shared::{ar, namespace};
+use support::cli::text;
+use support::shared::{ar, namespace, proposal_ids};
 use support::tmux::Tmux;
 use support::{Lab, LabCluster};
 
@@ -51,15 +52,6 @@ impl Sweep {
             .output()
             .expect("run fleetdeck")
     }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn obj(v: Value) -> DynamicObject {
@@ -270,16 +262,6 @@ replicas = 0
         serde_saphyr::to_string(&web).unwrap(),
     )
     .unwrap();
-}
-
-/// The ids `remediation list` printed for objects in `ns`.
-fn proposal_ids(out: &str, ns: &str) -> Vec<String> {
-    out.lines()
-        .filter(|l| l.contains(&format!("/{ns}/")))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|w| w.len() == 14 && w.as_bytes()[1] == b'-')
-        .map(String::from)
-        .collect()
 }
 
 /// Every mutating subcommand, read-only: each is refused and says so.

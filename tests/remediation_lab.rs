@@ -17,7 +17,7 @@ use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::Client;
 use serde_json::{json, Value};
 use support::cli::{text, Cli};
-use support::shared::{ar, namespace, stdout, unique, writes};
+use support::shared::{ar, namespace, proposal_ids, stdout, unique, writes};
 use support::{Lab, LabCluster};
 
 fn web(ns: &str, replicas: i64) -> Value {
@@ -89,17 +89,6 @@ fn yaml(objs: &[Value]) -> String {
         .join("---\n")
 }
 
-/// The ids `remediation list` printed for objects in namespace `ns` (other
-/// tests' findings on the shared clusters are left out), in order.
-fn ids(out: &str, ns: &str) -> Vec<String> {
-    out.lines()
-        .filter(|l| l.contains(&format!("/{ns}/")))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|w| w.len() == 14 && w.as_bytes()[1] == b'-')
-        .map(String::from)
-        .collect()
-}
-
 async fn replicas(client: &Client, ns: &str) -> i32 {
     Api::<Deployment>::namespaced(client.clone(), ns)
         .get("web")
@@ -167,7 +156,7 @@ async fn a_kubectl_edit_is_found_attributed_and_put_back() {
         out.contains("1 field(s): spec.replicas 5 → 2 (kubectl-edit "),
         "{out}"
     );
-    let id = ids(&out, &ns).pop().expect("a proposal id");
+    let id = proposal_ids(&out, &ns).pop().expect("a proposal id");
     let o = cli.run(&["remediation", "show", &id]);
     assert!(stdout(&o).contains("pre-flight: ok"), "{}", text(&o));
     assert!(
@@ -256,10 +245,10 @@ async fn two_consoles_approve_one_proposal_once() {
     create(&admin, &flags(&ns, "on")).await;
     let files = [("flags.yaml", yaml(&[flags(&ns, "off")]))];
     let (one, two) = (console(lab, &[a], &files), console(lab, &[a], &files));
-    let id1 = ids(&stdout(&one.run(&["remediation", "list"])), &ns)
+    let id1 = proposal_ids(&stdout(&one.run(&["remediation", "list"])), &ns)
         .pop()
         .expect("console one's id");
-    let id2 = ids(&stdout(&two.run(&["remediation", "list"])), &ns)
+    let id2 = proposal_ids(&stdout(&two.run(&["remediation", "list"])), &ns)
         .pop()
         .expect("console two's id");
     assert_eq!(
@@ -315,7 +304,7 @@ async fn a_snooze_ends_and_a_rejection_stays() {
         &[("all.yaml", yaml(&[web(&ns, 2), flags(&ns, "off")]))],
     );
     let out = stdout(&cli.run(&["remediation", "list"]));
-    let found = ids(&out, &ns);
+    let found = proposal_ids(&out, &ns);
     assert_eq!(found.len(), 2, "{out}");
     let line = |id: &str| out.lines().find(|l| l.starts_with(id)).unwrap().to_string();
     let (dep, cm) = if line(&found[0]).contains("deployment") {
@@ -342,11 +331,11 @@ async fn a_snooze_ends_and_a_rejection_stays() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = stdout(&cli.run(&["remediation", "list"]));
-    assert!(ids(&out, &ns).is_empty(), "{out}");
+    assert!(proposal_ids(&out, &ns).is_empty(), "{out}");
     std::thread::sleep(Duration::from_secs(4));
     let out = stdout(&cli.run(&["remediation", "list"]));
     assert_eq!(
-        ids(&out, &ns),
+        proposal_ids(&out, &ns),
         std::slice::from_ref(dep),
         "the snooze ended; the rejection stays: {out}"
     );

@@ -22,6 +22,48 @@ pub struct Dialog {
     pub proposal: Option<String>,
     /// The reason it was executed with (recorded with the proposal).
     pub reason: Option<String>,
+    /// Every context that reaches the cluster (more than one: the operator
+    /// may pick which to act through).
+    pub contexts: Vec<String>,
+    /// The context picked with ctrl-o; `None`: the first that may.
+    pub via: Option<String>,
+}
+
+impl Dialog {
+    pub fn new(cluster: usize, target: Target, op: Operation, stage: Stage) -> Dialog {
+        Dialog {
+            cluster,
+            contexts: vec![target.context.clone()],
+            target,
+            op,
+            stage,
+            last_plan: None,
+            proposal: None,
+            reason: None,
+            via: None,
+        }
+    }
+
+    /// The next of the cluster's contexts to act through, if it has several.
+    fn next_context(&mut self) -> Option<String> {
+        if self.contexts.len() < 2 {
+            return None;
+        }
+        let now = self
+            .last_plan
+            .as_ref()
+            .map(|p| p.target.context.clone())
+            .or_else(|| match &self.stage {
+                Stage::Confirm(c) => Some(c.plan.target.context.clone()),
+                _ => None,
+            })
+            .or_else(|| self.via.clone())
+            .unwrap_or_else(|| self.target.context.clone());
+        let i = self.contexts.iter().position(|c| *c == now).unwrap_or(0);
+        let next = self.contexts[(i + 1) % self.contexts.len()].clone();
+        self.via = Some(next.clone());
+        Some(next)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +148,16 @@ pub fn on_key(d: &mut Dialog, key: KeyEvent) -> DialogKey {
             Stage::Running => DialogKey::Nothing,
             _ => DialogKey::Close,
         };
+    }
+    // ctrl-o: act through the cluster's next context (planned again).
+    let other = key.code == KeyCode::Char('o')
+        && key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL);
+    let replannable = matches!(d.stage, Stage::Confirm(_) | Stage::Unavailable(_));
+    if other && replannable && d.next_context().is_some() {
+        d.stage = Stage::Checking;
+        return DialogKey::Plan;
     }
     match &mut d.stage {
         Stage::Replicas(text) => match key.code {

@@ -52,7 +52,7 @@ pub fn rows(
     runs: impl Fn(&str) -> Option<RunState>,
 ) -> Vec<PlanRow> {
     let side = |ctx: &str| {
-        let r = fleet.iter().find(|r| r.meta.context == ctx);
+        let r = fleet.iter().find(|r| r.meta.reaches(ctx));
         (
             ctx.to_string(),
             r.map_or("not shown".to_string(), |r| r.state.word().to_string()),
@@ -80,7 +80,7 @@ pub fn hint(
     slos: &[crate::slo::eval::SloRow],
 ) -> Option<String> {
     plans.iter().find_map(|p| {
-        let r = fleet.iter().find(|r| r.meta.context == p.primary)?;
+        let r = fleet.iter().find(|r| r.meta.reaches(&p.primary))?;
         let why = match &r.excluded {
             Some(why) => format!("excluded ({why})"),
             None => {

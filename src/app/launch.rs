@@ -45,6 +45,7 @@ pub(super) fn on_dialog_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             cluster: d.cluster,
             target: d.target.clone(),
             op: d.op.clone(),
+            via: d.via.clone(),
         }],
         DialogKey::Execute(reason) => {
             let Some(plan) = d.last_plan.take() else {
@@ -92,15 +93,17 @@ pub(super) fn start_action(app: &mut App, model: &Model, op: Operation) {
             _ => Stage::Checking,
         }
     };
-    app.dialog = Some(Dialog {
-        cluster,
-        target,
-        op,
-        stage,
-        last_plan: None,
-        proposal: None,
-        reason: None,
-    });
+    let mut dialog = Dialog::new(cluster, target, op, stage);
+    dialog.contexts = contexts_of(model, cluster, &dialog.target.context);
+    app.dialog = Some(dialog);
+}
+
+/// The contexts an action on `cluster` may go through.
+fn contexts_of(model: &Model, cluster: usize, context: &str) -> Vec<String> {
+    match model.rows.get(cluster) {
+        Some(r) if !r.meta.contexts.is_empty() => r.meta.contexts.clone(),
+        _ => vec![context.to_string()],
+    }
 }
 
 pub(super) fn selected_workload(
@@ -150,6 +153,7 @@ pub(super) fn plan_if_checking(app: &App) -> Vec<Effect> {
             cluster: d.cluster,
             target: d.target.clone(),
             op: d.op.clone(),
+            via: d.via.clone(),
         }],
         _ => Vec::new(),
     }
@@ -169,15 +173,9 @@ pub(super) fn open_dialog(
     } else {
         Stage::Checking
     };
-    app.dialog = Some(Dialog {
-        cluster,
-        target,
-        op,
-        stage,
-        last_plan: None,
-        proposal: None,
-        reason: None,
-    });
+    let mut dialog = Dialog::new(cluster, target, op, stage);
+    dialog.contexts = contexts_of(model, cluster, &dialog.target.context);
+    app.dialog = Some(dialog);
     plan_if_checking(app)
 }
 

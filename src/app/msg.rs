@@ -40,6 +40,9 @@ pub enum Effect {
         cluster: usize,
         target: Target,
         op: Operation,
+        /// The context the operator picked to act through; `None`: the
+        /// first of the cluster's that may.
+        via: Option<String>,
     },
     /// Execute a confirmed plan through the journaled pipeline.
     Execute {

@@ -187,7 +187,7 @@ pub(super) fn find_cluster(name: &str, model: &Model) -> Option<usize> {
     model
         .rows
         .iter()
-        .position(|r| r.meta.name == name || r.meta.context == name)
+        .position(|r| r.meta.name == name || r.meta.reaches(name))
 }
 
 pub(super) fn goto_cluster(app: &mut App, name: &str, model: &Model) {

@@ -49,7 +49,7 @@ pub fn hint(changes: &[Change], rows: &[ClusterRow], now: DateTime<Utc>) -> Opti
         let row = rows
             .iter()
             .filter(|r| unhealthy(r))
-            .find(|r| r.meta.context == c.context)?;
+            .find(|r| r.meta.reaches(&c.context))?;
         is_cause.then_some((row, c))
     })?;
     let mut line = format!(

@@ -71,7 +71,7 @@ pub fn update(app: &mut App, msg: Msg, model: &Model, keymap: &Keymap) -> Vec<Ef
             _,
             Ok(crate::remediation::apply::Revalidated::Same(p)),
         )) => {
-            let cluster = model.rows.iter().position(|r| r.meta.context == p.context);
+            let cluster = model.rows.iter().position(|r| r.meta.reaches(&p.context));
             match (cluster, p.target.clone(), p.op.clone()) {
                 (Some(c), Some(target), Some(op)) => {
                     let effects = open_dialog(app, model, c, target, op);

@@ -171,7 +171,7 @@ pub fn run(
         let mut app = App::new(read_only, demo);
         app.message = warnings.first().cloned();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        if let Some(kc) = c.kubeconfig {
+        if let Some(kc) = c.kubeconfig.clone() {
             reconcile_in_background(journal.clone(), kc, read_only, tx.clone());
         }
         let actions = crate::tui::Actions {
@@ -191,6 +191,7 @@ pub fn run(
                     _ => d.clone(),
                 }),
             prom: crate::slo::sources::PromClient::new(&config.prometheus),
+            kubeconfig: Arc::new(c.kubeconfig.unwrap_or_default()),
             config,
             catalog,
         };

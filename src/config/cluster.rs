@@ -6,7 +6,12 @@ use serde::Serialize;
 /// What config says about a cluster (group, region, role…), joined to its context.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ClusterMeta {
+    /// The context that names the cluster (the first, in kubeconfig order,
+    /// of `contexts`): the key of its journal records, SLOs and config.
     pub context: String,
+    /// Every selected context that reaches this cluster (`fleet::identity`),
+    /// in kubeconfig order; `[context]` for most.
+    pub contexts: Vec<String>,
     /// Display name (config `name`, else the context).
     pub name: String,
     pub group: Option<String>,
@@ -17,6 +22,13 @@ pub struct ClusterMeta {
     pub protected: bool,
     /// Per-cluster accent colour: the "this is production" cue.
     pub accent: Option<String>,
+}
+
+impl ClusterMeta {
+    /// Whether `context` is one of the contexts that reach this cluster.
+    pub fn reaches(&self, context: &str) -> bool {
+        self.context == context || self.contexts.iter().any(|c| c == context)
+    }
 }
 
 /// When a cluster is left out of fleet totals (and, later, action targets).

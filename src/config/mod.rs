@@ -60,6 +60,10 @@ pub struct Config {
     /// SLO definitions; read by the SLO view.
     #[serde(default, rename = "slo")]
     pub slos: Vec<slo::SloConfig>,
+    /// Contexts that reach one cluster (set at startup from the kubeconfig,
+    /// `fleet::identity`): `meta_for` answers for the whole cluster.
+    #[serde(skip)]
+    pub merged: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -217,14 +221,56 @@ impl Config {
         }
     }
 
-    /// The first `[[cluster]]` whose glob matches supplies the context's metadata.
+    /// One cluster reached through several contexts: the first context
+    /// names it; each field comes from the first context whose config entry
+    /// sets it; the strictest `read_only` and `protected` apply.
+    pub fn meta_for_cluster(&self, contexts: &[String]) -> ClusterMeta {
+        let metas: Vec<ClusterMeta> = contexts.iter().map(|c| self.own_meta(c)).collect();
+        let Some(first) = metas.first() else {
+            return ClusterMeta::default();
+        };
+        let pick = |f: &dyn Fn(&ClusterMeta) -> Option<String>| metas.iter().find_map(f);
+        ClusterMeta {
+            context: first.context.clone(),
+            contexts: contexts.to_vec(),
+            name: pick(&|m| (m.name != m.context).then(|| m.name.clone()))
+                .unwrap_or_else(|| first.context.clone()),
+            group: pick(&|m| m.group.clone()),
+            region: pick(&|m| m.region.clone()),
+            cloud: pick(&|m| m.cloud.clone()),
+            role: pick(&|m| m.role.clone()),
+            read_only: metas.iter().any(|m| m.read_only),
+            protected: metas.iter().any(|m| m.protected),
+            accent: pick(&|m| m.accent.clone()),
+        }
+    }
+
+    /// The metadata of the cluster `context` reaches: its own entry's, or,
+    /// where several contexts reach that cluster, the merged metadata (the
+    /// strictest `read_only`/`protected`), with `context` kept as asked.
     pub fn meta_for(&self, context: &str) -> ClusterMeta {
+        match self
+            .merged
+            .iter()
+            .find(|g| g.len() > 1 && g.iter().any(|c| c == context))
+        {
+            Some(group) => ClusterMeta {
+                context: context.to_string(),
+                ..self.meta_for_cluster(group)
+            },
+            None => self.own_meta(context),
+        }
+    }
+
+    /// The first `[[cluster]]` whose glob matches supplies the context's metadata.
+    fn own_meta(&self, context: &str) -> ClusterMeta {
         let c = self
             .clusters
             .iter()
             .find(|c| glob::matches(&c.context, context));
         ClusterMeta {
             context: context.to_string(),
+            contexts: vec![context.to_string()],
             name: c
                 .and_then(|c| c.name.clone())
                 .unwrap_or_else(|| context.to_string()),

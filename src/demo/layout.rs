@@ -354,6 +354,7 @@ pub fn build(seed: u64) -> World {
 fn cluster(seed: u64, spec: &ClusterSpec) -> Cluster {
     let meta = ClusterMeta {
         context: spec.name.to_string(),
+        contexts: vec![spec.name.to_string()],
         name: spec.name.to_string(),
         group: Some(spec.group.to_string()),
         region: Some(spec.region.to_string()),

@@ -86,7 +86,12 @@ pub fn spawn_cluster(
     let span = tracing::info_span!("cluster", context = %meta.context);
     let main = tokio::spawn(
         run_cluster(
-            meta.context.clone(),
+            // A meta built by hand may name only its context.
+            if meta.contexts.is_empty() {
+                vec![meta.context.clone()]
+            } else {
+                meta.contexts.clone()
+            },
             meta.read_only,
             kubeconfig,
             data.clone(),
@@ -119,7 +124,7 @@ fn update(data: &SharedData, notify: &Notifier, f: impl FnOnce(&mut ClusterData)
 }
 
 async fn run_cluster(
-    context: String,
+    contexts: Vec<String>,
     read_only: bool,
     kubeconfig: Arc<Kubeconfig>,
     data: SharedData,
@@ -127,6 +132,17 @@ async fn run_cluster(
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
     slot: Arc<OnceLock<Client>>,
 ) {
+    // One watch per cluster however many contexts reach it.
+    let (context, why) = super::via::choose(&kubeconfig, &contexts, read_only).await;
+    if let Some(why) = why {
+        tracing::info!("{why}");
+    }
+    if contexts.len() > 1 {
+        update(&data, &notify, |d| {
+            d.via = Some(context.clone());
+            true
+        });
+    }
     // Building the client may run an exec credential plugin; one that fails is
     // retried, since tokens get refreshed outside fleetdeck.
     let mut backoff = Duration::from_secs(2);

@@ -4,6 +4,7 @@
 
 pub mod guard;
 pub mod handles;
+pub mod identity;
 pub mod intern;
 pub mod kubeconfig;
 pub mod live;
@@ -19,6 +20,7 @@ pub mod store;
 pub mod summary;
 pub mod syncs;
 pub mod tally;
+pub mod via;
 pub mod wire;
 pub mod wire_pb;
 pub mod workloads;

@@ -253,6 +253,9 @@ pub enum Connection {
 #[derive(Debug, Clone)]
 pub struct ClusterData {
     pub connection: Connection,
+    /// The context the watches go through, where the cluster has several
+    /// (`fleet::via`), once chosen.
+    pub via: Option<String>,
     pub version: Option<String>,
     pub nodes: Kind<NodeInfo>,
     pub namespaces: Kind<NamespaceInfo>,
@@ -283,6 +286,7 @@ impl Default for ClusterData {
     fn default() -> Self {
         ClusterData {
             connection: Connection::Connecting,
+            via: None,
             version: None,
             nodes: Kind::default(),
             namespaces: Kind::default(),

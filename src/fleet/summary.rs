@@ -77,6 +77,9 @@ pub struct WorkloadCounts {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterRow {
     pub meta: ClusterMeta,
+    /// The context the cluster is watched through (`meta.context` unless it
+    /// has several and another could list more).
+    pub via: String,
     pub state: ClusterState,
     /// Why the cluster is left out of totals, if it is.
     pub excluded: Option<String>,
@@ -289,6 +292,7 @@ fn row_from(
         meta.region = region;
     }
     ClusterRow {
+        via: d.via.clone().unwrap_or_else(|| meta.context.clone()),
         meta,
         excluded,
         version: d.version.clone(),

@@ -16,7 +16,7 @@ use crate::fleet::handles::Fleet;
 fn clusters(fleet: &Fleet, read_only: bool, plan: &Plan) -> Clusters {
     let wanted = std::iter::once(&plan.primary).chain(plan.standbys.iter());
     Clusters::from_clients(wanted.map(|ctx| {
-        let h = fleet.clusters.iter().find(|c| &c.meta.context == ctx);
+        let h = fleet.clusters.iter().find(|c| c.meta.reaches(ctx));
         (
             ctx.clone(),
             h.and_then(|c| c.client.get().cloned()),

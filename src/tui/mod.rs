@@ -1,6 +1,7 @@
 //! The terminal loop: input, data-change notifications and a clock tick in;
 //! a frame out only when something changed, at most one per ~16 ms.
 
+mod act_as;
 mod failover;
 mod journal_feed;
 mod remediation;
@@ -31,7 +32,7 @@ use crate::ops::action::Operation;
 use crate::ops::build::Declared;
 use crate::ops::journaled;
 use crate::ops::marks::host;
-use crate::ops::pipeline::{plan_checked, whoami, Outcome, Plan, Preflight};
+use crate::ops::pipeline::{whoami, Outcome, Plan, Preflight};
 use crate::ops::target::Target;
 use crate::theme::Theme;
 use crate::timeline::change::ObjectRef;
@@ -66,6 +67,9 @@ pub struct Actions {
     pub drift_dir: Option<std::path::PathBuf>,
     /// Built once at start: the SLO gates' Prometheus client.
     pub prom: crate::slo::sources::PromClient,
+    /// For clients of a cluster's other contexts (acting through one that
+    /// may, where the watched one may not).
+    pub kubeconfig: Arc<kube::config::Kubeconfig>,
 }
 
 pub async fn run(
@@ -301,27 +305,26 @@ fn run_effect(
             cluster,
             target,
             op,
+            via,
         } => {
-            let client = handle(cluster).and_then(|c| c.client.get().cloned());
-            let read_only = read_only || handle(cluster).is_some_and(|c| c.meta.read_only);
+            let Some(c) = handle(cluster) else {
+                let _ = tx.send(Msg::Planned(Err(NO_CLIENT.into())));
+                return;
+            };
+            let reach = reach(c, read_only);
             let mut declared = crate::ops::declared::declared(&actions.config, &target);
-            if let Some(c) = handle(cluster) {
-                declared.slo_gates = crate::slo::gate::gates_for(
-                    &actions.config,
-                    &actions.prom,
-                    &target.context,
-                    &c.meta.name,
-                    c.meta.group.as_deref(),
-                );
-            }
+            declared.slo_gates = crate::slo::gate::gates_for(
+                &actions.config,
+                &actions.prom,
+                &target.context,
+                &c.meta.name,
+                c.meta.group.as_deref(),
+            );
+            let kubeconfig = actions.kubeconfig.clone();
             tokio::spawn(async move {
-                let r = match client {
-                    Some(c) => plan_checked(&c, &target, op, &declared, read_only)
-                        .await
-                        .map(Box::new)
-                        .map_err(|e| e.to_string()),
-                    None => Err(NO_CLIENT.into()),
-                };
+                let r = act_as::plan(&kubeconfig, &reach, via.as_deref(), target, op, &declared)
+                    .await
+                    .map(Box::new);
                 let _ = tx.send(Msg::Planned(r));
             });
         }
@@ -330,12 +333,17 @@ fn run_effect(
             plan,
             reason,
         } => {
-            let client = handle(cluster).and_then(|c| c.client.get().cloned());
-            let journal = actions.journal.clone();
+            let reach = handle(cluster).map(|c| reach(c, read_only));
+            let (journal, kubeconfig) = (actions.journal.clone(), actions.kubeconfig.clone());
             tokio::spawn(async move {
+                // Through the context the plan was made with.
+                let client = match &reach {
+                    Some(r) => r.client(&kubeconfig, &plan.target.context).await,
+                    None => Err(NO_CLIENT.into()),
+                };
                 let r = match (client, journal) {
-                    (Some(c), Some(j)) => execute(&c, &j, &plan, &reason).await,
-                    (None, _) => Err(NO_CLIENT.into()),
+                    (Ok(c), Some(j)) => execute(&c, &j, &plan, &reason).await,
+                    (Err(e), _) => Err(e),
                     (_, None) => Err("no journal: actions are not allowed without one".into()),
                 };
                 let _ = tx.send(Msg::Executed(r));
@@ -483,7 +491,25 @@ async fn demo_execute(
     }
 }
 
-const NO_CLIENT: &str = "no connection to this cluster (the demo has no API server)";
+/// What an action needs of a cluster's handle: its contexts and the
+/// watched client.
+fn reach(c: &crate::fleet::live::ClusterHandle, read_only: bool) -> act_as::Reach {
+    act_as::Reach {
+        contexts: c.meta.contexts.clone(),
+        watched: c.client.get().cloned().map(|client| {
+            let via = c
+                .data
+                .lock()
+                .ok()
+                .and_then(|d| d.via.clone())
+                .unwrap_or_else(|| c.meta.context.clone());
+            (via, client)
+        }),
+        read_only: read_only || c.meta.read_only,
+    }
+}
+
+pub(crate) const NO_CLIENT: &str = "no connection to this cluster (the demo has no API server)";
 
 async fn execute(
     client: &kube::Client,

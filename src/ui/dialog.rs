@@ -19,12 +19,22 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, d: &Dialog) {
     };
     let box_ = super::prompt::centred(area, w, h);
     frame.render_widget(Clear, box_);
-    let title = format!(
-        " {} {} — {} ",
-        d.op.name(),
-        d.target.short(),
-        d.target.context
-    );
+    // Where several contexts reach the cluster, the one acting is named,
+    // and ctrl-o picks another.
+    let acting = match &d.stage {
+        Stage::Confirm(c) => c.plan.target.context.clone(),
+        _ => d.via.clone().unwrap_or_else(|| d.target.context.clone()),
+    };
+    let title = if d.contexts.len() > 1 {
+        format!(
+            " {} {} — as {acting} · ctrl-o: another of its {} contexts ",
+            d.op.name(),
+            d.target.short(),
+            d.contexts.len()
+        )
+    } else {
+        format!(" {} {} — {acting} ", d.op.name(), d.target.short())
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.status.warn)

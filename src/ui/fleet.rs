@@ -50,7 +50,12 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let cols: [(&str, u16, u8); 13] = [
         (
             "CLUSTER",
-            widest(m.rows.iter().map(|r| r.meta.name.len() + 2), 7),
+            widest(
+                m.rows
+                    .iter()
+                    .map(|r| label(r, ctx.app.read_only).chars().count() + 2),
+                7,
+            ),
             9,
         ),
         (
@@ -137,13 +142,7 @@ fn cells<'a>(r: &ClusterRow, ctx: &Ctx) -> Vec<Cell<'a>> {
         Some(c) => Style::default().fg(c),
         None => Style::default(),
     };
-    let mut name = r.meta.name.clone();
-    if r.meta.protected {
-        name.push_str(" ⚑");
-    }
-    if r.meta.read_only && !ctx.app.read_only {
-        name.push_str(" ro");
-    }
+    let name = label(r, ctx.app.read_only);
     let failing = r.pods.value().map(|p| p.failing).unwrap_or(0);
     let pods_cell = Line::from(vec![
         known(&r.pods, t, |p| format!("{}/{}/", p.running, p.pending)),
@@ -236,11 +235,33 @@ fn explain(r: &ClusterRow, now: chrono::DateTime<chrono::Utc>, ctx: &Ctx) -> Lin
     } else {
         seen
     };
+    let via = if r.meta.contexts.len() > 1 {
+        format!(" · via {} of {}", r.via, r.meta.contexts.join(", "))
+    } else {
+        String::new()
+    };
     Line::from(vec![
         Span::styled(format!(" {} ", r.meta.context), t.ui.title),
         Span::styled(text, style),
         Span::styled(seen, t.ui.dim),
+        Span::styled(via, t.ui.dim),
     ])
+}
+
+/// The cluster's name with its marks: protected, read-only (when the whole
+/// console is not), and how many more contexts reach it.
+fn label(r: &ClusterRow, console_read_only: bool) -> String {
+    let mut name = r.meta.name.clone();
+    if r.meta.protected {
+        name.push_str(" ⚑");
+    }
+    if r.meta.read_only && !console_read_only {
+        name.push_str(" ro");
+    }
+    if r.meta.contexts.len() > 1 {
+        name.push_str(&format!(" +{}", r.meta.contexts.len() - 1));
+    }
+    name
 }
 
 /// A column as wide as its widest cell (capped), at least `min`.

@@ -72,3 +72,14 @@ pub async fn simulator(sim: &str, body: Value) {
         r.text().await.unwrap_or_default()
     );
 }
+
+/// The ids `remediation list` printed for objects in namespace `ns` (other
+/// tests' findings on the shared clusters are left out), in order.
+pub fn proposal_ids(out: &str, ns: &str) -> Vec<String> {
+    out.lines()
+        .filter(|l| l.contains(&format!("/{ns}/")))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.len() == 14 && w.as_bytes()[1] == b'-')
+        .map(String::from)
+        .collect()
+}
