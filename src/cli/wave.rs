@@ -22,14 +22,26 @@ pub enum WaveOp {
     Flip,
 }
 
-/// Contexts of the group, in kubeconfig order.
+/// One context per cluster of the group, in kubeconfig order. Where several
+/// contexts reach one cluster it is stepped once, through the context the
+/// config puts in the group (else the first of them).
 pub fn members(st: &Startup, group: &str) -> Vec<String> {
-    st.kubeconfig
-        .contexts
-        .iter()
-        .map(|c| c.name.clone())
-        .filter(|c| st.config.meta_for(c).group.as_deref() == Some(group))
-        .collect()
+    let in_group = |c: &str| st.config.meta_for(c).group.as_deref() == Some(group);
+    let own = |c: &str| st.config.own_meta(c).group.as_deref() == Some(group);
+    let mut picked: Vec<String> = Vec::new();
+    for ctx in st.kubeconfig.contexts.iter().map(|c| c.name.as_str()) {
+        if !in_group(ctx) {
+            continue;
+        }
+        let same = st.config.merged.iter().find(|g| g.iter().any(|c| c == ctx));
+        let earlier = same.and_then(|g| picked.iter().position(|p| g.contains(p)));
+        match earlier {
+            Some(i) if own(ctx) && !own(&picked[i]) => picked[i] = ctx.to_string(),
+            Some(_) => {}
+            None => picked.push(ctx.to_string()),
+        }
+    }
+    picked
 }
 
 pub async fn run(

@@ -263,7 +263,7 @@ impl Config {
     }
 
     /// The first `[[cluster]]` whose glob matches supplies the context's metadata.
-    fn own_meta(&self, context: &str) -> ClusterMeta {
+    pub fn own_meta(&self, context: &str) -> ClusterMeta {
         let c = self
             .clusters
             .iter()
