@@ -14,6 +14,7 @@ pub mod config;
 pub mod console;
 pub mod cost;
 pub mod demo;
+pub mod discovery;
 pub mod failover;
 pub mod fleet;
 pub mod journal;

@@ -30,7 +30,12 @@ fn known<T: serde::Serialize + Copy>(k: &Known<T>) -> Value {
 }
 
 fn state_word(r: &ClusterRow) -> &'static str {
-    if r.excluded.is_some() && !matches!(r.state, ClusterState::Unreachable { .. }) {
+    if r.excluded.is_some()
+        && !matches!(
+            r.state,
+            ClusterState::Unreachable { .. } | ClusterState::Listed { .. }
+        )
+    {
         "excluded"
     } else {
         r.state.word()
@@ -41,6 +46,7 @@ fn error_of(r: &ClusterRow) -> Option<String> {
     match &r.state {
         ClusterState::Unreachable { error, .. } => Some(error.clone()),
         ClusterState::Degraded { reasons } => Some(reasons.join("; ")),
+        ClusterState::Listed { why } => Some(why.clone()),
         _ => r.excluded.clone(),
     }
 }

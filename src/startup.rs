@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use kube::config::Kubeconfig;
 
 use crate::config::Config;
+use crate::discovery::join::Entry;
 use crate::fleet::kubeconfig::{load, Sources};
 use crate::fleet::summary::ClusterMeta;
 use crate::paths::Paths;
@@ -37,9 +38,22 @@ pub fn start(opts: &Options) -> anyhow::Result<Startup> {
     config.read_only |= opts.read_only;
     let sources = Sources::from_env(opts.kubeconfig);
     let loaded = load(&sources);
-    let warnings: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
-    let all = loaded.contexts();
-    let selected = config.select(&all, opts.contexts);
+    let mut warnings: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+    let kubeconfig_files = loaded.files.clone();
+    let mut kubeconfig = loaded.config;
+    let found = discovered(&mut kubeconfig, &config, &mut warnings);
+    let mut all: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
+    all.extend(
+        found
+            .iter()
+            .filter(|e| e.context.is_none())
+            .map(|e| e.name.clone()),
+    );
+    let selected: Vec<String> = config
+        .select(&all, opts.contexts)
+        .into_iter()
+        .cloned()
+        .collect();
     if selected.is_empty() {
         let files: Vec<String> = sources
             .files
@@ -61,30 +75,77 @@ pub fn start(opts: &Options) -> anyhow::Result<Startup> {
         anyhow::bail!(msg);
     }
     // One cluster, one row: contexts reaching the same API server merge.
-    let selected: Vec<String> = selected.into_iter().cloned().collect();
-    config.merged = crate::fleet::identity::group(&loaded.config, &selected);
-    let metas = config
+    let (reachable, listed): (Vec<String>, Vec<String>) = selected
+        .into_iter()
+        .partition(|c| kubeconfig.contexts.iter().any(|k| &k.name == c));
+    config.merged = crate::fleet::identity::group(&kubeconfig, &reachable);
+    // A merged row with no configured name takes the kubeconfig's name for
+    // the cluster rather than one identity's.
+    config.merged_names = config
+        .merged
+        .iter()
+        .filter(|g| g.len() > 1)
+        .filter_map(|g| {
+            Some((
+                g[0].clone(),
+                crate::fleet::identity::cluster_name(&kubeconfig, &g[0])?,
+            ))
+        })
+        .collect();
+    let mut metas: Vec<ClusterMeta> = config
         .merged
         .iter()
         .map(|contexts| {
             let mut meta = config.meta_for_cluster(contexts);
-            // A merged row with no configured name takes the kubeconfig's
-            // name for the cluster rather than one identity's.
-            if contexts.len() > 1 && meta.name == meta.context {
-                if let Some(n) = crate::fleet::identity::cluster_name(&loaded.config, &meta.context)
-                {
-                    meta.name = n;
-                }
+            if let Some(e) = found
+                .iter()
+                .find(|e| e.context.as_ref().is_some_and(|c| meta.reaches(c)))
+            {
+                attach(&mut meta, e);
             }
             meta
         })
         .collect();
+    for e in found.iter().filter(|e| listed.contains(&e.name)) {
+        let mut meta = config.own_meta(&e.name);
+        attach(&mut meta, e);
+        metas.push(meta);
+    }
     Ok(Startup {
         paths,
-        kubeconfig_files: loaded.files.clone(),
-        kubeconfig: loaded.config,
+        kubeconfig_files,
+        kubeconfig,
         metas,
         config,
         warnings,
     })
+}
+
+/// Reads the `[[discovery]]` sources and adds the clusters they can reach
+/// to `kubeconfig` (in memory only); what could not be read is a warning.
+fn discovered(
+    kubeconfig: &mut Kubeconfig,
+    config: &Config,
+    warnings: &mut Vec<String>,
+) -> Vec<Entry> {
+    if config.discovery.is_empty() {
+        return Vec::new();
+    }
+    let report = crate::discovery::discover_blocking(kubeconfig, config);
+    warnings.extend(report.notes);
+    let (entries, more) = crate::discovery::join::join(kubeconfig, report.found);
+    warnings.extend(more);
+    entries
+}
+
+/// The source's word on a cluster; its group and region where the config
+/// gives none.
+fn attach(meta: &mut ClusterMeta, e: &Entry) {
+    meta.discovered = Some(e.info.clone());
+    if meta.group.is_none() {
+        meta.group = e.group.clone();
+    }
+    if meta.region.is_none() {
+        meta.region = e.region.clone();
+    }
 }

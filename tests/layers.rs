@@ -17,6 +17,7 @@ const ORDER: &[(&str, &str)] = &[
     ("1 data", "config"),
     ("1 data", "journal"),
     ("1 data", "fleet"),
+    ("1 data", "discovery"),
     ("1 data", "startup"),
     ("1 data", "theme"),
     ("1 data", "keymap"),

@@ -24,6 +24,7 @@ fn state_rank(r: &ClusterRow) -> u8 {
         (ClusterState::Degraded { .. }, _) => 2,
         (ClusterState::Connecting | ClusterState::Syncing { .. }, _) => 3,
         (ClusterState::Ok, _) => 4,
+        (ClusterState::Listed { .. }, _) => 5,
     }
 }
 

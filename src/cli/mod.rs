@@ -8,6 +8,7 @@
 pub mod act;
 mod changes;
 mod check;
+mod clusters;
 mod console;
 pub mod failover;
 mod journal;
@@ -204,6 +205,13 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         timeout: u64,
     },
+    /// Every cluster: where it came from (kubeconfig or a [[discovery]]
+    /// source), the contexts that reach it, its lifecycle. Nothing is watched.
+    Clusters {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print every config, data and log path in use.
     Paths,
     /// Validate the files fleetdeck reads, without contacting a cluster.
@@ -334,6 +342,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => reports::cost(&opts, demo || d, json, timeout),
         Some(Command::Slo { json }) => reports::slo(&opts, json),
         Some(Command::Paths) => reports::paths(&opts),
+        Some(Command::Clusters { json }) => clusters::run(&opts, json),
         Some(Command::Config {
             command: ConfigCommand::Check,
         }) => check::run(&opts),

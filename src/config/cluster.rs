@@ -22,6 +22,24 @@ pub struct ClusterMeta {
     pub protected: bool,
     /// Per-cluster accent colour: the "this is production" cue.
     pub accent: Option<String>,
+    /// Where a `[[discovery]]` source found it, with its lifecycle there.
+    pub discovered: Option<Discovered>,
+}
+
+/// What a management or hub cluster says about a cluster it knows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Discovered {
+    /// `capi on lab-a`: the source and the context it was read through.
+    pub source: String,
+    /// Provisioned, Provisioning, Deleting, Failed, Available, Ready, …
+    pub lifecycle: String,
+    pub provider: Option<String>,
+    /// The API endpoint the source records.
+    pub url: Option<String>,
+    /// Why it is listed but not connected; `None` when connected.
+    pub listed: Option<String>,
+    /// Taints, node counts, Kubernetes version, where the source has them.
+    pub detail: Vec<String>,
 }
 
 impl ClusterMeta {

@@ -9,9 +9,10 @@ use serde::Deserialize;
 use crate::basics::config_file::{toml_error, ConfigFileError};
 
 use crate::basics::glob;
-pub use cluster::{ClusterMeta, HealthPolicy};
+pub use cluster::{ClusterMeta, Discovered, HealthPolicy};
 
 pub mod cluster;
+pub mod discovery;
 pub mod failover;
 pub mod prometheus;
 pub mod slo;
@@ -60,10 +61,17 @@ pub struct Config {
     /// SLO definitions; read by the SLO view.
     #[serde(default, rename = "slo")]
     pub slos: Vec<slo::SloConfig>,
+    /// Management and hub clusters whose clusters join the fleet.
+    #[serde(default, rename = "discovery")]
+    pub discovery: Vec<discovery::DiscoveryConfig>,
     /// Contexts that reach one cluster (set at startup from the kubeconfig,
     /// `fleet::identity`): `meta_for` answers for the whole cluster.
     #[serde(skip)]
     pub merged: Vec<Vec<String>>,
+    /// The kubeconfig's name for each merged cluster, by its first context:
+    /// the row's name where the config gives none.
+    #[serde(skip)]
+    pub merged_names: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -234,6 +242,7 @@ impl Config {
             context: first.context.clone(),
             contexts: contexts.to_vec(),
             name: pick(&|m| (m.name != m.context).then(|| m.name.clone()))
+                .or_else(|| self.merged_names.get(&first.context).cloned())
                 .unwrap_or_else(|| first.context.clone()),
             group: pick(&|m| m.group.clone()),
             region: pick(&|m| m.region.clone()),
@@ -242,6 +251,7 @@ impl Config {
             read_only: metas.iter().any(|m| m.read_only),
             protected: metas.iter().any(|m| m.protected),
             accent: pick(&|m| m.accent.clone()),
+            discovered: None,
         }
     }
 
@@ -284,32 +294,51 @@ impl Config {
             read_only: self.read_only || c.is_some_and(|c| c.read_only),
             protected: c.is_some_and(|c| c.protected),
             accent: c.and_then(|c| c.accent.clone()),
+            discovered: None,
         }
     }
 
-    /// The first matching `[[cluster]]` entry's OpenCost endpoint.
+    /// `context`, then the other contexts that reach its cluster: a
+    /// `[[cluster]]` entry written for any of them speaks for the cluster.
+    pub fn same_cluster(&self, context: &str) -> Vec<String> {
+        let mut out = vec![context.to_string()];
+        if let Some(g) = self.merged.iter().find(|g| g.iter().any(|c| c == context)) {
+            out.extend(g.iter().filter(|c| *c != context).cloned());
+        }
+        out
+    }
+
+    /// The first value `field` gives from the `[[cluster]]` entries of the
+    /// cluster `context` reaches (its own entry first).
+    fn cluster_value<T>(
+        &self,
+        context: &str,
+        field: impl Fn(&ClusterConfig) -> Option<T>,
+    ) -> Option<T> {
+        self.same_cluster(context).iter().find_map(|ctx| {
+            self.clusters
+                .iter()
+                .find(|c| glob::matches(&c.context, ctx))
+                .and_then(&field)
+        })
+    }
+
+    /// The cluster's OpenCost endpoint, from its first entry that has one.
     pub fn opencost_for(&self, context: &str) -> Option<String> {
-        self.clusters
-            .iter()
-            .find(|c| glob::matches(&c.context, context))
-            .and_then(|c| c.opencost.clone())
+        self.cluster_value(context, |c| c.opencost.clone())
     }
 
-    /// The first matching `[[cluster]]` entry's `/metrics` URLs.
+    /// The cluster's `/metrics` URLs, from its first entry that has some.
     pub fn metrics_for(&self, context: &str) -> Vec<String> {
-        self.clusters
-            .iter()
-            .find(|c| glob::matches(&c.context, context))
-            .map(|c| c.metrics.clone())
-            .unwrap_or_default()
+        self.cluster_value(context, |c| {
+            Some(c.metrics.clone()).filter(|m| !m.is_empty())
+        })
+        .unwrap_or_default()
     }
 
-    /// The first matching `[[cluster]]` entry's `prometheus` URL.
+    /// The cluster's `prometheus` URL, from its first entry that has one.
     pub fn prometheus_for(&self, context: &str) -> Option<String> {
-        self.clusters
-            .iter()
-            .find(|c| glob::matches(&c.context, context))
-            .and_then(|c| c.prometheus.clone())
+        self.cluster_value(context, |c| c.prometheus.clone())
     }
 
     /// Contexts to show: `--context` globs if given, else the config's

@@ -368,6 +368,7 @@ fn cluster(seed: u64, spec: &ClusterSpec) -> Cluster {
         role: spec.role.map(str::to_string),
         read_only: false,
         protected: spec.protected,
+        discovered: None,
         accent: spec.accent.map(str::to_string),
     };
     let r = |parts: &[u64]| roll(seed, &[&[fnv(spec.name)][..], parts].concat());

@@ -82,7 +82,9 @@ impl Clusters {
         match crate::fleet::live::readyz(client).await {
             Connection::Connected => Ok(client),
             Connection::Failed { error, .. } => Err(format!("{ctx} unreachable: {error}")),
-            Connection::Connecting => Err(format!("{ctx}: not connected")),
+            Connection::Connecting | Connection::Listed { .. } => {
+                Err(format!("{ctx}: not connected"))
+            }
         }
     }
 

@@ -40,7 +40,12 @@ impl Fleet {
         let kubeconfig = Arc::new(kubeconfig);
         let clusters = metas
             .into_iter()
-            .map(|m| spawn_cluster(m, kubeconfig.clone(), notify.clone()))
+            .map(
+                |m| match m.discovered.as_ref().and_then(|d| d.listed.clone()) {
+                    Some(why) => super::live::ClusterHandle::listed(m, why),
+                    None => spawn_cluster(m, kubeconfig.clone(), notify.clone()),
+                },
+            )
             .collect();
         Fleet {
             clusters,

@@ -22,9 +22,7 @@ pub fn cluster_key(config: &Kubeconfig, context: &str) -> Option<String> {
         .find(|c| c.name == ctx.cluster)?
         .cluster
         .as_ref()?;
-    let server = cluster.server.as_deref()?.trim_end_matches('/');
-    let (scheme, rest) = server.split_once("://").unwrap_or(("https", server));
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let server = normal_url(cluster.server.as_deref()?);
     let ca = ca_bytes(cluster).map_or_else(
         || {
             if cluster.insecure_skip_tls_verify == Some(true) {
@@ -42,11 +40,33 @@ pub fn cluster_key(config: &Kubeconfig, context: &str) -> Option<String> {
         },
     );
     Some(format!(
-        "{}://{}/{path} ca={ca} sni={}",
-        scheme.to_ascii_lowercase(),
-        host.to_ascii_lowercase(),
+        "{server} ca={ca} sni={}",
         cluster.tls_server_name.as_deref().unwrap_or_default()
     ))
+}
+
+/// A server URL as compared: scheme and host lower-cased, no trailing `/`.
+pub fn normal_url(server: &str) -> String {
+    let server = server.trim().trim_end_matches('/');
+    let (scheme, rest) = server.split_once("://").unwrap_or(("https", server));
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    format!(
+        "{}://{}/{path}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    )
+}
+
+/// The server URL `context` reaches, as compared (`normal_url`).
+pub fn server_of(config: &Kubeconfig, context: &str) -> Option<String> {
+    let ctx = config
+        .contexts
+        .iter()
+        .find(|c| c.name == context)?
+        .context
+        .as_ref()?;
+    let cluster = config.clusters.iter().find(|c| c.name == ctx.cluster)?;
+    Some(normal_url(cluster.cluster.as_ref()?.server.as_deref()?))
 }
 
 /// The kubeconfig's name for the cluster entry a context uses.

@@ -56,6 +56,17 @@ impl ClusterHandle {
     }
 }
 
+impl ClusterHandle {
+    /// A discovered cluster with no way in: a row, no tasks.
+    pub fn listed(meta: ClusterMeta, why: String) -> Self {
+        let data = ClusterData {
+            connection: Connection::Listed { why },
+            ..ClusterData::default()
+        };
+        Self::detached(meta, Arc::new(Mutex::new(data)))
+    }
+}
+
 impl Drop for ClusterHandle {
     fn drop(&mut self) {
         if let Ok(tasks) = self.tasks.lock() {

@@ -246,6 +246,10 @@ pub enum Connection {
         since: DateTime<Utc>,
         transport: bool,
     },
+    /// Never connected: a discovered cluster with no way in (yet).
+    Listed {
+        why: String,
+    },
 }
 
 /// Everything known about one cluster. Only ingest and the cluster's own tasks

@@ -17,10 +17,22 @@ pub use crate::config::cluster::{ClusterMeta, HealthPolicy};
 #[serde(tag = "state", rename_all = "lowercase")]
 pub enum ClusterState {
     Connecting,
-    Syncing { percent: u8 },
+    Syncing {
+        percent: u8,
+    },
     Ok,
-    Degraded { reasons: Vec<String> },
-    Unreachable { since: DateTime<Utc>, error: String },
+    Degraded {
+        reasons: Vec<String>,
+    },
+    Unreachable {
+        since: DateTime<Utc>,
+        error: String,
+    },
+    /// Known from a discovery source, not connected (not provisioned, no
+    /// usable credentials): shown, never counted.
+    Listed {
+        why: String,
+    },
 }
 
 impl ClusterState {
@@ -31,6 +43,7 @@ impl ClusterState {
             ClusterState::Ok => "ok",
             ClusterState::Degraded { .. } => "degraded",
             ClusterState::Unreachable { .. } => "unreachable",
+            ClusterState::Listed { .. } => "listed",
         }
     }
 }
@@ -107,6 +120,9 @@ fn known<T>(state: &ResourceState, synced: bool, v: impl FnOnce() -> T) -> Known
 }
 
 pub fn cluster_state(d: &ClusterData) -> ClusterState {
+    if let Connection::Listed { why } = &d.connection {
+        return ClusterState::Listed { why: why.clone() };
+    }
     if let Connection::Failed {
         error,
         since,
@@ -312,8 +328,10 @@ fn row_from(
 }
 
 fn exclusion(state: &ClusterState, nodes: Known<Ratio>, policy: &HealthPolicy) -> Option<String> {
-    if let ClusterState::Unreachable { .. } = state {
-        return Some("unreachable".into());
+    match state {
+        ClusterState::Unreachable { .. } => return Some("unreachable".into()),
+        ClusterState::Listed { .. } => return Some("listed, not connected".into()),
+        _ => {}
     }
     let n = nodes.value()?;
     if n.total > 0 && (n.ready as f64) < policy.min_ready_nodes * n.total as f64 {

@@ -43,7 +43,13 @@ pub fn gates_for(
     config
         .slos
         .iter()
-        .filter(|s| s.gate.is_some() && s.applies_to(context, group))
+        .filter(|s| {
+            s.gate.is_some()
+                && config
+                    .same_cluster(context)
+                    .iter()
+                    .any(|c| s.applies_to(c, group))
+        })
         .map(|s| SloGate {
             slo: s.clone(),
             endpoint: endpoint.clone(),

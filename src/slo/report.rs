@@ -25,9 +25,16 @@ pub fn pairs(config: &Config, metas: &[ClusterMeta]) -> Result<Vec<Pair>, String
     let mut scraped: Vec<(String, Arc<ScrapeSource>)> = Vec::new();
     for slo in &config.slos {
         for meta in metas {
-            if !slo.applies_to(&meta.context, meta.group.as_deref()) {
+            // The row names the context the SLO was written for, where
+            // several reach the cluster.
+            let group = meta.group.as_deref();
+            let Some(context) = config
+                .same_cluster(&meta.context)
+                .into_iter()
+                .find(|c| slo.applies_to(c, group))
+            else {
                 continue;
-            }
+            };
             let source = match endpoint_for(config, &meta.context, &client) {
                 Some(ep) => Source::Prometheus(ep),
                 None => match scraped.iter().find(|(c, _)| *c == meta.context) {
@@ -49,7 +56,7 @@ pub fn pairs(config: &Config, metas: &[ClusterMeta]) -> Result<Vec<Pair>, String
             }
             out.push(Pair {
                 slo: slo.clone(),
-                context: meta.context.clone(),
+                context,
                 name: meta.name.clone(),
                 source,
             });

@@ -224,6 +224,7 @@ fn explain(r: &ClusterRow, now: chrono::DateTime<chrono::Utc>, ctx: &Ctx) -> Lin
         (ClusterState::Unreachable { error, .. }, _) => {
             (t.status.error, format!("unreachable: {error}"))
         }
+        (ClusterState::Listed { why }, _) => (t.status.unknown, listed_line(r, why)),
         (_, Some(why)) => (t.status.excluded, format!("excluded: {why}")),
         (ClusterState::Degraded { reasons }, _) => {
             (t.status.warn, format!("degraded: {}", reasons.join("; ")))
@@ -240,11 +241,18 @@ fn explain(r: &ClusterRow, now: chrono::DateTime<chrono::Utc>, ctx: &Ctx) -> Lin
     } else {
         String::new()
     };
+    let from = match &r.meta.discovered {
+        Some(d) if !matches!(r.state, ClusterState::Listed { .. }) => {
+            format!(" · from {} ({})", d.source, d.lifecycle)
+        }
+        _ => String::new(),
+    };
     Line::from(vec![
         Span::styled(format!(" {} ", r.meta.context), t.ui.title),
         Span::styled(text, style),
         Span::styled(seen, t.ui.dim),
         Span::styled(via, t.ui.dim),
+        Span::styled(from, t.ui.dim),
     ])
 }
 
@@ -267,4 +275,13 @@ fn label(r: &ClusterRow, console_read_only: bool) -> String {
 /// A column as wide as its widest cell (capped), at least `min`.
 fn widest(cells: impl Iterator<Item = usize>, min: usize) -> u16 {
     cells.max().unwrap_or(0).clamp(min, 40) as u16
+}
+
+/// A listed cluster: where it was found, its lifecycle there, why it is
+/// not connected.
+fn listed_line(r: &ClusterRow, why: &str) -> String {
+    match &r.meta.discovered {
+        Some(d) => format!("listed by {} · {} · {why}", d.source, d.lifecycle),
+        None => format!("listed: {why}"),
+    }
 }

@@ -18,6 +18,7 @@ pub fn state_span(r: &ClusterRow, now: DateTime<Utc>, t: &Theme) -> Span<'static
         (ClusterState::Unreachable { since, .. }, _) => {
             Span::styled(format!("unreachable {}", age(now, *since)), t.status.error)
         }
+        (ClusterState::Listed { .. }, _) => Span::styled("listed", t.status.unknown),
         (_, Some(_)) => Span::styled("excluded", t.status.excluded),
         (ClusterState::Connecting, _) => Span::styled("connecting", t.status.unknown),
         (ClusterState::Syncing { percent }, _) => {

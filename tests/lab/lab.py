@@ -125,6 +125,7 @@ def cache_paths():
         "external_dns_crds": os.path.join(cache, "external-dns-%s" % vers["EXTERNAL_DNS_VERSION"], "crds"),
         "argo_cd_crds": os.path.join(cache, "argo-cd-%s" % vers["ARGO_CD_VERSION"], "crds"),
         "gatekeeper_crds": os.path.join(cache, "gatekeeper-%s" % vers["GATEKEEPER_VERSION"], "crds"),
+        "capi_crds": os.path.join(cache, "cluster-api-%s" % vers["CLUSTER_API_VERSION"], "crds"),
         "stages": os.path.join(cache, "kwok-%s" % vers["KWOK_VERSION"], "stages", "stages.yaml"),
         "versions": vers,
     }
@@ -742,6 +743,7 @@ class Lab:
             "crds": self.paths["crds"], "gateway_api_crds": self.paths["gateway_api_crds"],
             "istio_crds": self.paths["istio_crds"], "external_dns_crds": self.paths["external_dns_crds"],
             "argo_cd_crds": self.paths["argo_cd_crds"], "gatekeeper_crds": self.paths["gatekeeper_crds"],
+            "capi_crds": self.paths["capi_crds"],
             "rollouts_controller": self.paths["rollouts"],
             "fixtures": os.path.join(HERE, "fixtures"),
             "versions": self.paths["versions"],

@@ -1,0 +1,37 @@
+//! `[[discovery]]`: clusters a management or hub cluster knows about.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Cluster API `Cluster` objects and their `<name>-kubeconfig` Secrets.
+    Capi,
+    /// Argo CD cluster Secrets (`argocd.argoproj.io/secret-type: cluster`).
+    Argocd,
+    /// Open Cluster Management `ManagedCluster` inventory (no credentials).
+    Ocm,
+    /// Karmada `Cluster` objects and their `secretRef` Secrets.
+    Karmada,
+}
+
+impl SourceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::Capi => "capi",
+            SourceKind::Argocd => "argocd",
+            SourceKind::Ocm => "ocm",
+            SourceKind::Karmada => "karmada",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoveryConfig {
+    pub kind: SourceKind,
+    /// The kubeconfig context of the management or hub cluster to read.
+    pub context: String,
+    /// Only this namespace (CAPI Clusters; Argo CD's, default `argocd`).
+    pub namespace: Option<String>,
+}
