@@ -49,6 +49,7 @@ pub fn start(opts: &Options) -> anyhow::Result<Startup> {
             .filter(|e| e.context.is_none())
             .map(|e| e.name.clone()),
     );
+    let mut joined: Vec<&str> = Vec::new();
     let selected: Vec<String> = config
         .select(&all, opts.contexts)
         .into_iter()
@@ -97,16 +98,24 @@ pub fn start(opts: &Options) -> anyhow::Result<Startup> {
         .iter()
         .map(|contexts| {
             let mut meta = config.meta_for_cluster(contexts);
-            if let Some(e) = found
-                .iter()
-                .find(|e| e.context.as_ref().is_some_and(|c| meta.reaches(c)))
-            {
+            let reaches = |c: &Option<String>| c.as_ref().is_some_and(|c| meta.reaches(c));
+            if let Some(e) = found.iter().find(|e| reaches(&e.context)) {
                 attach(&mut meta, e);
+            } else if let Some(e) = found.iter().find(|e| reaches(&e.own)) {
+                // Connected through the user's own context for its URL.
+                attach(&mut meta, e);
+                if let Some(d) = meta.discovered.as_mut() {
+                    d.listed = None;
+                }
+                joined.push(&e.name);
             }
             meta
         })
         .collect();
-    for e in found.iter().filter(|e| listed.contains(&e.name)) {
+    for e in found
+        .iter()
+        .filter(|e| listed.contains(&e.name) && !joined.contains(&e.name.as_str()))
+    {
         let mut meta = config.own_meta(&e.name);
         attach(&mut meta, e);
         metas.push(meta);

@@ -4,7 +4,6 @@
 //! `<name>-kubeconfig` Secret (key `value`). Only a Provisioned cluster is
 //! connected.
 
-use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kube::Client;
 
@@ -95,17 +94,7 @@ fn endpoint(e: &serde_json::Value) -> Option<String> {
 /// The access in `<name>-kubeconfig`, or why there is none.
 async fn credentials(client: &Client, ns: &str, name: &str) -> Result<creds::Access, String> {
     let secret = format!("{name}-kubeconfig");
-    let s = match Api::<Secret>::namespaced(client.clone(), ns)
-        .get_opt(&secret)
-        .await
-    {
-        Ok(Some(s)) => s,
-        Ok(None) => return Err(format!("no Secret {ns}/{secret}: inventory only")),
-        Err(kube::Error::Api(e)) if e.code == 403 => {
-            return Err(format!("may not read Secret {ns}/{secret}: inventory only"))
-        }
-        Err(e) => return Err(why(&e, &format!("Secret {ns}/{secret}"))),
-    };
+    let s = super::read_secret(client, ns, &secret).await?;
     let value = s
         .data
         .as_ref()

@@ -14,8 +14,11 @@ use crate::fleet::identity::{normal_url, server_of};
 pub struct Entry {
     /// `<source>/<name>`.
     pub name: String,
-    /// The context it is reached through; `None` when only listed.
+    /// The in-memory context added for it, where it has credentials.
     pub context: Option<String>,
+    /// The user's own context for the URL the source records, where it has
+    /// no credentials of its own: it joins that context's row when selected.
+    pub own: Option<String>,
     pub info: Discovered,
     pub group: Option<String>,
     pub region: Option<String>,
@@ -36,7 +39,7 @@ pub fn join(kc: &mut Kubeconfig, found: Vec<Found>) -> (Vec<Entry>, Vec<String>)
             listed: f.note.clone(),
             detail: f.detail.clone(),
         };
-        let mut context = None;
+        let (mut context, mut own_context) = (None, None);
         if own.contains(&f.name) || entries.iter().any(|e: &Entry| e.name == f.name) {
             warnings.push(format!(
                 "{}: a context of that name is already in the kubeconfig; the one {} found is left out",
@@ -56,14 +59,14 @@ pub fn join(kc: &mut Kubeconfig, found: Vec<Found>) -> (Vec<Entry>, Vec<String>)
                     .iter()
                     .find(|c| url.is_some() && server_of(kc, c) == url)
                 {
-                    context = Some(ctx.clone());
-                    info.listed = None;
+                    own_context = Some(ctx.clone());
                 }
             }
         }
         entries.push(Entry {
             name: f.name,
             context,
+            own: own_context,
             info,
             group: f.group,
             region: f.region,

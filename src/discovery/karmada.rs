@@ -3,7 +3,6 @@
 //! (keys `token` and `caBundle`); a Pull-mode member's agent holds them, so
 //! it is connected only through the user's own context for its endpoint.
 
-use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kube::Client;
 use serde_json::Value;
@@ -58,18 +57,7 @@ pub fn lifecycle(status: &Value, deleting: bool) -> String {
 fn found(o: &DynamicObject, source: &str) -> Found {
     let spec = &o.data["spec"];
     let status = &o.data["status"];
-    let mut detail: Vec<String> = spec["taints"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| {
-            Some(format!(
-                "taint {}:{}",
-                t["key"].as_str()?,
-                t["effect"].as_str()?
-            ))
-        })
-        .collect();
+    let mut detail: Vec<String> = super::taints(spec);
     if let Some(z) = spec["zones"].as_array().filter(|z| !z.is_empty()) {
         let z: Vec<&str> = z.iter().filter_map(Value::as_str).collect();
         detail.push(format!("zones {}", z.join(",")));
@@ -107,17 +95,7 @@ async fn push_access(client: &Client, spec: &Value) -> Result<Access, String> {
     ) else {
         return Err("Push mode without secretRef: inventory only".into());
     };
-    let secret = match Api::<Secret>::namespaced(client.clone(), ns)
-        .get_opt(name)
-        .await
-    {
-        Ok(Some(s)) => s,
-        Ok(None) => return Err(format!("no Secret {ns}/{name}: inventory only")),
-        Err(kube::Error::Api(e)) if e.code == 403 => {
-            return Err(format!("may not read Secret {ns}/{name}: inventory only"))
-        }
-        Err(e) => return Err(why(&e, &format!("Secret {ns}/{name}"))),
-    };
+    let secret = super::read_secret(client, ns, name).await?;
     let data = secret.data.unwrap_or_default();
     let token = data
         .get("token")

@@ -141,3 +141,37 @@ pub(crate) fn condition<'a>(status: &'a serde_json::Value, kind: &str) -> Option
         .find(|c| c["type"] == kind)?["status"]
         .as_str()
 }
+
+/// `key:effect` of each taint in `spec.taints`.
+pub(crate) fn taints(spec: &serde_json::Value) -> Vec<String> {
+    spec["taints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| {
+            Some(format!(
+                "taint {}:{}",
+                t["key"].as_str()?,
+                t["effect"].as_str()?
+            ))
+        })
+        .collect()
+}
+
+/// A Secret holding a cluster's credentials, or why there is none (absent
+/// or forbidden: the cluster stays in the inventory).
+pub(crate) async fn read_secret(
+    client: &Client,
+    ns: &str,
+    name: &str,
+) -> Result<k8s_openapi::api::core::v1::Secret, String> {
+    let api = kube::Api::<k8s_openapi::api::core::v1::Secret>::namespaced(client.clone(), ns);
+    match api.get_opt(name).await {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(format!("no Secret {ns}/{name}: inventory only")),
+        Err(kube::Error::Api(e)) if e.code == 403 => {
+            Err(format!("may not read Secret {ns}/{name}: inventory only"))
+        }
+        Err(e) => Err(why(&e, &format!("Secret {ns}/{name}"))),
+    }
+}

@@ -49,18 +49,7 @@ fn found(o: &DynamicObject, source: &str) -> Found {
     let name = o.metadata.name.clone().unwrap_or_default();
     let spec = &o.data["spec"];
     let labels = o.metadata.labels.clone().unwrap_or_default();
-    let mut detail: Vec<String> = spec["taints"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| {
-            Some(format!(
-                "taint {}:{}",
-                t["key"].as_str()?,
-                t["effect"].as_str()?
-            ))
-        })
-        .collect();
+    let mut detail: Vec<String> = super::taints(spec);
     if let Some(v) = o.data["status"]["version"]["kubernetes"].as_str() {
         detail.push(format!("kubernetes {v}"));
     }

@@ -10,18 +10,7 @@ use sha2::{Digest, Sha256};
 /// What identifies the API server a context reaches; `None` if the
 /// kubeconfig does not say.
 pub fn cluster_key(config: &Kubeconfig, context: &str) -> Option<String> {
-    let ctx = config
-        .contexts
-        .iter()
-        .find(|c| c.name == context)?
-        .context
-        .as_ref()?;
-    let cluster = config
-        .clusters
-        .iter()
-        .find(|c| c.name == ctx.cluster)?
-        .cluster
-        .as_ref()?;
+    let cluster = cluster_of(config, context)?;
     let server = normal_url(cluster.server.as_deref()?);
     let ca = ca_bytes(cluster).map_or_else(
         || {
@@ -59,14 +48,23 @@ pub fn normal_url(server: &str) -> String {
 
 /// The server URL `context` reaches, as compared (`normal_url`).
 pub fn server_of(config: &Kubeconfig, context: &str) -> Option<String> {
+    Some(normal_url(cluster_of(config, context)?.server.as_deref()?))
+}
+
+/// The cluster entry `context` uses.
+fn cluster_of<'a>(config: &'a Kubeconfig, context: &str) -> Option<&'a kube::config::Cluster> {
     let ctx = config
         .contexts
         .iter()
         .find(|c| c.name == context)?
         .context
         .as_ref()?;
-    let cluster = config.clusters.iter().find(|c| c.name == ctx.cluster)?;
-    Some(normal_url(cluster.cluster.as_ref()?.server.as_deref()?))
+    config
+        .clusters
+        .iter()
+        .find(|c| c.name == ctx.cluster)?
+        .cluster
+        .as_ref()
 }
 
 /// The kubeconfig's name for the cluster entry a context uses.

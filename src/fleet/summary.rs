@@ -233,6 +233,16 @@ pub fn cluster_row_cached(
 }
 
 fn counts(d: &ClusterData) -> Counts {
+    // A listed cluster is never watched: nothing is coming ("-", not "…").
+    if matches!(d.connection, Connection::Listed { .. }) {
+        return Counts {
+            nodes: Known::Missing,
+            pods: Known::Missing,
+            workloads: Known::Missing,
+            rollouts: Known::Missing,
+            region: None,
+        };
+    }
     let nodes = known(&d.nodes.state, d.nodes.synced_once, || Ratio {
         ready: d.nodes.items.values().filter(|n| n.ready).count(),
         total: d.nodes.len(),
@@ -359,9 +369,12 @@ fn majority<'a>(it: impl Iterator<Item = &'a str>) -> Option<String> {
 /// Fleet totals over the clusters that are not excluded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct FleetTotals {
+    /// Connected clusters; `listed` ones (known to a discovery source, not
+    /// connected) are counted apart.
     pub clusters: usize,
     pub healthy_clusters: usize,
     pub excluded: usize,
+    pub listed: usize,
     pub nodes: Ratio,
     pub pods: PodCounts,
     pub workloads: WorkloadCounts,
@@ -370,11 +383,13 @@ pub struct FleetTotals {
 }
 
 pub fn totals(rows: &[ClusterRow]) -> FleetTotals {
+    let listed = |r: &&ClusterRow| matches!(r.state, ClusterState::Listed { .. });
     let mut t = FleetTotals {
-        clusters: rows.len(),
+        clusters: rows.iter().filter(|r| !listed(r)).count(),
+        listed: rows.iter().filter(listed).count(),
         ..Default::default()
     };
-    for r in rows {
+    for r in rows.iter().filter(|r| !listed(r)) {
         if r.excluded.is_some() {
             t.excluded += 1;
             continue;

@@ -86,8 +86,15 @@ fn draw_header(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let tot = &ctx.model.totals;
     let mut summary = vec![Span::styled(
         format!(
-            " {} clusters · {} ok · {} excl",
-            tot.clusters, tot.healthy_clusters, tot.excluded
+            " {} clusters · {} ok · {} excl{}",
+            tot.clusters,
+            tot.healthy_clusters,
+            tot.excluded,
+            if tot.listed > 0 {
+                format!(" · {} listed", tot.listed)
+            } else {
+                String::new()
+            }
         ),
         t.ui.dim,
     )];

@@ -34,6 +34,8 @@ pub struct Lab {
     /// The Argo Rollouts CRDs the lab installs.
     pub crds: PathBuf,
     pub fixtures: PathBuf,
+    /// Cluster API's Cluster CRD (v1beta1 + v1beta2), not applied by the lab.
+    pub capi_crds: PathBuf,
     pub clusters: Vec<LabCluster>,
     pub loaded: Loaded,
     /// The lab-wide Prometheus (scrapes every cluster's simulator).
@@ -116,6 +118,7 @@ fn start() -> Result<Lab, String> {
         bin: path(&status["bin"]),
         crds: path(&status["crds"]),
         fixtures: path(&status["fixtures"]),
+        capi_crds: path(&status["capi_crds"]),
         kubeconfig,
         sweep_kubeconfig: path(&status["sweep_kubeconfig"]),
         clusters,
