@@ -16,6 +16,16 @@ pub struct Console {
     pub slo: Monitor,
     /// Costs of these clusters, recomputed in the background.
     pub cost: CostMonitor,
+    /// Summary mode's reader of the metrics engine (`ksm`), while it runs.
+    pub summary: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        if let Some(t) = &self.summary {
+            t.abort();
+        }
+    }
 }
 
 impl Console {
@@ -25,6 +35,7 @@ impl Console {
             fleet,
             slo: Monitor::default(),
             cost: CostMonitor::default(),
+            summary: None,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod failover;
 pub mod fleet;
 pub mod journal;
 pub mod keymap;
+pub mod ksm;
 pub mod logging;
 pub mod ops;
 pub mod paths;

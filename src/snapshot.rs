@@ -47,6 +47,7 @@ fn error_of(r: &ClusterRow) -> Option<String> {
         ClusterState::Unreachable { error, .. } => Some(error.clone()),
         ClusterState::Degraded { reasons } => Some(reasons.join("; ")),
         ClusterState::Listed { why } => Some(why.clone()),
+        ClusterState::Summary { error, .. } => error.clone(),
         _ => r.excluded.clone(),
     }
 }
@@ -74,6 +75,16 @@ pub fn to_json(rows: &[ClusterRow]) -> Value {
                 "rollouts": known(&r.rollouts),
                 "warnings": known(&r.warnings),
                 "forbidden": r.forbidden,
+                "mode": match &r.state {
+                    ClusterState::Listed { .. } => "listed",
+                    _ if r.summarised => "summary",
+                    _ => "live",
+                },
+                "as_of": match &r.state {
+                    ClusterState::Summary { as_of, .. } => Some(as_of.to_rfc3339()),
+                    _ => None,
+                },
+                "crashlooping": r.crashlooping,
             })
         })
         .collect();

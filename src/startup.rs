@@ -120,6 +120,15 @@ pub fn start(opts: &Options) -> anyhow::Result<Startup> {
         attach(&mut meta, e);
         metas.push(meta);
     }
+    // A fleet too large to watch whole (or a group configured so) is shown
+    // from the metrics engine; listed clusters stay listed.
+    let size = metas.len();
+    for m in metas
+        .iter_mut()
+        .filter(|m| m.discovered.as_ref().is_none_or(|d| d.listed.is_none()))
+    {
+        m.summary = config.summary.applies(size, m.group.as_deref());
+    }
     Ok(Startup {
         paths,
         kubeconfig_files,

@@ -23,6 +23,7 @@ const ORDER: &[(&str, &str)] = &[
     ("1 data", "keymap"),
     ("2 domain", "verdict"),
     ("2 domain", "slo"),
+    ("2 domain", "ksm"),
     ("2 domain", "cost"),
     ("2 domain", "ops"),
     ("2 domain", "remediation"),

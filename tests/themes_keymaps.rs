@@ -57,7 +57,7 @@ const EXPECTED: &[(&str, &str)] = &[
     (
         "config-unknown-key",
         "2:1: unknown field `clustr`, expected one of `read_only`, `theme`, `keymap`, \
-         `contexts`, `health`, `cluster`, `canary`, `bluegreen`, `cost`, `prometheus`, `failover`, `drift`, `policy`, `slo_files`, `slo`, `discovery`",
+         `contexts`, `health`, `cluster`, `canary`, `bluegreen`, `cost`, `prometheus`, `failover`, `drift`, `policy`, `slo_files`, `slo`, `summary`, `discovery`",
     ),
     ("config-min-ready", "2:1: health.min_ready_nodes must be between 0 and 1, got 1.5"),
     ("config-syntax", "1:10: invalid table header; expected `.`, `]]`"),

@@ -176,7 +176,7 @@ pub fn tree_key(app: &App) -> Option<String> {
 }
 
 /// The cluster the operator is looking at (a cluster view or a detail).
-pub(super) fn current_cluster(app: &App) -> Option<usize> {
+pub fn current_cluster(app: &App) -> Option<usize> {
     app.screens.iter().rev().find_map(|s| match s.view {
         View::Cluster { cluster } | View::Detail { cluster, .. } => Some(cluster),
         _ => None,

@@ -23,7 +23,8 @@ fn state_rank(r: &ClusterRow) -> u8 {
         (_, Some(_)) => 1,
         (ClusterState::Degraded { .. }, _) => 2,
         (ClusterState::Connecting | ClusterState::Syncing { .. }, _) => 3,
-        (ClusterState::Ok, _) => 4,
+        (ClusterState::Ok | ClusterState::Summary { error: None, .. }, _) => 4,
+        (ClusterState::Summary { .. }, _) => 2,
         (ClusterState::Listed { .. }, _) => 5,
     }
 }

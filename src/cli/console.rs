@@ -69,6 +69,9 @@ pub fn connect(opts: &Options, demo: bool) -> anyhow::Result<Connected> {
         Ok(pairs) => console.slo = crate::slo::monitor::Monitor::new(pairs),
         Err(e) => warnings.push(format!("SLOs: {e}")),
     }
+    if let Err(e) = start_summary(&mut console, &st.config) {
+        warnings.push(format!("summary mode: {e}"));
+    }
     let catalog = Catalog::load(Some(&st.paths.config_dir.join("prices.csv")));
     Ok(Connected {
         console,
@@ -79,6 +82,49 @@ pub fn connect(opts: &Options, demo: bool) -> anyhow::Result<Connected> {
         demo: None,
         catalog,
     })
+}
+
+/// Summarised clusters get their counts from the metrics engine; without
+/// an endpoint they say so on their rows.
+fn start_summary(console: &mut Console, config: &Config) -> Result<(), String> {
+    let stores: Vec<_> = console
+        .fleet
+        .stores()
+        .into_iter()
+        .filter(|(m, _)| m.summary)
+        .collect();
+    if stores.is_empty() {
+        return Ok(());
+    }
+    let endpoint = config
+        .summary
+        .endpoint
+        .clone()
+        .or_else(|| config.prometheus.url.clone())
+        .ok_or("no endpoint (set [summary] endpoint or [prometheus] url)".to_string())
+        .and_then(|url| {
+            Ok(crate::slo::prom::Endpoint {
+                url,
+                client: crate::slo::sources::http_client(&config.prometheus)?,
+                timeout: std::time::Duration::from_secs(config.prometheus.timeout_seconds.max(1)),
+            })
+        });
+    match endpoint {
+        Ok(ep) => {
+            console.summary = Some(crate::ksm::spawn(
+                ep,
+                config.summary.cluster_label.clone(),
+                stores,
+                console.fleet.notify.clone(),
+                std::time::Duration::from_secs(config.summary.refresh_seconds),
+            ));
+            Ok(())
+        }
+        Err(e) => {
+            crate::ksm::unavailable(&stores, &e);
+            Err(e)
+        }
+    }
 }
 
 /// After a crash, unfinished intents are checked against live state in the

@@ -24,6 +24,9 @@ pub struct ClusterMeta {
     pub accent: Option<String>,
     /// Where a `[[discovery]]` source found it, with its lifecycle there.
     pub discovered: Option<Discovered>,
+    /// Shown from the metrics engine's series (`[summary]`), not watched
+    /// until the operator drills in.
+    pub summary: bool,
 }
 
 /// What a management or hub cluster says about a cluster it knows.

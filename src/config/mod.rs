@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod failover;
 pub mod prometheus;
 pub mod slo;
+pub mod summary;
 pub mod traffic;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -61,6 +62,9 @@ pub struct Config {
     /// SLO definitions; read by the SLO view.
     #[serde(default, rename = "slo")]
     pub slos: Vec<slo::SloConfig>,
+    /// Large fleets: counts from kube-state-metrics, watches on demand.
+    #[serde(default)]
+    pub summary: summary::SummaryConfig,
     /// Management and hub clusters whose clusters join the fleet.
     #[serde(default, rename = "discovery")]
     pub discovery: Vec<discovery::DiscoveryConfig>,
@@ -212,6 +216,9 @@ impl Config {
                 ));
             }
         }
+        if let Err(message) = cfg.summary.check() {
+            errors.push(at(line_of(text, "cluster_label"), message));
+        }
         let h = cfg.health.min_ready_nodes;
         if !(0.0..=1.0).contains(&h) {
             errors.push(at(
@@ -252,6 +259,7 @@ impl Config {
             protected: metas.iter().any(|m| m.protected),
             accent: pick(&|m| m.accent.clone()),
             discovered: None,
+            summary: false,
         }
     }
 
@@ -295,6 +303,7 @@ impl Config {
             protected: c.is_some_and(|c| c.protected),
             accent: c.and_then(|c| c.accent.clone()),
             discovered: None,
+            summary: false,
         }
     }
 

@@ -369,6 +369,7 @@ fn cluster(seed: u64, spec: &ClusterSpec) -> Cluster {
         read_only: false,
         protected: spec.protected,
         discovered: None,
+        summary: false,
         accent: spec.accent.map(str::to_string),
     };
     let r = |parts: &[u64]| roll(seed, &[&[fnv(spec.name)][..], parts].concat());

@@ -156,6 +156,7 @@ impl Demo {
             fleet: Fleet::from_handles(handles, HealthPolicy::default(), self.notify.clone()),
             slo: self.metrics.monitor.clone(),
             cost: self.cost.clone(),
+            summary: None,
         }
     }
 

@@ -82,7 +82,7 @@ impl Clusters {
         match crate::fleet::live::readyz(client).await {
             Connection::Connected => Ok(client),
             Connection::Failed { error, .. } => Err(format!("{ctx} unreachable: {error}")),
-            Connection::Connecting | Connection::Listed { .. } => {
+            Connection::Connecting | Connection::Listed { .. } | Connection::Summary => {
                 Err(format!("{ctx}: not connected"))
             }
         }

@@ -43,6 +43,9 @@ impl Fleet {
             .map(
                 |m| match m.discovered.as_ref().and_then(|d| d.listed.clone()) {
                     Some(why) => super::live::ClusterHandle::listed(m, why),
+                    None if m.summary => {
+                        super::live::ClusterHandle::summary(m, kubeconfig.clone(), notify.clone())
+                    }
                     None => spawn_cluster(m, kubeconfig.clone(), notify.clone()),
                 },
             )
@@ -66,6 +69,30 @@ impl Fleet {
             policy,
             notify,
             lineup: Default::default(),
+        }
+    }
+
+    /// Summary mode: the cluster the operator looks at (`looking`) watches
+    /// live; one not looked at for `linger` goes back to summary, as do the
+    /// least recently looked at beyond `max_live`.
+    pub fn focus(&self, looking: Option<usize>, linger: std::time::Duration, max_live: usize) {
+        let now = std::time::Instant::now();
+        if let Some(c) = looking.and_then(|i| self.clusters.get(i)) {
+            c.go_live(now);
+        }
+        let mut live: Vec<(std::time::Instant, &super::live::ClusterHandle)> = self
+            .clusters
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| Some(*i) != looking && c.on_demand() && c.is_live())
+            .map(|(_, c)| (c.looked_at().unwrap_or(now), c))
+            .collect();
+        live.sort_by_key(|(t, _)| std::cmp::Reverse(*t));
+        let room = max_live.saturating_sub(usize::from(looking.is_some()));
+        for (i, (t, c)) in live.iter().enumerate() {
+            if i >= room || now.duration_since(*t) >= linger {
+                c.rest();
+            }
         }
     }
 

@@ -41,6 +41,15 @@ pub struct ClusterHandle {
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
     /// The row's counts as of a store generation (`summary::cluster_row_cached`).
     pub counts: Mutex<Option<(u64, super::summary::Counts)>>,
+    /// A summarised cluster: how to watch it live when the operator looks.
+    on_demand: Option<OnDemand>,
+}
+
+struct OnDemand {
+    kubeconfig: Arc<Kubeconfig>,
+    notify: Notifier,
+    /// When the operator last looked at it.
+    looked_at: Mutex<Option<std::time::Instant>>,
 }
 
 impl ClusterHandle {
@@ -52,6 +61,7 @@ impl ClusterHandle {
             client: Arc::new(OnceLock::new()),
             tasks: Arc::new(Mutex::new(Vec::new())),
             counts: Mutex::new(None),
+            on_demand: None,
         }
     }
 }
@@ -64,6 +74,83 @@ impl ClusterHandle {
             ..ClusterData::default()
         };
         Self::detached(meta, Arc::new(Mutex::new(data)))
+    }
+
+    /// A summarised cluster: a row the metrics reader fills; not contacted
+    /// until `go_live`.
+    pub fn summary(meta: ClusterMeta, kubeconfig: Arc<Kubeconfig>, notify: Notifier) -> Self {
+        let data = ClusterData {
+            connection: Connection::Summary,
+            ..ClusterData::default()
+        };
+        let mut handle = Self::detached(meta, Arc::new(Mutex::new(data)));
+        handle.on_demand = Some(OnDemand {
+            kubeconfig,
+            notify,
+            looked_at: Mutex::new(None),
+        });
+        handle
+    }
+
+    /// Whether it is summarised and may go live on demand.
+    pub fn on_demand(&self) -> bool {
+        self.on_demand.is_some()
+    }
+
+    /// Whether its watches run.
+    pub fn is_live(&self) -> bool {
+        self.tasks.lock().is_ok_and(|t| !t.is_empty())
+    }
+
+    /// When the operator last looked at this summarised cluster.
+    pub fn looked_at(&self) -> Option<std::time::Instant> {
+        let od = self.on_demand.as_ref()?;
+        *od.looked_at.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The operator looks at it: a summarised cluster opens its watches.
+    pub fn go_live(&self, now: std::time::Instant) {
+        let Some(od) = &self.on_demand else { return };
+        *od.looked_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(now);
+        if self.is_live() {
+            return;
+        }
+        tracing::info!(context = %self.meta.context, "summarised cluster: watching it live");
+        if let Ok(mut d) = self.data.lock() {
+            d.connection = Connection::Connecting;
+            d.touch(true);
+        }
+        start(
+            &self.meta,
+            od.kubeconfig.clone(),
+            &self.data,
+            &self.tasks,
+            &self.client,
+            od.notify.clone(),
+        );
+    }
+
+    /// Back to summary: its watches stop and what they held is let go; the
+    /// metrics engine's figures stay.
+    pub fn rest(&self) {
+        let Some(od) = &self.on_demand else { return };
+        if let Ok(mut t) = self.tasks.lock() {
+            for task in t.drain(..) {
+                task.abort();
+            }
+        }
+        tracing::info!(context = %self.meta.context, "summarised cluster: watches closed");
+        if let Ok(mut d) = self.data.lock() {
+            let generation = d.generation;
+            *d = ClusterData {
+                connection: Connection::Summary,
+                metrics: std::mem::take(&mut d.metrics),
+                generation,
+                ..ClusterData::default()
+            };
+            d.touch(true);
+        }
+        od.notify.notify_one();
     }
 }
 
@@ -91,8 +178,29 @@ pub fn spawn_cluster(
     notify: Notifier,
 ) -> ClusterHandle {
     let data: SharedData = Arc::new(Mutex::new(ClusterData::default()));
-    let tasks = Arc::new(Mutex::new(Vec::new()));
-    let client = Arc::new(OnceLock::new());
+    let handle = ClusterHandle::detached(meta, data);
+    start(
+        &handle.meta,
+        kubeconfig,
+        &handle.data,
+        &handle.tasks,
+        &handle.client,
+        notify,
+    );
+    handle
+}
+
+type Tasks = Arc<Mutex<Vec<JoinHandle<()>>>>;
+
+/// Spawns a cluster's main task (which spawns its watches into `tasks`).
+fn start(
+    meta: &ClusterMeta,
+    kubeconfig: Arc<Kubeconfig>,
+    data: &SharedData,
+    tasks: &Tasks,
+    client: &Arc<OnceLock<Client>>,
+    notify: Notifier,
+) {
     // Every line a cluster's tasks log names its context.
     let span = tracing::info_span!("cluster", context = %meta.context);
     let main = tokio::spawn(
@@ -114,13 +222,6 @@ pub fn spawn_cluster(
     );
     if let Ok(mut t) = tasks.lock() {
         t.push(main);
-    }
-    ClusterHandle {
-        meta,
-        data,
-        client,
-        tasks,
-        counts: Mutex::new(None),
     }
 }
 

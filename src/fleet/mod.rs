@@ -9,6 +9,7 @@ pub mod intern;
 pub mod kubeconfig;
 pub mod live;
 pub mod managers;
+pub mod metrics;
 pub mod objects;
 pub mod pod_watch;
 pub mod proto;

@@ -250,6 +250,9 @@ pub enum Connection {
     Listed {
         why: String,
     },
+    /// Not contacted: its counts come from the metrics engine (`metrics`)
+    /// until the operator drills in.
+    Summary,
 }
 
 /// Everything known about one cluster. Only ingest and the cluster's own tasks
@@ -284,6 +287,8 @@ pub struct ClusterData {
     /// Bumped on every visible change, so derived rows can be cached.
     pub generation: u64,
     pub changed_at: Option<Instant>,
+    /// Summary mode's figures (`Connection::Summary`).
+    pub metrics: super::metrics::MetricCounts,
 }
 
 impl Default for ClusterData {
@@ -308,6 +313,7 @@ impl Default for ClusterData {
             last_seen: None,
             generation: 0,
             changed_at: None,
+            metrics: Default::default(),
         }
     }
 }

@@ -33,6 +33,12 @@ pub enum ClusterState {
     Listed {
         why: String,
     },
+    /// Counts from the metrics engine, read at `as_of`; not watched. `error`:
+    /// the last read failed (the figures are the read before).
+    Summary {
+        as_of: DateTime<Utc>,
+        error: Option<String>,
+    },
 }
 
 impl ClusterState {
@@ -44,6 +50,7 @@ impl ClusterState {
             ClusterState::Degraded { .. } => "degraded",
             ClusterState::Unreachable { .. } => "unreachable",
             ClusterState::Listed { .. } => "listed",
+            ClusterState::Summary { .. } => "summary",
         }
     }
 }
@@ -105,6 +112,11 @@ pub struct ClusterRow {
     pub last_seen: Option<DateTime<Utc>>,
     /// Resources the identity may not read.
     pub forbidden: Vec<&'static str>,
+    /// Containers in CrashLoopBackOff, as the metrics engine counts them
+    /// (summary mode only).
+    pub crashlooping: Option<usize>,
+    /// Shown from the metrics engine (not watched live right now).
+    pub summarised: bool,
 }
 
 /// Warning events newer than this count as "recent".
@@ -120,8 +132,19 @@ fn known<T>(state: &ResourceState, synced: bool, v: impl FnOnce() -> T) -> Known
 }
 
 pub fn cluster_state(d: &ClusterData) -> ClusterState {
-    if let Connection::Listed { why } = &d.connection {
-        return ClusterState::Listed { why: why.clone() };
+    match &d.connection {
+        Connection::Listed { why } => return ClusterState::Listed { why: why.clone() },
+        Connection::Summary => {
+            return match d.metrics.as_of {
+                Some(as_of) => ClusterState::Summary {
+                    as_of,
+                    error: d.metrics.error.clone(),
+                },
+                // The first read is still out.
+                None => ClusterState::Connecting,
+            };
+        }
+        _ => {}
     }
     if let Connection::Failed {
         error,
@@ -243,6 +266,24 @@ fn counts(d: &ClusterData) -> Counts {
             region: None,
         };
     }
+    if matches!(d.connection, Connection::Summary) {
+        let m = &d.metrics;
+        // Before the first read "…"; a family with no series "-".
+        fn k<T>(as_of: Option<DateTime<Utc>>, v: Option<T>) -> Known<T> {
+            match (as_of, v) {
+                (None, _) => Known::Pending,
+                (Some(_), Some(v)) => Known::Value(v),
+                (Some(_), None) => Known::Missing,
+            }
+        }
+        return Counts {
+            nodes: k(m.as_of, m.nodes),
+            pods: k(m.as_of, m.pods),
+            workloads: k(m.as_of, m.workloads),
+            rollouts: Known::Missing,
+            region: None,
+        };
+    }
     let nodes = known(&d.nodes.state, d.nodes.synced_once, || Ratio {
         ready: d.nodes.items.values().filter(|n| n.ready).count(),
         total: d.nodes.len(),
@@ -312,6 +353,11 @@ fn row_from(
             .filter(|e| e.last_seen.is_none_or(|t| t >= cutoff))
             .count()
     });
+    let unwatched = matches!(
+        d.connection,
+        Connection::Summary | Connection::Listed { .. }
+    );
+    let warnings = if unwatched { Known::Missing } else { warnings };
     let excluded = exclusion(&state, nodes, policy);
     let mut meta = meta.clone();
     if meta.region.is_none() {
@@ -333,6 +379,12 @@ fn row_from(
             .filter(|r| matches!(d.state_of(**r), ResourceState::Forbidden(_)))
             .map(|r| r.name())
             .collect(),
+        crashlooping: if unwatched {
+            d.metrics.crashlooping
+        } else {
+            None
+        },
+        summarised: matches!(d.connection, Connection::Summary),
         state,
     }
 }

@@ -132,7 +132,17 @@ async fn event_loop(
     // every 2 s while it is open, like `get rollout --watch`.
     let mut tree_for: Option<String> = None;
     let mut tree_due = tokio::time::Instant::now();
+    // Summary mode: the cluster looked at watches live, others rest.
+    let summary = &actions.config.summary;
+    let on_demand = fleet.clusters.iter().any(|c| c.on_demand());
     loop {
+        if on_demand {
+            fleet.focus(
+                crate::app::navigate::current_cluster(app),
+                Duration::from_secs(summary.linger_seconds),
+                summary.live_max.max(1),
+            );
+        }
         let key = crate::app::navigate::tree_key(app);
         if key != tree_for {
             tree_for = key.clone();

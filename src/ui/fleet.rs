@@ -225,6 +225,22 @@ fn explain(r: &ClusterRow, now: chrono::DateTime<chrono::Utc>, ctx: &Ctx) -> Lin
             (t.status.error, format!("unreachable: {error}"))
         }
         (ClusterState::Listed { why }, _) => (t.status.unknown, listed_line(r, why)),
+        (ClusterState::Summary { as_of, error }, None) => match error {
+            Some(e) => (
+                t.status.warn,
+                format!(
+                    "summary: the last read failed ({e}); figures {} old",
+                    age(now, *as_of)
+                ),
+            ),
+            None => (
+                t.ui.dim,
+                format!(
+                    "summary: figures from the metrics engine, {} old; enter watches it live",
+                    age(now, *as_of)
+                ),
+            ),
+        },
         (_, Some(why)) => (t.status.excluded, format!("excluded: {why}")),
         (ClusterState::Degraded { reasons }, _) => {
             (t.status.warn, format!("degraded: {}", reasons.join("; ")))

@@ -19,6 +19,14 @@ pub fn state_span(r: &ClusterRow, now: DateTime<Utc>, t: &Theme) -> Span<'static
             Span::styled(format!("unreachable {}", age(now, *since)), t.status.error)
         }
         (ClusterState::Listed { .. }, _) => Span::styled("listed", t.status.unknown),
+        (ClusterState::Summary { as_of, error }, None) => Span::styled(
+            format!("summary {}", age(now, *as_of)),
+            if error.is_some() {
+                t.status.warn
+            } else {
+                t.status.ok
+            },
+        ),
         (_, Some(_)) => Span::styled("excluded", t.status.excluded),
         (ClusterState::Connecting, _) => Span::styled("connecting", t.status.unknown),
         (ClusterState::Syncing { percent }, _) => {

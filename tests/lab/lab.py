@@ -396,6 +396,16 @@ scrape_configs:
   file_sd_configs:
   - files: [{targets}]
     refresh_interval: 5s
+# The simulators' kube-state-metrics-shaped fleet (/ksm: empty until a test sets it),
+# as a federating Prometheus would hold it: every series labelled by its cluster.
+- job_name: ksm
+  honor_labels: true
+  metrics_path: /ksm
+  scrape_interval: 5s
+  scrape_timeout: 4s
+  file_sd_configs:
+  - files: [{targets}]
+    refresh_interval: 5s
 """
 
 

@@ -11,6 +11,9 @@ Serves, on 127.0.0.1:PORT,
                       (+ _sum, _count), le 0.05 0.1 0.25 0.5 1 2.5 +Inf
                     container_cpu_usage_seconds_total{cluster,namespace,pod,container}  counter
                     container_memory_working_set_bytes{cluster,namespace,pod,container}  gauge
+    GET  /ksm       kube-state-metrics-shaped series for a simulated fleet (empty until
+                    POST /control {"ksm": {"clusters": N, "names": [...]}}): cluster i
+                    (0-based) is names[i] or "sim-%04d" % i, its counts ksm_counts(i)
     GET  /control   the current knobs as JSON
     POST /control   change knobs (JSON object, see apply()); answers with the new knobs
     POST /reset     back to the start-up knobs (same as POST /control {"reset": true})
@@ -120,6 +123,8 @@ class State:
         self.pods = {}  # (namespace, pod, container) -> Container
         self.last = time.monotonic()
         self.started = time.time()
+        self.ksm = {"clusters": 0, "names": []}
+        self._ksm_text = None
         self.reset()
 
     def reset(self):
@@ -133,6 +138,12 @@ class State:
             v.knobs = knobs
             self.services[key] = v
         self.pods = {}
+
+    def ksm_text(self):
+        # The fleet's counts are fixed: built once per setting, not per scrape.
+        if self._ksm_text is None:
+            self._ksm_text = ksm_exposition(self.ksm["clusters"], self.ksm["names"]) if self.ksm["clusters"] else ""
+        return self._ksm_text
 
     def advance(self):
         now = time.monotonic()
@@ -152,6 +163,7 @@ class State:
                           memory_bytes=c.memory_bytes) for k, c in sorted(self.pods.items())],
             "buckets": BUCKETS,
             "started": self.started,
+            "ksm": self.ksm,
         }
 
     def apply(self, body):
@@ -170,7 +182,7 @@ class State:
         if not isinstance(body, dict):
             raise ValueError("the body must be a JSON object")
         known = {"reset", "remove_namespace", "services", "pods", "namespace", "service", "version", "remove",
-                 *SERVICE_KNOBS}
+                 "ksm", *SERVICE_KNOBS}
         unknown = set(body) - known
         if unknown:
             raise ValueError("unknown keys %s (have %s)" % (sorted(unknown), sorted(known)))
@@ -188,6 +200,13 @@ class State:
     def _apply(self, body):
         if body.get("reset"):
             self.reset()
+        if "ksm" in body:
+            k = body["ksm"]
+            if not isinstance(k, dict) or not isinstance(k.get("clusters", 0), int) or k.get("clusters", 0) < 0 \
+                    or not all(isinstance(n, str) and n for n in k.get("names", [])):
+                raise ValueError("ksm: {clusters: N >= 0, names: [non-empty strings]}, got %r" % (k,))
+            self.ksm = {"clusters": k.get("clusters", 0), "names": list(k.get("names", []))}
+            self._ksm_text = None
         ns = body.get("remove_namespace")
         if ns is not None:
             self.services = {k: v for k, v in self.services.items() if k[0] != ns}
@@ -270,6 +289,53 @@ class State:
         return "\n".join(out) + "\n"
 
 
+def ksm_counts(i):
+    """The known counts of simulated cluster i (tests compute the same)."""
+    nodes = 3 + i % 3
+    return {
+        "nodes": nodes,
+        "nodes_ready": nodes - (1 if i % 10 == 3 else 0),
+        "Running": 20 + i % 7, "Pending": i % 3, "Failed": 1 if i % 5 == 0 else 0, "Succeeded": 2,
+        "deployments": 5, "deployments_available": 5 - (1 if i % 4 == 1 else 0),
+        "crashlooping": 1 if i % 6 == 2 else 0,
+    }
+
+
+def ksm_exposition(clusters, names):
+    """Series as kube-state-metrics names them, with the cluster label a federating
+    Prometheus adds. Pods carry only the phase they are in (value 1)."""
+    fams = {k: [] for k in ("kube_node_status_condition", "kube_pod_status_phase",
+                            "kube_pod_container_status_waiting_reason", "kube_deployment_spec_replicas",
+                            "kube_deployment_status_replicas_available")}
+    for i in range(clusters):
+        cl = names[i] if i < len(names) else "sim-%04d" % i
+        c = ksm_counts(i)
+        for n in range(c["nodes"]):
+            ready = n < c["nodes_ready"]
+            for status in ("true", "false", "unknown"):
+                v = 1 if (status == "true") == ready and status != "unknown" else 0
+                fams["kube_node_status_condition"].append((dict(cluster=cl, node="node-%d" % n, condition="Ready",
+                                                                 status=status), v))
+        for phase in ("Running", "Pending", "Failed", "Succeeded"):
+            for p in range(c[phase]):
+                fams["kube_pod_status_phase"].append((dict(cluster=cl, namespace="app", pod="%s-%d" % (phase.lower(), p),
+                                                           phase=phase), 1))
+        for p in range(c["crashlooping"]):
+            fams["kube_pod_container_status_waiting_reason"].append(
+                (dict(cluster=cl, namespace="app", pod="running-%d" % p, container="app", reason="CrashLoopBackOff"), 1))
+        for d in range(c["deployments"]):
+            want = 2
+            have = want if d < c["deployments_available"] else 1
+            base = dict(cluster=cl, namespace="app", deployment="web-%d" % d)
+            fams["kube_deployment_spec_replicas"].append((base, want))
+            fams["kube_deployment_status_replicas_available"].append((base, have))
+    out = []
+    for name, series in fams.items():
+        out.append("# TYPE %s gauge" % name)
+        out += ["%s%s %s" % (name, labels(**l), fmt(v)) for l, v in series]
+    return "\n".join(out) + "\n"
+
+
 def handler(state):
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -289,6 +355,8 @@ def handler(state):
             path = self.path.split("?", 1)[0]
             with state.lock:
                 state.advance()
+                if path == "/ksm":
+                    return self.send(200, state.ksm_text(), "text/plain; version=0.0.4; charset=utf-8")
                 if path == "/metrics":
                     return self.send(200, state.exposition(), "text/plain; version=0.0.4; charset=utf-8")
                 if path == "/control":

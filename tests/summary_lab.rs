@@ -1,0 +1,180 @@
+//! Summary mode at a thousand clusters: lab-a's simulator serves
+//! kube-state-metrics-shaped series for 1,000 clusters (lab-a and lab-b
+//! under their own names), the lab's Prometheus scrapes them, and a
+//! generated kubeconfig holds 1,000 contexts — 998 of them pointing at a
+//! local listener that counts connections. fleetdeck reads every count from
+//! Prometheus and contacts no cluster.
+
+mod support;
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use support::cli::{text, Cli};
+
+const CLUSTERS: usize = 1000;
+
+/// The simulator's `ksm_counts(i)` (tests/lab/simulator.py), as a snapshot
+/// shows them: crash-looping containers count as failing, out of running.
+fn expected(i: usize) -> Value {
+    let nodes = 3 + i % 3;
+    let ready = nodes - usize::from(i % 10 == 3);
+    let crash = usize::from(i % 6 == 2);
+    json!({
+        "nodes": {"ready": ready, "total": nodes},
+        "pods": {"running": 20 + i % 7 - crash, "pending": i % 3, "failing": crash},
+        "workloads": {"healthy": 5 - usize::from(i % 4 == 1), "total": 5},
+        "crashlooping": crash,
+    })
+}
+
+fn name(lab: &support::Lab, i: usize) -> String {
+    match i {
+        0 | 1 => lab.clusters[i].operator(),
+        _ => format!("sim-{i:04}"),
+    }
+}
+
+/// Counts the TCP connections anything opens to it.
+fn listener() -> (u16, Arc<AtomicUsize>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let n = Arc::new(AtomicUsize::new(0));
+    let seen = n.clone();
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            seen.fetch_add(1, Ordering::SeqCst);
+            drop(c);
+        }
+    });
+    (port, n)
+}
+
+/// lab-a and lab-b's operator contexts, and 998 more at the listener (each
+/// its own server URL, so each its own cluster).
+fn kubeconfig(lab: &support::Lab, port: u16) -> Value {
+    let all: Value = serde_json::from_slice(&std::fs::read(&lab.kubeconfig).unwrap()).unwrap();
+    let keep = |list: &str, names: &[String]| -> Vec<Value> {
+        all[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| names.iter().any(|n| e["name"] == n.as_str()))
+            .cloned()
+            .collect()
+    };
+    let real: Vec<String> = (0..2).map(|i| name(lab, i)).collect();
+    let mut contexts = keep("contexts", &real);
+    let mut clusters = keep("clusters", &real);
+    let mut users = keep("users", &real);
+    for i in 2..CLUSTERS {
+        let n = name(lab, i);
+        clusters.push(json!({"name": n, "cluster": {"server": format!("https://127.0.0.1:{port}/{n}"), "insecure-skip-tls-verify": true}}));
+        users.push(json!({"name": n, "user": {"token": "not-a-real-token"}}));
+        contexts.push(json!({"name": n, "context": {"cluster": n, "user": n}}));
+    }
+    json!({"apiVersion": "v1", "kind": "Config", "clusters": clusters, "users": users, "contexts": contexts})
+}
+
+async fn ksm(lab: &support::Lab, body: Value) {
+    support::shared::simulator(&lab.clusters[0].simulator, body).await;
+}
+
+async fn prometheus_has_the_fleet(lab: &support::Lab) {
+    let ep = fleetdeck::slo::prom::Endpoint {
+        url: lab.prometheus.clone(),
+        client: reqwest::Client::new(),
+        timeout: Duration::from_secs(5),
+    };
+    support::eventually(
+        "1,000 clusters' series in Prometheus",
+        Duration::from_secs(90),
+        || async {
+            let s = ep
+                .query(
+                    r#"count(count by (cluster) (kube_node_status_condition{condition="Ready"}))"#,
+                )
+                .await
+                .ok()?;
+            (s.first()?.value as usize == CLUSTERS).then_some(())
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thousand_clusters_from_prometheus_and_no_cluster_contacted() {
+    let Some(lab) = support::lab() else { return };
+    let names: Vec<String> = (0..2).map(|i| name(lab, i)).collect();
+    ksm(lab, json!({"ksm": {"clusters": CLUSTERS, "names": names}})).await;
+    prometheus_has_the_fleet(lab).await;
+
+    let (port, connections) = listener();
+    let mut cli = Cli::new(lab);
+    let kc = cli.home.path().join("kubeconfig-1000.json");
+    std::fs::write(&kc, serde_json::to_vec(&kubeconfig(lab, port)).unwrap()).unwrap();
+    cli.kubeconfig = kc;
+    let mut cfg = std::fs::File::create(cli.home.path().join("config.toml")).unwrap();
+    write!(
+        cfg,
+        "[prometheus]\nurl = \"{}\"\n\n[summary]\nabove = 100\nrefresh_seconds = 5\n",
+        lab.prometheus
+    )
+    .unwrap();
+    let since = chrono::Utc::now();
+    let t0 = Instant::now();
+    let out = cli.run(&["snapshot", "--json", "--timeout", "60"]);
+    let took = t0.elapsed();
+    assert!(out.status.success(), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["clusters"].as_array().unwrap();
+    assert_eq!(rows.len(), CLUSTERS);
+    for i in 0..CLUSTERS {
+        let n = name(lab, i);
+        let r = rows
+            .iter()
+            .find(|r| r["name"] == n.as_str())
+            .unwrap_or_else(|| panic!("no row {n}"));
+        assert_eq!(
+            (&r["state"], &r["mode"]),
+            (&json!("summary"), &json!("summary")),
+            "{r:#}"
+        );
+        let want = expected(i);
+        for k in ["nodes", "pods", "workloads", "crashlooping"] {
+            assert_eq!(r[k], want[k], "{n} {k}: {r:#}");
+        }
+        assert!(r["as_of"].is_string(), "{r:#}");
+    }
+    assert_eq!(v["totals"]["clusters"], CLUSTERS);
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        0,
+        "a summarised cluster was contacted"
+    );
+    // Nor were the two real ones: nothing from their identities since.
+    for c in lab.clusters.iter().take(2) {
+        let touched: Vec<Value> = support::audit_events(&c.audit_log)
+            .into_iter()
+            .filter(|e| {
+                e["user"]["username"] == c.operator().as_str()
+                    && e["requestReceivedTimestamp"]
+                        .as_str()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .is_some_and(|t| t >= since)
+            })
+            .collect();
+        assert!(touched.is_empty(), "{}: {touched:?}", c.name);
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "summary mode: {CLUSTERS} clusters in {:.2}s",
+        took.as_secs_f64()
+    );
+    ksm(lab, json!({"ksm": {"clusters": 0}})).await;
+}
