@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use support::cli::{text, Cli};
+use support::tmux::fleet_state;
 
 const CLUSTERS: usize = 1000;
 
@@ -122,7 +123,7 @@ async fn a_thousand_clusters_from_prometheus_and_no_cluster_contacted() {
     let mut cfg = std::fs::File::create(cli.home.path().join("config.toml")).unwrap();
     write!(
         cfg,
-        "[prometheus]\nurl = \"{}\"\n\n[summary]\nabove = 100\nrefresh_seconds = 5\n",
+        "[prometheus]\nurl = \"{}\"\n\n[summary]\nabove = 100\nrefresh_seconds = 5\nlinger_seconds = 3\n",
         lab.prometheus
     )
     .unwrap();
@@ -176,5 +177,50 @@ async fn a_thousand_clusters_from_prometheus_and_no_cluster_contacted() {
         "summary mode: {CLUSTERS} clusters in {:.2}s",
         took.as_secs_f64()
     );
+    drilling_in_watches_live_and_leaving_goes_back(lab, &cli).await;
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        0,
+        "a summarised cluster was contacted"
+    );
     ksm(lab, json!({"ksm": {"clusters": 0}})).await;
+}
+
+/// The console: a thousand summary rows; opening lab-a watches it (its audit
+/// log shows fleetdeck's watches) and its row turns live; leaving it, the row
+/// goes back to summary after `linger_seconds`.
+async fn drilling_in_watches_live_and_leaving_goes_back(lab: &support::Lab, cli: &Cli) {
+    let a = &lab.clusters[0];
+    let cmd = support::tmux::fleetdeck_on(cli.home.path(), &cli.kubeconfig, "'*'");
+    let t = support::tmux::Tmux::start(&cmd, 200, 50);
+    t.wait_for("a thousand summary rows", |s| {
+        s.contains("Fleet [1000]") && s.contains("1000 clusters")
+    });
+    t.keys(&["/"]);
+    t.keys(&["-l", &a.operator()]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("lab-a summarised", |s| {
+        fleet_state(s, &a.operator()).is_some_and(|w| w.starts_with("summary"))
+    });
+    assert!(s.contains("Fleet [1]"), "{s}");
+    let since = chrono::Utc::now();
+    t.keys(&["Enter"]);
+    let watched = support::wait_audit(&a.audit_log, Duration::from_secs(30), |e| {
+        e["user"]["username"] == a.operator().as_str()
+            && e["verb"] == "watch"
+            && e["requestReceivedTimestamp"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .is_some_and(|t| t >= since)
+    })
+    .await;
+    assert!(watched["objectRef"]["resource"].is_string(), "{watched}");
+    t.keys(&["Escape"]);
+    t.wait_for("lab-a live", |s| {
+        fleet_state(s, &a.operator()).as_deref() == Some("ok")
+    });
+    t.wait_for("lab-a back to summary", |s| {
+        fleet_state(s, &a.operator()).is_some_and(|w| w.starts_with("summary"))
+    });
+    t.keys(&["q"]);
 }
