@@ -55,7 +55,12 @@ pub fn start(opts: &Options) -> anyhow::Result<Startup> {
         .into_iter()
         .cloned()
         .collect();
-    if selected.is_empty() {
+    // The metrics engine's clusters are added later (`ksm::inventory`).
+    let more_later = config
+        .discovery
+        .iter()
+        .any(|d| d.kind == crate::config::discovery::SourceKind::Metrics);
+    if selected.is_empty() && !more_later {
         let files: Vec<String> = sources
             .files
             .iter()

@@ -183,7 +183,64 @@ async fn a_thousand_clusters_from_prometheus_and_no_cluster_contacted() {
         0,
         "a summarised cluster was contacted"
     );
+    the_metrics_engine_as_the_only_inventory(lab).await;
     ksm(lab, json!({"ksm": {"clusters": 0}})).await;
+}
+
+/// With only lab-a and lab-b in the kubeconfig, a `metrics` discovery
+/// source makes rows of the other 998 cluster label values.
+async fn the_metrics_engine_as_the_only_inventory(lab: &support::Lab) {
+    let cli = Cli::new(lab);
+    std::fs::write(
+        cli.home.path().join("config.toml"),
+        format!(
+            "[prometheus]\nurl = \"{}\"\n\n[summary]\nabove = 100\n\n[[discovery]]\nkind = \"metrics\"\n",
+            lab.prometheus
+        ),
+    )
+    .unwrap();
+    let (a, b) = (lab.clusters[0].operator(), lab.clusters[1].operator());
+    let out = cli.run(&[
+        "--context",
+        &a,
+        "--context",
+        &b,
+        "--context",
+        "metrics/*",
+        "snapshot",
+        "--json",
+        "--timeout",
+        "60",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["clusters"].as_array().unwrap();
+    assert_eq!(
+        rows.len(),
+        CLUSTERS,
+        "lab-a, lab-b and 998 from the metrics engine"
+    );
+    for i in [0, 1, 2, 3, 500, 999] {
+        let n = match i {
+            0 | 1 => name(lab, i),
+            _ => format!("metrics/{}", name(lab, i)),
+        };
+        let r = rows
+            .iter()
+            .find(|r| r["name"] == n.as_str())
+            .unwrap_or_else(|| panic!("no row {n}"));
+        assert_eq!(r["mode"], "summary", "{r:#}");
+        assert_eq!(r["nodes"], expected(i)["nodes"], "{r:#}");
+        assert_eq!(r["pods"], expected(i)["pods"], "{r:#}");
+    }
+    let out = cli.run(&["--context", "metrics/sim-0999", "clusters", "--json"]);
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    assert_eq!(
+        v["clusters"][0]["source"],
+        format!("metrics at {}", lab.prometheus),
+        "{v:#}"
+    );
 }
 
 /// The console: a thousand summary rows; opening lab-a watches it (its audit
@@ -199,10 +256,11 @@ async fn drilling_in_watches_live_and_leaving_goes_back(lab: &support::Lab, cli:
     t.keys(&["/"]);
     t.keys(&["-l", &a.operator()]);
     t.keys(&["Enter"]);
-    let s = t.wait_for("lab-a summarised", |s| {
-        fleet_state(s, &a.operator()).is_some_and(|w| w.starts_with("summary"))
+    // The filter applied (not half typed) and lab-a a summary row.
+    t.wait_for("lab-a alone, summarised", |s| {
+        s.contains("Fleet [1]")
+            && fleet_state(s, &a.operator()).is_some_and(|w| w.starts_with("summary"))
     });
-    assert!(s.contains("Fleet [1]"), "{s}");
     let since = chrono::Utc::now();
     t.keys(&["Enter"]);
     let watched = support::wait_audit(&a.audit_log, Duration::from_secs(30), |e| {

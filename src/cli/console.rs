@@ -96,19 +96,7 @@ fn start_summary(console: &mut Console, config: &Config) -> Result<(), String> {
     if stores.is_empty() {
         return Ok(());
     }
-    let endpoint = config
-        .summary
-        .endpoint
-        .clone()
-        .or_else(|| config.prometheus.url.clone())
-        .ok_or("no endpoint (set [summary] endpoint or [prometheus] url)".to_string())
-        .and_then(|url| {
-            Ok(crate::slo::prom::Endpoint {
-                url,
-                client: crate::slo::sources::http_client(&config.prometheus)?,
-                timeout: std::time::Duration::from_secs(config.prometheus.timeout_seconds.max(1)),
-            })
-        });
+    let endpoint = crate::ksm::inventory::endpoint(config);
     match endpoint {
         Ok(ep) => {
             console.summary = Some(crate::ksm::spawn(

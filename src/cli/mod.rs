@@ -291,6 +291,19 @@ pub fn load(opts: &Options) -> anyhow::Result<Startup> {
         crate::failover::plan::check_all(&st.paths.config_file, &st.paths.plans_dir(), Some(&all));
     st.config.failover = plans;
     st.warnings.extend(errors);
+    if let Err(e) = crate::ksm::inventory::add(&mut st.metas, &st.config, opts.contexts) {
+        st.warnings.push(format!("metrics discovery: {e}"));
+    }
+    if st.metas.is_empty() {
+        anyhow::bail!(
+            "no cluster matches {:?}{}",
+            opts.contexts,
+            st.warnings
+                .first()
+                .map(|w| format!("; {w}"))
+                .unwrap_or_default()
+        );
+    }
     Ok(st)
 }
 

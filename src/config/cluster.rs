@@ -36,6 +36,9 @@ pub struct Discovered {
     pub source: String,
     /// Provisioned, Provisioning, Deleting, Failed, Available, Ready, …
     pub lifecycle: String,
+    /// The source's own name for it (`web-b` of `capi/web-b`): also how
+    /// the metrics engine's cluster label may name it.
+    pub known_as: String,
     pub provider: Option<String>,
     /// The API endpoint the source records.
     pub url: Option<String>,

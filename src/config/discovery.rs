@@ -13,6 +13,9 @@ pub enum SourceKind {
     Ocm,
     /// Karmada `Cluster` objects and their `secretRef` Secrets.
     Karmada,
+    /// The cluster label's values on the summary endpoint's kube-state-metrics
+    /// series (`[summary]`): rows for clusters no other source knows.
+    Metrics,
 }
 
 impl SourceKind {
@@ -22,6 +25,7 @@ impl SourceKind {
             SourceKind::Argocd => "argocd",
             SourceKind::Ocm => "ocm",
             SourceKind::Karmada => "karmada",
+            SourceKind::Metrics => "metrics",
         }
     }
 }
@@ -30,7 +34,9 @@ impl SourceKind {
 #[serde(deny_unknown_fields)]
 pub struct DiscoveryConfig {
     pub kind: SourceKind,
-    /// The kubeconfig context of the management or hub cluster to read.
+    /// The kubeconfig context of the management or hub cluster to read
+    /// (none for `metrics`, which reads the `[summary]` endpoint).
+    #[serde(default)]
     pub context: String,
     /// Only this namespace (CAPI Clusters; Argo CD's, default `argocd`).
     pub namespace: Option<String>,

@@ -216,6 +216,17 @@ impl Config {
                 ));
             }
         }
+        for d in &cfg.discovery {
+            if d.context.is_empty() && d.kind != discovery::SourceKind::Metrics {
+                errors.push(at(
+                    line_containing(text, &format!("\"{}\"", d.kind.name())),
+                    format!(
+                        "[[discovery]] {}: needs the context to read it through",
+                        d.kind.name()
+                    ),
+                ));
+            }
+        }
         if let Err(message) = cfg.summary.check() {
             errors.push(at(line_of(text, "cluster_label"), message));
         }

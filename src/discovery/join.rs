@@ -34,6 +34,11 @@ pub fn join(kc: &mut Kubeconfig, found: Vec<Found>) -> (Vec<Entry>, Vec<String>)
         let mut info = Discovered {
             source: f.source.clone(),
             lifecycle: f.lifecycle.clone(),
+            known_as: f
+                .name
+                .split_once('/')
+                .map_or(f.name.as_str(), |(_, n)| n)
+                .to_string(),
             provider: f.provider.clone(),
             url: f.url.clone(),
             listed: f.note.clone(),

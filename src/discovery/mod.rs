@@ -105,6 +105,13 @@ pub fn discover_blocking(kubeconfig: &Kubeconfig, config: &Config) -> Report {
 }
 
 async fn read(kubeconfig: &Kubeconfig, src: &DiscoveryConfig) -> Result<Vec<Found>, String> {
+    if src.kind == SourceKind::Metrics {
+        // Read with the metrics engine, after startup (`ksm::inventory`).
+        return Ok(Vec::new());
+    }
+    if src.context.is_empty() {
+        return Err("no context named to read it through".into());
+    }
     // Discovery only reads: the client carries the read-only guard.
     let client: Client = client_for(kubeconfig, &src.context, true)
         .await
@@ -117,6 +124,7 @@ async fn read(kubeconfig: &Kubeconfig, src: &DiscoveryConfig) -> Result<Vec<Foun
             SourceKind::Argocd => argocd::list(&client, ns.unwrap_or("argocd"), &source).await,
             SourceKind::Ocm => ocm::list(&client, &source).await,
             SourceKind::Karmada => karmada::list(&client, &source).await,
+            SourceKind::Metrics => Ok(Vec::new()),
         }
     };
     tokio::time::timeout(SOURCE_TIMEOUT, work)

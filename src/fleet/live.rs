@@ -112,7 +112,14 @@ impl ClusterHandle {
     pub fn go_live(&self, now: std::time::Instant) {
         let Some(od) = &self.on_demand else { return };
         *od.looked_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(now);
-        if self.is_live() {
+        // Known only to the metrics engine: no context to watch it through.
+        if self.is_live()
+            || !od
+                .kubeconfig
+                .contexts
+                .iter()
+                .any(|c| c.name == self.meta.context)
+        {
             return;
         }
         tracing::info!(context = %self.meta.context, "summarised cluster: watching it live");

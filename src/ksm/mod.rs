@@ -3,6 +3,8 @@
 //! Mimir) that labels them by cluster. A fixed set of queries per refresh,
 //! whatever the number of clusters; no member cluster is contacted.
 
+pub mod inventory;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -142,6 +144,7 @@ pub fn fold(l: &str, answers: &[(Family, Vec<Sample>)]) -> HashMap<String, Metri
 /// The label value a cluster is known by: its name, else one of its contexts.
 fn find<'a>(by: &'a HashMap<String, MetricCounts>, meta: &ClusterMeta) -> Option<&'a MetricCounts> {
     by.get(&meta.name)
+        .or_else(|| meta.discovered.as_ref().and_then(|d| by.get(&d.known_as)))
         .or_else(|| meta.contexts.iter().find_map(|c| by.get(c)))
         .or_else(|| by.get(&meta.context))
 }
