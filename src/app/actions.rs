@@ -40,6 +40,7 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
             app.input = Some(Input {
                 kind: InputKind::Command,
                 text: String::new(),
+                completion: None,
             })
         }
         Action::Filter => {
@@ -47,6 +48,7 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
             app.input = Some(Input {
                 kind: InputKind::Filter,
                 text,
+                completion: None,
             })
         }
         Action::Up => move_by(app, -1, rows),

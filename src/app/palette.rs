@@ -16,7 +16,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "workloads",
         "workloads across the fleet (also :wl, :dp, :deploy)",
     ),
-    ("ctx NAME", "drill into a cluster (also :cluster NAME)"),
+    (
+        "ctx NAME",
+        "drill into a cluster (also :cluster NAME; tab completes)",
+    ),
     (
         "changes",
         "what changed across the fleet, last hour (also :j, :journal)",
@@ -112,4 +115,44 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
         _ => app.message = Some(format!("unknown command: {text} (try :help)")),
     }
     Vec::new()
+}
+
+/// Tab after `:ctx PARTIAL`: the best fuzzy match among cluster names and
+/// contexts; Tab again shows the next one.
+pub fn complete(app: &mut App, model: &Model) {
+    let Some(input) = app.input.as_mut() else {
+        return;
+    };
+    let Some((head, partial)) = input
+        .text
+        .split_once(' ')
+        .filter(|(h, _)| matches!(*h, "ctx" | "context" | "cluster"))
+    else {
+        return;
+    };
+    let (typed, next) = match &input.completion {
+        Some((typed, i)) => (typed.clone(), i + 1),
+        None => (partial.trim().to_string(), 0),
+    };
+    let mut names: Vec<&str> = Vec::new();
+    for r in &model.rows {
+        for n in std::iter::once(&r.meta.name).chain(&r.meta.contexts) {
+            if !names.contains(&n.as_str()) {
+                names.push(n);
+            }
+        }
+    }
+    let ranked = crate::basics::fuzzy::rank(&typed, names);
+    if ranked.is_empty() {
+        app.message = Some(format!("no cluster matches {typed:?}"));
+        return;
+    }
+    let i = next % ranked.len();
+    input.text = format!("{head} {}", ranked[i]);
+    input.completion = Some((typed.clone(), i));
+    app.message = Some(format!(
+        "{} of {} for {typed:?} (tab: next)",
+        i + 1,
+        ranked.len()
+    ));
 }

@@ -97,6 +97,8 @@ pub enum InputKind {
 pub struct Input {
     pub kind: InputKind,
     pub text: String,
+    /// Tab completion under way: what was typed, and which match is shown.
+    pub completion: Option<(String, usize)>,
 }
 
 /// The YAML of the object in a detail view, fetched on demand.
@@ -189,6 +191,7 @@ impl App {
             Some(Input {
                 kind: InputKind::Filter,
                 text,
+                ..
             }) => text,
             _ => &self.screen().filter,
         }

@@ -297,3 +297,25 @@ fn quitting_while_a_failover_runs_asks_then_stops_it_and_waits() {
     press(&mut app, &fleet, now, KeyCode::Enter);
     assert!(super::quit::may_leave(&app));
 }
+
+#[test]
+fn tab_completes_ctx_fuzzily_and_cycles() {
+    let (fleet, now) = setup();
+    let mut app = App::new(false, true);
+    press(&mut app, &fleet, now, KeyCode::Char(':'));
+    typed(&mut app, &fleet, now, "ctx usst");
+    press(&mut app, &fleet, now, KeyCode::Tab);
+    let text = |app: &App| app.input.as_ref().map(|i| i.text.clone());
+    assert_eq!(text(&app).as_deref(), Some("ctx prod-us-standby"));
+    // Another Tab: the next match of what was typed, not of the completion.
+    app.input.as_mut().unwrap().text = "ctx standby".into();
+    app.input.as_mut().unwrap().completion = None;
+    press(&mut app, &fleet, now, KeyCode::Tab);
+    let first = text(&app).unwrap();
+    press(&mut app, &fleet, now, KeyCode::Tab);
+    let second = text(&app).unwrap();
+    assert_ne!(first, second);
+    assert!(first.ends_with("standby") && second.ends_with("standby"));
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    assert!(matches!(app.screen().view, View::Cluster { .. }));
+}

@@ -136,14 +136,20 @@ fn on_input_key(app: &mut App, key: KeyEvent, model: &Model) -> Vec<Effect> {
     let Some(input) = app.input.as_mut() else {
         return Vec::new();
     };
+    if key.code == KeyCode::Tab && input.kind == InputKind::Command {
+        super::palette::complete(app, model);
+        return Vec::new();
+    }
+    input.completion = None;
     match key.code {
         KeyCode::Esc => {
             app.input = None;
         }
         KeyCode::Enter => {
-            let Input { kind, text } = app.input.take().unwrap_or(Input {
+            let Input { kind, text, .. } = app.input.take().unwrap_or(Input {
                 kind: InputKind::Filter,
                 text: String::new(),
+                completion: None,
             });
             match kind {
                 InputKind::Filter => {

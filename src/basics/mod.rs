@@ -5,6 +5,7 @@
 pub mod body;
 pub mod config_file;
 pub mod duration;
+pub mod fuzzy;
 pub mod glob;
 pub mod quantity;
 pub mod toml_tree;
