@@ -44,6 +44,15 @@ fn assert_nothing_kept(dir: &Path, secret: &str) {
     assert!(seen > 1, "fleetdeck wrote nothing under {}", dir.display());
 }
 
+/// Writes a config whose one discovery source is `kind` read through
+/// `context`, in namespace `ns`.
+fn source(cli: &Cli, kind: &str, context: &str, ns: &str) {
+    let text = format!(
+        "[[discovery]]\nkind = \"{kind}\"\ncontext = \"{context}\"\nnamespace = \"{ns}\"\n"
+    );
+    std::fs::write(cli.home.path().join("config.toml"), text).unwrap();
+}
+
 /// Runs `fleetdeck clusters --json` with `contexts`; its rows by name.
 fn clusters(cli: &Cli, contexts: &[&str]) -> (Vec<Value>, String) {
     let mut args: Vec<&str> = contexts.iter().flat_map(|c| ["--context", c]).collect();
@@ -250,13 +259,8 @@ async fn cluster_api_clusters_join_the_fleet_in_v1beta2_and_v1beta1() {
             }
         }
         let cli = Cli::new(lab);
-        let config = |ctx: &str| {
-            format!(
-                "[[discovery]]\nkind = \"capi\"\ncontext = \"{ctx}\"\nnamespace = \"{}\"\n",
-                ns.name
-            )
-        };
-        std::fs::write(cli.home.path().join("config.toml"), config(&a.admin())).unwrap();
+        let config = |ctx: &str| source(&cli, "capi", ctx, &ns.name);
+        config(&a.admin());
 
         let (rows, all) = clusters(&cli, &[&a.admin(), "capi/*"]);
         assert_eq!(rows.len(), 5, "{version}: {all}");
@@ -330,7 +334,7 @@ async fn cluster_api_clusters_join_the_fleet_in_v1beta2_and_v1beta1() {
         assert_eq!(rows[0]["source"], format!("capi on {}", a.admin()));
 
         // The read-only identity sees the inventory, not the credentials.
-        std::fs::write(cli.home.path().join("config.toml"), config(&a.readonly())).unwrap();
+        config(&a.readonly());
         let (rows, all) = clusters(&cli, &[&a.readonly(), "capi/*"]);
         let r = row(&rows, "capi/web-b", &all);
         assert_eq!(
@@ -344,7 +348,7 @@ async fn cluster_api_clusters_join_the_fleet_in_v1beta2_and_v1beta1() {
         );
 
         // No Secret: listed; no Cluster: gone.
-        std::fs::write(cli.home.path().join("config.toml"), config(&a.admin())).unwrap();
+        config(&a.admin());
         secrets
             .delete("web-c-kubeconfig", &DeleteParams::default())
             .await
@@ -443,13 +447,8 @@ async fn argocd_cluster_secrets_join_the_fleet() {
         secrets.create(&PostParams::default(), &s).await.unwrap();
     }
     let cli = Cli::new(lab);
-    let config = |ctx: &str| {
-        format!(
-            "[[discovery]]\nkind = \"argocd\"\ncontext = \"{ctx}\"\nnamespace = \"{}\"\n",
-            ns.name
-        )
-    };
-    std::fs::write(cli.home.path().join("config.toml"), config(&a.admin())).unwrap();
+    let config = |ctx: &str| source(&cli, "argocd", ctx, &ns.name);
+    config(&a.admin());
     let (rows, all) = clusters(&cli, &[&a.admin(), "argocd/*"]);
     assert_eq!(rows.len(), 4, "{all}");
     let p = row(&rows, "argocd/prod-b", &all);
@@ -482,7 +481,7 @@ async fn argocd_cluster_secrets_join_the_fleet() {
     assert!(!marker.exists(), "the exec provider ran");
 
     // `view` may not list Secrets: a note, and the rest of the fleet.
-    std::fs::write(cli.home.path().join("config.toml"), config(&a.readonly())).unwrap();
+    config(&a.readonly());
     let (rows, all) = clusters(&cli, &[&a.readonly(), "argocd/*"]);
     assert_eq!(rows.len(), 1, "{all}");
     assert!(
