@@ -77,6 +77,12 @@ fn nine_contexts_are_three_rows_counted_once() {
         .collect();
     let want: Vec<String> = lab.clusters.iter().map(|c| c.admin()).collect();
     assert_eq!(priced, want, "each cluster priced once: {v:#}");
+    for (row, c) in v["clusters"].as_array().unwrap().iter().zip(&lab.clusters) {
+        assert_eq!(
+            row["contexts"],
+            serde_json::json!([c.admin(), c.operator(), c.readonly()])
+        );
+    }
     assert!(v["unknown"].as_array().unwrap().is_empty(), "{v:#}");
 }
 

@@ -177,6 +177,7 @@ async fn a_thousand_clusters_from_prometheus_and_no_cluster_contacted() {
         "summary mode: {CLUSTERS} clusters in {:.2}s",
         took.as_secs_f64()
     );
+    costs_are_unknown_without_a_query_per_cluster(lab, &cli).await;
     drilling_in_watches_live_and_leaving_goes_back(lab, &cli).await;
     assert_eq!(
         connections.load(Ordering::SeqCst),
@@ -185,6 +186,50 @@ async fn a_thousand_clusters_from_prometheus_and_no_cluster_contacted() {
     );
     the_metrics_engine_as_the_only_inventory(lab).await;
     ksm(lab, json!({"ksm": {"clusters": 0}})).await;
+}
+
+/// Prometheus's count of the query requests it answered.
+async fn queries_answered(lab: &support::Lab) -> u64 {
+    let text = reqwest::get(format!("{}/metrics", lab.prometheus))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| {
+            l.starts_with("prometheus_http_requests_total{")
+                && l.contains("handler=\"/api/v1/query\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+/// `cost` over the summarised fleet: every cluster unknown (its nodes are
+/// not watched), never $0, and no usage query per cluster — only the
+/// summary reader's fixed six (one refresh, perhaps two).
+async fn costs_are_unknown_without_a_query_per_cluster(lab: &support::Lab, cli: &Cli) {
+    let before = queries_answered(lab).await;
+    let out = cli.run(&["cost", "--json", "--timeout", "60"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let after = queries_answered(lab).await;
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["clusters"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        text(&out)
+    );
+    let unknown = v["unknown"].as_array().unwrap();
+    assert_eq!(unknown.len(), CLUSTERS);
+    assert!(unknown
+        .iter()
+        .all(|u| u["reason"].as_str().unwrap().starts_with("summary mode")));
+    assert!(
+        after - before <= 12,
+        "{} queries for one cost report",
+        after - before
+    );
 }
 
 /// With only lab-a and lab-b in the kubeconfig, a `metrics` discovery

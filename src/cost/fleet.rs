@@ -7,6 +7,7 @@ use super::usage;
 use crate::config::Config;
 use crate::fleet::handles::{with_data, Fleet};
 use crate::fleet::live::SharedData;
+use crate::fleet::store::Connection;
 use crate::fleet::summary::ClusterMeta;
 
 /// A cluster's metadata and stores, borrowed.
@@ -36,13 +37,32 @@ pub async fn costs_of(
     let mut out = Costs::default();
     for (meta, data) in clusters {
         let c = Named { meta, data };
+        // Not watched (summary mode, listed): unknown, and no query per cluster.
+        let unwatched = with_data(c.data, |d| {
+            matches!(
+                d.connection,
+                Connection::Summary | Connection::Listed { .. }
+            )
+        });
+        if unwatched {
+            with_data(c.data, |d| {
+                cluster(
+                    &c.meta.context,
+                    d,
+                    catalog,
+                    None,
+                    &config.cost.grid,
+                    &mut out,
+                )
+            });
+            tag(&mut out, c.meta);
+            continue;
+        }
         if let (Some(url), Some(cl)) = (config.opencost_for(&c.meta.context), &client) {
             match super::opencost::fetch(cl, &url).await {
                 Ok(a) => {
                     from_opencost(&c.meta.context, &a, &mut out);
-                    if let Some(last) = out.clusters.last_mut() {
-                        last.group = c.meta.group.clone();
-                    }
+                    tag(&mut out, c.meta);
                     continue;
                 }
                 Err(e) => out.notes.push(format!(
@@ -81,11 +101,17 @@ pub async fn costs_of(
                 &mut out,
             )
         });
-        if let Some(last) = out.clusters.last_mut() {
-            last.group = c.meta.group.clone();
-        }
+        tag(&mut out, c.meta);
     }
     out
+}
+
+/// The cluster just costed gets its group and contexts.
+fn tag(out: &mut Costs, meta: &ClusterMeta) {
+    if let Some(last) = out.clusters.last_mut() {
+        last.group = meta.group.clone();
+        last.contexts = meta.contexts.clone();
+    }
 }
 
 /// OpenCost's namespace allocations as cost rows (per hour: the window is 1h).
@@ -98,6 +124,7 @@ fn from_opencost(context: &str, a: &super::opencost::Allocations, out: &mut Cost
         + a.idle.unwrap_or(0.0);
     out.clusters.push(super::report::ClusterCost {
         context: context.to_string(),
+        contexts: Vec::new(),
         cost_per_hour: total,
         idle_per_hour: a.idle.unwrap_or(0.0),
         source: "OpenCost".into(),

@@ -16,6 +16,8 @@ use crate::fleet::store::ClusterData;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterCost {
     pub context: String,
+    /// Every context that reaches the cluster (`context` is the first).
+    pub contexts: Vec<String>,
     pub cost_per_hour: f64,
     pub idle_per_hour: f64,
     /// `catalog` / `default` / `catalog+default`: where the node prices came from.
@@ -255,7 +257,12 @@ fn footprint(
 /// Why a cluster's nodes cannot be priced, if they cannot: without its
 /// nodes a cluster has no cost, not a cost of zero.
 fn unpriced(d: &ClusterData) -> Option<String> {
-    use crate::fleet::store::ResourceState;
+    use crate::fleet::store::{Connection, ResourceState};
+    match &d.connection {
+        Connection::Summary => return Some("summary mode: its nodes are not watched".into()),
+        Connection::Listed { why } => return Some(format!("listed, not connected: {why}")),
+        _ => {}
+    }
     match &d.nodes.state {
         ResourceState::Forbidden(_) => {
             Some("nodes forbidden (this identity may not list nodes)".into())
@@ -277,6 +284,7 @@ pub fn cluster(
     if let Some(why) = unpriced(d) {
         out.clusters.push(ClusterCost {
             context: context.to_string(),
+            contexts: Vec::new(),
             cost_per_hour: 0.0,
             idle_per_hour: 0.0,
             source: String::new(),
@@ -306,6 +314,7 @@ pub fn cluster(
     let (kwh, co2e, carbon) = footprint(&priced, &specs, usage.is_some(), grid);
     out.clusters.push(ClusterCost {
         context: context.to_string(),
+        contexts: Vec::new(),
         cost_per_hour: priced.iter().map(|n| n.per_hour).sum(),
         idle_per_hour: idle(&priced, &charged),
         source: source.into(),
@@ -353,10 +362,10 @@ pub fn to_json(c: &Costs) -> serde_json::Value {
             "group": g, "cost_per_hour": cost, "idle_per_hour": idle,
         })).collect::<Vec<_>>(),
         "unknown": c.clusters.iter().filter_map(|x| Some(json!({
-            "context": x.context, "reason": x.unknown.as_ref()?,
+            "context": x.context, "contexts": x.contexts, "reason": x.unknown.as_ref()?,
         }))).collect::<Vec<_>>(),
         "clusters": known.iter().map(|x| json!({
-            "context": x.context, "cost_per_hour": x.cost_per_hour, "idle_per_hour": x.idle_per_hour,
+            "context": x.context, "contexts": x.contexts, "cost_per_hour": x.cost_per_hour, "idle_per_hour": x.idle_per_hour,
             "source": x.source,
             "energy_kwh_per_hour": x.kwh_per_hour, "co2e_g_per_hour": x.co2e_g_per_hour, "carbon": x.carbon,
             "nodes": x.nodes.iter().map(|n| json!({"name": n.name, "cost_per_hour": n.per_hour, "spot": n.spot, "source": n.source})).collect::<Vec<_>>(),
