@@ -132,7 +132,7 @@ pub fn start(opts: &Options) -> anyhow::Result<Startup> {
         .iter_mut()
         .filter(|m| m.discovered.as_ref().is_none_or(|d| d.listed.is_none()))
     {
-        m.summary = config.summary.applies(size, m.group.as_deref());
+        m.summary = config.summarised(size, m.group.as_deref());
     }
     Ok(Startup {
         paths,

@@ -318,6 +318,13 @@ impl Config {
         }
     }
 
+    /// Whether a cluster of `group` in a fleet of `size` is shown from the
+    /// metrics engine (`[summary]`).
+    pub fn summarised(&self, size: usize, group: Option<&str>) -> bool {
+        let endpoint = self.summary.endpoint.is_some() || self.prometheus.url.is_some();
+        self.summary.applies(size, group, endpoint)
+    }
+
     /// `context`, then the other contexts that reach its cluster: a
     /// `[[cluster]]` entry written for any of them speaks for the cluster.
     pub fn same_cluster(&self, context: &str) -> Vec<String> {

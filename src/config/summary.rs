@@ -61,9 +61,11 @@ impl Default for SummaryConfig {
 }
 
 impl SummaryConfig {
-    /// Whether a cluster of `group` in a fleet of `size` is summarised.
-    pub fn applies(&self, size: usize, group: Option<&str>) -> bool {
-        (self.above > 0 && size > self.above)
+    /// Whether a cluster of `group` in a fleet of `size` is summarised. By
+    /// size only with an endpoint to read (`endpoint`): a large fleet with
+    /// no metrics engine keeps its live watches.
+    pub fn applies(&self, size: usize, group: Option<&str>, endpoint: bool) -> bool {
+        (endpoint && self.above > 0 && size > self.above)
             || group.is_some_and(|g| self.groups.iter().any(|x| x == g))
     }
 
@@ -92,14 +94,15 @@ mod tests {
             groups: vec!["edge".into()],
             ..Default::default()
         };
-        assert!(!s.applies(10, None));
-        assert!(s.applies(11, None));
-        assert!(s.applies(3, Some("edge")));
+        assert!(!s.applies(10, None, true));
+        assert!(s.applies(11, None, true));
+        assert!(!s.applies(11, None, false), "no endpoint: live as before");
+        assert!(s.applies(3, Some("edge"), false));
         let never = SummaryConfig {
             above: 0,
             ..Default::default()
         };
-        assert!(!never.applies(100_000, None));
+        assert!(!never.applies(100_000, None, true));
         assert!(SummaryConfig {
             cluster_label: "k8s-cluster".into(),
             ..Default::default()

@@ -85,7 +85,7 @@ pub fn add(metas: &mut Vec<ClusterMeta>, config: &Config, globs: &[String]) -> R
     for m in metas.iter_mut() {
         let listed = m.discovered.as_ref().is_some_and(|d| d.listed.is_some());
         let metrics_only = m.discovered.as_ref().is_some_and(|d| d.source == source);
-        m.summary = !listed && (metrics_only || config.summary.applies(size, m.group.as_deref()));
+        m.summary = !listed && (metrics_only || config.summarised(size, m.group.as_deref()));
     }
     Ok(())
 }
