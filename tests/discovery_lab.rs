@@ -266,7 +266,7 @@ async fn cluster_api_clusters_join_the_fleet_in_v1beta2_and_v1beta1() {
         assert_eq!(rows.len(), 5, "{version}: {all}");
         for name in ["web-b", "web-c"] {
             let r = row(&rows, &format!("capi/{name}"), &all);
-            assert_eq!(r["connection"], "connected", "{version}: {r:#}");
+            assert_eq!(r["access"], "context", "{version}: {r:#}");
             assert_eq!(r["lifecycle"], "Provisioned");
             assert_eq!(r["provider"], "DockerCluster");
             assert_eq!(r["source"], format!("capi on {}", a.admin()));
@@ -275,12 +275,12 @@ async fn cluster_api_clusters_join_the_fleet_in_v1beta2_and_v1beta1() {
         }
         let d = row(&rows, "capi/new-d", &all);
         assert_eq!(
-            (&d["connection"], &d["lifecycle"]),
+            (&d["access"], &d["lifecycle"]),
             (&json!("listed"), &json!("Provisioning")),
             "{d:#}"
         );
         let e = row(&rows, "capi/exec-e", &all);
-        assert_eq!(e["connection"], "listed", "{e:#}");
+        assert_eq!(e["access"], "listed", "{e:#}");
         assert!(e["note"].as_str().unwrap().contains("exec"), "{e:#}");
         // No secret material on the way out.
         let key = kubeconfig_for(lab, &lab.clusters[1].operator())["users"][0]["user"]
@@ -338,7 +338,7 @@ async fn cluster_api_clusters_join_the_fleet_in_v1beta2_and_v1beta1() {
         let (rows, all) = clusters(&cli, &[&a.readonly(), "capi/*"]);
         let r = row(&rows, "capi/web-b", &all);
         assert_eq!(
-            (&r["connection"], &r["lifecycle"]),
+            (&r["access"], &r["lifecycle"]),
             (&json!("listed"), &json!("Provisioned")),
             "{r:#}"
         );
@@ -361,7 +361,7 @@ async fn cluster_api_clusters_join_the_fleet_in_v1beta2_and_v1beta1() {
         let (rows, all) = clusters(&cli, &[&a.admin(), "capi/*"]);
         assert!(rows.iter().all(|r| r["name"] != "capi/web-b"), "{all}");
         let c = row(&rows, "capi/web-c", &all);
-        assert_eq!(c["connection"], "listed", "{c:#}");
+        assert_eq!(c["access"], "listed", "{c:#}");
         assert!(c["note"].as_str().unwrap().contains("no Secret"), "{c:#}");
         ns.delete().await;
         remove_crd(&admin, "clusters.cluster.x-k8s.io").await;
@@ -452,11 +452,11 @@ async fn argocd_cluster_secrets_join_the_fleet() {
     let (rows, all) = clusters(&cli, &[&a.admin(), "argocd/*"]);
     assert_eq!(rows.len(), 4, "{all}");
     let p = row(&rows, "argocd/prod-b", &all);
-    assert_eq!(p["connection"], "connected", "{p:#}");
+    assert_eq!(p["access"], "context", "{p:#}");
     assert_eq!(p["source"], format!("argocd on {}", a.admin()));
     for (name, word) in [("argocd/exec-b", "exec provider"), ("argocd/eks-b", "AWS")] {
         let r = row(&rows, name, &all);
-        assert_eq!(r["connection"], "listed", "{r:#}");
+        assert_eq!(r["access"], "listed", "{r:#}");
         assert!(r["note"].as_str().unwrap().contains(word), "{r:#}");
     }
     let out = cli.run(&[
@@ -608,17 +608,17 @@ async fn ocm_and_karmada_hubs_list_and_join_their_clusters() {
     assert_eq!(rb["source"], format!("ocm on {}", a.admin()), "{rb:#}");
     assert_eq!(rb["lifecycle"], "Available");
     assert_eq!(rb["group"], "blue");
-    assert_eq!(rb["connection"], "connected");
+    assert_eq!(rb["access"], "context");
     let gone = row(&rows, &format!("ocm/{u}-gone"), &all);
     assert_eq!(
-        (&gone["connection"], &gone["lifecycle"]),
+        (&gone["access"], &gone["lifecycle"]),
         (&json!("listed"), &json!("Unknown")),
         "{gone:#}"
     );
     let kc_row = row(&rows, &format!("karmada/{u}-c"), &all);
     assert_eq!(
-        (&kc_row["connection"], &kc_row["lifecycle"]),
-        (&json!("connected"), &json!("Ready")),
+        (&kc_row["access"], &kc_row["lifecycle"]),
+        (&json!("context"), &json!("Ready")),
         "{kc_row:#}"
     );
     assert_eq!(
@@ -627,7 +627,7 @@ async fn ocm_and_karmada_hubs_list_and_join_their_clusters() {
     );
     let down = row(&rows, &format!("karmada/{u}-down"), &all);
     assert_eq!(
-        (&down["connection"], &down["lifecycle"]),
+        (&down["access"], &down["lifecycle"]),
         (&json!("listed"), &json!("NotReady")),
         "{down:#}"
     );

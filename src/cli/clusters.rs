@@ -32,11 +32,23 @@ fn source(m: &ClusterMeta) -> String {
         .map_or_else(|| "kubeconfig".to_string(), |d| d.source.clone())
 }
 
-/// Connected means fleetdeck has a context for it, not that it answers.
-fn connection(m: &ClusterMeta) -> &'static str {
+/// `context`: fleetdeck has a context to reach it (nothing is contacted
+/// here, so not that it answers); `listed`: none.
+fn access(m: &ClusterMeta) -> &'static str {
     match &m.discovered {
         Some(d) if d.listed.is_some() => "listed",
-        _ => "connected",
+        _ if m.context.is_empty() => "listed",
+        _ => "context",
+    }
+}
+
+/// How the console would show it: watched live, from the metrics engine,
+/// or listed only.
+fn mode(m: &ClusterMeta) -> &'static str {
+    match access(m) {
+        "listed" => "listed",
+        _ if m.summary => "summary",
+        _ => "live",
     }
 }
 
@@ -47,7 +59,8 @@ fn to_json(m: &ClusterMeta) -> Value {
         "context": m.context,
         "contexts": m.contexts,
         "source": source(m),
-        "connection": connection(m),
+        "access": access(m),
+        "mode": mode(m),
         "lifecycle": d.map(|d| d.lifecycle.clone()),
         "provider": d.and_then(|d| d.provider.clone()),
         "url": d.and_then(|d| d.url.clone()),
@@ -67,7 +80,7 @@ fn to_text(metas: &[ClusterMeta]) -> String {
             note.extend(d.map(|d| d.detail.clone()).unwrap_or_default());
             [
                 m.name.clone(),
-                connection(m).to_string(),
+                format!("{}/{}", access(m), mode(m)),
                 source(m),
                 d.map_or("-".into(), |d| d.lifecycle.clone()),
                 d.and_then(|d| d.provider.clone())
@@ -86,7 +99,7 @@ fn to_text(metas: &[ClusterMeta]) -> String {
         .collect();
     let head = [
         "CLUSTER",
-        "CONNECTION",
+        "ACCESS/MODE",
         "SOURCE",
         "LIFECYCLE",
         "PROVIDER",
