@@ -327,3 +327,51 @@ async fn drilling_in_watches_live_and_leaving_goes_back(lab: &support::Lab, cli:
     });
     t.keys(&["q"]);
 }
+
+/// The metrics engine gone: every summarised row says why and shows no
+/// number (unknown, never zero); the snapshot still answers and the console
+/// stays up, drawing.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_metrics_engine_rows_say_why_and_show_no_numbers() {
+    let Some(lab) = support::lab() else { return };
+    let (port, connections) = listener();
+    let mut cli = Cli::new(lab);
+    let kc = cli.home.path().join("kubeconfig-1000.json");
+    std::fs::write(&kc, serde_json::to_vec(&kubeconfig(lab, port)).unwrap()).unwrap();
+    cli.kubeconfig = kc;
+    // A port nothing listens on.
+    let dead = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", dead.local_addr().unwrap().port());
+    drop(dead);
+    std::fs::write(
+        cli.home.path().join("config.toml"),
+        format!("[prometheus]\nurl = \"{url}\"\n\n[summary]\nabove = 100\n"),
+    )
+    .unwrap();
+    let out = cli.run(&["snapshot", "--json", "--timeout", "30"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["clusters"].as_array().unwrap();
+    assert_eq!(rows.len(), CLUSTERS);
+    for r in rows {
+        assert_eq!(r["state"], "summary", "{r:#}");
+        assert!(
+            r["error"].as_str().unwrap_or_default().contains(&url),
+            "{r:#}"
+        );
+        assert!(
+            r["nodes"].is_null() && r["pods"].is_null(),
+            "a number without figures: {r:#}"
+        );
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 0);
+
+    let cmd = support::tmux::fleetdeck_on(cli.home.path(), &cli.kubeconfig, "'*'");
+    let t = support::tmux::Tmux::start(&cmd, 200, 50);
+    let s = t.wait_for("summary rows that say the read failed", |s| {
+        s.contains("Fleet [1000]")
+            && fleet_state(s, "sim-0002").is_some_and(|w| w.starts_with("summary"))
+    });
+    assert!(s.contains("summary: the last read failed"), "{s}");
+    t.keys(&["q"]);
+}
