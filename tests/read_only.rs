@@ -462,12 +462,7 @@ fn audited(clusters: &[&LabCluster], from: chrono::DateTime<chrono::Utc>) -> Vec
                 .filter(move |e| e["user"]["username"] == user.as_str())
         })
         .filter(|e| e["stage"] == "ResponseComplete")
-        .filter(|e| {
-            e["requestReceivedTimestamp"]
-                .as_str()
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                .is_some_and(|t| t >= from)
-        })
+        .filter(|e| support::received_since(e, from))
         .collect()
 }
 

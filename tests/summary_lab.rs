@@ -163,11 +163,7 @@ async fn a_thousand_clusters_from_prometheus_and_no_cluster_contacted() {
         let touched: Vec<Value> = support::audit_events(&c.audit_log)
             .into_iter()
             .filter(|e| {
-                e["user"]["username"] == c.operator().as_str()
-                    && e["requestReceivedTimestamp"]
-                        .as_str()
-                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                        .is_some_and(|t| t >= since)
+                e["user"]["username"] == c.operator().as_str() && support::received_since(e, since)
             })
             .collect();
         assert!(touched.is_empty(), "{}: {touched:?}", c.name);
@@ -311,10 +307,7 @@ async fn drilling_in_watches_live_and_leaving_goes_back(lab: &support::Lab, cli:
     let watched = support::wait_audit(&a.audit_log, Duration::from_secs(30), |e| {
         e["user"]["username"] == a.operator().as_str()
             && e["verb"] == "watch"
-            && e["requestReceivedTimestamp"]
-                .as_str()
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                .is_some_and(|t| t >= since)
+            && support::received_since(e, since)
     })
     .await;
     assert!(watched["objectRef"]["resource"].is_string(), "{watched}");

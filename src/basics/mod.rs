@@ -2,6 +2,7 @@
 //! durations, Kubernetes quantities, located TOML and YAML and their one-line errors. They know nothing of the rest of
 //! fleetdeck (see docs/architecture.md for the layer table).
 
+pub mod blocking;
 pub mod body;
 pub mod config_file;
 pub mod duration;

@@ -83,24 +83,11 @@ pub async fn discover(kubeconfig: &Kubeconfig, config: &Config) -> Report {
 /// `discover` from synchronous code, on a thread of its own so that it
 /// works inside or outside a runtime (startup runs in both).
 pub fn discover_blocking(kubeconfig: &Kubeconfig, config: &Config) -> Report {
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt.block_on(discover(kubeconfig, config)),
-                Err(e) => Report {
-                    found: Vec::new(),
-                    notes: vec![format!("discovery: no runtime: {e}")],
-                },
-            }
-        })
-        .join()
-        .unwrap_or_else(|_| Report {
+    crate::basics::blocking::on_own_thread(discover(kubeconfig, config)).unwrap_or_else(|e| {
+        Report {
             found: Vec::new(),
-            notes: vec!["discovery: stopped unexpectedly".into()],
-        })
+            notes: vec![format!("discovery: {e}")],
+        }
     })
 }
 

@@ -50,17 +50,7 @@ pub fn add(metas: &mut Vec<ClusterMeta>, config: &Config, globs: &[String]) -> R
     }
     let ep = endpoint(config)?;
     let label = config.summary.cluster_label.clone();
-    let found = std::thread::scope(|s| {
-        s.spawn(|| {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?
-                .block_on(values(&ep, &label))
-        })
-        .join()
-        .unwrap_or_else(|_| Err("stopped unexpectedly".into()))
-    })?;
+    let found = crate::basics::blocking::on_own_thread(values(&ep, &label))??;
     let known = |v: &str, m: &ClusterMeta| {
         m.name == v || m.reaches(v) || m.discovered.as_ref().is_some_and(|d| d.known_as == v)
     };

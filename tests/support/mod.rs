@@ -221,6 +221,14 @@ pub fn audit_events(log: &Path) -> Vec<Value> {
 
 /// Waits until an audit event matching `pred` is written (the log lags the
 /// response slightly); `timeout` only guards against a hang.
+/// Whether an audit event was received at or after `since`.
+pub fn received_since(e: &Value, since: chrono::DateTime<chrono::Utc>) -> bool {
+    e["requestReceivedTimestamp"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .is_some_and(|t| t >= since)
+}
+
 pub async fn wait_audit(log: &Path, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + timeout;
     loop {
