@@ -87,16 +87,36 @@ fn main() {
     let model = Model::pull(&fleet, &app, now);
     assert_eq!(model.rows.len(), CLUSTERS);
     let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    let frame = |term: &mut Terminal<TestBackend>, app: &App, model: &Model| {
+        let ctx = Ctx {
+            app,
+            model,
+            theme: &theme,
+            keymap: &keymap,
+        };
+        term.draw(|f| draw(f, &ctx)).unwrap();
+    };
     c.bench_function("summary/draw_fleet_view_1000_200x60", |b| {
-        b.iter(|| {
-            let ctx = Ctx {
-                app: &app,
-                model: &model,
-                theme: &theme,
-                keymap: &keymap,
-            };
-            term.draw(|f| draw(f, &ctx)).unwrap();
-        })
+        b.iter(|| frame(&mut term, &app, &model))
     });
+    // Gathered by group: 20 closed headers, then all 20 open (1,020 lines).
+    for (name, open) in [("closed", false), ("open", true)] {
+        let mut app = App::new(false, true);
+        app.group_by = Some(fleetdeck::fleet::groups::GroupBy::Group);
+        let model = Model::pull(&fleet, &app, now);
+        if open {
+            let list = fleetdeck::app::fleet_list::fleet_list(&app, &model);
+            app.expanded = list.gatherings.into_iter().map(|g| g.key).collect();
+        }
+        let lines = fleetdeck::app::fleet_list::fleet_list(&app, &model)
+            .lines
+            .len();
+        assert_eq!(lines, if open { 1_020 } else { 20 });
+        // Halfway down: the window the draw builds is mid-list.
+        app.screens[0].selected = lines / 2;
+        c.bench_function(&format!("summary/draw_grouped_{name}_1000_200x60"), |b| {
+            b.iter(|| frame(&mut term, &app, &model))
+        });
+    }
     c.final_summary();
 }

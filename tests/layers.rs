@@ -57,6 +57,7 @@ const APP_ORDER: &[&str] = &[
     "remediation",
     "model",
     "order",
+    "fleet_list",
     "navigate",
     "launch",
     "actions",

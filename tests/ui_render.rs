@@ -80,6 +80,12 @@ fn screens() -> Vec<(&'static str, Vec<Msg>)> {
             vec![key('j'), key('j'), named(KeyCode::Enter)],
         ),
         ("fleet_workloads", vec![key('2')]),
+        ("fleet_grouped", vec![key('v')]),
+        (
+            "fleet_grouped_opened",
+            vec![key('v'), named(KeyCode::Enter), key('j')],
+        ),
+        ("fleet_by_provider", vec![key('v'), key('v'), key('v')]),
         (
             "workload_detail",
             vec![

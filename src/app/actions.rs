@@ -31,7 +31,10 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
             return effects;
         }
     }
-    let rows = order(app, model).len();
+    let rows = match app.screen().view {
+        View::Fleet => super::fleet_list::fleet_list(app, model).lines.len(),
+        _ => order(app, model).len(),
+    };
     match action {
         Action::Quit => super::quit::request(app, false),
         Action::Help => app.help = true,
@@ -75,6 +78,10 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
             let s = app.screen_mut();
             s.reverse = !s.reverse;
         }
+        Action::GroupBy => match app.screen().view {
+            View::Fleet => super::fleet_list::cycle(app),
+            _ => app.message = Some("grouping works in the Fleet view (1)".into()),
+        },
         Action::ViewFleet => app.screens.truncate(1),
         Action::ViewWorkloads => {
             app.screens.truncate(1);

@@ -4,7 +4,7 @@
 //! `state` (the App that holds them) → `timeline`, `msg`, `quit` (leaving
 //! while something runs) → `failover`,
 //! `remediation` (each view's keys) → `model` (what a frame shows), `order`
-//! (each list view's rows) → `navigate` (moving
+//! (each list view's rows) → `fleet_list` (the Fleet view's lines, grouped) → `navigate` (moving
 //! around), `launch` (the action dialog), `actions` (what each key action
 //! does), `palette` (`:` commands) → `update` (the reducer).
 
@@ -12,6 +12,7 @@ pub mod actions;
 pub mod dialog;
 pub mod failover;
 pub mod failover_state;
+pub mod fleet_list;
 pub mod launch;
 pub mod model;
 pub mod msg;

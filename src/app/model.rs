@@ -229,10 +229,15 @@ pub(super) fn slo_rank(r: &SloRow) -> u8 {
 impl Model {
     /// A cluster's worst SLO: its smallest budget left and the worst state.
     pub fn worst_slo(&self, context: &str) -> Option<&SloRow> {
+        self.worst_slo_where(|c| c == context)
+    }
+
+    /// The worst SLO of the clusters whose context `keep` accepts.
+    pub fn worst_slo_where(&self, keep: impl Fn(&str) -> bool) -> Option<&SloRow> {
         self.slos
             .iter()
             .map(|(r, _)| r)
-            .filter(|r| r.context == context)
+            .filter(|r| keep(&r.context))
             .min_by(|a, b| {
                 slo_rank(a).cmp(&slo_rank(b)).then(
                     a.budget_remaining

@@ -1,6 +1,7 @@
 //! Moving around: drilling into a row, going back, paging, jumping to a
 //! cluster by name, and which cluster or Rollout detail is on screen.
 
+use super::fleet_list::Line;
 use super::model::Model;
 use super::msg::Effect;
 use super::order::order;
@@ -32,7 +33,17 @@ pub(super) fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
     let ord = order(app, model);
     let sel = app.screen().selected.min(ord.len().saturating_sub(1));
     let target = match &app.screen().view {
-        View::Fleet => ord.get(sel).map(|i| View::Cluster { cluster: *i }),
+        View::Fleet => {
+            let list = super::fleet_list::fleet_list(app, model);
+            match list.selected(app) {
+                Some(Line::Cluster(i)) => Some(View::Cluster { cluster: i }),
+                Some(Line::Gathering(g)) => {
+                    super::fleet_list::toggle(app, &list.gatherings[g].key);
+                    None
+                }
+                None => None,
+            }
+        }
         View::Cluster { cluster } => {
             ord.get(sel)
                 .and_then(|i| model.workloads.get(*i))

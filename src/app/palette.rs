@@ -6,6 +6,7 @@ use super::model::Model;
 use super::msg::Effect;
 use super::navigate::{find_cluster, goto_cluster};
 use super::state::{App, View};
+use crate::fleet::groups::GroupBy;
 use crate::keymap::action::Action;
 use crate::ops::action::Operation;
 
@@ -45,6 +46,11 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "blue/green: point the Service at the other side",
     ),
     ("flipback NS/SERVICE", "blue/green: undo the last flip"),
+    (
+        "group [BY]",
+        "Fleet: gather by group, region or provider with totals (none: flat)",
+    ),
+    ("expand / collapse", "Fleet: open or close every group"),
     ("help", "key bindings"),
     ("quit", "quit (also :q)"),
 ];
@@ -63,6 +69,19 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
             act(app, Action::ViewWorkloads, model);
         }
         ("help" | "?", _) => app.help = true,
+        ("group" | "groupby", by) => group(app, by),
+        ("expand" | "collapse", _) => {
+            app.screens.truncate(1);
+            if app.group_by.is_none() {
+                app.message = Some("not grouped: :group BY first (group, region, provider)".into());
+            } else if head == "expand" {
+                let list = super::fleet_list::fleet_list(app, model);
+                app.expanded = list.gatherings.into_iter().map(|g| g.key).collect();
+            } else {
+                app.expanded.clear();
+                app.screen_mut().selected = 0;
+            }
+        }
         ("since", Some(age)) => match crate::basics::duration::parse(age) {
             Some(d) => {
                 app.since_secs = d.as_secs();
@@ -115,6 +134,23 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
         _ => app.message = Some(format!("unknown command: {text} (try :help)")),
     }
     Vec::new()
+}
+
+/// `:group BY`: gather the Fleet view; no argument steps to the next.
+fn group(app: &mut App, by: Option<&str>) {
+    app.screens.truncate(1);
+    match by {
+        None => super::fleet_list::cycle(app),
+        Some("none" | "off" | "flat") => super::fleet_list::set(app, None),
+        Some(word) => match GroupBy::parse(word) {
+            Some(b) => super::fleet_list::set(app, Some(b)),
+            None => {
+                app.message = Some(format!(
+                    ":group {word}: expected group, region, provider or none"
+                ))
+            }
+        },
+    }
 }
 
 /// Tab after `:ctx PARTIAL`: the best fuzzy match among cluster names and

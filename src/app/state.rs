@@ -145,6 +145,10 @@ pub struct App {
     pub rem_prompt: Option<super::remediation_state::Prompt>,
     /// How far back the timeline reaches (`:since 30m`), in seconds.
     pub since_secs: u64,
+    /// What the Fleet view gathers clusters by (`v`, `:group`), if anything.
+    pub group_by: Option<crate::fleet::groups::GroupBy>,
+    /// Gatherings opened to show their clusters, by key (`None`: no value).
+    pub expanded: std::collections::BTreeSet<Option<String>>,
 }
 
 impl App {
@@ -168,6 +172,8 @@ impl App {
             remediation: Default::default(),
             rem_prompt: None,
             since_secs: crate::timeline::DEFAULT_WINDOW_SECS,
+            group_by: None,
+            expanded: Default::default(),
         }
     }
 

@@ -319,3 +319,72 @@ fn tab_completes_ctx_fuzzily_and_cycles() {
     press(&mut app, &fleet, now, KeyCode::Enter);
     assert!(matches!(app.screen().view, View::Cluster { .. }));
 }
+
+#[test]
+fn grouping_gathers_clusters_and_enter_opens_a_gathering() {
+    use super::fleet_list::{fleet_list, Line};
+    let (fleet, now) = setup();
+    let mut app = App::new(false, true);
+    press(&mut app, &fleet, now, KeyCode::Char('v'));
+    let model = Model::pull(&fleet, &app, now);
+    let list = fleet_list(&app, &model);
+    let keys: Vec<_> = list.gatherings.iter().map(|g| g.key.clone()).collect();
+    assert_eq!(
+        keys,
+        vec![
+            Some("dev".into()),
+            Some("prod".into()),
+            Some("staging".into())
+        ]
+    );
+    assert_eq!(list.lines.len(), 3, "closed: headers only");
+    // Second header (prod): enter opens it, its clusters follow it.
+    press(&mut app, &fleet, now, KeyCode::Char('j'));
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    assert_eq!(app.screen().view, View::Fleet, "a header does not drill in");
+    let model = Model::pull(&fleet, &app, now);
+    let list = fleet_list(&app, &model);
+    assert_eq!(list.lines.len(), 3 + 4);
+    let Line::Cluster(first) = list.lines[2] else {
+        panic!("a cluster follows its open header: {:?}", list.lines);
+    };
+    assert_eq!(model.rows[first].meta.group.as_deref(), Some("prod"));
+    // Enter on a cluster drills in as ever.
+    press(&mut app, &fleet, now, KeyCode::Char('j'));
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    assert_eq!(app.screen().view, View::Cluster { cluster: first });
+    press(&mut app, &fleet, now, KeyCode::Esc);
+    // Enter on the header again closes it.
+    press(&mut app, &fleet, now, KeyCode::Char('k'));
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    let model = Model::pull(&fleet, &app, now);
+    assert_eq!(fleet_list(&app, &model).lines.len(), 3);
+}
+
+#[test]
+fn a_filter_opens_every_gathering_and_group_cycles_to_flat() {
+    use super::fleet_list::fleet_list;
+    let (fleet, now) = setup();
+    let mut app = App::new(false, true);
+    press(&mut app, &fleet, now, KeyCode::Char(':'));
+    typed(&mut app, &fleet, now, "group region");
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    assert_eq!(app.group_by, Some(crate::fleet::groups::GroupBy::Region));
+    app.screen_mut().filter = "standby".into();
+    let model = Model::pull(&fleet, &app, now);
+    let list = fleet_list(&app, &model);
+    let members: usize = list.gatherings.iter().map(|g| g.members.len()).sum();
+    assert_eq!(members, 2);
+    assert_eq!(list.lines.len(), list.gatherings.len() + 2, "matches shown");
+    app.screen_mut().filter.clear();
+    press(&mut app, &fleet, now, KeyCode::Char(':'));
+    typed(&mut app, &fleet, now, "group bogus");
+    press(&mut app, &fleet, now, KeyCode::Enter);
+    assert!(app.message.as_deref().unwrap().contains("expected group"));
+    for _ in 0..2 {
+        press(&mut app, &fleet, now, KeyCode::Char('v'));
+    }
+    assert_eq!(app.group_by, None, "region → provider → flat");
+    let model = Model::pull(&fleet, &app, now);
+    assert_eq!(fleet_list(&app, &model).lines.len(), 6);
+}

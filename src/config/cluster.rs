@@ -69,3 +69,56 @@ impl Default for HealthPolicy {
         }
     }
 }
+
+/// What the Fleet view gathers clusters by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    Group,
+    Region,
+    Provider,
+}
+
+impl GroupBy {
+    pub const ALL: [GroupBy; 3] = [GroupBy::Group, GroupBy::Region, GroupBy::Provider];
+
+    pub fn word(self) -> &'static str {
+        match self {
+            GroupBy::Group => "group",
+            GroupBy::Region => "region",
+            GroupBy::Provider => "provider",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<GroupBy> {
+        match s {
+            "group" | "groups" | "g" => Some(GroupBy::Group),
+            "region" | "regions" | "r" => Some(GroupBy::Region),
+            "provider" | "providers" | "cloud" | "p" => Some(GroupBy::Provider),
+            _ => None,
+        }
+    }
+
+    /// The cycle a key steps through: none → group → region → provider → none.
+    pub fn next(current: Option<GroupBy>) -> Option<GroupBy> {
+        match current {
+            None => Some(GroupBy::Group),
+            Some(GroupBy::Group) => Some(GroupBy::Region),
+            Some(GroupBy::Region) => Some(GroupBy::Provider),
+            Some(GroupBy::Provider) => None,
+        }
+    }
+
+    /// The row's value for this key; `None` when it has none. A discovered
+    /// cluster's provider stands in for a cloud the config does not name.
+    pub fn key(self, meta: &ClusterMeta) -> Option<&str> {
+        match self {
+            GroupBy::Group => meta.group.as_deref(),
+            GroupBy::Region => meta.region.as_deref(),
+            GroupBy::Provider => meta
+                .cloud
+                .as_deref()
+                .or(meta.discovered.as_ref().and_then(|d| d.provider.as_deref())),
+        }
+    }
+}

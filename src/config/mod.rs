@@ -26,6 +26,8 @@ pub struct Config {
     pub read_only: bool,
     pub theme: Option<String>,
     pub keymap: Option<String>,
+    /// How the Fleet view opens: gathered by group, region or provider.
+    pub group_by: Option<cluster::GroupBy>,
     /// Context globs to show when `--context` is not given (default: all).
     #[serde(default)]
     pub contexts: Vec<String>,

@@ -2,6 +2,7 @@
 //! stores they feed and the rows derived from them. Kubernetes types stop at
 //! this layer; the UI sees derived rows only.
 
+pub mod groups;
 pub mod guard;
 pub mod handles;
 pub mod identity;

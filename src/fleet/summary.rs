@@ -94,6 +94,20 @@ pub struct WorkloadCounts {
     pub total: usize,
 }
 
+/// Counts add up field by field: fleet totals and group totals.
+macro_rules! add_fields {
+    ($t:ty: $($f:ident),+) => {
+        impl std::ops::AddAssign for $t {
+            fn add_assign(&mut self, o: $t) {
+                $(self.$f += o.$f;)+
+            }
+        }
+    };
+}
+add_fields!(Ratio: ready, total);
+add_fields!(WorkloadCounts: healthy, total);
+add_fields!(RolloutCounts: total, progressing, paused, degraded);
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterRow {
     pub meta: ClusterMeta,
@@ -450,23 +464,16 @@ pub fn totals(rows: &[ClusterRow]) -> FleetTotals {
             t.healthy_clusters += 1;
         }
         if let Some(n) = r.nodes.value() {
-            t.nodes.ready += n.ready;
-            t.nodes.total += n.total;
+            t.nodes += n;
         }
         if let Some(p) = r.pods.value() {
-            t.pods.running += p.running;
-            t.pods.pending += p.pending;
-            t.pods.failing += p.failing;
+            t.pods += p;
         }
         if let Some(w) = r.workloads.value() {
-            t.workloads.healthy += w.healthy;
-            t.workloads.total += w.total;
+            t.workloads += w;
         }
         if let Some(ro) = r.rollouts.value() {
-            t.rollouts.total += ro.total;
-            t.rollouts.progressing += ro.progressing;
-            t.rollouts.paused += ro.paused;
-            t.rollouts.degraded += ro.degraded;
+            t.rollouts += ro;
         }
         t.warnings += r.warnings.value().unwrap_or(0);
     }

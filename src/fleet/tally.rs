@@ -33,6 +33,14 @@ pub struct PodCounts {
     pub failing: usize,
 }
 
+impl std::ops::AddAssign for PodCounts {
+    fn add_assign(&mut self, o: PodCounts) {
+        self.running += o.running;
+        self.pending += o.pending;
+        self.failing += o.failing;
+    }
+}
+
 impl PodCounts {
     fn slot(&mut self, p: &PodInfo) -> Option<&mut usize> {
         if p.failing {

@@ -9,15 +9,16 @@ use ratatui::Frame;
 use super::widgets::{
     accent, known, or_dash, state_span, style_if, table, window, Fitted, TableSpec,
 };
-use super::Ctx;
+use super::{fleet_group, Ctx};
+use crate::app::fleet_list::{fleet_list, Line as Line_};
 use crate::app::model::FLEET_SORTS;
-use crate::app::order::order;
+use crate::fleet::groups::Gathering;
 use crate::fleet::summary::{age, ClusterRow, ClusterState};
 
 pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = ctx.theme;
     let m = ctx.model;
-    let ord = order(ctx.app, m);
+    let list = fleet_list(ctx.app, m);
     let hint_rows = m.failover_hint.is_some() as u16;
     let change_rows = m.change_hint.is_some() as u16;
     let [area, hint, change, why] = Layout::vertical([
@@ -42,9 +43,18 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             hint,
         );
     }
-    let selected = ord.get(ctx.app.screen().selected.min(ord.len().saturating_sub(1)));
-    if let Some(r) = selected.and_then(|i| m.rows.get(*i)) {
-        frame.render_widget(Paragraph::new(explain(r, m.now, ctx)), why);
+    let by = ctx.app.group_by;
+    let open = |g: &Gathering| !ctx.app.filter().is_empty() || ctx.app.expanded.contains(&g.key);
+    let why_line = match (list.selected(ctx.app), by) {
+        (Some(Line_::Cluster(i)), _) => m.rows.get(i).map(|r| explain(r, m.now, ctx)),
+        (Some(Line_::Gathering(g)), Some(by)) => list
+            .gatherings
+            .get(g)
+            .map(|g| fleet_group::explain(g, by, open(g), ctx)),
+        _ => None,
+    };
+    if let Some(l) = why_line {
+        frame.render_widget(Paragraph::new(l), why);
     }
     // (header, width, keep): on a narrow terminal the lowest `keep` goes first.
     let cols: [(&str, u16, u8); 13] = [
@@ -90,18 +100,31 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ("$/H", 8, 3),
     ];
     let fitted = Fitted::new(&cols, area.width.saturating_sub(2));
-    let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
-    let rows: Vec<Row> = ord[range]
+    let (range, selected) = window(list.lines.len(), ctx.app.screen().selected, area.height);
+    let rows: Vec<Row> = list.lines[range]
         .iter()
-        .filter_map(|i| m.rows.get(*i))
-        .map(|r| {
-            let cells = cells(r, ctx);
-            fitted.row(cells)
+        .filter_map(|l| match (*l, by) {
+            (Line_::Cluster(i), _) => m.rows.get(i).map(|r| cells(r, ctx)),
+            (Line_::Gathering(g), Some(by)) => list
+                .gatherings
+                .get(g)
+                .map(|g| fleet_group::cells(g, by, open(g), ctx)),
+            _ => None,
         })
+        .map(|c| fitted.row(c))
         .collect();
     let s = ctx.app.screen();
+    let shown = match by {
+        Some(_) => list.gatherings.iter().map(|g| g.members.len()).sum(),
+        None => list.lines.len(),
+    };
     let title = Line::from(vec![
-        Span::styled(format!(" Fleet [{}] ", ord.len()), t.ui.title),
+        Span::styled(format!(" Fleet [{}] ", shown), t.ui.title),
+        Span::styled(
+            by.map(|b| format!("{} {}s · ", list.gatherings.len(), b.word()))
+                .unwrap_or_default(),
+            t.ui.dim,
+        ),
         Span::styled(
             format!(
                 "sort: {}{} ",

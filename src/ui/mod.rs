@@ -7,6 +7,7 @@ mod detail;
 mod dialog;
 mod failover;
 mod fleet;
+mod fleet_group;
 mod help;
 mod journal;
 mod prompt;
