@@ -127,6 +127,14 @@ async fn a_thousand_clusters_from_prometheus_and_no_cluster_contacted() {
         lab.prometheus
     )
     .unwrap();
+    // Regions by the hundred: sim-0100…sim-0199 in r1; lab-a and lab-b in none.
+    for r in 0..10 {
+        write!(
+            cfg,
+            "\n[[cluster]]\ncontext = \"sim-0{r}??\"\nregion = \"r{r}\"\n"
+        )
+        .unwrap();
+    }
     let since = chrono::Utc::now();
     let t0 = Instant::now();
     let out = cli.run(&["snapshot", "--json", "--timeout", "60"]);
@@ -175,6 +183,7 @@ async fn a_thousand_clusters_from_prometheus_and_no_cluster_contacted() {
     );
     costs_are_unknown_without_a_query_per_cluster(lab, &cli).await;
     drilling_in_watches_live_and_leaving_goes_back(lab, &cli).await;
+    gathered_by_region_with_their_totals(&cli);
     assert_eq!(
         connections.load(Ordering::SeqCst),
         0,
@@ -321,6 +330,64 @@ async fn drilling_in_watches_live_and_leaving_goes_back(lab: &support::Lab, cli:
     t.keys(&["q"]);
 }
 
+/// The line of the gathering titled `title` (`r1 (100)`), from its title on.
+fn gathering(screen: &str, title: &str) -> Option<String> {
+    let line = screen
+        .lines()
+        .find(|l| l.contains(&format!(" {title} (")))?;
+    Some(line[line.find(title)?..].to_string())
+}
+
+/// `:group region` over the thousand: one line per region with its members'
+/// totals, worked out from the simulator's counts; enter opens one. Nothing
+/// is contacted (the caller counts connections after).
+fn gathered_by_region_with_their_totals(cli: &Cli) {
+    let cmd = support::tmux::fleetdeck_on(cli.home.path(), &cli.kubeconfig, "'*'");
+    let t = support::tmux::Tmux::start(&cmd, 200, 50);
+    t.wait_for("a thousand summary rows", |s| s.contains("Fleet [1000]"));
+    t.keys(&[":"]);
+    t.keys(&["-l", "group region"]);
+    t.keys(&["Enter"]);
+    let (mut nodes, mut pods, mut wl) = ((0, 0), (0, 0, 0), (0, 0));
+    for i in 100..200 {
+        let e = expected(i);
+        let n = |v: &Value| v.as_u64().unwrap();
+        nodes = (
+            nodes.0 + n(&e["nodes"]["ready"]),
+            nodes.1 + n(&e["nodes"]["total"]),
+        );
+        pods = (
+            pods.0 + n(&e["pods"]["running"]),
+            pods.1 + n(&e["pods"]["pending"]),
+            pods.2 + n(&e["pods"]["failing"]),
+        );
+        wl = (
+            wl.0 + n(&e["workloads"]["healthy"]),
+            wl.1 + n(&e["workloads"]["total"]),
+        );
+    }
+    let want = [
+        "100 summ".to_string(),
+        format!("{}/{}", nodes.0, nodes.1),
+        format!("{}/{}/{}", pods.0, pods.1, pods.2),
+        format!("{}/{}", wl.0, wl.1),
+    ];
+    let s = t.wait_for("eleven gatherings, r1 with its totals", |s| {
+        s.contains("Fleet [1000] 11 regions")
+            && gathering(s, "r1").is_some_and(|l| want.iter().all(|w| l.contains(w.as_str())))
+    });
+    let none = gathering(&s, "no region").unwrap_or_else(|| panic!("{s}"));
+    assert!(none.starts_with("no region (2)"), "lab-a and lab-b: {none}");
+    // r1 is the second line (regions by name): enter opens it.
+    t.keys(&["j"]);
+    t.keys(&["Enter"]);
+    t.wait_for("r1 open with its clusters", |s| {
+        s.contains("▾ r1 (100)")
+            && fleet_state(s, "sim-0100").is_some_and(|w| w.starts_with("summary"))
+    });
+    t.keys(&["q"]);
+}
+
 /// The metrics engine gone: every summarised row says why and shows no
 /// number (unknown, never zero); the snapshot still answers and the console
 /// stays up, drawing.
@@ -366,5 +433,18 @@ async fn without_the_metrics_engine_rows_say_why_and_show_no_numbers() {
             && fleet_state(s, "sim-0002").is_some_and(|w| w.starts_with("summary"))
     });
     assert!(s.contains("summary: the last read failed"), "{s}");
+    // Gathered, the total of members without figures is unknown, not 0.
+    t.keys(&["v"]);
+    let s = t.wait_for("one gathering", |s| s.contains("▸ no group (1000)"));
+    let line = gathering(&s, "no group").unwrap();
+    assert!(line.contains("1000 stale"), "{line}");
+    let after_state = line.split("1000 stale").nth(1).unwrap_or_default();
+    let words: Vec<&str> = after_state.split_whitespace().take(5).collect();
+    // Rollouts and warnings are not measured in summary mode: `-`, as on the rows.
+    assert_eq!(
+        words,
+        ["unknown", "unknown", "unknown", "-", "-"],
+        "nodes, pods, workloads, rollouts, warnings: {line}"
+    );
     t.keys(&["q"]);
 }

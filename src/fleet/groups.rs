@@ -6,7 +6,9 @@ use serde::Serialize;
 
 pub use crate::config::cluster::GroupBy;
 
-use super::summary::{ClusterRow, ClusterState, PodCounts, Ratio, RolloutCounts, WorkloadCounts};
+use super::summary::{
+    ClusterRow, ClusterState, Known, PodCounts, Ratio, RolloutCounts, WorkloadCounts,
+};
 
 /// A sum over the members that have a figure: `known` of `of` contributed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -20,6 +22,17 @@ impl<T> Partial<T> {
     /// Every member contributed.
     pub fn complete(&self) -> bool {
         self.known == self.of
+    }
+
+    /// A row's figure. `Missing` (no such kind there, or, for rollouts and
+    /// warnings, not measured in summary mode) is left out rather than missed.
+    fn add_known(&mut self, k: &Known<T>)
+    where
+        T: std::ops::AddAssign + Copy,
+    {
+        if !matches!(k, Known::Missing) {
+            self.add(k.value());
+        }
     }
 
     pub fn add(&mut self, v: Option<T>)
@@ -123,11 +136,18 @@ impl Gathering {
         if matches!(r.state, ClusterState::Listed { .. }) {
             return;
         }
-        self.nodes.add(r.nodes.value());
-        self.pods.add(r.pods.value());
-        self.workloads.add(r.workloads.value());
-        self.rollouts.add(r.rollouts.value());
-        self.warnings.add(r.warnings.value());
+        if r.summarised {
+            // The metrics engine had no series for it: unknown, not absent.
+            self.nodes.add(r.nodes.value());
+            self.pods.add(r.pods.value());
+            self.workloads.add(r.workloads.value());
+        } else {
+            self.nodes.add_known(&r.nodes);
+            self.pods.add_known(&r.pods);
+            self.workloads.add_known(&r.workloads);
+        }
+        self.rollouts.add_known(&r.rollouts);
+        self.warnings.add_known(&r.warnings);
     }
 }
 
@@ -255,5 +275,20 @@ mod tests {
         assert_eq!(g[0].members, vec![0, 1]);
         assert!(g[0].pods.complete());
         assert_eq!(g[0].states.listed, 1);
+    }
+
+    #[test]
+    fn a_kind_missing_is_left_out_not_missed() {
+        let mut a = row("a", Some("eu"), ClusterState::Ok, Some(3));
+        a.rollouts = Known::Value(RolloutCounts {
+            total: 2,
+            ..Default::default()
+        });
+        let mut b = row("b", Some("eu"), ClusterState::Ok, Some(3));
+        b.rollouts = Known::Missing;
+        let g = gather(&[a, b], &[0, 1], GroupBy::Group, false);
+        assert_eq!((g[0].rollouts.sum.total, g[0].rollouts.of), (2, 1));
+        assert!(g[0].rollouts.complete());
+        assert_eq!(g[0].nodes.known, 0, "pending everywhere: unknown");
     }
 }

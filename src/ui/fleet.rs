@@ -56,6 +56,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     if let Some(l) = why_line {
         frame.render_widget(Paragraph::new(l), why);
     }
+    let [g_name, g_nodes, g_pods, g_workloads] = fleet_group::widths(&list.gatherings, by);
     // (header, width, keep): on a narrow terminal the lowest `keep` goes first.
     let cols: [(&str, u16, u8); 13] = [
         (
@@ -64,7 +65,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 m.rows
                     .iter()
                     .map(|r| label(r, ctx.app.read_only).chars().count() + 2),
-                7,
+                7.max(g_name),
             ),
             9,
         ),
@@ -91,9 +92,9 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             ),
             0,
         ),
-        ("NODES", 6, 8),
-        ("PODS R/P/F", 12, 8),
-        ("WORKLOADS", 9, 7),
+        ("NODES", 6.max(g_nodes as u16), 8),
+        ("PODS R/P/F", 12.max(g_pods as u16), 8),
+        ("WORKLOADS", 9.max(g_workloads as u16), 7),
         ("ROLLOUTS P/‖/D", 14, 4),
         ("WARN", 5, 6),
         ("SLO", 7, 5),
@@ -313,7 +314,7 @@ fn label(r: &ClusterRow, console_read_only: bool) -> String {
 
 /// A column as wide as its widest cell (capped), at least `min`.
 fn widest(cells: impl Iterator<Item = usize>, min: usize) -> u16 {
-    cells.max().unwrap_or(0).clamp(min, 40) as u16
+    cells.max().unwrap_or(0).max(min).min(40) as u16
 }
 
 /// A listed cluster: where it was found, its lifecycle there, why it is

@@ -11,6 +11,38 @@ use crate::app::fleet_list::title;
 use crate::fleet::groups::{Gathering, GroupBy, Partial, StateCounts};
 use crate::theme::Theme;
 
+/// How wide the gatherings' own cells are (name, nodes, pods, workloads),
+/// `+?` included, so the Fleet columns fit them as well as the clusters.
+pub fn widths(gs: &[Gathering], by: Option<GroupBy>) -> [usize; 4] {
+    let Some(by) = by else { return [0; 4] };
+    let mut w = [0; 4];
+    for g in gs {
+        let name = 4 + title(by, &g.key).chars().count() + g.members.len().to_string().len() + 2;
+        // `unknown` where no member had a figure.
+        let fits = |known: usize, text: String| match known {
+            0 => "unknown".len(),
+            _ => text.len() + 2,
+        };
+        let n = fits(
+            g.nodes.known,
+            format!("{}/{}", g.nodes.sum.ready, g.nodes.sum.total),
+        );
+        let p = &g.pods.sum;
+        let p = fits(
+            g.pods.known,
+            format!("{}/{}/{}", p.running, p.pending, p.failing),
+        );
+        let wl = fits(
+            g.workloads.known,
+            format!("{}/{}", g.workloads.sum.healthy, g.workloads.sum.total),
+        );
+        for (slot, v) in w.iter_mut().zip([name, n, p, wl]) {
+            *slot = (*slot).max(v);
+        }
+    }
+    w
+}
+
 /// One cell per Fleet column, in column order.
 pub fn cells<'a>(g: &Gathering, by: GroupBy, open: bool, ctx: &Ctx) -> Vec<Cell<'a>> {
     let t = ctx.theme;

@@ -13,23 +13,31 @@ impl Tmux {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let session = format!("fd-e2e-{}-{n}", std::process::id());
-        let ok = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                &w.to_string(),
-                "-y",
-                &h.to_string(),
-                cmd,
-            ])
-            .status()
-            .expect("tmux is installed (.ci/run installs it)")
-            .success();
-        assert!(ok, "tmux new-session failed");
-        Tmux { session }
+        // Two sessions started at once with no tmux server running can race
+        // the server's start ("server exited unexpectedly"): try again.
+        let mut last = String::new();
+        for attempt in 0..4 {
+            let out = Command::new("tmux")
+                .args([
+                    "new-session",
+                    "-d",
+                    "-s",
+                    &session,
+                    "-x",
+                    &w.to_string(),
+                    "-y",
+                    &h.to_string(),
+                    cmd,
+                ])
+                .output()
+                .expect("tmux is installed (.ci/run installs it)");
+            if out.status.success() {
+                return Tmux { session };
+            }
+            last = String::from_utf8_lossy(&out.stderr).into_owned();
+            std::thread::sleep(Duration::from_millis(200 * (attempt + 1)));
+        }
+        panic!("tmux new-session failed: {last}");
     }
 
     pub fn screen(&self) -> String {
