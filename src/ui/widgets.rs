@@ -137,11 +137,21 @@ pub fn fit(cols: &[(u16, u8)], avail: u16) -> Vec<bool> {
     };
     let mut by_keep: Vec<usize> = (0..cols.len()).collect();
     by_keep.sort_by_key(|i| cols[*i].1);
-    for i in by_keep {
+    for &i in &by_keep {
         if need(&shown) <= avail as u32 || shown.iter().filter(|s| **s).count() <= 1 {
             break;
         }
         shown[i] = false;
+    }
+    // Dropping a wide column may leave room for a narrower one dropped
+    // before it: take the most important of those back while they fit.
+    for &i in by_keep.iter().rev() {
+        if !shown[i] {
+            shown[i] = true;
+            if need(&shown) > avail as u32 {
+                shown[i] = false;
+            }
+        }
     }
     shown
 }
@@ -213,5 +223,13 @@ mod tests {
         assert_eq!(fit(&cols, 40), vec![true, true, true]);
         assert_eq!(fit(&cols, 16), vec![true, false, true]);
         assert_eq!(fit(&cols, 3), vec![true, false, false]);
+    }
+
+    #[test]
+    fn room_left_by_a_wide_column_goes_back_to_a_narrow_one() {
+        // Dropping the 1-keep column is not enough; once the 3-keep one
+        // goes too, the 1-keep one fits again.
+        let cols = [(10, 9), (5, 1), (12, 3)];
+        assert_eq!(fit(&cols, 20), vec![true, true, false]);
     }
 }
