@@ -291,6 +291,19 @@ async fn the_metrics_engine_as_the_only_inventory(lab: &support::Lab) {
         format!("metrics at {}", lab.prometheus),
         "{v:#}"
     );
+    // The console: such a row says it cannot be opened, and enter does not.
+    let cmd = support::tmux::fleetdeck_on(cli.home.path(), &cli.kubeconfig, "metrics/sim-0999");
+    let t = support::tmux::Tmux::start(&cmd, 200, 50);
+    t.wait_for("the metrics-only row, no way in", |s| {
+        fleet_state(s, "metrics/sim-0999").is_some_and(|w| w.starts_with("summary"))
+            && s.contains("no context reaches it, so it cannot be opened")
+    });
+    t.keys(&["Enter"]);
+    let s = t.wait_for("enter refused", |s| {
+        s.contains("known only to the metrics engine; no context reaches it")
+    });
+    assert!(s.contains("Fleet [1]"), "still the Fleet view: {s}");
+    t.keys(&["q"]);
 }
 
 /// The console: a thousand summary rows; opening lab-a watches it (its audit

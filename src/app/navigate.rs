@@ -36,6 +36,15 @@ pub(super) fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
         View::Fleet => {
             let list = super::fleet_list::fleet_list(app, model);
             match list.selected(app) {
+                Some(Line::Cluster(i))
+                    if model.rows.get(i).is_some_and(|r| r.meta.metrics_only()) =>
+                {
+                    app.message = Some(format!(
+                        "{}: known only to the metrics engine; no context reaches it",
+                        model.rows[i].meta.name
+                    ));
+                    None
+                }
                 Some(Line::Cluster(i)) => Some(View::Cluster { cluster: i }),
                 Some(Line::Gathering(g)) => {
                     super::fleet_list::toggle(app, &list.gatherings[g].key);
@@ -203,6 +212,11 @@ pub(super) fn find_cluster(name: &str, model: &Model) -> Option<usize> {
 
 pub(super) fn goto_cluster(app: &mut App, name: &str, model: &Model) {
     match find_cluster(name, model) {
+        Some(i) if model.rows[i].meta.metrics_only() => {
+            app.message = Some(format!(
+                "{name}: known only to the metrics engine; no context reaches it"
+            ))
+        }
         Some(i) => {
             app.screens.truncate(1);
             app.push(View::Cluster { cluster: i });

@@ -170,14 +170,16 @@ pub fn complete(app: &mut App, model: &Model) {
         Some((typed, i)) => (typed.clone(), i + 1),
         None => (partial.trim().to_string(), 0),
     };
-    let mut names: Vec<&str> = Vec::new();
-    for r in &model.rows {
-        for n in std::iter::once(&r.meta.name).chain(&r.meta.contexts) {
-            if !names.contains(&n.as_str()) {
-                names.push(n);
-            }
-        }
-    }
+    // A thousand rows: a set, not a search of the list, keeps names once.
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<&str> = model
+        .rows
+        .iter()
+        .filter(|r| !r.meta.metrics_only())
+        .flat_map(|r| std::iter::once(&r.meta.name).chain(&r.meta.contexts))
+        .map(String::as_str)
+        .filter(|n| seen.insert(*n))
+        .collect();
     let ranked = crate::basics::fuzzy::rank(&typed, names);
     if ranked.is_empty() {
         app.message = Some(format!("no cluster matches {typed:?}"));

@@ -48,7 +48,18 @@ pub struct Discovered {
     pub detail: Vec<String>,
 }
 
+/// How a `metrics` discovery source names itself: `metrics at URL`.
+pub const METRICS_SOURCE: &str = "metrics at";
+
 impl ClusterMeta {
+    /// Known only from the metrics engine's cluster label: no context
+    /// reaches it, so it can be shown but never opened.
+    pub fn metrics_only(&self) -> bool {
+        self.discovered
+            .as_ref()
+            .is_some_and(|d| d.source.starts_with(METRICS_SOURCE))
+    }
+
     /// Whether `context` is one of the contexts that reach this cluster.
     pub fn reaches(&self, context: &str) -> bool {
         self.context == context || self.contexts.iter().any(|c| c == context)

@@ -54,7 +54,7 @@ pub fn add(metas: &mut Vec<ClusterMeta>, config: &Config, globs: &[String]) -> R
     let known = |v: &str, m: &ClusterMeta| {
         m.name == v || m.reaches(v) || m.discovered.as_ref().is_some_and(|d| d.known_as == v)
     };
-    let source = format!("metrics at {}", ep.url);
+    let source = format!("{} {}", crate::config::cluster::METRICS_SOURCE, ep.url);
     for v in found {
         let name = format!("metrics/{v}");
         if metas.iter().any(|m| known(&v, m))

@@ -260,8 +260,13 @@ fn explain(r: &ClusterRow, now: chrono::DateTime<chrono::Utc>, ctx: &Ctx) -> Lin
             None => (
                 t.ui.dim,
                 format!(
-                    "summary: figures from the metrics engine, {} old; enter watches it live",
-                    age(now, *as_of)
+                    "summary: figures from the metrics engine, {} old; {}",
+                    age(now, *as_of),
+                    if r.meta.metrics_only() {
+                        "no context reaches it, so it cannot be opened"
+                    } else {
+                        "enter watches it live"
+                    }
                 ),
             ),
         },
