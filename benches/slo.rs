@@ -62,7 +62,7 @@ fn fanout() {
         eprintln!("fanout: skipped (set FLEETDECK_BENCH_PROMETHEUS to a Prometheus URL)");
         return;
     };
-    let client = reqwest::Client::new();
+    let client = fleetdeck::basics::http::client();
     let mut pairs = Vec::new();
     for s in 0..20 {
         let slo: SloConfig = toml::from_str(&format!(

@@ -85,6 +85,15 @@ pub fn to_json(rows: &[ClusterRow]) -> Value {
                     _ => None,
                 },
                 "crashlooping": r.crashlooping,
+                "tls": r.tls.as_ref().map(|t| json!({
+                    "version": t.version,
+                    "group": t.group,
+                    "post_quantum": t.post_quantum,
+                    "required": t.required,
+                    "server_cert_not_after": t.server_cert_not_after.map(|x| x.to_rfc3339()),
+                    "client_cert_not_after": t.client_cert_not_after.map(|x| x.to_rfc3339()),
+                    "warnings": r.tls_warnings,
+                })),
             })
         })
         .collect();

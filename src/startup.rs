@@ -41,6 +41,8 @@ pub fn start(opts: &Options) -> anyhow::Result<Startup> {
     let mut warnings: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
     let kubeconfig_files = loaded.files.clone();
     let mut kubeconfig = loaded.config;
+    crate::fleet::tls::policy::install();
+    crate::fleet::tls::policy::set(crate::fleet::tls::policy::Policy::from_config(&config));
     let found = discovered(&mut kubeconfig, &config, &mut warnings);
     let mut all: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
     all.extend(

@@ -145,7 +145,7 @@ async fn usage_from_the_simulator_gives_efficiency_and_right_sizing() {
     .await
     .unwrap();
     // cAdvisor-named usage: a quarter of the CPU and of the memory requested.
-    let r = reqwest::Client::new()
+    let r = fleetdeck::basics::http::client()
         .post(format!("{}/control", c.simulator))
         .json(
             &json!({"pods": [{"namespace": ns.name, "pod": "small", "container": "app",
@@ -211,7 +211,7 @@ async fn usage_from_the_simulator_gives_efficiency_and_right_sizing() {
         (rs["saving_per_hour"].as_f64().unwrap() - 0.03091463).abs() < 1e-4,
         "{rs}"
     );
-    let _ = reqwest::Client::new()
+    let _ = fleetdeck::basics::http::client()
         .post(format!("{}/control", c.simulator))
         .json(&json!({"remove_namespace": ns.name}))
         .send()

@@ -16,7 +16,7 @@ fn slo() -> fleetdeck::slo::spec::SloConfig {
 async fn row_for(url: String) -> fleetdeck::slo::eval::SloRow {
     let ep = Endpoint {
         url,
-        client: reqwest::Client::new(),
+        client: fleetdeck::basics::http::client(),
         timeout: Duration::from_secs(1),
     };
     let m = Monitor::new(vec![Pair {

@@ -212,7 +212,7 @@ async fn live_errors_burn_and_an_unreachable_prometheus_keeps_the_last_figures()
     .unwrap();
     let ep = fleetdeck::slo::prom::Endpoint {
         url: lab.prometheus.clone(),
-        client: reqwest::Client::new(),
+        client: fleetdeck::basics::http::client(),
         timeout: Duration::from_secs(5),
     };
     let monitor = Monitor::new(vec![Pair {
@@ -379,7 +379,7 @@ async fn a_failing_canary_stops_the_promote_until_overridden() {
     std::fs::write(cli.home.path().join("config.toml"), cfg).unwrap();
     let ep = fleetdeck::slo::prom::Endpoint {
         url: lab.prometheus.clone(),
-        client: reqwest::Client::new(),
+        client: fleetdeck::basics::http::client(),
         timeout: Duration::from_secs(5),
     };
     let q = format!(

@@ -89,7 +89,7 @@ async fn ksm(lab: &support::Lab, body: Value) {
 async fn prometheus_has_the_fleet(lab: &support::Lab) {
     let ep = fleetdeck::slo::prom::Endpoint {
         url: lab.prometheus.clone(),
-        client: reqwest::Client::new(),
+        client: fleetdeck::basics::http::client(),
         timeout: Duration::from_secs(5),
     };
     support::eventually(
@@ -195,7 +195,9 @@ async fn a_thousand_clusters_from_prometheus_and_no_cluster_contacted() {
 
 /// Prometheus's count of the query requests it answered.
 async fn queries_answered(lab: &support::Lab) -> u64 {
-    let text = reqwest::get(format!("{}/metrics", lab.prometheus))
+    let text = fleetdeck::basics::http::client()
+        .get(format!("{}/metrics", lab.prometheus))
+        .send()
         .await
         .unwrap()
         .text()

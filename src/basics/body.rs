@@ -87,7 +87,7 @@ mod tests {
 
     #[tokio::test]
     async fn bodies_over_the_ceiling_are_refused_announced_or_not() {
-        let client = reqwest::Client::new();
+        let client = crate::basics::http::client();
         for chunked in [false, true] {
             let url = serve(1024 * 1024, chunked).await;
             let r = client.get(&url).send().await.unwrap();

@@ -8,6 +8,7 @@ pub mod config_file;
 pub mod duration;
 pub mod fuzzy;
 pub mod glob;
+pub mod http;
 pub mod quantity;
 pub mod toml_tree;
 pub mod yaml;

@@ -28,6 +28,9 @@ pub struct Config {
     pub keymap: Option<String>,
     /// How the Fleet view opens: gathered by group, region or provider.
     pub group_by: Option<cluster::GroupBy>,
+    /// Every client offers post-quantum key exchange only.
+    #[serde(default)]
+    pub require_post_quantum: bool,
     /// Context globs to show when `--context` is not given (default: all).
     #[serde(default)]
     pub contexts: Vec<String>,
@@ -161,6 +164,9 @@ pub struct ClusterConfig {
     pub protected: bool,
     /// Accent colour for this cluster's name (a colour name or #rrggbb).
     pub accent: Option<String>,
+    /// Its client offers post-quantum key exchange only.
+    #[serde(default)]
+    pub require_post_quantum: bool,
 }
 
 impl Config {

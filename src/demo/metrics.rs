@@ -61,7 +61,7 @@ fn render(c: Counters) -> String {
 impl Metrics {
     /// Sources for `(context, name)` of every demo cluster.
     pub fn new(clusters: &[(String, String)]) -> Metrics {
-        let client = reqwest::Client::new();
+        let client = crate::basics::http::client();
         let mut sources = Vec::new();
         let mut pairs = Vec::new();
         for (context, name) in clusters {

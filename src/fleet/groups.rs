@@ -215,6 +215,8 @@ mod tests {
             forbidden: Vec::new(),
             crashlooping: None,
             summarised: false,
+            tls: None,
+            tls_warnings: Vec::new(),
         }
     }
 

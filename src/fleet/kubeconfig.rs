@@ -124,15 +124,30 @@ pub async fn client_for(
     context: &str,
     read_only: bool,
 ) -> Result<Client, ContextError> {
+    client_from(config_for(config, context).await?, context, read_only)
+}
+
+/// The context's client configuration (runs its exec plugin, if any).
+pub async fn config_for(config: &Kubeconfig, context: &str) -> Result<Config, ContextError> {
     let options = KubeConfigOptions {
         context: Some(context.to_string()),
         ..Default::default()
     };
-    let cfg = Config::from_custom_kubeconfig(config.clone(), &options)
+    Config::from_custom_kubeconfig(config.clone(), &options)
         .await
-        .map_err(|e| ContextError::new(context, one_line(&e)))?;
-    let builder =
-        ClientBuilder::try_from(cfg).map_err(|e| ContextError::new(context, one_line(&e)))?;
+        .map_err(|e| ContextError::new(context, one_line(&e)))
+}
+
+/// The client for a configuration: post-quantum key exchange only where
+/// the config requires it (`fleet::tls`), else the process's provider.
+pub fn client_from(cfg: Config, context: &str, read_only: bool) -> Result<Client, ContextError> {
+    super::tls::policy::install();
+    let builder = match super::tls::policy::required(context) {
+        true => super::tls::pq_client::builder(&cfg).map_err(|e| ContextError::new(context, e))?,
+        false => {
+            ClientBuilder::try_from(cfg).map_err(|e| ContextError::new(context, one_line(&e)))?
+        }
+    };
     let log = super::request_log::RequestLogLayer {
         context: context.into(),
     };

@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-use super::kubeconfig::{client_for, one_line};
+use super::kubeconfig::{client_from, config_for, one_line, ContextError};
 use super::objects::{Compact, WorkloadSource};
 use super::revisions::{RevisionSource, WireControllerRevision, WireReplicaSet};
 use super::store::{ClusterData, Connection, Kind, Resource, ResourceState};
@@ -266,7 +266,14 @@ async fn run_cluster(
     // retried, since tokens get refreshed outside fleetdeck.
     let mut backoff = Duration::from_secs(2);
     let client = loop {
-        match client_for(&kubeconfig, &context, read_only).await {
+        let built = match config_for(&kubeconfig, &context).await {
+            Ok(cfg) => match tls_first(&cfg, &context, &data, &notify).await {
+                Ok(()) => client_from(cfg, &context, read_only),
+                Err(e) => Err(ContextError::new(&context, e)),
+            },
+            Err(e) => Err(e),
+        };
+        match built {
             Ok(c) => break c,
             Err(e) => {
                 tracing::warn!("no client, retrying in {backoff:?}: {}", e.message);
@@ -599,6 +606,40 @@ fn classify(e: &watcher::Error) -> Option<ResourceState> {
 }
 
 /// Learns the server version, then asks `/readyz` every `PROBE_INTERVAL`.
+/// The TLS probe before the client: a cluster that requires post-quantum
+/// key exchange and cannot do it is refused here, before any request. The
+/// others are probed alongside (a failed probe is not a failed cluster; the
+/// watches say whether it answers).
+async fn tls_first(
+    cfg: &kube::Config,
+    context: &str,
+    data: &SharedData,
+    notify: &Notifier,
+) -> Result<(), String> {
+    if super::tls::policy::required(context) {
+        let info = super::tls::probe::probe(cfg, true).await?;
+        update(data, notify, |d| {
+            d.tls = info;
+            true
+        });
+        return Ok(());
+    }
+    let (cfg, data, notify) = (cfg.clone(), data.clone(), notify.clone());
+    tokio::spawn(
+        async move {
+            match super::tls::probe::probe(&cfg, false).await {
+                Ok(info) => update(&data, &notify, |d| {
+                    d.tls = info;
+                    true
+                }),
+                Err(e) => tracing::info!("TLS probe: {e}"),
+            }
+        }
+        .in_current_span(),
+    );
+    Ok(())
+}
+
 async fn probe(client: Client, data: SharedData, notify: Notifier) {
     loop {
         let version = tokio::time::timeout(PROBE_TIMEOUT, client.apiserver_version()).await;

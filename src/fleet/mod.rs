@@ -22,6 +22,7 @@ pub mod store;
 pub mod summary;
 pub mod syncs;
 pub mod tally;
+pub mod tls;
 pub mod via;
 pub mod wire;
 pub mod wire_pb;

@@ -264,6 +264,8 @@ pub struct ClusterData {
     /// (`fleet::via`), once chosen.
     pub via: Option<String>,
     pub version: Option<String>,
+    /// What the last TLS handshake negotiated (`fleet::tls::probe`).
+    pub tls: Option<super::tls::TlsInfo>,
     pub nodes: Kind<NodeInfo>,
     pub namespaces: Kind<NamespaceInfo>,
     /// Deployments, StatefulSets, DaemonSets and Rollouts, keyed by kind too.
@@ -297,6 +299,7 @@ impl Default for ClusterData {
             connection: Connection::Connecting,
             via: None,
             version: None,
+            tls: None,
             nodes: Kind::default(),
             namespaces: Kind::default(),
             deployments: Kind::default(),

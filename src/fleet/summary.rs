@@ -131,6 +131,10 @@ pub struct ClusterRow {
     pub crashlooping: Option<usize>,
     /// Shown from the metrics engine (not watched live right now).
     pub summarised: bool,
+    /// What the last TLS handshake negotiated, and certificates that expire
+    /// within two weeks.
+    pub tls: Option<super::tls::TlsInfo>,
+    pub tls_warnings: Vec<String>,
 }
 
 /// Warning events newer than this count as "recent".
@@ -399,6 +403,8 @@ fn row_from(
             None
         },
         summarised: matches!(d.connection, Connection::Summary),
+        tls_warnings: d.tls.as_ref().map(|t| t.warnings(now)).unwrap_or_default(),
+        tls: d.tls.clone(),
         state,
     }
 }

@@ -28,7 +28,7 @@ impl Default for PromClient {
 
 /// One HTTP client for all queries (auth and TLS as configured).
 pub fn http_client(cfg: &PrometheusConfig) -> Result<reqwest::Client, String> {
-    let mut b = reqwest::Client::builder()
+    let mut b = crate::basics::http::builder()
         .user_agent(concat!("fleetdeck/", env!("CARGO_PKG_VERSION")))
         .danger_accept_invalid_certs(cfg.insecure_skip_verify);
     let mut headers = reqwest::header::HeaderMap::new();

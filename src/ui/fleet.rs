@@ -193,7 +193,18 @@ fn cells<'a>(r: &ClusterRow, ctx: &Ctx) -> Vec<Cell<'a>> {
                 .unwrap_or_default()
         )),
         Cell::from(or_dash(r.meta.role.as_deref())),
-        Cell::from(state_span(r, ctx.model.now, t)),
+        Cell::from(Line::from(vec![
+            state_span(r, ctx.model.now, t),
+            // A certificate about to expire: why a cluster "suddenly" goes.
+            Span::styled(
+                if r.tls_warnings.is_empty() {
+                    ""
+                } else {
+                    " ⚠cert"
+                },
+                t.status.warn,
+            ),
+        ])),
         Cell::from(or_dash(r.version.as_deref())),
         Cell::from(
             known(&r.nodes, t, |n| format!("{}/{}", n.ready, n.total)).patch_style(style_if(
@@ -292,12 +303,29 @@ fn explain(r: &ClusterRow, now: chrono::DateTime<chrono::Utc>, ctx: &Ctx) -> Lin
         }
         _ => String::new(),
     };
+    let tls = r
+        .tls
+        .as_ref()
+        .map(|t| {
+            format!(
+                " · {} {}",
+                t.version,
+                t.group.as_deref().unwrap_or("no key exchange")
+            )
+        })
+        .unwrap_or_default();
+    let cert = match r.tls_warnings.is_empty() {
+        true => String::new(),
+        false => format!(" · ⚠ {}", r.tls_warnings.join(", ")),
+    };
     Line::from(vec![
         Span::styled(format!(" {} ", r.meta.context), t.ui.title),
         Span::styled(text, style),
         Span::styled(seen, t.ui.dim),
         Span::styled(via, t.ui.dim),
         Span::styled(from, t.ui.dim),
+        Span::styled(tls, t.ui.dim),
+        Span::styled(cert, t.status.warn),
     ])
 }
 

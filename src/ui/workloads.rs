@@ -66,10 +66,24 @@ pub fn draw_cluster(frame: &mut Frame, area: Rect, ctx: &Ctx, cluster: usize) {
             ])
         })
         .collect();
+    // The link as the TLS probe saw it, and any certificate near expiry.
     let name = m
         .rows
         .get(cluster)
-        .map(|r| r.meta.name.clone())
+        .map(|r| {
+            let mut n = r.meta.name.clone();
+            if let Some(tls) = &r.tls {
+                n.push_str(&format!(
+                    " · {} {}",
+                    tls.version,
+                    tls.group.as_deref().unwrap_or("")
+                ));
+            }
+            for w in &r.tls_warnings {
+                n.push_str(&format!(" · ⚠ {w}"));
+            }
+            n
+        })
         .unwrap_or_default();
     table(
         frame,

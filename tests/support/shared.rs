@@ -60,7 +60,7 @@ pub fn stdout(o: &std::process::Output) -> String {
 
 /// POST to a cluster's workload simulator `/control`.
 pub async fn simulator(sim: &str, body: Value) {
-    let r = reqwest::Client::new()
+    let r = fleetdeck::basics::http::client()
         .post(format!("{sim}/control"))
         .json(&body)
         .send()
