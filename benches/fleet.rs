@@ -205,7 +205,33 @@ fn main() {
     pull(&mut c, &scale);
     frames(&mut c, &scale);
     cost(&mut c, &scale);
+    last_known(&mut c, &scale);
     c.final_summary();
+}
+
+/// The last-known state file (issue 22) for the whole fixture: gathered from
+/// the stores, written (atomically, fsync'd), and read back at start.
+fn last_known(c: &mut Criterion, s: &Scale) {
+    use fleetdeck::fleet::last_known::{collect, read, write, FILE};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(FILE);
+    let now = chrono::Utc::now();
+    let lk = collect(&s.fleet, now);
+    let bytes = write(&path, &lk, 64 << 20).expect("write");
+    eprintln!(
+        "last-known state: {} clusters, {} workload rows, {bytes} bytes",
+        lk.clusters.len(),
+        lk.clusters.values().map(|c| c.rows.len()).sum::<usize>()
+    );
+    c.bench_function("last_known/collect", |b| {
+        b.iter(|| black_box(collect(&s.fleet, now).clusters.len()))
+    });
+    c.bench_function("last_known/write", |b| {
+        b.iter(|| write(&path, &lk, 64 << 20).expect("write"))
+    });
+    c.bench_function("last_known/read", |b| {
+        b.iter(|| black_box(read(&path).expect("read").map(|l| l.clusters.len())))
+    });
 }
 
 /// The whole fleet's costs from the stores (every node priced, every pod

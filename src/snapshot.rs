@@ -53,6 +53,7 @@ fn error_of(r: &ClusterRow) -> Option<String> {
 }
 
 pub fn to_json(rows: &[ClusterRow]) -> Value {
+    let now = Utc::now();
     let clusters: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -85,6 +86,20 @@ pub fn to_json(rows: &[ClusterRow]) -> Value {
                     _ => None,
                 },
                 "crashlooping": r.crashlooping,
+                // Figures from the last run, on disk, until it answers.
+                "stale": r.stale.map(|at| json!({
+                    "age_seconds": (now - at).num_seconds().max(0),
+                    "as_of": at.to_rfc3339(),
+                })),
+                "link": r.link.as_ref().map(|l| json!({
+                    "availability": l.availability,
+                    "window_seconds": crate::fleet::link::WINDOW_SECS,
+                    "hold_seconds": l.hold_seconds,
+                    "pending": l.pending.map(|(up, since)| json!({
+                        "up": up,
+                        "since": since.to_rfc3339(),
+                    })),
+                })),
                 "tls": r.tls.as_ref().map(|t| json!({
                     "version": t.version,
                     "group": t.group,

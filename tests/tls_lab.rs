@@ -6,28 +6,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::cli::{text, Cli};
-
-fn snapshot(cli: &Cli, context: &str) -> Value {
-    let out = cli.run(&[
-        "--context",
-        context,
-        "snapshot",
-        "--json",
-        "--timeout",
-        "30",
-    ]);
-    // Exit 1 when the cluster is unhealthy; the JSON is the answer either way.
-    let v: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
-    v["clusters"][0].clone()
-}
+use support::cli::Cli;
 
 fn lab_kubeconfig(lab: &support::Lab) -> Value {
     serde_json::from_slice(&std::fs::read(&lab.kubeconfig).unwrap()).unwrap()
@@ -46,7 +31,7 @@ fn every_lab_api_server_negotiates_the_hybrid_post_quantum_group() {
     let Some(lab) = support::lab() else { return };
     let cli = Cli::new(lab);
     for c in &lab.clusters {
-        let r = snapshot(&cli, &c.operator());
+        let r = cli.snapshot_row(&c.operator()).0;
         let tls = &r["tls"];
         assert_eq!(tls["version"], "TLSv1.3", "{r:#}");
         assert_eq!(tls["group"], "X25519MLKEM768", "{r:#}");
@@ -62,8 +47,7 @@ fn every_lab_api_server_negotiates_the_hybrid_post_quantum_group() {
 }
 
 struct Proxy {
-    child: Child,
-    port: u16,
+    proxy: support::Proxy,
     state: std::path::PathBuf,
 }
 
@@ -73,23 +57,18 @@ impl Proxy {
         let a = &lab.clusters[0];
         let pki = lab.dir.join(&a.name).join("pki");
         let state = dir.join("proxy.json");
-        let mut child = Command::new("python3")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/tls_proxy.py"))
-            .arg(pki.join("serving.crt"))
-            .arg(pki.join("serving.key"))
-            .arg("127.0.0.1")
-            .arg(a.apiserver_port.to_string())
-            .arg("prime256v1")
-            .arg(&state)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line.trim().parse().unwrap_or_else(|_| panic!("{line:?}"));
-        Proxy { child, port, state }
+        let args = [
+            pki.join("serving.crt").display().to_string(),
+            pki.join("serving.key").display().to_string(),
+            "127.0.0.1".to_string(),
+            a.apiserver_port.to_string(),
+            "prime256v1".to_string(),
+            state.display().to_string(),
+        ];
+        Proxy {
+            proxy: support::Proxy::start("tls_proxy", &args),
+            state,
+        }
     }
 
     /// The proxy's counts once they stop moving: a client that has exited
@@ -106,13 +85,6 @@ impl Proxy {
             }
             last = now;
         }
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -137,7 +109,7 @@ fn a_classical_only_server_is_refused_when_post_quantum_is_required() {
     let all = lab_kubeconfig(lab);
     // A token user: the proxy terminates TLS, so no client certificate passes.
     let user = named(&all["users"], &lab.clusters[0].readonly())["user"].clone();
-    let server = format!("https://127.0.0.1:{}", proxy.port);
+    let server = format!("https://127.0.0.1:{}", proxy.proxy.port);
     let kc = cli.home.path().join("kubeconfig-proxy.json");
     std::fs::write(
         &kc,
@@ -148,7 +120,7 @@ fn a_classical_only_server_is_refused_when_post_quantum_is_required() {
 
     // Without the requirement: it answers, over a classical group (the
     // read-only identity may not list nodes: degraded, not unreachable).
-    let r = snapshot(&cli, "classical");
+    let r = cli.snapshot_row("classical").0;
     assert!(r["state"] == "ok" || r["state"] == "degraded", "{r:#}");
     assert!(r["version"].is_string(), "{r:#}");
     assert_eq!(r["tls"]["group"], "P-256", "{r:#}");
@@ -164,7 +136,7 @@ fn a_classical_only_server_is_refused_when_post_quantum_is_required() {
     )
     .unwrap();
     let failed_before = proxy.state()["failed"].as_u64().unwrap();
-    let r = snapshot(&cli, "classical");
+    let r = cli.snapshot_row("classical").0;
     assert_eq!(r["state"], "unreachable", "{r:#}");
     let error = r["error"].as_str().unwrap_or_default();
     assert!(
@@ -185,11 +157,11 @@ fn a_classical_only_server_is_refused_when_post_quantum_is_required() {
         "require_post_quantum = true\n",
     )
     .unwrap();
-    let r = snapshot(&cli, "classical");
+    let r = cli.snapshot_row("classical").0;
     assert_eq!(r["state"], "unreachable", "{r:#}");
     // And a post-quantum server still answers under it.
     cli.kubeconfig = lab.kubeconfig.clone();
-    let r = snapshot(&cli, &lab.clusters[1].operator());
+    let r = cli.snapshot_row(&lab.clusters[1].operator()).0;
     assert_eq!(r["state"], "ok", "{r:#}");
     assert_eq!(r["tls"]["required"], true, "{r:#}");
     assert_eq!(r["tls"]["group"], "X25519MLKEM768", "{r:#}");
@@ -266,7 +238,7 @@ fn a_client_certificate_expiring_in_five_days_is_a_warning() {
     )
     .unwrap();
     cli.kubeconfig = kc;
-    let r = snapshot(&cli, "short-lived");
+    let r = cli.snapshot_row("short-lived").0;
     assert_eq!(r["state"], "ok", "{r:#}");
     let warnings = r["tls"]["warnings"].as_array().unwrap();
     assert!(

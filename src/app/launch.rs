@@ -85,6 +85,8 @@ pub(super) fn start_action(app: &mut App, model: &Model, op: Operation) {
     let read_only = app.read_only || row.meta.read_only;
     let stage = if read_only {
         Stage::Unavailable("read-only: fleetdeck makes no changes to this cluster".into())
+    } else if let Some(why) = not_live(row, model.now) {
+        Stage::Unavailable(why)
     } else if let Some(why) = crate::ops::action::unsupported(&op, kind.into()) {
         Stage::Unavailable(why)
     } else {
@@ -160,6 +162,34 @@ pub(super) fn plan_if_checking(app: &App) -> Vec<Effect> {
 }
 
 /// A dialog for a target named directly (route, Service).
+/// Why nothing may be planned on this cluster's figures: they are not
+/// live (from disk, from the metrics engine, or it does not answer).
+fn not_live(
+    r: &crate::fleet::summary::ClusterRow,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    use crate::fleet::summary::{age, ClusterState};
+    if let Some(at) = r.stale {
+        return Some(format!(
+            "{}: figures from disk, {} old; no action is planned on stale data",
+            r.meta.name,
+            age(now, at)
+        ));
+    }
+    match &r.state {
+        ClusterState::Unreachable { since, .. } => Some(format!(
+            "{}: unreachable for {}; no action is planned on what is not live",
+            r.meta.name,
+            age(now, *since)
+        )),
+        ClusterState::Summary { .. } | ClusterState::Listed { .. } => Some(format!(
+            "{}: not watched live (open it first); no action is planned on summary figures",
+            r.meta.name
+        )),
+        _ => None,
+    }
+}
+
 pub(super) fn open_dialog(
     app: &mut App,
     model: &Model,
@@ -168,8 +198,11 @@ pub(super) fn open_dialog(
     op: Operation,
 ) -> Vec<Effect> {
     let read_only = app.read_only || model.rows.get(cluster).is_some_and(|r| r.meta.read_only);
+    let stale = model.rows.get(cluster).and_then(|r| not_live(r, model.now));
     let stage = if read_only {
         Stage::Unavailable("read-only: fleetdeck makes no changes to this cluster".into())
+    } else if let Some(why) = stale {
+        Stage::Unavailable(why)
     } else {
         Stage::Checking
     };

@@ -66,7 +66,11 @@ impl Model {
             View::Rollouts => m.rollouts = fleet.rollout_rows(),
             View::Cluster { cluster } => {
                 if let Some(c) = fleet.clusters.get(*cluster) {
-                    m.workloads = with_data(&c.data, cluster_workloads);
+                    // Not answered since start: the last run's rows, from disk.
+                    m.workloads = with_data(&c.data, |d| match crate::fleet::summary::stale(d) {
+                        Some(s) => s.rows.clone(),
+                        None => cluster_workloads(d),
+                    });
                 }
             }
             View::Detail {

@@ -32,6 +32,8 @@ pub struct Connected {
     pub demo: Option<crate::demo::DemoControl>,
     /// The price catalog, or why not.
     pub catalog: Result<Catalog, String>,
+    /// Where the clusters' last-known state is kept (live fleets only).
+    pub last_known: Option<crate::fleet::last_known::Store>,
 }
 
 /// The live fleet from the kubeconfig, or the simulated one. Must run
@@ -53,6 +55,7 @@ pub fn connect(opts: &Options, demo: bool) -> anyhow::Result<Connected> {
             kubeconfig: None,
             demo: Some(control),
             catalog,
+            last_known: None,
         });
     }
     let st = super::load(opts)?;
@@ -72,6 +75,16 @@ pub fn connect(opts: &Options, demo: bool) -> anyhow::Result<Connected> {
     if let Err(e) = start_summary(&mut console, &st.config) {
         warnings.push(format!("summary mode: {e}"));
     }
+    let store = crate::fleet::last_known::Store {
+        path: st.paths.data_dir.join(crate::fleet::last_known::FILE),
+        max_bytes: st.config.edge.last_known_max_mib.saturating_mul(1 << 20),
+    };
+    // A corrupt file costs the figures it held, never the start.
+    match crate::fleet::last_known::read(&store.path) {
+        Ok(Some(lk)) => crate::fleet::last_known::load(&console.fleet, lk),
+        Ok(None) => {}
+        Err(e) => warnings.push(format!("last-known state: {e}")),
+    }
     let catalog = Catalog::load(Some(&st.paths.config_dir.join("prices.csv")));
     Ok(Connected {
         console,
@@ -81,6 +94,7 @@ pub fn connect(opts: &Options, demo: bool) -> anyhow::Result<Connected> {
         kubeconfig: Some(st.kubeconfig),
         demo: None,
         catalog,
+        last_known: Some(store),
     })
 }
 
@@ -227,6 +241,10 @@ pub fn run(
                 }),
             prom: crate::slo::sources::PromClient::new(&config.prometheus),
             kubeconfig: Arc::new(c.kubeconfig.unwrap_or_default()),
+            last_known: c.last_known.map(|s| {
+                let every = config.edge.last_known_every_seconds.max(5);
+                (s, Duration::from_secs(every))
+            }),
             config,
             catalog,
         };

@@ -27,6 +27,15 @@ pub struct ClusterMeta {
     /// Shown from the metrics engine's series (`[summary]`), not watched
     /// until the operator drills in.
     pub summary: bool,
+    /// An intermittent link (`edge = true`).
+    pub edge: Option<EdgeLink>,
+}
+
+/// How an edge cluster's link is watched (`[edge]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct EdgeLink {
+    pub hold_seconds: u64,
+    pub timeout_seconds: u64,
 }
 
 /// What a management or hub cluster says about a cluster it knows.

@@ -13,6 +13,7 @@ pub use cluster::{ClusterMeta, Discovered, HealthPolicy};
 
 pub mod cluster;
 pub mod discovery;
+pub mod edge;
 pub mod failover;
 pub mod prometheus;
 pub mod slo;
@@ -70,6 +71,9 @@ pub struct Config {
     /// Large fleets: counts from kube-state-metrics, watches on demand.
     #[serde(default)]
     pub summary: summary::SummaryConfig,
+    /// Edge links and the last-known state on disk.
+    #[serde(default)]
+    pub edge: edge::EdgeConfig,
     /// Management and hub clusters whose clusters join the fleet.
     #[serde(default, rename = "discovery")]
     pub discovery: Vec<discovery::DiscoveryConfig>,
@@ -167,6 +171,9 @@ pub struct ClusterConfig {
     /// Its client offers post-quantum key exchange only.
     #[serde(default)]
     pub require_post_quantum: bool,
+    /// An intermittent link: longer timeouts, no flapping, availability shown.
+    #[serde(default)]
+    pub edge: bool,
 }
 
 impl Config {
@@ -279,6 +286,8 @@ impl Config {
             accent: pick(&|m| m.accent.clone()),
             discovered: None,
             summary: false,
+            // Any context's entry marking the link as edge speaks for it.
+            edge: metas.iter().find_map(|m| m.edge),
         }
     }
 
@@ -323,6 +332,12 @@ impl Config {
             accent: c.and_then(|c| c.accent.clone()),
             discovered: None,
             summary: false,
+            edge: c
+                .filter(|c| c.edge)
+                .map(|_| crate::config::cluster::EdgeLink {
+                    hold_seconds: self.edge.hold_seconds,
+                    timeout_seconds: self.edge.timeout_seconds,
+                }),
         }
     }
 

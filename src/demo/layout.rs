@@ -370,6 +370,7 @@ fn cluster(seed: u64, spec: &ClusterSpec) -> Cluster {
         protected: spec.protected,
         discovered: None,
         summary: false,
+        edge: None,
         accent: spec.accent.map(str::to_string),
     };
     let r = |parts: &[u64]| roll(seed, &[&[fnv(spec.name)][..], parts].concat());

@@ -217,6 +217,8 @@ mod tests {
             summarised: false,
             tls: None,
             tls_warnings: Vec::new(),
+            stale: None,
+            link: None,
         }
     }
 

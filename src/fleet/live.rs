@@ -25,6 +25,7 @@ use super::revisions::{RevisionSource, WireControllerRevision, WireReplicaSet};
 use super::store::{ClusterData, Connection, Kind, Resource, ResourceState};
 use super::summary::ClusterMeta;
 use super::syncs::WireApplication;
+use crate::config::cluster::EdgeLink;
 
 /// Wakes the UI when any cluster's data changed; it carries no data (the UI
 /// pulls the latest state), and many wake-ups coalesce into one.
@@ -219,6 +220,7 @@ fn start(
                 meta.contexts.clone()
             },
             meta.read_only,
+            meta.edge,
             kubeconfig,
             data.clone(),
             notify,
@@ -242,9 +244,11 @@ fn update(data: &SharedData, notify: &Notifier, f: impl FnOnce(&mut ClusterData)
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run_cluster(
     contexts: Vec<String>,
     read_only: bool,
+    edge: Option<EdgeLink>,
     kubeconfig: Arc<Kubeconfig>,
     data: SharedData,
     notify: Notifier,
@@ -262,6 +266,14 @@ async fn run_cluster(
             true
         });
     }
+    if let Some(e) = edge {
+        update(&data, &notify, |d| {
+            d.link = Some(super::link::Link::new(e.hold_seconds));
+            false
+        });
+    }
+    // An edge link may be down for hours: retry less often.
+    let max_backoff = Duration::from_secs(if edge.is_some() { 300 } else { 60 });
     // Building the client may run an exec credential plugin; one that fails is
     // retried, since tokens get refreshed outside fleetdeck.
     let mut backoff = Duration::from_secs(2);
@@ -285,13 +297,23 @@ async fn run_cluster(
                     })
                 });
                 tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(60));
+                backoff = (backoff * 2).min(max_backoff);
             }
         }
     };
     let _ = slot.set(client.clone());
     let mut spawned = vec![
-        tokio::spawn(probe(client.clone(), data.clone(), notify.clone()).in_current_span()),
+        tokio::spawn(
+            probe(
+                client.clone(),
+                data.clone(),
+                notify.clone(),
+                edge.map_or(PROBE_TIMEOUT, |e| {
+                    Duration::from_secs(e.timeout_seconds.max(1))
+                }),
+            )
+            .in_current_span(),
+        ),
         watch::<Node, _>(
             Api::all(client.clone()),
             watcher::Config::default(),
@@ -640,9 +662,9 @@ async fn tls_first(
     Ok(())
 }
 
-async fn probe(client: Client, data: SharedData, notify: Notifier) {
+async fn probe(client: Client, data: SharedData, notify: Notifier, timeout: Duration) {
     loop {
-        let version = tokio::time::timeout(PROBE_TIMEOUT, client.apiserver_version()).await;
+        let version = tokio::time::timeout(timeout, client.apiserver_version()).await;
         let state = match version {
             Ok(Ok(info)) => {
                 update(&data, &notify, |d| {
@@ -651,7 +673,7 @@ async fn probe(client: Client, data: SharedData, notify: Notifier) {
                     d.version = Some(info.git_version.clone());
                     d.touch(changed)
                 });
-                readyz(&client).await
+                readyz_within(&client, timeout).await
             }
             Ok(Err(e)) => Connection::Failed {
                 error: one_line(&e),
@@ -659,7 +681,7 @@ async fn probe(client: Client, data: SharedData, notify: Notifier) {
                 transport: !matches!(e, kube::Error::Api(_)),
             },
             Err(_) => Connection::Failed {
-                error: format!("no answer in {}s", PROBE_TIMEOUT.as_secs()),
+                error: format!("no answer in {}s", timeout.as_secs()),
                 since: Utc::now(),
                 transport: true,
             },
@@ -667,6 +689,10 @@ async fn probe(client: Client, data: SharedData, notify: Notifier) {
         let mut was = None;
         update(&data, &notify, |d| {
             was = Some(std::mem::discriminant(&d.connection));
+            // An edge link's outcomes: what counts is decided over time.
+            if let Some(link) = d.link.as_mut() {
+                link.record(Utc::now(), matches!(state, Connection::Connected));
+            }
             d.set_connection(state.clone())
         });
         // Changes only: a dead cluster must not fill the log every 10 s.
@@ -682,6 +708,10 @@ async fn probe(client: Client, data: SharedData, notify: Notifier) {
 }
 
 pub async fn readyz(client: &Client) -> Connection {
+    readyz_within(client, PROBE_TIMEOUT).await
+}
+
+async fn readyz_within(client: &Client, timeout: Duration) -> Connection {
     let req = match http::Request::get("/readyz").body(Vec::new()) {
         Ok(r) => r,
         Err(e) => {
@@ -692,7 +722,7 @@ pub async fn readyz(client: &Client) -> Connection {
             }
         }
     };
-    match tokio::time::timeout(PROBE_TIMEOUT, client.request_text(req)).await {
+    match tokio::time::timeout(timeout, client.request_text(req)).await {
         Ok(Ok(_)) => Connection::Connected,
         Ok(Err(kube::Error::Api(s))) => Connection::Failed {
             error: format!("API server not ready: {}", failing_checks(&s.message)),
@@ -705,7 +735,7 @@ pub async fn readyz(client: &Client) -> Connection {
             transport: true,
         },
         Err(_) => Connection::Failed {
-            error: format!("/readyz: no answer in {}s", PROBE_TIMEOUT.as_secs()),
+            error: format!("/readyz: no answer in {}s", timeout.as_secs()),
             since: Utc::now(),
             transport: true,
         },

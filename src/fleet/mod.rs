@@ -8,6 +8,8 @@ pub mod handles;
 pub mod identity;
 pub mod intern;
 pub mod kubeconfig;
+pub mod last_known;
+pub mod link;
 pub mod live;
 pub mod managers;
 pub mod metrics;

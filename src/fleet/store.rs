@@ -266,6 +266,10 @@ pub struct ClusterData {
     pub version: Option<String>,
     /// What the last TLS handshake negotiated (`fleet::tls::probe`).
     pub tls: Option<super::tls::TlsInfo>,
+    /// An edge cluster's link: probe outcomes, the health that counts.
+    pub link: Option<super::link::Link>,
+    /// Its figures from the last run, shown until it answers.
+    pub last_known: Option<super::last_known::Saved>,
     pub nodes: Kind<NodeInfo>,
     pub namespaces: Kind<NamespaceInfo>,
     /// Deployments, StatefulSets, DaemonSets and Rollouts, keyed by kind too.
@@ -300,6 +304,8 @@ impl Default for ClusterData {
             via: None,
             version: None,
             tls: None,
+            link: None,
+            last_known: None,
             nodes: Kind::default(),
             namespaces: Kind::default(),
             deployments: Kind::default(),

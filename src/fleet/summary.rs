@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use super::last_known::Saved;
+
 use super::objects::WorkloadKind;
 use super::rollout::Phase;
 use super::store::{ClusterData, Connection, Resource, ResourceState};
@@ -74,13 +76,13 @@ impl<T: Copy> Known<T> {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Ratio {
     pub ready: usize,
     pub total: usize,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RolloutCounts {
     pub total: usize,
     pub progressing: usize,
@@ -88,7 +90,7 @@ pub struct RolloutCounts {
     pub degraded: usize,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct WorkloadCounts {
     pub healthy: usize,
     pub total: usize,
@@ -135,6 +137,20 @@ pub struct ClusterRow {
     /// within two weeks.
     pub tls: Option<super::tls::TlsInfo>,
     pub tls_warnings: Vec<String>,
+    /// The figures are the last run's, from disk, live at this time: the
+    /// cluster has not answered since start.
+    pub stale: Option<DateTime<Utc>>,
+    /// An edge cluster's link over the last hour.
+    pub link: Option<LinkRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkRow {
+    /// Share of probes answered over the last hour.
+    pub availability: Option<f64>,
+    /// A change seen but not counted yet: up or down, since when.
+    pub pending: Option<(bool, DateTime<Utc>)>,
+    pub hold_seconds: i64,
 }
 
 /// Warning events newer than this count as "recent".
@@ -273,7 +289,54 @@ pub fn cluster_row_cached(
     row_from(meta, d, policy, now, c)
 }
 
+/// The last run's figures, while the cluster has not answered since start.
+pub fn stale(d: &ClusterData) -> Option<&super::last_known::Saved> {
+    match d.connection {
+        Connection::Summary | Connection::Listed { .. } => None,
+        // The probe's answer (a version), not `last_seen`: a quiet failing
+        // watch also counts as seen.
+        _ if d.version.is_some() => None,
+        _ => d.last_known.as_ref(),
+    }
+}
+
+/// An edge cluster's state as its link counts it: a drop shorter than the
+/// hold is `degraded` (still in the totals), a return shorter than the hold
+/// is still `unreachable` — no flapping either way.
+fn edge_state(state: ClusterState, d: &ClusterData, now: DateTime<Utc>) -> ClusterState {
+    let Some(link) = &d.link else { return state };
+    let hold = link.hold_secs();
+    match (link.counted(), state) {
+        (Some(true), ClusterState::Unreachable { since, error }) => ClusterState::Degraded {
+            reasons: vec![format!(
+                "edge link down {} ({error}); counts as unreachable after {hold}s",
+                age(now, since)
+            )],
+        },
+        (Some(false), ClusterState::Ok | ClusterState::Degraded { .. }) => {
+            let back = link.pending().map_or(now, |(_, t)| t);
+            ClusterState::Unreachable {
+                since: link.counted_since().unwrap_or(back),
+                error: format!(
+                    "edge link back {} ago; counts as up after {hold}s",
+                    age(now, back)
+                ),
+            }
+        }
+        (_, s) => s,
+    }
+}
+
 fn counts(d: &ClusterData) -> Counts {
+    if let Some(s) = stale(d) {
+        return Counts {
+            nodes: Saved::known(s.nodes),
+            pods: Saved::known(s.pods),
+            workloads: Saved::known(s.workloads),
+            rollouts: Saved::known(s.rollouts),
+            region: None,
+        };
+    }
     // A listed cluster is never watched: nothing is coming ("-", not "…").
     if matches!(d.connection, Connection::Listed { .. }) {
         return Counts {
@@ -355,7 +418,7 @@ fn row_from(
     now: DateTime<Utc>,
     c: Counts,
 ) -> ClusterRow {
-    let state = cluster_state(d);
+    let state = edge_state(cluster_state(d), d, now);
     let Counts {
         nodes,
         pods,
@@ -375,7 +438,11 @@ fn row_from(
         d.connection,
         Connection::Summary | Connection::Listed { .. }
     );
-    let warnings = if unwatched { Known::Missing } else { warnings };
+    let warnings = match stale(d) {
+        Some(s) => Saved::known(s.warnings),
+        None if unwatched => Known::Missing,
+        None => warnings,
+    };
     let excluded = exclusion(&state, nodes, policy);
     let mut meta = meta.clone();
     if meta.region.is_none() {
@@ -385,7 +452,10 @@ fn row_from(
         via: d.via.clone().unwrap_or_else(|| meta.context.clone()),
         meta,
         excluded,
-        version: d.version.clone(),
+        version: d
+            .version
+            .clone()
+            .or_else(|| stale(d).and_then(|s| s.version.clone())),
         nodes,
         pods,
         workloads,
@@ -405,6 +475,12 @@ fn row_from(
         summarised: matches!(d.connection, Connection::Summary),
         tls_warnings: d.tls.as_ref().map(|t| t.warnings(now)).unwrap_or_default(),
         tls: d.tls.clone(),
+        stale: stale(d).map(|s| s.at),
+        link: d.link.as_ref().map(|l| LinkRow {
+            availability: l.availability(),
+            pending: l.pending(),
+            hold_seconds: l.hold_secs(),
+        }),
         state,
     }
 }

@@ -26,7 +26,7 @@ impl<T> Tally<T> for () {
     fn sub(&mut self, _: &T) {}
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PodCounts {
     pub running: usize,
     pub pending: usize,

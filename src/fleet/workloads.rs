@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::objects::{EventInfo, PodInfo, PodPhase, WorkloadInfo, WorkloadKind};
 use super::store::ClusterData;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct WorkloadRow {
     pub kind: WorkloadKind,
     pub namespace: String,

@@ -70,6 +70,8 @@ pub struct Actions {
     /// For clients of a cluster's other contexts (acting through one that
     /// may, where the watched one may not).
     pub kubeconfig: Arc<kube::config::Kubeconfig>,
+    /// Where the clusters' last-known state goes, and how often.
+    pub last_known: Option<(crate::fleet::last_known::Store, Duration)>,
 }
 
 pub async fn run(
@@ -97,6 +99,10 @@ pub async fn run(
     .await;
     crate::output::screen_taken(false);
     ratatui::restore();
+    // At exit, as it stands: the next start shows it for what does not answer.
+    if let Some((store, _)) = &actions.last_known {
+        store.save(&fleet);
+    }
     result
 }
 
@@ -124,7 +130,12 @@ async fn event_loop(
     // otherwise restart them and they would never fire.
     let mut clock_tick = tokio::time::interval(CLOCK);
     let mut rem_tick = tokio::time::interval(REM_TICK);
-    for t in [&mut clock_tick, &mut rem_tick] {
+    let save_every = actions
+        .last_known
+        .as_ref()
+        .map_or(REM_TICK, |(_, every)| *every);
+    let mut save_tick = tokio::time::interval(save_every);
+    for t in [&mut clock_tick, &mut rem_tick, &mut save_tick] {
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         t.reset();
     }
@@ -263,6 +274,18 @@ async fn event_loop(
                     run_effect(fleet, app.read_only, actions, effect, tx.clone());
                 }
                 dirty = true;
+            }
+            _ = save_tick.tick(), if actions.last_known.is_some() => {
+                if let Some((store, _)) = &actions.last_known {
+                    // Gathered here (short locks), written off the loop.
+                    let lk = crate::fleet::last_known::collect(fleet, Utc::now());
+                    let store = store.clone();
+                    tokio::task::spawn_blocking(move || {
+                        if let Err(e) = crate::fleet::last_known::write(&store.path, &lk, store.max_bytes) {
+                            tracing::warn!("last-known state: {e}");
+                        }
+                    });
+                }
             }
             _ = tokio::time::sleep_until(tree_due), if key.is_some() => {
                 tree_due = tokio::time::Instant::now() + TREE_EVERY;

@@ -204,6 +204,15 @@ fn cells<'a>(r: &ClusterRow, ctx: &Ctx) -> Vec<Cell<'a>> {
                 },
                 t.status.warn,
             ),
+            // An edge link's availability over the last hour.
+            Span::styled(
+                r.link
+                    .as_ref()
+                    .and_then(|l| l.availability)
+                    .map(|a| format!(" {:.0}%", a * 100.0))
+                    .unwrap_or_default(),
+                t.ui.dim,
+            ),
         ])),
         Cell::from(or_dash(r.version.as_deref())),
         Cell::from(
@@ -318,9 +327,21 @@ fn explain(r: &ClusterRow, now: chrono::DateTime<chrono::Utc>, ctx: &Ctx) -> Lin
         true => String::new(),
         false => format!(" · ⚠ {}", r.tls_warnings.join(", ")),
     };
+    let disk = r
+        .stale
+        .map(|at| format!(" · figures from disk, {} old", age(now, at)))
+        .unwrap_or_default();
+    let link = r
+        .link
+        .as_ref()
+        .and_then(|l| l.availability)
+        .map(|a| format!(" · edge link {:.0}% up over the last hour", a * 100.0))
+        .unwrap_or_default();
     Line::from(vec![
         Span::styled(format!(" {} ", r.meta.context), t.ui.title),
         Span::styled(text, style),
+        Span::styled(disk, t.status.warn),
+        Span::styled(link, t.ui.dim),
         Span::styled(seen, t.ui.dim),
         Span::styled(via, t.ui.dim),
         Span::styled(from, t.ui.dim),

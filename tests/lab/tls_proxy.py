@@ -11,10 +11,13 @@ JSON object: handshakes completed, handshakes failed, and bytes of
 application data received from clients (0 means nothing was sent).
 """
 import json
+import os
 import socket
 import ssl
 import sys
 import threading
+
+from proxy_pipe import pipe
 
 cert, key, up_host, up_port, group, state_file = sys.argv[1:7]
 up_port = int(up_port)
@@ -27,7 +30,6 @@ def bump(k, n=1):
         state[k] += n
         with open(state_file + ".tmp", "w") as f:
             json.dump(state, f)
-        import os
         os.replace(state_file + ".tmp", state_file)
 
 
@@ -38,25 +40,6 @@ server_ctx.set_ecdh_curve(group)
 client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 client_ctx.check_hostname = False
 client_ctx.verify_mode = ssl.CERT_NONE
-
-
-def pipe(src, dst, count):
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            if count:
-                bump("bytes_from_clients", len(data))
-            dst.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def serve(raw):
@@ -72,8 +55,10 @@ def serve(raw):
     except OSError:
         conn.close()
         return
-    threading.Thread(target=pipe, args=(conn, up, True), daemon=True).start()
-    pipe(up, conn, False)
+    threading.Thread(
+        target=pipe, args=(conn, up, lambda n: bump("bytes_from_clients", n)), daemon=True
+    ).start()
+    pipe(up, conn)
 
 
 def main():

@@ -34,6 +34,27 @@ impl Cli {
         self.command(args).output().expect("run fleetdeck")
     }
 
+    /// `snapshot --json` on one context: its row and stderr. Exit 1 when the
+    /// cluster is unhealthy; the JSON is the answer either way (a panic is not).
+    #[allow(dead_code)]
+    pub fn snapshot_row(&self, context: &str) -> (serde_json::Value, String) {
+        let out = self.run(&[
+            "--context",
+            context,
+            "snapshot",
+            "--json",
+            "--timeout",
+            "30",
+        ]);
+        assert_ne!(out.status.code(), Some(101), "a panic: {}", text(&out));
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+        (
+            v["clusters"][0].clone(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     pub fn journal(&self) -> Journal {
         Journal::open(&self.home.path().join("journal")).unwrap()
     }

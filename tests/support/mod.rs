@@ -399,3 +399,39 @@ pub fn deployment(name: &str, replicas: i32) -> k8s_openapi::api::apps::v1::Depl
     }))
     .expect("a valid Deployment")
 }
+
+/// One of the lab's Python test proxies (`tests/lab/NAME.py ARGS`), killed on
+/// drop, with the port it printed.
+pub struct Proxy {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl Proxy {
+    #[allow(dead_code)]
+    pub fn start(script: &str, args: &[String]) -> Proxy {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/lab/{script}.py")))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("the proxy's port");
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{script}: {line:?}"));
+        Proxy { child, port }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
