@@ -127,8 +127,14 @@ async fn an_unreachable_cluster_starts_from_its_last_known_state() {
         .unwrap();
     let mut cli = Cli::new(lab);
     let kc = cli.home.path().join("kubeconfig-far.json");
-    let live = format!("https://127.0.0.1:{}", c.apiserver_port);
-    std::fs::write(&kc, kubeconfig(lab, &c.name, &[("far", live)]).to_string()).unwrap();
+    // Its link: a proxy that stays up until it is stopped.
+    let link = flaky(c.apiserver_port, 100_000, 0);
+    let server = format!("https://127.0.0.1:{}", link.port);
+    std::fs::write(
+        &kc,
+        kubeconfig(lab, &c.name, &[("far", server)]).to_string(),
+    )
+    .unwrap();
     cli.kubeconfig = kc.clone();
 
     let (first, _) = cli.snapshot_row("far");
@@ -151,11 +157,8 @@ async fn an_unreachable_cluster_starts_from_its_last_known_state() {
         "no secrets"
     );
 
-    // The link dies: the next start shows the last-known figures, stale.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let gone = format!("https://127.0.0.1:{}", dead.local_addr().unwrap().port());
-    drop(dead);
-    std::fs::write(&kc, kubeconfig(lab, &c.name, &[("far", gone)]).to_string()).unwrap();
+    // The link stops: the next start shows the last-known figures, stale.
+    drop(link);
     let (r, _) = cli.snapshot_row("far");
     assert_eq!(r["state"], "unreachable", "{r:#}");
     assert!(r["stale"]["age_seconds"].as_i64().is_some(), "{r:#}");

@@ -333,7 +333,12 @@ impl Config {
             discovered: None,
             summary: false,
             edge: c
-                .filter(|c| c.edge)
+                .filter(|c| {
+                    c.edge
+                        || c.group
+                            .as_ref()
+                            .is_some_and(|g| self.edge.groups.contains(g))
+                })
                 .map(|_| crate::config::cluster::EdgeLink {
                     hold_seconds: self.edge.hold_seconds,
                     timeout_seconds: self.edge.timeout_seconds,
