@@ -5,6 +5,7 @@
 pub mod blocking;
 pub mod body;
 pub mod config_file;
+pub mod cron;
 pub mod duration;
 pub mod fuzzy;
 pub mod glob;

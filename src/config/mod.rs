@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod edge;
 pub mod failover;
 pub mod prometheus;
+pub mod service;
 pub mod slo;
 pub mod summary;
 pub mod traffic;
@@ -74,6 +75,9 @@ pub struct Config {
     /// Edge links and the last-known state on disk.
     #[serde(default)]
     pub edge: edge::EdgeConfig,
+    /// What runs where and what it must not lose.
+    #[serde(default, rename = "service")]
+    pub services: Vec<service::ServiceConfig>,
     /// Management and hub clusters whose clusters join the fleet.
     #[serde(default, rename = "discovery")]
     pub discovery: Vec<discovery::DiscoveryConfig>,
@@ -220,6 +224,15 @@ impl Config {
                 errors.push(at(
                     line_containing(text, &format!("\"{}\"", c.route)),
                     format!("[[canary]] {}: {message}", c.route),
+                ));
+            }
+        }
+        let names: Vec<&str> = cfg.services.iter().map(|s| s.name.as_str()).collect();
+        for s in &cfg.services {
+            if let Err(message) = s.check(&names) {
+                errors.push(at(
+                    line_containing(text, &format!("\"{}\"", s.name)),
+                    format!("[[service]] {}: {message}", s.name),
                 ));
             }
         }
