@@ -8,6 +8,7 @@
 pub mod output;
 
 pub mod app;
+pub mod backups;
 pub mod basics;
 pub mod cli;
 pub mod config;

@@ -109,26 +109,6 @@ fn secret(ns: &str, name: &str, labels: Value, data: &[(&str, Vec<u8>)]) -> Secr
     .unwrap()
 }
 
-async fn install_crd(client: &Client, crd: Value) {
-    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
-    let name = crd["metadata"]["name"].as_str().unwrap().to_string();
-    let crd: CustomResourceDefinition = serde_json::from_value(crd).unwrap();
-    match api.create(&PostParams::default(), &crd).await {
-        Ok(_) => {}
-        Err(kube::Error::Api(e)) if e.code == 409 => {}
-        Err(e) => panic!("CRD {name}: {e}"),
-    }
-    support::eventually("the CRD established", Duration::from_secs(30), || async {
-        let c = api.get(&name).await.ok()?;
-        c.status?
-            .conditions?
-            .iter()
-            .any(|c| c.type_ == "Established" && c.status == "True")
-            .then_some(())
-    })
-    .await;
-}
-
 async fn remove_crd(client: &Client, name: &str) {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
     let _ = api.delete(name, &DeleteParams::default()).await;
@@ -217,7 +197,7 @@ async fn cluster_api_clusters_join_the_fleet_in_v1beta2_and_v1beta1() {
     remove_crd(&admin, "clusters.cluster.x-k8s.io").await;
 
     for version in ["v1beta2", "v1beta1"] {
-        install_crd(&admin, capi_crd(lab, version)).await;
+        support::install_crd(&admin, capi_crd(lab, version)).await;
         let ns = lab.namespace(a, "capi").await;
         let api: Api<DynamicObject> = Api::namespaced_with(
             admin.clone(),
@@ -502,7 +482,7 @@ async fn ocm_and_karmada_hubs_list_and_join_their_clusters() {
     let admin = lab.client(&a.admin()).await;
     let text_crds = std::fs::read_to_string(lab.fixtures.join("hub-crds.yaml")).unwrap();
     for doc in text_crds.split("\n---\n") {
-        install_crd(&admin, serde_saphyr::from_str(doc).unwrap()).await;
+        support::install_crd(&admin, serde_saphyr::from_str(doc).unwrap()).await;
     }
     let u = unique("hub");
     let ns = lab.namespace(a, "karmada").await;

@@ -30,6 +30,7 @@ const ORDER: &[(&str, &str)] = &[
     ("2 domain", "failover"),
     ("2 domain", "snapshot"),
     ("2 domain", "timeline"),
+    ("2 domain", "backups"),
     ("3 console", "console"),
     ("3 console", "demo"),
     ("3 console", "app"),

@@ -6,6 +6,7 @@
 //! `check` (`config check`), `shell` (completions, man), `console` (the TUI).
 
 pub mod act;
+mod backups;
 mod changes;
 mod check;
 mod clusters;
@@ -212,6 +213,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Backups (Velero): per cluster and schedule, the last successful backup
+    /// against the recovery-point objective, failures, storage locations
+    /// not available, restores under way. Read-only.
+    Backups {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print every config, data and log path in use.
     Paths,
     /// Validate the files fleetdeck reads, without contacting a cluster.
@@ -356,6 +365,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Slo { json }) => reports::slo(&opts, json),
         Some(Command::Paths) => reports::paths(&opts),
         Some(Command::Clusters { json }) => clusters::run(&opts, json),
+        Some(Command::Backups { json }) => backups::run(&opts, json),
         Some(Command::Config {
             command: ConfigCommand::Check,
         }) => check::run(&opts),

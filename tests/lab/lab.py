@@ -126,6 +126,7 @@ def cache_paths():
         "argo_cd_crds": os.path.join(cache, "argo-cd-%s" % vers["ARGO_CD_VERSION"], "crds"),
         "gatekeeper_crds": os.path.join(cache, "gatekeeper-%s" % vers["GATEKEEPER_VERSION"], "crds"),
         "capi_crds": os.path.join(cache, "cluster-api-%s" % vers["CLUSTER_API_VERSION"], "crds"),
+        "velero_crds": os.path.join(cache, "velero-%s" % vers["VELERO_VERSION"], "crds"),
         "stages": os.path.join(cache, "kwok-%s" % vers["KWOK_VERSION"], "stages", "stages.yaml"),
         "versions": vers,
     }
@@ -753,7 +754,7 @@ class Lab:
             "crds": self.paths["crds"], "gateway_api_crds": self.paths["gateway_api_crds"],
             "istio_crds": self.paths["istio_crds"], "external_dns_crds": self.paths["external_dns_crds"],
             "argo_cd_crds": self.paths["argo_cd_crds"], "gatekeeper_crds": self.paths["gatekeeper_crds"],
-            "capi_crds": self.paths["capi_crds"],
+            "capi_crds": self.paths["capi_crds"], "velero_crds": self.paths["velero_crds"],
             "rollouts_controller": self.paths["rollouts"],
             "fixtures": os.path.join(HERE, "fixtures"),
             "versions": self.paths["versions"],

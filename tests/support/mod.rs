@@ -36,6 +36,8 @@ pub struct Lab {
     pub fixtures: PathBuf,
     /// Cluster API's Cluster CRD (v1beta1 + v1beta2), not applied by the lab.
     pub capi_crds: PathBuf,
+    /// Velero's Backup, Schedule, BackupStorageLocation and Restore CRDs.
+    pub velero_crds: PathBuf,
     pub clusters: Vec<LabCluster>,
     pub loaded: Loaded,
     /// The lab-wide Prometheus (scrapes every cluster's simulator).
@@ -119,6 +121,7 @@ fn start() -> Result<Lab, String> {
         crds: path(&status["crds"]),
         fixtures: path(&status["fixtures"]),
         capi_crds: path(&status["capi_crds"]),
+        velero_crds: path(&status["velero_crds"]),
         kubeconfig,
         sweep_kubeconfig: path(&status["sweep_kubeconfig"]),
         clusters,
@@ -434,4 +437,31 @@ impl Drop for Proxy {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Creates a CRD (already there is fine) and waits until it is established.
+#[allow(dead_code)]
+pub async fn install_crd(client: &Client, crd: Value) {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    let name = crd["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let crd: CustomResourceDefinition =
+        serde_json::from_value(crd).unwrap_or_else(|e| panic!("CRD {name}: {e}"));
+    match api.create(&PostParams::default(), &crd).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(e)) if e.code == 409 => {}
+        Err(e) => panic!("CRD {name}: {e}"),
+    }
+    eventually("the CRD established", Duration::from_secs(30), || async {
+        let c = api.get(&name).await.ok()?;
+        c.status?
+            .conditions?
+            .iter()
+            .any(|c| c.type_ == "Established" && c.status == "True")
+            .then_some(())
+    })
+    .await;
 }
