@@ -176,5 +176,39 @@ async fn a_late_schedule_a_partial_backup_and_an_unavailable_location() {
         .filter(|e| !matches!(e["verb"].as_str(), Some("get" | "list" | "watch")))
         .collect();
     assert!(sent.is_empty(), "{sent:?}");
+
+    // A failover of what these backups cover: refused at 12 h, allowed at 48 h.
+    let b = &lab.clusters[1];
+    for (limit, state, says) in [
+        ("12h", "stop", "older than max_data_loss 12.0h"),
+        ("48h", "ok", "within max_data_loss 48.0h"),
+    ] {
+        std::fs::write(
+            cli.home.path().join("config.toml"),
+            format!(
+                "[[failover]]\nname = \"shop\"\nservice = \"shop\"\nprimary = \"{}\"\nstandbys = [\"{}\"]\nmax_data_loss = \"{limit}\"\n\n[[failover.step]]\nkind = \"scale\"\ncluster = \"primary\"\ntarget = \"shop/deploy/web\"\nreplicas = 0\n",
+                a.admin(),
+                b.admin()
+            ),
+        )
+        .unwrap();
+        let out = cli.run(&["failover", "plan", "shop", "--json"]);
+        let v: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+        let c = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "recovery point")
+            .unwrap_or_else(|| panic!("{v:#}"));
+        assert_eq!(c["state"], state, "{c:#}");
+        let detail = c["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("backup daily-old on")
+                && detail.contains("26.0h old")
+                && detail.contains(says),
+            "{c:#}"
+        );
+    }
     ns.delete().await;
 }

@@ -14,6 +14,10 @@ pub struct Plan {
     pub standbys: Vec<String>,
     /// A data-residency policy name (`[policy.NAME] regions = [...]`).
     pub policy: Option<String>,
+    /// The most data the run may lose (`12h`): older than this, the newest
+    /// backup covering its namespaces refuses the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_data_loss: Option<String>,
     #[serde(default, rename = "step")]
     pub steps: Vec<Step>,
 }

@@ -41,6 +41,7 @@ pub fn failover_config(config: &mut crate::config::Config) {
         primary: PRIMARY.into(),
         standbys: vec![STANDBY.into()],
         policy: Some("us-data".into()),
+        max_data_loss: None,
         steps: vec![
             Step::Scale {
                 cluster: "standby".into(),
@@ -138,6 +139,11 @@ impl DemoControl {
 pub struct DemoBackend(pub DemoControl);
 
 impl Backend for DemoBackend {
+    /// The demo fleet runs no Velero.
+    async fn backups(&self, _ctx: &str) -> Result<Option<crate::backups::Holdings>, String> {
+        Ok(None)
+    }
+
     async fn reachable(&self, ctx: &str) -> Result<(), String> {
         self.0.facts(ctx).await.map(|_| ())
     }

@@ -49,6 +49,11 @@ pub trait Backend: Send + Sync {
         reason: &str,
         identity: Option<String>,
     ) -> impl Future<Output = std::io::Result<Outcome>> + Send;
+    /// Velero's objects in the cluster; `None` where Velero is not installed.
+    fn backups(
+        &self,
+        ctx: &str,
+    ) -> impl Future<Output = Result<Option<crate::backups::Holdings>, String>> + Send;
     /// For a scale: room for the added pods (a check) and the hourly cost change.
     fn room(
         &self,

@@ -99,6 +99,10 @@ impl Clusters {
 }
 
 impl Backend for Clusters {
+    async fn backups(&self, ctx: &str) -> Result<Option<crate::backups::Holdings>, String> {
+        crate::backups::read::holdings(self.client(ctx)?).await
+    }
+
     async fn reachable(&self, ctx: &str) -> Result<(), String> {
         self.ready_client(ctx).await.map(|_| ())
     }

@@ -99,6 +99,16 @@ pub fn validate(plan: &Plan, known: Option<&[String]>) -> Vec<(String, Place)> {
             Place::Key("primary"),
         ));
     }
+    if let Some(m) = plan
+        .max_data_loss
+        .as_ref()
+        .filter(|m| crate::basics::duration::parse(m).is_none())
+    {
+        out.push((
+            format!("max_data_loss {m:?}: expected a duration like 12h or 30m"),
+            Place::Key("max_data_loss"),
+        ));
+    }
     if plan.standbys.is_empty() {
         out.push((
             "no standby: a failover needs somewhere to go".into(),

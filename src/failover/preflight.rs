@@ -24,6 +24,8 @@ pub enum State {
     Stop,
     /// Will be skipped when run (the primary is unreachable).
     Skip,
+    /// Said, not blocking (a recovery point older than the service's objective).
+    Warn,
 }
 
 impl State {
@@ -32,6 +34,7 @@ impl State {
             State::Ok => "ok",
             State::Stop => "STOP",
             State::Skip => "skip",
+            State::Warn => "warn",
         }
     }
 }
@@ -240,6 +243,7 @@ pub async fn run(
             }
         }
     }
+    checks.push(recovery_point(plan, config, b, &steps).await);
     Report {
         plan: plan.name.clone(),
         standby: standby.to_string(),
@@ -253,6 +257,112 @@ pub async fn run(
         checks,
         previews,
         cost_per_hour: cost,
+    }
+}
+
+/// The data the run moves and how old its newest recovery point is: the
+/// newest successful backup, on any cluster of the plan, whose namespaces
+/// cover the steps' namespaces. Older than `max_data_loss` refuses; older
+/// than the service's objective warns; unreadable with a limit set is
+/// unknown and holds the run like a failure.
+async fn recovery_point(
+    plan: &Plan,
+    config: &Config,
+    b: &impl Backend,
+    steps: &[Resolved],
+) -> Check {
+    let name = "recovery point";
+    let mut namespaces: Vec<&str> = steps
+        .iter()
+        .flat_map(|s| &s.actions)
+        .filter_map(|a| match a {
+            Action::Mutate { target, .. } | Action::Wait { target, .. } => {
+                Some(target.namespace.as_str())
+            }
+            Action::CordonNodes { .. } => None,
+        })
+        .filter(|n| !n.is_empty())
+        .collect();
+    namespaces.sort();
+    namespaces.dedup();
+    let limit = plan
+        .max_data_loss
+        .as_deref()
+        .and_then(crate::basics::duration::parse)
+        .map(|d| (d.as_secs() as i64, "max_data_loss"));
+    let objective = config
+        .services
+        .iter()
+        .find(|s| s.name == plan.service)
+        .and_then(|s| s.rpo_seconds())
+        .map(|r| (r as i64, "the service's rpo"));
+    let now = chrono::Utc::now();
+    let mut newest: Option<(chrono::DateTime<chrono::Utc>, String, String)> = None;
+    let mut unread = Vec::new();
+    let clusters = std::iter::once(&plan.primary).chain(&plan.standbys);
+    for ctx in clusters {
+        match b.backups(ctx).await {
+            Ok(Some(h)) => {
+                for bk in h.backups.iter().filter(|bk| bk.phase == "Completed") {
+                    let covers = namespaces
+                        .iter()
+                        .all(|n| crate::backups::covers(&bk.included_namespaces, n));
+                    if let (true, Some(t)) = (covers, bk.completion) {
+                        if newest.as_ref().is_none_or(|(n, _, _)| t > *n) {
+                            newest = Some((t, bk.name.clone(), ctx.clone()));
+                        }
+                    }
+                }
+            }
+            Ok(None) => {}
+            Err(e) => unread.push(format!("{ctx}: {e}")),
+        }
+    }
+    let hours = |s: i64| format!("{:.1}h", s as f64 / 3600.0);
+    let what = format!("namespaces {}", namespaces.join(", "));
+    let Some((at, backup, ctx)) = newest else {
+        let why = if unread.is_empty() {
+            format!("no successful backup covers {what} on any cluster of the plan")
+        } else {
+            format!(
+                "unknown: no readable backup covers {what} ({})",
+                unread.join("; ")
+            )
+        };
+        let state = if limit.is_some() {
+            State::Stop
+        } else {
+            State::Warn
+        };
+        return check(state, &plan.primary, name, why);
+    };
+    let age = (now - at).num_seconds().max(0);
+    let detail = format!(
+        "{what}: backup {backup} on {ctx}, completed {}, {} old",
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        hours(age)
+    );
+    match limit.or(objective) {
+        Some((max, from)) if age > max => {
+            let state = if from == "max_data_loss" {
+                State::Stop
+            } else {
+                State::Warn
+            };
+            check(
+                state,
+                &ctx,
+                name,
+                format!("{detail}: older than {from} {}", hours(max)),
+            )
+        }
+        Some((max, from)) => check(
+            State::Ok,
+            &ctx,
+            name,
+            format!("{detail}, within {from} {}", hours(max)),
+        ),
+        None => check(State::Ok, &ctx, name, detail),
     }
 }
 

@@ -226,6 +226,7 @@ mod tests {
             primary: "a".into(),
             standbys: vec!["b".into(), "c".into()],
             policy: None,
+            max_data_loss: None,
             steps: vec![
                 Step::Scale {
                     cluster: "standby".into(),

@@ -238,7 +238,7 @@ fn draw_plan(frame: &mut Frame, area: Rect, ctx: &Ctx, r: &PlanRow) {
                 let style = match c.state {
                     State::Ok => t.status.ok,
                     State::Stop => t.status.error,
-                    State::Skip => t.status.warn,
+                    State::Skip | State::Warn => t.status.warn,
                 };
                 cl.push(Line::from(vec![
                     Span::styled(format!("{:<4} ", c.state.as_str()), style),
