@@ -217,11 +217,17 @@ async fn faults_on_the_reserved_cluster() {
     // Right after a restart the RBAC cache may still be filling and deny
     // everything for a moment, and the workloads may still be relisting;
     // wait for the settled picture.
-    let rows = wait(&fleet, "pods forbidden, nodes live", |_, d| {
-        d.pods == Known::Forbidden
-            && matches!(d.nodes, Known::Value(_))
-            && d.workloads != Known::Pending
-    })
+    // (A moment's 403 on deployments is that cache, not the role: wait for
+    // the workloads' watch to come back rather than catch it mid-denial.)
+    let rows = wait(
+        &fleet,
+        "pods forbidden, nodes and workloads live",
+        |_, d| {
+            d.pods == Known::Forbidden
+                && matches!(d.nodes, Known::Value(_))
+                && matches!(d.workloads, Known::Value(_))
+        },
+    )
     .await;
     assert!(matches!(rows[1].state, ClusterState::Degraded { .. }));
     assert!(
