@@ -216,7 +216,8 @@ fn last_known(c: &mut Criterion, s: &Scale) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join(FILE);
     let now = chrono::Utc::now();
-    let lk = collect(&s.fleet, now);
+    let stores = s.fleet.stores();
+    let lk = collect(&stores, &s.fleet.policy, now);
     let bytes = write(&path, &lk, 64 << 20).expect("write");
     eprintln!(
         "last-known state: {} clusters, {} workload rows, {bytes} bytes",
@@ -224,7 +225,7 @@ fn last_known(c: &mut Criterion, s: &Scale) {
         lk.clusters.values().map(|c| c.rows.len()).sum::<usize>()
     );
     c.bench_function("last_known/collect", |b| {
-        b.iter(|| black_box(collect(&s.fleet, now).clusters.len()))
+        b.iter(|| black_box(collect(&stores, &s.fleet.policy, now).clusters.len()))
     });
     c.bench_function("last_known/write", |b| {
         b.iter(|| write(&path, &lk, 64 << 20).expect("write"))

@@ -139,15 +139,24 @@ fn schedule_row(
                 .map(|r| (r as i64, format!("service {}", svc.name)))
         })
         .min();
+    // Why there is no objective, when there is none: said on the row.
     let by_schedule = || {
-        crate::basics::cron::parse(&s.cron)
-            .ok()?
+        match crate::basics::cron::parse(&s.cron) {
+        Err(e) => Err(format!("no objective: {e}")),
+        Ok(c) => c
             .longest_gap(now)
             .map(|g| (g.num_seconds(), format!("schedule {}", s.cron)))
+            .ok_or_else(|| {
+                format!(
+                    "no objective: {:?} runs less than twice in two weeks; set an rpo on its [[service]]",
+                    s.cron
+                )
+            }),
+    }
     };
-    let (rpo, rpo_from) = match by_service.or_else(by_schedule) {
-        Some((r, from)) => (Some(r), Some(from)),
-        None => (None, None),
+    let (rpo, rpo_from, no_objective) = match by_service.map_or_else(by_schedule, Ok) {
+        Ok((r, from)) => (Some(r), Some(from), None),
+        Err(why) => (None, None, Some(why)),
     };
     let age = last_success.map(|t| (now - t).num_seconds().max(0));
     let failed = newest.filter(|b| FAILED.contains(&b.phase.as_str()));
@@ -170,12 +179,14 @@ fn schedule_row(
         rpo_from,
         state,
         last_error: failed.map(why),
-        warning: partial.map(|b| {
-            format!(
-                "{} PartiallyFailed ({} errors, {} warnings): not a recovery point",
-                b.name, b.errors, b.warnings
-            )
-        }),
+        warning: partial
+            .map(|b| {
+                format!(
+                    "{} PartiallyFailed ({} errors, {} warnings): not a recovery point",
+                    b.name, b.errors, b.warnings
+                )
+            })
+            .or(no_objective),
     }
 }
 
@@ -268,9 +279,12 @@ mod tests {
         assert_eq!(evaluate("prod", None, &h, &[], now())[0].state, State::Late);
         let mut h = holdings(vec![]);
         h.schedules[0].cron = "not a schedule".into();
-        assert_eq!(
-            evaluate("prod", None, &h, &[], now())[0].state,
-            State::Unknown
+        let r = &evaluate("prod", None, &h, &[], now())[0];
+        assert_eq!(r.state, State::Unknown);
+        let why = r.warning.as_deref().unwrap_or_default();
+        assert!(
+            why.contains("no objective") && why.contains("five fields"),
+            "{why}"
         );
     }
 }

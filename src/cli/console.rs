@@ -83,7 +83,12 @@ pub fn connect(opts: &Options, demo: bool) -> anyhow::Result<Connected> {
     match crate::fleet::last_known::read(&store.path) {
         Ok(Some(lk)) => crate::fleet::last_known::load(&console.fleet, lk),
         Ok(None) => {}
-        Err(e) => warnings.push(format!("last-known state: {e}")),
+        Err(e) => {
+            // Said at once, like the kubeconfig's warnings: a headless
+            // command shows no footer.
+            errln!("fleetdeck: last-known state: {e}");
+            warnings.push(format!("last-known state: {e}"));
+        }
     }
     let catalog = Catalog::load(Some(&st.paths.config_dir.join("prices.csv")));
     Ok(Connected {

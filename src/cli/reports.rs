@@ -12,9 +12,6 @@ pub fn snapshot(opts: &Options, demo: bool, json: bool, timeout: u64) -> anyhow:
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let c = connect(opts, demo)?;
-        for w in c.warnings.iter().filter(|w| w.starts_with("last-known")) {
-            errln!("fleetdeck: {w}");
-        }
         snapshot::settle(&c.console, Duration::from_secs(timeout)).await;
         let now = chrono::Utc::now();
         let rows = c.console.rows(now);

@@ -128,17 +128,25 @@ fn private_file(p: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::create(p)
 }
 
+/// Each cluster's meta and store, as `Fleet::stores` gives them: cheap to
+/// clone, so the save can run off the console's loop.
+pub type Stores = Vec<(super::summary::ClusterMeta, super::live::SharedData)>;
+
 /// What to write now: each cluster that answers, as it is; one that does
 /// not keeps what the file had for it (a dead link must not erase it).
-pub fn collect(fleet: &super::handles::Fleet, now: DateTime<Utc>) -> LastKnown {
+pub fn collect(
+    stores: &Stores,
+    policy: &super::summary::HealthPolicy,
+    now: DateTime<Utc>,
+) -> LastKnown {
     use super::summary::{cluster_row, ClusterState};
     let mut out = LastKnown {
         format: FORMAT,
         ..Default::default()
     };
-    for c in &fleet.clusters {
-        let saved = super::handles::with_data(&c.data, |d| {
-            let row = cluster_row(&c.meta, d, &fleet.policy, now);
+    for (meta, data) in stores {
+        let saved = super::handles::with_data(data, |d| {
+            let row = cluster_row(meta, d, policy, now);
             let live = row.stale.is_none()
                 && !row.summarised
                 && matches!(row.state, ClusterState::Ok | ClusterState::Degraded { .. });
@@ -157,7 +165,7 @@ pub fn collect(fleet: &super::handles::Fleet, now: DateTime<Utc>) -> LastKnown {
             }
         });
         if let Some(s) = saved {
-            out.clusters.insert(c.meta.context.clone(), s);
+            out.clusters.insert(meta.context.clone(), s);
         }
     }
     out
@@ -187,7 +195,16 @@ pub struct Store {
 
 impl Store {
     pub fn save(&self, fleet: &super::handles::Fleet) {
-        match write(&self.path, &collect(fleet, Utc::now()), self.max_bytes) {
+        self.save_stores(&fleet.stores(), &fleet.policy)
+    }
+
+    /// Gathers and writes; blocking (the console runs it on a blocking thread).
+    pub fn save_stores(&self, stores: &Stores, policy: &super::summary::HealthPolicy) {
+        match write(
+            &self.path,
+            &collect(stores, policy, Utc::now()),
+            self.max_bytes,
+        ) {
             Ok(n) => tracing::debug!(bytes = n, "last-known state saved"),
             Err(e) => tracing::warn!("last-known state: {e}"),
         }

@@ -649,23 +649,23 @@ async fn tls_first(
     data: &SharedData,
     notify: &Notifier,
 ) -> Result<(), String> {
-    if super::tls::policy::required(context) {
-        let info = super::tls::probe::probe(cfg, true).await?;
-        update(data, notify, |d| {
+    let required = super::tls::policy::required(context);
+    let (cfg, data, notify) = (cfg.clone(), data.clone(), notify.clone());
+    let probe = async move {
+        let info = super::tls::probe::probe(&cfg, required).await?;
+        update(&data, &notify, |d| {
             d.tls = info;
             true
         });
-        return Ok(());
+        Ok::<(), String>(())
+    };
+    if required {
+        return probe.await;
     }
-    let (cfg, data, notify) = (cfg.clone(), data.clone(), notify.clone());
     tokio::spawn(
         async move {
-            match super::tls::probe::probe(&cfg, false).await {
-                Ok(info) => update(&data, &notify, |d| {
-                    d.tls = info;
-                    true
-                }),
-                Err(e) => tracing::info!("TLS probe: {e}"),
+            if let Err(e) = probe.await {
+                tracing::info!("TLS probe: {e}");
             }
         }
         .in_current_span(),

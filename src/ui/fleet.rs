@@ -248,12 +248,20 @@ fn cost_cell(ctx: &Ctx, context: &str) -> Span<'static> {
         .model
         .costs
         .as_ref()
-        .and_then(|c| c.clusters.iter().find(|x| x.context == context));
+        .and_then(|c| cluster_cost(c, context));
     match c.map(|c| c.cost()) {
         Some(Some(cost)) => Span::raw(format!("${cost:.2}")),
         Some(None) => Span::styled("unknown", ctx.theme.status.warn),
         None => Span::styled("—", ctx.theme.ui.dim),
     }
+}
+
+/// A cluster's line in a computed cost report.
+pub(super) fn cluster_cost<'a>(
+    costs: &'a crate::cost::report::Costs,
+    context: &str,
+) -> Option<&'a crate::cost::report::ClusterCost> {
+    costs.clusters.iter().find(|x| x.context == context)
 }
 
 /// One line under the table about the selected cluster: why it is not ok, and

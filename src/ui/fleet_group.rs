@@ -9,6 +9,7 @@ use super::widgets::style_if;
 use super::Ctx;
 use crate::app::fleet_list::title;
 use crate::fleet::groups::{Gathering, GroupBy, Partial, StateCounts};
+use crate::fleet::summary::{PodCounts, Ratio, WorkloadCounts};
 use crate::theme::Theme;
 
 /// How wide the gatherings' own cells are (name, nodes, pods, workloads),
@@ -18,29 +19,35 @@ pub fn widths(gs: &[Gathering], by: Option<GroupBy>) -> [usize; 4] {
     let mut w = [0; 4];
     for g in gs {
         let name = 4 + title(by, &g.key).chars().count() + g.members.len().to_string().len() + 2;
-        // `unknown` where no member had a figure.
-        let fits = |known: usize, text: String| match known {
-            0 => "unknown".len(),
-            _ => text.len() + 2,
-        };
-        let n = fits(
-            g.nodes.known,
-            format!("{}/{}", g.nodes.sum.ready, g.nodes.sum.total),
-        );
-        let p = &g.pods.sum;
-        let p = fits(
-            g.pods.known,
-            format!("{}/{}/{}", p.running, p.pending, p.failing),
-        );
-        let wl = fits(
-            g.workloads.known,
-            format!("{}/{}", g.workloads.sum.healthy, g.workloads.sum.total),
-        );
+        let n = fits(&g.nodes, nodes);
+        let p = fits(&g.pods, pods);
+        let wl = fits(&g.workloads, workloads);
         for (slot, v) in w.iter_mut().zip([name, n, p, wl]) {
             *slot = (*slot).max(v);
         }
     }
     w
+}
+
+/// The width `partial` draws: `unknown` where no member had a figure, the
+/// sum with room for `+?` otherwise.
+fn fits<T>(p: &Partial<T>, text: fn(&T) -> String) -> usize {
+    match p.known {
+        0 => "unknown".len(),
+        _ => text(&p.sum).len() + 2,
+    }
+}
+
+fn nodes(n: &Ratio) -> String {
+    format!("{}/{}", n.ready, n.total)
+}
+
+fn pods(p: &PodCounts) -> String {
+    format!("{}/{}/{}", p.running, p.pending, p.failing)
+}
+
+fn workloads(w: &WorkloadCounts) -> String {
+    format!("{}/{}", w.healthy, w.total)
 }
 
 /// One cell per Fleet column, in column order.
@@ -68,18 +75,14 @@ pub fn cells<'a>(g: &Gathering, by: GroupBy, open: bool, ctx: &Ctx) -> Vec<Cell<
         Cell::from(""),
         Cell::from(states(&g.states, t)),
         Cell::from(""),
-        Cell::from(partial(&g.nodes, t, Style::default(), |n| {
-            format!("{}/{}", n.ready, n.total)
-        })),
+        Cell::from(partial(&g.nodes, t, Style::default(), nodes)),
         Cell::from(partial(
             &g.pods,
             t,
             style_if(failing > 0, t.status.error, Style::default()),
-            |p| format!("{}/{}/{}", p.running, p.pending, p.failing),
+            pods,
         )),
-        Cell::from(partial(&g.workloads, t, Style::default(), |w| {
-            format!("{}/{}", w.healthy, w.total)
-        })),
+        Cell::from(partial(&g.workloads, t, Style::default(), workloads)),
         Cell::from(partial(&g.rollouts, t, Style::default(), |r| {
             format!("{}/{}/{}", r.progressing, r.paused, r.degraded)
         })),
@@ -140,13 +143,7 @@ fn cost(g: &Gathering, ctx: &Ctx) -> Line<'static> {
     };
     let mut p = Partial::<f64>::default();
     for r in g.members.iter().filter_map(|i| ctx.model.rows.get(*i)) {
-        p.add(
-            costs
-                .clusters
-                .iter()
-                .find(|c| c.context == r.meta.context)
-                .and_then(|c| c.cost()),
-        );
+        p.add(super::fleet::cluster_cost(costs, &r.meta.context).and_then(|c| c.cost()));
     }
     partial(&p, ctx.theme, Style::default(), |c| format!("${c:.2}"))
 }
