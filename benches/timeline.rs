@@ -23,6 +23,7 @@ fn main() {
         records: &[],
         observed: &[],
         alerts: &[],
+        backups: None,
         host: "bench",
         since,
     };

@@ -1,11 +1,12 @@
 //! What the console watches: the fleet's clusters (the data layer) and the
-//! background monitors that read them back — SLOs and costs. The fleet
+//! background monitors that read them back — SLOs, costs and backups. The fleet
 //! layer knows nothing of SLOs or costs; this owner joins them for the TUI,
 //! the demo and the headless reports. It derefs to the [`Fleet`], so code
 //! that only needs clusters takes a `&Fleet` either way.
 
 use std::ops::Deref;
 
+use crate::backups::monitor::BackupMonitor;
 use crate::cost::monitor::CostMonitor;
 use crate::fleet::handles::Fleet;
 use crate::slo::monitor::Monitor;
@@ -16,6 +17,8 @@ pub struct Console {
     pub slo: Monitor,
     /// Costs of these clusters, recomputed in the background.
     pub cost: CostMonitor,
+    /// Velero backups of these clusters, read in the background.
+    pub backups: BackupMonitor,
     /// Summary mode's reader of the metrics engine (`ksm`), while it runs.
     pub summary: Option<tokio::task::JoinHandle<()>>,
 }
@@ -29,12 +32,13 @@ impl Drop for Console {
 }
 
 impl Console {
-    /// The fleet with no SLOs and no cost figures yet.
+    /// The fleet with no SLOs, cost figures or backups yet.
     pub fn new(fleet: Fleet) -> Console {
         Console {
             fleet,
             slo: Monitor::default(),
             cost: CostMonitor::default(),
+            backups: BackupMonitor::default(),
             summary: None,
         }
     }

@@ -118,6 +118,8 @@ fn screens() -> Vec<(&'static str, Vec<Msg>)> {
         ("cost", vec![key('6')]),
         ("cost_cluster", vec![key('6'), named(KeyCode::Enter)]),
         ("rollout_detail", vec![key('4'), named(KeyCode::Enter)]),
+        ("backups", vec![key('9')]),
+        ("backups_now_in_the_demo", vec![key('9'), key('B')]),
     ]
 }
 

@@ -109,6 +109,11 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
             app.remediation.scanning = true;
             return vec![Effect::RemScan];
         }
+        Action::ViewBackups => {
+            app.screens.truncate(1);
+            app.push(View::Backups);
+        }
+        Action::BackupNow => return super::launch::backup_now(app, model),
         Action::RemApprove | Action::RemReject | Action::RemSnooze | Action::RemMark => {
             app.message = Some("remediation keys work in the Remediations view (8)".into())
         }

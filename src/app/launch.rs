@@ -13,7 +13,7 @@ use super::state::{App, View};
 use crate::fleet::objects::WorkloadKind;
 use crate::ops::action::Operation;
 use crate::ops::pipeline::{Plan, Preflight};
-use crate::ops::target::Target;
+use crate::ops::target::{ObjectKind, Target};
 
 pub(super) fn planned(app: &mut App, r: Result<Box<(Plan, Preflight)>, String>, model: &Model) {
     let Some(d) = app.dialog.as_mut() else { return };
@@ -159,6 +159,41 @@ pub(super) fn plan_if_checking(app: &App) -> Vec<Effect> {
         }],
         _ => Vec::new(),
     }
+}
+
+/// `B` in the Backups view: a Backup now from the selected schedule.
+pub(super) fn backup_now(app: &mut App, model: &Model) -> Vec<Effect> {
+    if app.screen().view != View::Backups {
+        app.message = Some("back up now works in the Backups view (9)".into());
+        return Vec::new();
+    }
+    let ord = order(app, model);
+    let rows = model.backup_rows();
+    let Some(r) = ord
+        .get(app.screen().selected.min(ord.len().saturating_sub(1)))
+        .and_then(|i| rows.get(*i))
+    else {
+        app.message = Some("no schedule selected".into());
+        return Vec::new();
+    };
+    let Some(cluster) = model.rows.iter().position(|c| c.meta.reaches(&r.context)) else {
+        return Vec::new();
+    };
+    let (ns, name) = r.schedule.split_once('/').unwrap_or(("", &r.schedule));
+    let target = Target::new(&r.context, ns, ObjectKind::VeleroSchedule, name);
+    if app.demo {
+        let why = "the demo runs no Velero server: back up now works on a live cluster";
+        let mut d = Dialog::new(
+            cluster,
+            target,
+            Operation::BackupNow,
+            Stage::Unavailable(why.into()),
+        );
+        d.contexts = contexts_of(model, cluster, &r.context);
+        app.dialog = Some(d);
+        return Vec::new();
+    }
+    open_dialog(app, model, cluster, target, Operation::BackupNow)
 }
 
 /// A dialog for a target named directly (route, Service).

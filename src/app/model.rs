@@ -30,6 +30,9 @@ pub struct Model {
     pub slos: Vec<(SloRow, Vec<f64>)>,
     /// The latest cost figures (the Cost view, the fleet's $/H column).
     pub costs: Option<std::sync::Arc<crate::cost::report::Costs>>,
+    /// The latest read of the fleet's Velero objects (the Backups view,
+    /// the fleet's BACKUP column).
+    pub backups: Option<std::sync::Arc<crate::backups::fleet::FleetBackups>>,
     /// Journal view only (the timeline); filled by the loop, which keeps
     /// the journal's records and the observer.
     pub timeline: Vec<crate::timeline::group::Group>,
@@ -52,6 +55,7 @@ impl Model {
             totals,
             slos: fleet.slo.rows(now),
             costs: fleet.cost.latest(),
+            backups: fleet.backups.latest(),
             ..Default::default()
         };
         match &app.screen().view {
@@ -61,6 +65,7 @@ impl Model {
             | View::Slo
             | View::Cost { .. }
             | View::Failover { .. }
+            | View::Backups
             | View::Remediations => {}
             View::Workloads => m.lines = fleet.workload_lines(),
             View::Rollouts => m.rollouts = fleet.rollout_rows(),
@@ -143,6 +148,7 @@ pub const LINE_SORTS: &[&str] = &["name", "skew", "clusters"];
 pub const ROLLOUT_SORTS: &[&str] = &["phase", "name", "cluster"];
 pub const SLO_SORTS: &[&str] = &["state", "budget", "name"];
 pub const COST_SORTS: &[&str] = &["cost", "idle/efficiency", "name"];
+pub const BACKUP_SORTS: &[&str] = &["state", "age", "name"];
 
 /// One row of the Cost view at its current level.
 #[derive(Debug, Clone, PartialEq)]
@@ -231,6 +237,17 @@ pub(super) fn slo_rank(r: &SloRow) -> u8 {
 }
 
 impl Model {
+    /// Every Velero schedule across the fleet, worst first (the Backups
+    /// view's rows, before its filter and sort).
+    pub fn backup_rows(&self) -> Vec<&crate::backups::Row> {
+        self.backups
+            .as_ref()
+            .map(|b| b.worst_first())
+            .unwrap_or_default()
+    }
+}
+
+impl Model {
     /// A cluster's worst SLO: its smallest budget left and the worst state.
     pub fn worst_slo(&self, context: &str) -> Option<&SloRow> {
         self.worst_slo_where(|c| c == context)
@@ -261,6 +278,7 @@ pub fn sort_keys(view: &View) -> &'static [&'static str] {
         View::Rollouts => ROLLOUT_SORTS,
         View::Slo => SLO_SORTS,
         View::Cost { .. } => COST_SORTS,
+        View::Backups => BACKUP_SORTS,
         View::Journal
         | View::Change { .. }
         | View::Detail { .. }

@@ -68,9 +68,11 @@ pub(super) fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
             .get(sel)
             .and_then(|i| model.timeline.get(*i))
             .map(|g| View::Change { key: g.key() }),
-        View::Change { .. } | View::Slo | View::Remediations | View::Failover { plan: Some(_) } => {
-            None
-        }
+        View::Change { .. }
+        | View::Slo
+        | View::Remediations
+        | View::Backups
+        | View::Failover { plan: Some(_) } => None,
         View::Failover { plan: None } => {
             ord.get(sel)
                 .and_then(|i| model.plans.get(*i))

@@ -58,6 +58,7 @@ pub fn order(app: &App, m: &Model) -> Vec<usize> {
             cost(m, s, &f, context.as_deref(), namespace.as_deref())
         }
         View::Slo => slo(m, s, &f),
+        View::Backups => backups(m, s, &f),
         View::Failover { plan: None } => failover(m, &f),
         View::Remediations => remediations(app, &f),
         View::Failover { .. } | View::Detail { .. } => Vec::new(),
@@ -240,6 +241,37 @@ fn slo(m: &Model, s: &Screen, f: &Filter) -> Vec<usize> {
         }
         idx
     }
+}
+
+/// Worst first (failing, late oldest first, unknown, ok), by age, or by
+/// cluster and schedule.
+fn backups(m: &Model, s: &Screen, f: &Filter) -> Vec<usize> {
+    let rows = m.backup_rows();
+    apply_order(
+        &rows,
+        |r| {
+            f.keep(&format!(
+                "{} {} {:?} {}",
+                r.context,
+                r.schedule,
+                r.state,
+                r.last_error.as_deref().unwrap_or("")
+            ))
+        },
+        |r| {
+            let name = format!("{} {}", r.context, r.schedule);
+            match s.sort {
+                1 => (0, std::cmp::Reverse(r.age_seconds), name),
+                2 => (0, std::cmp::Reverse(None), name),
+                _ => (
+                    crate::backups::fleet::rank(r.state),
+                    std::cmp::Reverse(r.age_seconds),
+                    name,
+                ),
+            }
+        },
+        s.reverse,
+    )
 }
 
 fn failover(m: &Model, f: &Filter) -> Vec<usize> {

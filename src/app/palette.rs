@@ -101,6 +101,9 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
         ("slo" | "slos", _) => {
             act(app, Action::ViewSlo, model);
         }
+        ("backup" | "backups" | "bk" | "velero", _) => {
+            act(app, Action::ViewBackups, model);
+        }
         ("cost" | "costs", _) => {
             act(app, Action::ViewCost, model);
         }

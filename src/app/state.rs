@@ -31,6 +31,8 @@ pub enum View {
     },
     /// The remediation queue: proposals, their diff, risk and state.
     Remediations,
+    /// Velero schedules across the fleet, worst first.
+    Backups,
     /// Failover plans; with a name, that plan's steps, checks and run.
     Failover {
         plan: Option<String>,
@@ -57,6 +59,7 @@ impl View {
             View::Cost { .. } => "Cost",
             View::Failover { .. } => "Failover",
             View::Remediations => "Remediations",
+            View::Backups => "Backups",
             View::Detail { .. } => "Detail",
         }
     }

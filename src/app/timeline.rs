@@ -19,11 +19,13 @@ pub fn timeline(
     since: DateTime<Utc>,
 ) -> Vec<Change> {
     let alerts = fleet.slo.events();
+    let backups = fleet.backups.latest();
     collect(Inputs {
         fleet,
         records,
         observed,
         alerts: &alerts,
+        backups: backups.as_deref(),
         host,
         since,
     })

@@ -3,6 +3,8 @@
 //! started), its age against the recovery-point objective, and what failed.
 //! Pure evaluation here; `read` fetches the objects.
 
+pub mod fleet;
+pub mod monitor;
 pub mod read;
 
 use chrono::{DateTime, Utc};
@@ -82,7 +84,7 @@ pub struct Row {
     pub warning: Option<String>,
 }
 
-const FAILED: [&str; 2] = ["Failed", "FailedValidation"];
+pub(crate) const FAILED: [&str; 2] = ["Failed", "FailedValidation"];
 
 /// Whether `included` (a backup's `includedNamespaces`) covers `ns`: empty
 /// and `*` mean every namespace.
@@ -90,18 +92,26 @@ pub fn covers(included: &[String], ns: &str) -> bool {
     included.is_empty() || included.iter().any(|n| n == "*" || n == ns)
 }
 
+/// Where a cluster's objectives come from: the services that run in it,
+/// else its `[[cluster]]` entry's `rpo`.
+#[derive(Debug, Clone, Copy)]
+pub struct Objectives<'a> {
+    pub services: &'a [ServiceConfig],
+    pub cluster: Option<u64>,
+}
+
 /// Each schedule of one cluster, evaluated at `now`.
 pub fn evaluate(
     context: &str,
     group: Option<&str>,
     h: &Holdings,
-    services: &[ServiceConfig],
+    objectives: Objectives,
     now: DateTime<Utc>,
 ) -> Vec<Row> {
     let mut rows: Vec<Row> = h
         .schedules
         .iter()
-        .map(|s| schedule_row(context, group, s, h, services, now))
+        .map(|s| schedule_row(context, group, s, h, objectives, now))
         .collect();
     rows.sort_by(|a, b| a.schedule.cmp(&b.schedule));
     rows
@@ -112,7 +122,7 @@ fn schedule_row(
     group: Option<&str>,
     s: &Schedule,
     h: &Holdings,
-    services: &[ServiceConfig],
+    objectives: Objectives,
     now: DateTime<Utc>,
 ) -> Row {
     let own: Vec<&Backup> = h
@@ -130,15 +140,21 @@ fn schedule_row(
         .filter(|b| b.start.is_some())
         .max_by_key(|b| b.start);
     // The tightest objective of the services this schedule covers, else
-    // the schedule's own rhythm.
-    let by_service = services
+    // the cluster's, else the schedule's own rhythm.
+    let by_service = objectives
+        .services
         .iter()
         .filter(|svc| svc.runs_in(context, group) && covers(&s.included_namespaces, &svc.namespace))
         .filter_map(|svc| {
             svc.rpo_seconds()
                 .map(|r| (r as i64, format!("service {}", svc.name)))
         })
-        .min();
+        .min()
+        .or_else(|| {
+            objectives
+                .cluster
+                .map(|r| (r as i64, "cluster config".to_string()))
+        });
     // Why there is no objective, when there is none: said on the row.
     let by_schedule = || {
         match crate::basics::cron::parse(&s.cron) {
@@ -192,7 +208,7 @@ fn schedule_row(
 
 /// What the cluster holds about a failed backup (its logs are in object
 /// storage and are not read).
-fn why(b: &&Backup) -> String {
+pub(crate) fn why(b: &&Backup) -> String {
     let mut parts = vec![format!("{} {}", b.name, b.phase)];
     if let Some(r) = &b.failure_reason {
         parts.push(r.clone());
@@ -213,6 +229,13 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap()
+    }
+
+    fn none() -> Objectives<'static> {
+        Objectives {
+            services: &[],
+            cluster: None,
+        }
     }
 
     fn backup(name: &str, phase: &str, hours_ago: i64) -> Backup {
@@ -248,7 +271,7 @@ mod tests {
             backup("daily-1", "Completed", 26),
             backup("daily-2", "PartiallyFailed", 2),
         ]);
-        let r = &evaluate("prod", None, &h, &[], now())[0];
+        let r = &evaluate("prod", None, &h, none(), now())[0];
         assert_eq!(r.state, State::Late);
         assert_eq!(r.rpo_seconds, Some(24 * 3600));
         assert_eq!(r.age_seconds, Some(26 * 3600));
@@ -266,9 +289,20 @@ mod tests {
         let mut failed = backup("daily-3", "Failed", 1);
         failed.failure_reason = Some("BackupStorageLocation default is unavailable".into());
         let h = holdings(vec![backup("daily-1", "Completed", 26), failed]);
-        let r = &evaluate("prod", None, &h, &[svc], now())[0];
+        let both = Objectives {
+            services: std::slice::from_ref(&svc),
+            cluster: Some(3600),
+        };
+        let r = &evaluate("prod", None, &h, both, now())[0];
         assert_eq!(r.rpo_seconds, Some(48 * 3600));
         assert_eq!(r.rpo_from.as_deref(), Some("service shop"));
+        let cluster_only = Objectives {
+            services: &[],
+            cluster: Some(3600),
+        };
+        let by_cluster = &evaluate("prod", None, &h, cluster_only, now())[0];
+        assert_eq!(by_cluster.rpo_seconds, Some(3600));
+        assert_eq!(by_cluster.rpo_from.as_deref(), Some("cluster config"));
         assert_eq!(r.state, State::Failing);
         assert!(r.last_error.as_deref().unwrap().contains("unavailable"));
     }
@@ -276,10 +310,13 @@ mod tests {
     #[test]
     fn never_succeeded_is_late_and_no_objective_is_unknown() {
         let h = holdings(vec![]);
-        assert_eq!(evaluate("prod", None, &h, &[], now())[0].state, State::Late);
+        assert_eq!(
+            evaluate("prod", None, &h, none(), now())[0].state,
+            State::Late
+        );
         let mut h = holdings(vec![]);
         h.schedules[0].cron = "not a schedule".into();
-        let r = &evaluate("prod", None, &h, &[], now())[0];
+        let r = &evaluate("prod", None, &h, none(), now())[0];
         assert_eq!(r.state, State::Unknown);
         let why = r.warning.as_deref().unwrap_or_default();
         assert!(

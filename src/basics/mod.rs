@@ -10,6 +10,7 @@ pub mod duration;
 pub mod fuzzy;
 pub mod glob;
 pub mod http;
+pub mod latest;
 pub mod quantity;
 pub mod toml_tree;
 pub mod yaml;

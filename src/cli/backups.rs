@@ -5,21 +5,10 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::backups::{evaluate, read, Location, Restore, Row, State};
+use crate::backups::fleet::{FleetBackups, Found};
+use crate::backups::{read, Objectives, Row, State};
 use crate::fleet::kubeconfig::client_for;
 use crate::startup::Options;
-
-const NOT_INSTALLED: &str = "Velero is not installed";
-
-/// One cluster's answer: its rows, storage locations not Available,
-/// restores under way, or why nothing could be read.
-struct Found {
-    context: String,
-    rows: Vec<Row>,
-    locations: Vec<Location>,
-    restores: Vec<Restore>,
-    note: Option<String>,
-}
 
 pub fn run(opts: &Options, json: bool) -> anyhow::Result<ExitCode> {
     let st = super::load(opts)?;
@@ -36,54 +25,21 @@ pub fn run(opts: &Options, json: bool) -> anyhow::Result<ExitCode> {
                     Ok(c) => read::holdings(&c).await,
                     Err(e) => Err(e.message),
                 };
-                let mut f = Found {
-                    context: m.context.clone(),
-                    rows: Vec::new(),
-                    locations: Vec::new(),
-                    restores: Vec::new(),
-                    note: None,
+                let objectives = Objectives {
+                    services: &cfg.services,
+                    cluster: cfg.cluster_rpo(&m.context),
                 };
-                match held {
-                    Ok(Some(h)) => {
-                        f.rows = evaluate(&m.context, m.group.as_deref(), &h, &cfg.services, now);
-                        f.locations = h
-                            .locations
-                            .into_iter()
-                            .filter(|l| l.phase.as_deref() != Some("Available"))
-                            .collect();
-                        f.restores = h
-                            .restores
-                            .into_iter()
-                            .filter(|r| {
-                                !matches!(
-                                    r.phase.as_str(),
-                                    "Completed" | "Failed" | "PartiallyFailed" | "FailedValidation"
-                                )
-                            })
-                            .collect();
-                    }
-                    Ok(None) => f.note = Some(NOT_INSTALLED.into()),
-                    Err(e) => f.note = Some(e),
-                }
-                f
+                Found::of(&m.context, m.group.as_deref(), held, objectives, now)
             }
         });
         futures::future::join_all(reads).await
     });
-    let rank = |s: State| match s {
-        State::Failing => 0,
-        State::Late => 1,
-        State::Unknown => 2,
-        State::Ok => 3,
+    let fleet = FleetBackups {
+        at: Some(now),
+        clusters: found,
     };
-    let mut rows: Vec<&Row> = found.iter().flat_map(|f| &f.rows).collect();
-    rows.sort_by_key(|r| {
-        (
-            rank(r.state),
-            std::cmp::Reverse(r.age_seconds),
-            r.context.clone(),
-        )
-    });
+    let rows = fleet.worst_first();
+    let found = &fleet.clusters;
     if json {
         let v = json!({
             "backups": rows,
@@ -99,13 +55,10 @@ pub fn run(opts: &Options, json: bool) -> anyhow::Result<ExitCode> {
         });
         outln!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        out!("{}", text(&rows, &found));
+        out!("{}", text(&rows, found));
     }
     // A cluster that could not be read is not "no backups to worry about".
-    let unread = found
-        .iter()
-        .any(|f| f.note.as_deref().is_some_and(|n| n != NOT_INSTALLED));
-    let bad = unread
+    let bad = found.iter().any(Found::unread)
         || rows
             .iter()
             .any(|r| matches!(r.state, State::Failing | State::Late));

@@ -71,11 +71,28 @@ pub fn run(
             .filter(|o| contexts.contains(&o.context.as_str()))
             .collect();
         let alerts = c.console.slo.events();
+        // The console reads Velero in the background; here, once.
+        let backups = match c.console.backups.latest() {
+            Some(b) => Some(b),
+            None if demo => None,
+            None => {
+                let readers: Vec<_> = c
+                    .console
+                    .clusters
+                    .iter()
+                    .map(|h| (h.meta.clone(), h.client.clone()))
+                    .collect();
+                Some(std::sync::Arc::new(
+                    crate::backups::monitor::read_all(&readers, &c.config).await,
+                ))
+            }
+        };
         let changes = collect(Inputs {
             fleet: &c.console,
             records: &records,
             observed: &observed,
             alerts: &alerts,
+            backups: backups.as_deref(),
             host: &crate::ops::marks::host(),
             since: since_t,
         });

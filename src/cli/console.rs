@@ -19,6 +19,10 @@ use crate::paths::Paths;
 use crate::startup::Options;
 use crate::theme::Theme;
 
+/// How often the console reads each cluster's Velero objects: backups
+/// run hourly or daily, so a minute's delay hides nothing.
+const BACKUPS_EVERY: u64 = 60;
+
 /// Everything loaded once for a console or a report.
 pub struct Connected {
     pub console: Console,
@@ -213,6 +217,19 @@ pub fn run(
                 config.clone(),
                 catalog.clone(),
                 Duration::from_secs(30),
+                console.notify.clone(),
+            );
+        }
+        if !demo {
+            let readers = console
+                .clusters
+                .iter()
+                .map(|c| (c.meta.clone(), c.client.clone()))
+                .collect();
+            console.backups.spawn(
+                readers,
+                config.clone(),
+                Duration::from_secs(BACKUPS_EVERY),
                 console.notify.clone(),
             );
         }

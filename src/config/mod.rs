@@ -178,6 +178,9 @@ pub struct ClusterConfig {
     /// An intermittent link: longer timeouts, no flapping, availability shown.
     #[serde(default)]
     pub edge: bool,
+    /// The recovery-point objective of its backups (`24h`) where no
+    /// `[[service]]` covering the schedule sets one.
+    pub rpo: Option<String>,
 }
 
 impl Config {
@@ -236,6 +239,19 @@ impl Config {
                 ));
             }
         }
+        for c in &cfg.clusters {
+            let rpo = c.rpo.as_deref();
+            if rpo.is_some_and(|r| crate::basics::duration::parse(r).is_none()) {
+                errors.push(at(
+                    line_containing(text, &format!("\"{}\"", c.context)),
+                    format!(
+                        "[[cluster]] {}: rpo {:?}: expected a duration like 15m, 12h, 1d",
+                        c.context,
+                        rpo.unwrap_or_default()
+                    ),
+                ));
+            }
+        }
         for slo in &cfg.slos {
             if let Err(message) = slo.check() {
                 errors.push(at(
@@ -273,6 +289,17 @@ impl Config {
         HealthPolicy {
             min_ready_nodes: self.health.min_ready_nodes,
         }
+    }
+
+    /// The recovery-point objective `[[cluster]]` config sets for the
+    /// cluster `context` reaches (the first matching entry that sets one).
+    pub fn cluster_rpo(&self, context: &str) -> Option<u64> {
+        self.clusters
+            .iter()
+            .filter(|c| glob::matches(&c.context, context))
+            .find_map(|c| c.rpo.as_deref())
+            .and_then(crate::basics::duration::parse)
+            .map(|d| d.as_secs())
     }
 
     /// One cluster reached through several contexts: the first context

@@ -1,12 +1,13 @@
 //! The costs the TUI shows: recomputed in the background every `every`
 //! (usage fetched from the clusters' Prometheus), the latest kept for draws.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::catalog::Catalog;
 use super::fleet::costs_of;
 use super::report::Costs;
+use crate::basics::latest::Latest;
 use crate::config::Config;
 use crate::fleet::live::{Notifier, SharedData};
 use crate::fleet::summary::ClusterMeta;
@@ -14,19 +15,16 @@ use crate::fleet::summary::ClusterMeta;
 #[derive(Debug, Clone, Default)]
 pub struct CostMonitor {
     /// Shared, not copied: every frame reads it.
-    latest: Arc<Mutex<Option<Arc<Costs>>>>,
+    latest: Latest<Costs>,
 }
 
 impl CostMonitor {
     pub fn latest(&self) -> Option<Arc<Costs>> {
-        self.latest
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.latest.get()
     }
 
     pub fn set(&self, c: Costs) {
-        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(c));
+        self.latest.set(c)
     }
 
     pub fn spawn(

@@ -21,6 +21,7 @@
 //! # }
 //! ```
 
+mod backups;
 mod control;
 mod costs;
 mod failover;
@@ -80,6 +81,7 @@ pub struct Demo {
     /// Cost figures, recomputed every few ticks.
     cost: crate::cost::monitor::CostMonitor,
     catalog: crate::cost::catalog::Catalog,
+    backups: crate::backups::monitor::BackupMonitor,
 }
 
 /// A demo and a console reading it. It shows every cluster as connecting
@@ -138,6 +140,7 @@ impl Demo {
             metrics: metrics::Metrics::new(&names),
             cost: Default::default(),
             catalog: crate::cost::catalog::Catalog::load(None).unwrap_or_default(),
+            backups: Default::default(),
         }
     }
 
@@ -156,6 +159,7 @@ impl Demo {
             fleet: Fleet::from_handles(handles, HealthPolicy::default(), self.notify.clone()),
             slo: self.metrics.monitor.clone(),
             cost: self.cost.clone(),
+            backups: self.backups.clone(),
             summary: None,
         }
     }
@@ -193,6 +197,11 @@ impl Demo {
                 .map(|(c, f)| (c.meta.clone(), f.data.clone()))
                 .collect();
             self.cost.set(costs::compute(&stores, &self.catalog));
+            let contexts: Vec<_> = stores
+                .iter()
+                .map(|(m, _)| (m.context.clone(), m.group.clone()))
+                .collect();
+            self.backups.set(backups::fleet(&contexts, now));
             changed = true;
         }
         if changed {

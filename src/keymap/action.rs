@@ -44,6 +44,8 @@ pub enum Action {
     FailoverStep,
     FailoverRollback,
     ViewRemediations,
+    ViewBackups,
+    BackupNow,
     RemApprove,
     RemReject,
     RemSnooze,
@@ -90,6 +92,8 @@ impl Action {
         Action::FailoverStep,
         Action::FailoverRollback,
         Action::ViewRemediations,
+        Action::ViewBackups,
+        Action::BackupNow,
         Action::RemApprove,
         Action::RemReject,
         Action::RemSnooze,
@@ -137,6 +141,8 @@ impl Action {
             Action::FailoverStep => "failover_step",
             Action::FailoverRollback => "failover_rollback",
             Action::ViewRemediations => "view_remediations",
+            Action::ViewBackups => "view_backups",
+            Action::BackupNow => "backup_now",
             Action::RemApprove => "rem_approve",
             Action::RemReject => "rem_reject",
             Action::RemSnooze => "rem_snooze",
@@ -189,6 +195,8 @@ impl Action {
             Action::FailoverStep => "Failover: run the next step",
             Action::FailoverRollback => "Failover: undo the run's writes, newest first",
             Action::ViewRemediations => "Remediations view: proposed fixes, diff, risk, decisions",
+            Action::ViewBackups => "Backups view: Velero schedules, worst first; data a failover would lose",
+            Action::BackupNow => "Backups: back up now from the schedule (confirmed, journaled)",
             Action::RemApprove => {
                 "Remediation: approve (re-validated, then the action dialog; marked ones as a batch)"
             }

@@ -71,6 +71,9 @@ pub enum Operation {
         username: String,
         revision: Option<String>,
     },
+    /// Velero: a Backup now from a Schedule's template (`velero backup
+    /// create --from-schedule`): a create, not a patch.
+    BackupNow,
 }
 
 impl Operation {
@@ -97,6 +100,7 @@ impl Operation {
             Operation::Apply { .. } => "apply",
             Operation::Sync { .. } => "sync",
             Operation::SetRequests { .. } => "set-requests",
+            Operation::BackupNow => "backup-now",
         }
     }
 
@@ -124,6 +128,7 @@ impl Operation {
             Operation::Apply { .. } => "Apply",
             Operation::Sync { .. } => "Sync",
             Operation::SetRequests { .. } => "SetRequests",
+            Operation::BackupNow => "BackupNow",
         }
     }
 
@@ -153,6 +158,7 @@ impl Operation {
             Operation::SetRequests { .. } => &[Deployment, StatefulSet],
             Operation::Undo { .. } => &[Rollout, Deployment],
             Operation::Cordon { .. } => &[Node],
+            Operation::BackupNow => &[VeleroSchedule],
             Operation::Annotate { .. } => &[
                 Deployment,
                 StatefulSet,
@@ -179,6 +185,8 @@ pub enum PatchType {
     Json,
     /// Server-side apply (field manager `fleetdeck`, forced).
     Apply,
+    /// A new object (the body, whole): `POST` to its kind's collection.
+    Create,
 }
 
 /// One request as the journal records it and the pipeline sends it.
@@ -214,6 +222,13 @@ impl PatchRequest {
         }
     }
 
+    pub fn create(object: Value) -> Self {
+        PatchRequest {
+            patch_type: PatchType::Create,
+            ..PatchRequest::merge(object)
+        }
+    }
+
     pub fn json(ops: Value) -> Self {
         PatchRequest {
             patch_type: PatchType::Json,
@@ -235,8 +250,10 @@ impl PatchRequest {
                     );
                 }
             }
-            // An object that does not exist yet has no version to guard.
+            // An object that does not exist yet has no version to guard;
+            // a create's guard is a read of its source (`pipeline::send`).
             PatchType::Apply if resource_version.is_empty() => {}
+            PatchType::Create => {}
             PatchType::Merge | PatchType::Strategic | PatchType::Apply => {
                 if let Some(obj) = body.as_object_mut() {
                     let meta = obj.entry("metadata").or_insert_with(|| json!({}));
@@ -253,7 +270,8 @@ impl PatchRequest {
         match self.patch_type {
             PatchType::Merge => Patch::Merge(body),
             PatchType::Strategic => Patch::Strategic(body),
-            PatchType::Apply => Patch::Apply(body),
+            // Only patches reach here: `pipeline::send` posts a create.
+            PatchType::Apply | PatchType::Create => Patch::Apply(body),
             PatchType::Json => match serde_json::from_value(body) {
                 Ok(p) => Patch::Json(p),
                 // Built here from known ops; an unparsable list is a bug, and
@@ -270,6 +288,10 @@ impl PatchRequest {
             PatchType::Strategic => "strategic",
             PatchType::Json => "json",
             PatchType::Apply => "apply",
+            PatchType::Create => {
+                let kind = self.body["kind"].as_str().unwrap_or("object");
+                return format!("POST {}", kind.to_lowercase());
+            }
         };
         let sub = self
             .subresource
@@ -404,7 +426,8 @@ pub fn blast_radius(op: &Operation, obj: &DynamicObject) -> i64 {
         | Operation::GeoTag { .. }
         | Operation::Cordon { .. }
         | Operation::Annotate { .. }
-        | Operation::Sync { .. } => 0,
+        | Operation::Sync { .. }
+        | Operation::BackupNow => 0,
         // Applying a workload touches its pods; anything else none.
         Operation::Apply { .. } => {
             let kind = obj.types.as_ref().map(|t| t.kind.as_str()).unwrap_or("");

@@ -138,7 +138,8 @@ pub async fn build(
             | Op::Annotate { .. }
             | Op::Apply { .. }
             | Op::Sync { .. }
-            | Op::SetRequests { .. },
+            | Op::SetRequests { .. }
+            | Op::BackupNow,
             _,
         ) => {}
         (Op::Undo { .. }, ObjectKind::Deployment) => {
@@ -213,6 +214,25 @@ pub fn compute(
                 None,
                 Some(summary),
             )
+        }
+        (Op::BackupNow, _) => {
+            let backup = super::velero::backup_from_schedule(obj, Utc::now())?;
+            let summary = format!(
+                "back up now: Backup {}/{} from the schedule's template (namespaces {})",
+                backup["metadata"]["namespace"].as_str().unwrap_or_default(),
+                backup["metadata"]["name"].as_str().unwrap_or_default(),
+                backup
+                    .pointer("/spec/includedNamespaces")
+                    .and_then(Value::as_array)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "))
+                    .unwrap_or_else(|| "all".into())
+            );
+            (vec![PatchRequest::create(backup)], None, Some(summary))
         }
         (Op::Undo { to_revision }, ObjectKind::Deployment) => {
             let req = super::undo::request(obj, &related.replicasets, *to_revision)?;

@@ -283,6 +283,7 @@ fn took_effect(live: &Value, request: &Value) -> bool {
     match request.get("patch_type").and_then(Value::as_str) {
         Some("json") => super::traffic::json_patch_holds(live, body),
         Some("apply") => crate::ops::apply::holds(live, body),
+        Some("create") => live.pointer("/metadata/name") == body.pointer("/metadata/name"),
         Some("strategic") => merged_in(live, body),
         _ => contains(live, body),
     }
@@ -317,27 +318,52 @@ where
     let mut report = Vec::new();
     for intent in journal.unfinished()? {
         let t = &intent.target;
-        let found = match (
-            client_for(intent.context.clone()).await,
-            kind_from_str(&t.kind),
-        ) {
-            (Some(client), Some(kind)) => {
-                let api: Api<DynamicObject> =
-                    super::target::Target::new(&intent.context, &t.namespace, kind, &t.name)
-                        .api(&client);
-                api.get(&t.name).await.map_err(|e| kube_message(&e))
-            }
-            (None, _) => Err(format!("no client for context {}", intent.context)),
-            (_, None) => Err(format!("unknown kind {}", t.kind)),
-        };
         let requests: Vec<Value> = match intent.request.clone() {
             Some(Value::Array(list)) => list,
             Some(one) => vec![one],
             None => Vec::new(),
         };
+        // A create is looked for where it would be: the new object.
+        let made = requests
+            .first()
+            .filter(|r| r.get("patch_type").and_then(Value::as_str) == Some("create"))
+            .and_then(|r| {
+                let b = r.get("body")?;
+                let kind = super::target::ObjectKind::from_manifest(
+                    b["apiVersion"].as_str()?,
+                    b["kind"].as_str()?,
+                )?;
+                let ns = b.pointer("/metadata/namespace")?.as_str()?;
+                let name = b.pointer("/metadata/name")?.as_str()?;
+                Some(super::target::Target::new(&intent.context, ns, kind, name))
+            });
+        let found = match (
+            client_for(intent.context.clone()).await,
+            kind_from_str(&t.kind),
+            &made,
+        ) {
+            (Some(client), _, Some(m)) => m
+                .api(&client)
+                .get_opt(&m.name)
+                .await
+                .map_err(|e| kube_message(&e)),
+            (Some(client), Some(kind), None) => {
+                let api: Api<DynamicObject> =
+                    super::target::Target::new(&intent.context, &t.namespace, kind, &t.name)
+                        .api(&client);
+                api.get(&t.name)
+                    .await
+                    .map(Some)
+                    .map_err(|e| kube_message(&e))
+            }
+            (None, _, _) => Err(format!("no client for context {}", intent.context)),
+            (_, None, None) => Err(format!("unknown kind {}", t.kind)),
+        };
         let mut rec = NewRecord::follow_up(&intent, RecordKind::Reconcile);
         match found {
-            Ok(obj) => {
+            // A create that never happened.
+            Ok(None) => rec.result = Some("not_applied".into()),
+            Ok(Some(obj)) => {
                 let live = serde_json::to_value(&obj).unwrap_or(Value::Null);
                 let applied =
                     !requests.is_empty() && requests.iter().all(|r| took_effect(&live, r));

@@ -2,7 +2,7 @@
 //! (`journaled.rs`). `build.rs` decides the requests (`argo.rs` for Argo
 //! Rollouts, `traffic.rs` for routes and Service selectors, `weights.rs` for a
 //! failover's weight shifts, `action.rs` for
-//! the workload basics; `replan.rs` when a conflict is only a status write); the gate's go or stop is `crate::verdict`; `verify.rs` says done.
+//! the workload basics, `velero.rs` for a Backup from a schedule; `replan.rs` when a conflict is only a status write); the gate's go or stop is `crate::verdict`; `verify.rs` says done.
 
 pub mod action;
 pub mod apply;
@@ -17,6 +17,7 @@ pub mod replan;
 pub mod target;
 pub mod traffic;
 pub mod undo;
+pub mod velero;
 pub mod verify;
 pub mod weights;
 

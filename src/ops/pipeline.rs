@@ -99,7 +99,13 @@ pub async fn plan(
     let op = signed(client, op).await;
     let built = build::build(client, target, &op, declared).await?;
     let first_sub = built.requests.first().and_then(|r| r.subresource.clone());
+    let creates = built
+        .requests
+        .first()
+        .is_some_and(|r| r.patch_type == PatchType::Create);
     let before_view = match first_sub.as_deref() {
+        // A new object: the diff shows all of it.
+        _ if creates => json!({}),
         Some("scale") => api(client, target)
             .get_subresource("scale", &target.name)
             .await
@@ -165,13 +171,13 @@ pub async fn preflight(client: &Client, plan: &Plan, read_only: bool) -> Preflig
             "read-only: fleetdeck makes no changes to this cluster".into(),
         );
     }
-    let subs: BTreeSet<Option<String>> = plan
+    let asks: BTreeSet<Ask> = plan
         .requests
         .iter()
-        .map(|r| r.subresource.clone())
+        .map(|r| Ask::of(&plan.target, r))
         .collect();
-    for sub in subs {
-        if let Some(why) = access(client, &plan.target, sub.as_deref()).await {
+    for ask in asks {
+        if let Some(why) = access(client, &ask).await {
             return Preflight::Unavailable(why);
         }
     }
@@ -198,14 +204,64 @@ pub async fn preflight(client: &Client, plan: &Plan, read_only: bool) -> Preflig
     Preflight::Ready { after }
 }
 
-/// `None` when the user may patch the target (and subresource).
-async fn access(client: &Client, t: &Target, sub: Option<&str>) -> Option<String> {
-    let ar = t.api_resource();
+/// What one request needs RBAC to allow: patch the target (or its
+/// subresource), or create the new object's kind in its namespace.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Ask {
+    verb: &'static str,
+    namespace: String,
+    group: String,
+    plural: String,
+    sub: Option<String>,
+    name: String,
+}
+
+impl Ask {
+    fn of(t: &Target, req: &PatchRequest) -> Ask {
+        match created(req) {
+            Some((ar, namespace, _)) => Ask {
+                verb: "create",
+                namespace,
+                group: ar.group,
+                plural: ar.plural,
+                sub: None,
+                name: String::new(),
+            },
+            None => {
+                let ar = t.api_resource();
+                Ask {
+                    verb: "patch",
+                    namespace: t.namespace.clone(),
+                    group: ar.group,
+                    plural: ar.plural,
+                    sub: req.subresource.clone(),
+                    name: t.name.clone(),
+                }
+            }
+        }
+    }
+}
+
+/// A create's kind (one fleetdeck knows), namespace and name, from its body.
+fn created(req: &PatchRequest) -> Option<(kube::api::ApiResource, String, String)> {
+    if req.patch_type != PatchType::Create {
+        return None;
+    }
+    let b = &req.body;
+    let kind =
+        super::target::ObjectKind::from_manifest(b["apiVersion"].as_str()?, b["kind"].as_str()?)?;
+    let ns = b.pointer("/metadata/namespace")?.as_str()?.to_string();
+    let name = b.pointer("/metadata/name")?.as_str()?.to_string();
+    Some((kind.api_resource(), ns, name))
+}
+
+/// `None` when the user may do what `ask` says.
+async fn access(client: &Client, ask: &Ask) -> Option<String> {
     let review: SelfSubjectAccessReview = match serde_json::from_value(json!({
         "spec": {"resourceAttributes": {
-            "namespace": t.namespace, "verb": "patch", "group": ar.group,
-            "resource": ar.plural, "subresource": sub.unwrap_or_default(),
-            "name": t.name,
+            "namespace": ask.namespace, "verb": ask.verb, "group": ask.group,
+            "resource": ask.plural, "subresource": ask.sub.clone().unwrap_or_default(),
+            "name": ask.name,
         }}
     })) {
         Ok(r) => r,
@@ -220,17 +276,17 @@ async fn access(client: &Client, t: &Target, sub: Option<&str>) -> Option<String
             if status.allowed {
                 return None;
             }
-            let what = match sub {
-                Some(s) => format!("{}/{s}", ar.plural),
-                None => ar.plural.clone(),
+            let what = match &ask.sub {
+                Some(s) => format!("{}/{s}", ask.plural),
+                None => ask.plural.clone(),
             };
             let why = status
                 .reason
                 .filter(|r| !r.is_empty())
                 .unwrap_or_else(|| "no RBAC rule allows it".into());
             Some(format!(
-                "RBAC: may not patch {what} in namespace {} ({why})",
-                t.namespace
+                "RBAC: may not {} {what} in namespace {} ({why})",
+                ask.verb, ask.namespace
             ))
         }
         Err(e) => Some(format!("access review failed: {}", kube_message(&e))),
@@ -254,6 +310,9 @@ async fn send(
     rv: &str,
     pp: &PatchParams,
 ) -> Result<DynamicObject, kube::Error> {
+    if req.patch_type == PatchType::Create {
+        return create(client, target, req, rv, pp.dry_run).await;
+    }
     let api = api(client, target);
     let patch = req.patch(req.guarded(rv));
     let apply;
@@ -276,6 +335,54 @@ async fn send(
         },
         None => api.patch(&target.name, pp, &patch).await,
     }
+}
+
+/// Posts a new object made from the target (a Backup from its Schedule). A
+/// create cannot carry the target's resourceVersion, so the target is read
+/// first: changed since the plan is a 409, as a guarded patch would get.
+async fn create(
+    client: &Client,
+    target: &Target,
+    req: &PatchRequest,
+    rv: &str,
+    dry_run: bool,
+) -> Result<DynamicObject, kube::Error> {
+    let now = api(client, target).get(&target.name).await?;
+    let have = now.metadata.resource_version.unwrap_or_default();
+    if have != rv {
+        return Err(kube::Error::Api(
+            kube::core::Status {
+                code: 409,
+                reason: "Conflict".into(),
+                message: format!(
+                    "{} changed since it was planned (resourceVersion {rv} → {have})",
+                    target.short()
+                ),
+                ..Default::default()
+            }
+            .boxed(),
+        ));
+    }
+    let Some((ar, ns, _)) = created(req) else {
+        return Err(kube::Error::Api(
+            kube::core::Status {
+                code: 422,
+                reason: "Invalid".into(),
+                message: "a create of an object fleetdeck does not know".into(),
+                ..Default::default()
+            }
+            .boxed(),
+        ));
+    };
+    let obj: DynamicObject =
+        serde_json::from_value(req.body.clone()).map_err(kube::Error::SerdeError)?;
+    let pp = PostParams {
+        dry_run,
+        field_manager: Some(crate::ops::apply::FIELD_MANAGER.into()),
+    };
+    Api::<DynamicObject>::namespaced_with(client.clone(), &ns, &ar)
+        .create(&pp, &obj)
+        .await
 }
 
 /// Plans and pre-flights, planning again (up to 3 times) when the object moved
@@ -383,6 +490,9 @@ pub async fn send_all(client: &Client, plan: &Plan) -> Result<String, Outcome> {
         };
         match send(client, &plan.target, req, &rv, &PatchParams::default()).await {
             Ok(obj) => rv = obj.metadata.resource_version.clone().unwrap_or(rv),
+            Err(kube::Error::Api(s)) if s.code == 409 && s.reason == "AlreadyExists" => {
+                return Err(Outcome::Failed(format!("{}{partial}", s.message)))
+            }
             Err(kube::Error::Api(s)) if s.code == 409 => {
                 return Err(Outcome::Conflict(format!(
                     "{} changed since it was planned (resourceVersion {rv} is stale): nothing more was written{partial}; plan again",
@@ -420,8 +530,19 @@ pub fn gate_refusal(plan: &Plan) -> String {
     format!("the gate says {summary}; nothing was sent (override to act anyway)")
 }
 
-/// Watches the object until the operation shows as done, or gives up.
+/// Watches the object until the operation shows as done, or gives up. A
+/// create is done when the new object is there.
 async fn verify(client: &Client, plan: &Plan) -> Option<DynamicObject> {
+    if let Some((ar, ns, name)) = plan.requests.first().and_then(created) {
+        let api = Api::<DynamicObject>::namespaced_with(client.clone(), &ns, &ar);
+        let wait = kube::runtime::wait::await_condition(api, &name, |o: Option<&DynamicObject>| {
+            o.is_some()
+        });
+        return tokio::time::timeout(VERIFY_TIMEOUT, wait)
+            .await
+            .ok()?
+            .ok()?;
+    }
     let api = api(client, &plan.target);
     let p = plan.clone();
     let cond = move |o: Option<&DynamicObject>| o.is_some_and(|o| done(&p, o));

@@ -28,6 +28,10 @@ pub enum ObjectKind {
     ConfigMap,
     /// Argo CD `Application`.
     Application,
+    /// Velero `Schedule` (`velero.io/v1`).
+    VeleroSchedule,
+    /// Velero `Backup` (`velero.io/v1`): created, never patched.
+    VeleroBackup,
 }
 
 impl ObjectKind {
@@ -46,10 +50,12 @@ impl ObjectKind {
             ObjectKind::Node => "Node",
             ObjectKind::ConfigMap => "ConfigMap",
             ObjectKind::Application => "Application",
+            ObjectKind::VeleroSchedule => "Schedule",
+            ObjectKind::VeleroBackup => "Backup",
         }
     }
 
-    pub const ALL: [ObjectKind; 13] = [
+    pub const ALL: [ObjectKind; 15] = [
         ObjectKind::Deployment,
         ObjectKind::StatefulSet,
         ObjectKind::DaemonSet,
@@ -63,6 +69,8 @@ impl ObjectKind {
         ObjectKind::Node,
         ObjectKind::ConfigMap,
         ObjectKind::Application,
+        ObjectKind::VeleroSchedule,
+        ObjectKind::VeleroBackup,
     ];
 
     /// The kind a manifest's `apiVersion` and `kind` name, if fleetdeck knows it.
@@ -89,6 +97,8 @@ impl ObjectKind {
             ObjectKind::Node => "node",
             ObjectKind::ConfigMap => "cm",
             ObjectKind::Application => "app",
+            ObjectKind::VeleroSchedule => "schedule.velero.io",
+            ObjectKind::VeleroBackup => "backup.velero.io",
             other => other.workload().map(WorkloadKind::short).unwrap_or(""),
         }
     }
@@ -118,6 +128,8 @@ impl ObjectKind {
             ObjectKind::Node => ("", "v1", "nodes"),
             ObjectKind::ConfigMap => ("", "v1", "configmaps"),
             ObjectKind::Application => ("argoproj.io", "v1alpha1", "applications"),
+            ObjectKind::VeleroSchedule => ("velero.io", "v1", "schedules"),
+            ObjectKind::VeleroBackup => ("velero.io", "v1", "backups"),
         };
         let kind = match self {
             ObjectKind::GslbLegacy => "Gslb",
@@ -248,6 +260,8 @@ pub fn kind_from_str(s: &str) -> Option<ObjectKind> {
         "node" | "nodes" | "no" => Some(ObjectKind::Node),
         "configmap" | "configmaps" | "cm" => Some(ObjectKind::ConfigMap),
         "application" | "applications" | "app" => Some(ObjectKind::Application),
+        "schedule.velero.io" | "schedules.velero.io" => Some(ObjectKind::VeleroSchedule),
+        "backup.velero.io" | "backups.velero.io" => Some(ObjectKind::VeleroBackup),
         _ => None,
     }
 }

@@ -55,10 +55,12 @@ pub enum ChangeKind {
     Action,
     /// An Argo CD sync: deployed (its history), running or failed now.
     Sync,
+    /// A Velero backup that failed or partly failed.
+    Backup,
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 11] = [
+    pub const ALL: [ChangeKind; 12] = [
         ChangeKind::Revision,
         ChangeKind::Scale,
         ChangeKind::Edit,
@@ -70,6 +72,7 @@ impl ChangeKind {
         ChangeKind::Slo,
         ChangeKind::Action,
         ChangeKind::Sync,
+        ChangeKind::Backup,
     ];
 
     pub fn word(self) -> &'static str {
@@ -85,6 +88,7 @@ impl ChangeKind {
             ChangeKind::Slo => "slo",
             ChangeKind::Action => "action",
             ChangeKind::Sync => "sync",
+            ChangeKind::Backup => "backup",
         }
     }
 

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::change::{sort, Change, ChangeKind, ObjectRef};
 use super::{edits, revisions, scaling, syncs, warnings};
+use crate::backups::fleet::FleetBackups;
 use crate::fleet::handles::{with_data, Fleet};
 use crate::fleet::objects::WorkloadInfo;
 use crate::journal::{Record, RecordKind};
@@ -19,6 +20,8 @@ pub struct Inputs<'a> {
     /// The observer's lines (this run's and those kept from earlier runs).
     pub observed: &'a [Change],
     pub alerts: &'a [AlertEvent],
+    /// The latest read of the fleet's Velero objects, if any.
+    pub backups: Option<&'a FleetBackups>,
     /// This console's host: its own Events are already in the journal.
     pub host: &'a str,
     pub since: DateTime<Utc>,
@@ -101,8 +104,31 @@ pub fn collect(i: Inputs) -> Vec<Change> {
             .detail(a.detail.clone()),
         );
     }
+    out.extend(backups(i.backups, i.since));
     sort(&mut out);
     out
+}
+
+/// A line per failed or partly failed backup (what the cluster holds about
+/// it; the logs are in object storage).
+fn backups(b: Option<&FleetBackups>, since: DateTime<Utc>) -> Vec<Change> {
+    let Some(b) = b else { return Vec::new() };
+    b.clusters
+        .iter()
+        .flat_map(|f| f.failures.iter().map(move |x| (f, x)))
+        .filter(|(_, x)| x.at >= since)
+        .map(|(f, x)| {
+            Change::new(
+                x.at,
+                &f.context,
+                ChangeKind::Backup,
+                ObjectRef::new("Backup", &x.namespace, &x.name),
+                x.phase.to_lowercase(),
+            )
+            .by("velero".to_string())
+            .detail(x.why.clone())
+        })
+        .collect()
 }
 
 /// Lines from a better source (this console saw it happen; an Event or a

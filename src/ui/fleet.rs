@@ -58,7 +58,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
     let [g_name, g_nodes, g_pods, g_workloads] = fleet_group::widths(&list.gatherings, by);
     // (header, width, keep): on a narrow terminal the lowest `keep` goes first.
-    let cols: [(&str, u16, u8); 13] = [
+    let cols: [(&str, u16, u8); 14] = [
         (
             "CLUSTER",
             widest(
@@ -99,6 +99,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ("WARN", 5, 6),
         ("SLO", 7, 5),
         ("$/H", 8, 3),
+        ("BACKUP", 7, 2),
     ];
     let fitted = Fitted::new(&cols, area.width.saturating_sub(2));
     let (range, selected) = window(list.lines.len(), ctx.app.screen().selected, area.height);
@@ -239,6 +240,7 @@ fn cells<'a>(r: &ClusterRow, ctx: &Ctx) -> Vec<Cell<'a>> {
             t,
         )),
         Cell::from(cost_cell(ctx, &r.meta.context)),
+        Cell::from(super::backups::fleet_cell(ctx, |c| c == r.meta.context)),
     ]
 }
 

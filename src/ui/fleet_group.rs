@@ -89,6 +89,7 @@ pub fn cells<'a>(g: &Gathering, by: GroupBy, open: bool, ctx: &Ctx) -> Vec<Cell<
         Cell::from(partial(&g.warnings, t, Style::default(), |w| w.to_string())),
         Cell::from(super::slo::fleet_cell(slo, t)),
         Cell::from(cost(g, ctx)),
+        Cell::from(super::backups::fleet_cell(ctx, |c| contexts.contains(c))),
     ]
 }
 

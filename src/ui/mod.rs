@@ -1,6 +1,7 @@
 //! Drawing only: every function here reads the app state, the pulled model, the
 //! theme and the keymap, and changes nothing.
 
+mod backups;
 mod change;
 mod cost;
 mod detail;
@@ -53,6 +54,7 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
         View::Rollouts => rollouts::draw(frame, body, ctx),
         View::Slo => slo::draw(frame, body, ctx),
         View::Cost { .. } => cost::draw(frame, body, ctx),
+        View::Backups => backups::draw(frame, body, ctx),
         View::Failover { plan } => failover::draw(frame, body, ctx, plan.as_deref()),
         View::Remediations => remediation::draw(frame, body, ctx),
         View::Detail { yaml, .. } => detail::draw(frame, body, ctx, *yaml),
@@ -216,6 +218,14 @@ fn hints(ctx: &Ctx) -> Line<'static> {
             (Action::Back, "back"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
+        ],
+        View::Backups => &[
+            (Action::BackupNow, "back up now"),
+            (Action::Filter, "filter"),
+            (Action::SortNext, "sort"),
+            (Action::ViewFailover, "failover"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
         ],
         // Actions only where a workload is selected.
         View::Cluster { .. } => &[
