@@ -1,7 +1,8 @@
-//! Backups against the lab (issue 23, first part): Velero's CRDs from its Go
-//! module, installed on lab-a; a Schedule, Backups, a storage location and a
-//! Restore written with known timestamps and phases (no Velero server runs);
-//! `fleetdeck backups --json` reads them, read-only.
+//! Backups against the lab (issue 23): Velero's CRDs from its Go module; a
+//! Schedule, Backups, a storage location and a Restore written with known
+//! timestamps and phases (no Velero server runs); `fleetdeck backups --json`
+//! reads them, read-only; `fleetdeck backups now` creates the Backup
+//! `velero backup create --from-schedule` would, read back from the audit log.
 
 mod support;
 
@@ -42,16 +43,20 @@ fn backup(ns: &str, name: &str, phase: &str, hours_ago: i64, errors: u64) -> Val
     })
 }
 
+async fn install_velero(lab: &support::Lab, admin: &kube::Client) {
+    for f in ["backups", "schedules", "backupstoragelocations", "restores"] {
+        let path = lab.velero_crds.join(format!("velero.io_{f}.yaml"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        support::install_crd(admin, serde_saphyr::from_str(&text).unwrap()).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_late_schedule_a_partial_backup_and_an_unavailable_location() {
     let Some(lab) = support::lab() else { return };
     let a = &lab.clusters[0];
     let admin = lab.client(&a.admin()).await;
-    for f in ["backups", "schedules", "backupstoragelocations", "restores"] {
-        let path = lab.velero_crds.join(format!("velero.io_{f}.yaml"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-        support::install_crd(&admin, serde_saphyr::from_str(&text).unwrap()).await;
-    }
+    install_velero(lab, &admin).await;
     let ns = lab.namespace(a, "velero").await;
     let n = ns.name.as_str();
     create(
@@ -210,5 +215,253 @@ async fn a_late_schedule_a_partial_backup_and_an_unavailable_location() {
             "{c:#}"
         );
     }
+    ns.delete().await;
+}
+
+/// RBAC for this test's namespace: the operator may read schedules (and
+/// mark them) and create backups; the read-only identity may read Velero's
+/// objects everywhere (a ClusterRole: `fleetdeck backups` lists across
+/// namespaces), and write nothing.
+async fn grant(admin: &kube::Client, n: &str) {
+    use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+    let role: Role = serde_json::from_value(json!({
+        "metadata": {"name": "velero-now", "namespace": n},
+        "rules": [
+            {"apiGroups": ["velero.io"], "resources": ["schedules"], "verbs": ["get", "list", "watch", "patch"]},
+            {"apiGroups": ["velero.io"], "resources": ["backups"], "verbs": ["get", "list", "watch", "create"]},
+        ]
+    }))
+    .unwrap();
+    let binding: RoleBinding = serde_json::from_value(json!({
+        "metadata": {"name": "velero-now", "namespace": n},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "velero-now"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "fleetdeck:operators"}]
+    }))
+    .unwrap();
+    let pp = PostParams::default();
+    Api::<Role>::namespaced(admin.clone(), n)
+        .create(&pp, &role)
+        .await
+        .unwrap();
+    Api::<RoleBinding>::namespaced(admin.clone(), n)
+        .create(&pp, &binding)
+        .await
+        .unwrap();
+    let reader: ClusterRole = serde_json::from_value(json!({
+        "metadata": {"name": "fleetdeck-test-velero-reader"},
+        "rules": [{"apiGroups": ["velero.io"], "resources": ["*"], "verbs": ["get", "list", "watch"]}]
+    }))
+    .unwrap();
+    let reads: ClusterRoleBinding = serde_json::from_value(json!({
+        "metadata": {"name": "fleetdeck-test-velero-reader"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "fleetdeck-test-velero-reader"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "fleetdeck:readonly"}]
+    }))
+    .unwrap();
+    // Shared by reruns against the same lab: already there is fine.
+    let _ = Api::<ClusterRole>::all(admin.clone())
+        .create(&pp, &reader)
+        .await;
+    let _ = Api::<ClusterRoleBinding>::all(admin.clone())
+        .create(&pp, &reads)
+        .await;
+}
+
+/// Writes by `user` since `since`, as the audit log has them (not reads).
+fn writes(c: &support::LabCluster, user: &str, since: chrono::DateTime<Utc>) -> Vec<Value> {
+    support::audit_events(&c.audit_log)
+        .into_iter()
+        .filter(|e| e["user"]["username"] == user && support::received_since(e, since))
+        .filter(|e| !matches!(e["verb"].as_str(), Some("get" | "list" | "watch")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn back_up_now_creates_the_backup_velero_would_and_read_only_sends_nothing() {
+    let Some(lab) = support::lab() else { return };
+    // lab-c: the other test's objects (lab-a) stay out of these figures.
+    let c = &lab.clusters[2];
+    let admin = lab.client(&c.admin()).await;
+    install_velero(lab, &admin).await;
+    let ns = lab.namespace(c, "velero-now").await;
+    let n = ns.name.as_str();
+    grant(&admin, n).await;
+    create(
+        &admin,
+        n,
+        "Schedule",
+        "schedules",
+        json!({
+            "apiVersion": "velero.io/v1", "kind": "Schedule",
+            "metadata": {"name": "nightly", "namespace": n,
+                "labels": {"team": "shop"}, "annotations": {"owner": "dba"}},
+            "spec": {"schedule": "0 1 * * *", "useOwnerReferencesInBackup": true,
+                "template": {"includedNamespaces": ["shop"], "ttl": "720h0m0s",
+                    "storageLocation": "default", "snapshotVolumes": false}},
+        }),
+    )
+    .await;
+    let schedule = velero_api(&admin, n, "Schedule", "schedules")
+        .get("nightly")
+        .await
+        .unwrap();
+    let cli = Cli::new(lab);
+    let target = |ctx: &str| format!("{ctx}/{n}/nightly");
+
+    // The read-only identity sees the schedule (never backed up: late) …
+    let since = Utc::now();
+    let out = cli.run(&["--context", &c.readonly(), "backups", "--json"]);
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let row = v["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["schedule"] == format!("{n}/nightly"))
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(row["state"], "late", "{row:#}");
+    // … and, read-only, may not back up: nothing is sent but the review
+    // that names who acts (journaled), not even an access review.
+    let out = cli.run(&[
+        "--read-only",
+        "--context",
+        &c.readonly(),
+        "backups",
+        "now",
+        &target(&c.readonly()),
+        "--reason",
+        "try",
+        "--yes",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("read-only"), "{}", text(&out));
+    let sent = writes(c, &c.readonly(), since);
+    assert!(
+        sent.iter()
+            .all(|e| e["objectRef"]["resource"] == "selfsubjectreviews"),
+        "{sent:#?}"
+    );
+    // Without --read-only its RBAC answers in the pre-flight: no create.
+    let out = cli.run(&[
+        "--context",
+        &c.readonly(),
+        "backups",
+        "now",
+        &target(&c.readonly()),
+        "--reason",
+        "try",
+        "--yes",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("may not create backups"),
+        "{}",
+        text(&out)
+    );
+    let sent = writes(c, &c.readonly(), since);
+    assert!(
+        sent.iter().all(|e| matches!(
+            e["objectRef"]["resource"].as_str(),
+            Some("selfsubjectreviews" | "selfsubjectaccessreviews")
+        )),
+        "{sent:#?}"
+    );
+
+    // The operator backs up now.
+    let since = Utc::now();
+    let out = cli.run(&[
+        "--context",
+        &c.operator(),
+        "backups",
+        "now",
+        &target(&c.operator()),
+        "--reason",
+        "before the schema migration",
+        "--yes",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let until = Utc::now();
+    let sent = writes(c, &c.operator(), since);
+    let creates: Vec<&Value> = sent
+        .iter()
+        .filter(|e| e["verb"] == "create" && e["objectRef"]["resource"] == "backups")
+        .collect();
+    let dry = |e: &&&Value| e["requestURI"].as_str().unwrap_or("").contains("dryRun");
+    assert_eq!(creates.iter().filter(dry).count(), 1, "{creates:#?}");
+    let real: Vec<&&Value> = creates.iter().filter(|e| !dry(e)).collect();
+    assert_eq!(real.len(), 1, "exactly one Backup created: {creates:#?}");
+    let body = &real[0]["requestObject"];
+    let name = body["metadata"]["name"].as_str().unwrap();
+    let stamp = name
+        .strip_prefix("nightly-")
+        .unwrap_or_else(|| panic!("{name}"));
+    let fmt = |t: chrono::DateTime<Utc>| t.format("%Y%m%d%H%M%S").to_string();
+    assert!(
+        stamp.len() == 14
+            && fmt(since - Duration::seconds(1)).as_str() <= stamp
+            && stamp <= fmt(until).as_str(),
+        "named <schedule>-<UTC time>: {name}"
+    );
+    let want = json!({
+        "apiVersion": "velero.io/v1",
+        "kind": "Backup",
+        "namespace": n,
+        "labels": {"team": "shop", "velero.io/schedule-name": "nightly"},
+        "annotations": {"owner": "dba"},
+        "ownerReferences": [{"apiVersion": "velero.io/v1", "kind": "Schedule", "name": "nightly",
+            "uid": schedule.metadata.uid, "controller": true}],
+        "spec": {"includedNamespaces": ["shop"], "ttl": "720h0m0s",
+            "storageLocation": "default", "snapshotVolumes": false},
+    });
+    let m = &body["metadata"];
+    let got = json!({
+        "apiVersion": body["apiVersion"], "kind": body["kind"], "namespace": m["namespace"],
+        "labels": m["labels"], "annotations": m["annotations"],
+        "ownerReferences": m["ownerReferences"], "spec": body["spec"],
+    });
+    assert_eq!(
+        got, want,
+        "the Backup velero backup create --from-schedule makes"
+    );
+    // Asked first whether it may create backups there.
+    let review = sent
+        .iter()
+        .find(|e| e["objectRef"]["resource"] == "selfsubjectaccessreviews")
+        .unwrap_or_else(|| panic!("{sent:#?}"));
+    let attrs = &review["requestObject"]["spec"]["resourceAttributes"];
+    assert_eq!(
+        (&attrs["verb"], &attrs["resource"], &attrs["namespace"]),
+        (&json!("create"), &json!("backups"), &json!(n)),
+        "{review:#}"
+    );
+    // It is there, the schedule carries the mark, and the journal has it.
+    let made = velero_api(&admin, n, "Backup", "backups")
+        .get(name)
+        .await
+        .unwrap();
+    assert_eq!(
+        made.metadata.labels.unwrap_or_default()["velero.io/schedule-name"],
+        "nightly"
+    );
+    let marked = velero_api(&admin, n, "Schedule", "schedules")
+        .get("nightly")
+        .await
+        .unwrap();
+    assert!(
+        marked
+            .metadata
+            .annotations
+            .unwrap_or_default()
+            .contains_key("fleetdeck.io/last-action"),
+        "the schedule carries fleetdeck's mark"
+    );
+    let records = cli.journal().read().unwrap();
+    let done = records
+        .iter()
+        .rev()
+        .find(|r| r.action == "backup-now")
+        .unwrap_or_else(|| panic!("{records:#?}"));
+    assert_eq!(done.result.as_deref(), Some("ok"), "{done:#?}");
+    assert_eq!(done.reason, "before the schema migration");
     ns.delete().await;
 }

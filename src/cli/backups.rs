@@ -8,7 +8,27 @@ use serde_json::json;
 use crate::backups::fleet::{FleetBackups, Found};
 use crate::backups::{read, Objectives, Row, State};
 use crate::fleet::kubeconfig::client_for;
-use crate::startup::Options;
+use crate::ops::target::{ObjectKind, Target};
+use crate::ops::Operation;
+use crate::startup::{Options, Startup};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BackupsCommand {
+    /// Back up now: a Backup from a schedule's template, as `velero backup
+    /// create --from-schedule` makes it (TARGET is CONTEXT/NAMESPACE/SCHEDULE).
+    Now {
+        #[command(flatten)]
+        flags: super::release::Flags,
+    },
+}
+
+/// `fleetdeck backups now …`: through the one pipeline, journaled.
+pub async fn command(st: &Startup, cmd: BackupsCommand) -> anyhow::Result<i32> {
+    let BackupsCommand::Now { flags } = cmd;
+    let t = Target::parse_named(&flags.target, ObjectKind::VeleroSchedule)
+        .map_err(anyhow::Error::msg)?;
+    super::act::run_on(st, t, Operation::BackupNow, &flags.args()).await
+}
 
 pub fn run(opts: &Options, json: bool) -> anyhow::Result<ExitCode> {
     let st = super::load(opts)?;

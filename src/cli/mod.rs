@@ -215,11 +215,14 @@ pub enum Command {
     },
     /// Backups (Velero): per cluster and schedule, the last successful backup
     /// against the recovery-point objective, failures, storage locations
-    /// not available, restores under way. Read-only.
+    /// not available, restores under way (read-only); `backups now` creates a
+    /// Backup from a schedule through the pipeline.
     Backups {
         /// JSON instead of a table.
         #[arg(long)]
         json: bool,
+        #[command(subcommand)]
+        command: Option<backups::BackupsCommand>,
     },
     /// Print every config, data and log path in use.
     Paths,
@@ -365,7 +368,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Slo { json }) => reports::slo(&opts, json),
         Some(Command::Paths) => reports::paths(&opts),
         Some(Command::Clusters { json }) => clusters::run(&opts, json),
-        Some(Command::Backups { json }) => backups::run(&opts, json),
+        Some(Command::Backups {
+            command: Some(command),
+            ..
+        }) => on_runtime(&opts, async |st| backups::command(st, command).await),
+        Some(Command::Backups {
+            json,
+            command: None,
+        }) => backups::run(&opts, json),
         Some(Command::Config {
             command: ConfigCommand::Check,
         }) => check::run(&opts),

@@ -30,7 +30,7 @@ pub struct Flags {
 }
 
 impl Flags {
-    fn args(&self) -> ActionArgs {
+    pub fn args(&self) -> ActionArgs {
         ActionArgs {
             target: self.target.clone(),
             reason: self.reason.clone(),
