@@ -465,3 +465,75 @@ async fn back_up_now_creates_the_backup_velero_would_and_read_only_sends_nothing
     assert_eq!(done.reason, "before the schema migration");
     ns.delete().await;
 }
+
+/// The console in a real terminal: the Fleet column, the Backups view worst
+/// first, and `B` through the confirm dialog to a Backup on the cluster.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_shows_backups_and_backs_up_now() {
+    use support::tmux::{Tmux, Tracked};
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[2];
+    let admin = lab.client(&c.admin()).await;
+    install_velero(lab, &admin).await;
+    let ns = lab.namespace(c, "velero-tui").await;
+    let n = ns.name.as_str();
+    grant(&admin, n).await;
+    create(
+        &admin,
+        n,
+        "Schedule",
+        "schedules",
+        json!({
+            "apiVersion": "velero.io/v1", "kind": "Schedule",
+            "metadata": {"name": "hourly", "namespace": n},
+            "spec": {"schedule": "0 * * * *", "template": {"includedNamespaces": ["shop"]}},
+        }),
+    )
+    .await;
+    let mut failed = backup(n, "hourly-1", "Failed", 1, 4);
+    failed["metadata"]["labels"]["velero.io/schedule-name"] = json!("hourly");
+    failed["status"]["failureReason"] = json!("bucket gone");
+    create(&admin, n, "Backup", "backups", failed).await;
+
+    let cli = Cli::new(lab);
+    let tracked = Tracked::new(cli.home.path());
+    // An identity that may read every Velero object and create Backups.
+    let cmd = tracked.command(&format!(
+        "--kubeconfig {} --context {}",
+        lab.kubeconfig.display(),
+        c.admin()
+    ));
+    let t = Tmux::start(&cmd, 200, 40);
+    t.wait_for("the Fleet's BACKUP column", |s| {
+        s.contains("BACKUP") && s.contains("failing")
+    });
+    t.keys(&["9"]);
+    t.keys(&["/"]);
+    t.keys(&["-l", n]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the failing schedule", |s| {
+        s.contains(&format!("{n}/hourly")) && s.contains("bucket gone")
+    });
+    assert!(s.contains("failing"), "{s}");
+    t.keys(&["B"]);
+    t.wait_for("the confirm dialog", |s| s.contains("back up now: Backup"));
+    t.keys(&["-l", "before the upgrade"]);
+    t.keys(&["Enter"]);
+    t.wait_for("done", |s| s.contains("done"));
+    let made = velero_api(&admin, n, "Backup", "backups")
+        .list(&Default::default())
+        .await
+        .unwrap();
+    let names: Vec<String> = made
+        .items
+        .iter()
+        .filter_map(|b| b.metadata.name.clone())
+        .collect();
+    assert!(
+        names.iter().any(|b| b.starts_with("hourly-2")),
+        "a Backup from the schedule: {names:?}"
+    );
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    ns.delete().await;
+}
