@@ -254,7 +254,7 @@ pub(super) fn traffic_action(
     op: Operation,
     arg: &str,
 ) -> Vec<Effect> {
-    use crate::ops::target::{kind_from_str, ObjectKind};
+    use crate::ops::target::kind_from_str;
     let Some(cluster) = current_cluster(app) else {
         app.message = Some("open a cluster first (Enter on the Fleet view, or :ctx NAME)".into());
         return Vec::new();

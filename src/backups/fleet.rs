@@ -131,7 +131,8 @@ pub fn rank(s: State) -> u8 {
     }
 }
 
-fn sort_key(r: &Row) -> (u8, std::cmp::Reverse<Option<i64>>, String, String) {
+/// Worst first: by state, then the oldest last success; names break ties.
+pub fn sort_key(r: &Row) -> (u8, std::cmp::Reverse<Option<i64>>, String, String) {
     (
         rank(r.state),
         std::cmp::Reverse(r.age_seconds),

@@ -170,12 +170,10 @@ pub(super) fn fleet_cell(ctx: &Ctx, keep: impl Fn(&str) -> bool) -> Span<'static
         return Span::styled("—", t.ui.dim);
     };
     let found: Vec<_> = b.clusters.iter().filter(|f| keep(&f.context)).collect();
-    let worst = found.iter().filter_map(|f| f.worst()).min_by_key(|r| {
-        (
-            crate::backups::fleet::rank(r.state),
-            std::cmp::Reverse(r.age_seconds),
-        )
-    });
+    let worst = found
+        .iter()
+        .filter_map(|f| f.worst())
+        .min_by_key(|r| crate::backups::fleet::sort_key(r));
     match worst {
         _ if found.iter().any(|f| f.unread()) && worst.is_none_or(|r| r.state == State::Ok) => {
             Span::styled("unread", t.status.warn)
