@@ -10,6 +10,7 @@ pub mod output;
 pub mod app;
 pub mod backups;
 pub mod basics;
+pub mod chaos;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -223,57 +223,18 @@ async fn a_late_schedule_a_partial_backup_and_an_unavailable_location() {
 /// objects everywhere (a ClusterRole: `fleetdeck backups` lists across
 /// namespaces), and write nothing.
 async fn grant(admin: &kube::Client, n: &str) {
-    use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
-    let role: Role = serde_json::from_value(json!({
-        "metadata": {"name": "velero-now", "namespace": n},
-        "rules": [
+    support::shared::grant(
+        admin,
+        n,
+        "velero-now",
+        json!([
             {"apiGroups": ["velero.io"], "resources": ["schedules"], "verbs": ["get", "list", "watch", "patch"]},
             {"apiGroups": ["velero.io"], "resources": ["backups"], "verbs": ["get", "list", "watch", "create"]},
-        ]
-    }))
-    .unwrap();
-    let binding: RoleBinding = serde_json::from_value(json!({
-        "metadata": {"name": "velero-now", "namespace": n},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "velero-now"},
-        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "fleetdeck:operators"}]
-    }))
-    .unwrap();
-    let pp = PostParams::default();
-    Api::<Role>::namespaced(admin.clone(), n)
-        .create(&pp, &role)
-        .await
-        .unwrap();
-    Api::<RoleBinding>::namespaced(admin.clone(), n)
-        .create(&pp, &binding)
-        .await
-        .unwrap();
-    let reader: ClusterRole = serde_json::from_value(json!({
-        "metadata": {"name": "fleetdeck-test-velero-reader"},
-        "rules": [{"apiGroups": ["velero.io"], "resources": ["*"], "verbs": ["get", "list", "watch"]}]
-    }))
-    .unwrap();
-    let reads: ClusterRoleBinding = serde_json::from_value(json!({
-        "metadata": {"name": "fleetdeck-test-velero-reader"},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "fleetdeck-test-velero-reader"},
-        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "fleetdeck:readonly"}]
-    }))
-    .unwrap();
-    // Shared by reruns against the same lab: already there is fine.
-    let _ = Api::<ClusterRole>::all(admin.clone())
-        .create(&pp, &reader)
-        .await;
-    let _ = Api::<ClusterRoleBinding>::all(admin.clone())
-        .create(&pp, &reads)
-        .await;
-}
-
-/// Writes by `user` since `since`, as the audit log has them (not reads).
-fn writes(c: &support::LabCluster, user: &str, since: chrono::DateTime<Utc>) -> Vec<Value> {
-    support::audit_events(&c.audit_log)
-        .into_iter()
-        .filter(|e| e["user"]["username"] == user && support::received_since(e, since))
-        .filter(|e| !matches!(e["verb"].as_str(), Some("get" | "list" | "watch")))
-        .collect()
+        ]),
+        json!([{"apiGroups": ["velero.io"], "resources": ["*"], "verbs": ["get", "list", "watch"]}]),
+        &["fleetdeck:readonly"],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -335,7 +296,7 @@ async fn back_up_now_creates_the_backup_velero_would_and_read_only_sends_nothing
     ]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(text(&out).contains("read-only"), "{}", text(&out));
-    let sent = writes(c, &c.readonly(), since);
+    let sent = support::shared::writes_by(c, &c.readonly(), since);
     assert!(
         sent.iter()
             .all(|e| e["objectRef"]["resource"] == "selfsubjectreviews"),
@@ -358,7 +319,7 @@ async fn back_up_now_creates_the_backup_velero_would_and_read_only_sends_nothing
         "{}",
         text(&out)
     );
-    let sent = writes(c, &c.readonly(), since);
+    let sent = support::shared::writes_by(c, &c.readonly(), since);
     assert!(
         sent.iter().all(|e| matches!(
             e["objectRef"]["resource"].as_str(),
@@ -381,7 +342,7 @@ async fn back_up_now_creates_the_backup_velero_would_and_read_only_sends_nothing
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let until = Utc::now();
-    let sent = writes(c, &c.operator(), since);
+    let sent = support::shared::writes_by(c, &c.operator(), since);
     let creates: Vec<&Value> = sent
         .iter()
         .filter(|e| e["verb"] == "create" && e["objectRef"]["resource"] == "backups")

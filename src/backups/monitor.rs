@@ -2,26 +2,21 @@
 //! read in the background every `every` (lists only), the latest kept for
 //! draws and the timeline.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
-
-use kube::Client;
 
 use super::fleet::{FleetBackups, Found};
 use super::Objectives;
 use crate::basics::latest::Latest;
 use crate::config::Config;
 use crate::fleet::live::Notifier;
-use crate::fleet::summary::ClusterMeta;
 
 #[derive(Debug, Clone, Default)]
 pub struct BackupMonitor {
     latest: Latest<FleetBackups>,
 }
 
-/// A cluster as the monitor reads it: its metadata and its one client,
-/// once built.
-pub type Reader = (ClusterMeta, Arc<OnceLock<Client>>);
+pub use crate::fleet::summary::Reader;
 
 impl BackupMonitor {
     pub fn latest(&self) -> Option<Arc<FleetBackups>> {

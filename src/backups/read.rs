@@ -1,33 +1,17 @@
 //! Velero's objects in one cluster, read once (all namespaces), kept compact.
 
 use chrono::{DateTime, Utc};
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use kube::api::{ApiResource, GroupVersionKind};
 use kube::Client;
 use serde_json::Value;
 
 use super::{Backup, Holdings, Location, Restore, Schedule};
-use crate::fleet::kubeconfig::kube_message;
-
-fn api(client: &Client, kind: &str, plural: &str) -> Api<DynamicObject> {
-    let gvk = GroupVersionKind::gvk("velero.io", "v1", kind);
-    Api::all_with(
-        client.clone(),
-        &ApiResource::from_gvk_with_plural(&gvk, plural),
-    )
-}
+use crate::fleet::rollout_tree::list_served;
 
 /// Every object of a kind as JSON; `None` when Velero's CRD is not there.
 async fn list(client: &Client, kind: &str, plural: &str) -> Result<Option<Vec<Value>>, String> {
-    match api(client, kind, plural).list(&ListParams::default()).await {
-        Ok(l) => Ok(Some(
-            l.items
-                .into_iter()
-                .filter_map(|o| serde_json::to_value(o).ok())
-                .collect(),
-        )),
-        Err(kube::Error::Api(e)) if e.code == 404 => Ok(None),
-        Err(e) => Err(format!("{plural}.velero.io: {}", kube_message(&e))),
-    }
+    let gvk = GroupVersionKind::gvk("velero.io", "v1", kind);
+    list_served(client, &ApiResource::from_gvk_with_plural(&gvk, plural)).await
 }
 
 fn text(v: &Value) -> Option<String> {

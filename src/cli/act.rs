@@ -104,6 +104,20 @@ impl Cluster {
             &self.meta.name,
             self.meta.group.as_deref(),
         );
+        if let Operation::Start {
+            service: Some(service),
+            ..
+        } = &op
+        {
+            declared.paging = crate::chaos::gate::gates(
+                &st.config,
+                &crate::slo::sources::PromClient::new(&st.config.prometheus),
+                &target.context,
+                &self.meta.name,
+                self.meta.group.as_deref(),
+                service,
+            );
+        }
         let read_only = self.meta.read_only;
         let planned = if args.force && !read_only {
             plan(&self.client, target, op, &declared)

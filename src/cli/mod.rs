@@ -8,6 +8,7 @@
 pub mod act;
 mod backups;
 mod changes;
+mod chaos;
 mod check;
 mod clusters;
 mod console;
@@ -224,6 +225,16 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<backups::BackupsCommand>,
     },
+    /// Chaos experiments (Chaos Mesh, LitmusChaos) across the fleet, active
+    /// first, with the workloads each hits (read-only); `chaos pause|resume|
+    /// stop|start` act through the pipeline.
+    Chaos {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        command: Option<chaos::ChaosCommand>,
+    },
     /// Print every config, data and log path in use.
     Paths,
     /// Validate the files fleetdeck reads, without contacting a cluster.
@@ -376,6 +387,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             command: None,
         }) => backups::run(&opts, json),
+        Some(Command::Chaos {
+            command: Some(command),
+            ..
+        }) => on_runtime(&opts, async |st| chaos::command(st, command).await),
+        Some(Command::Chaos {
+            json,
+            command: None,
+        }) => chaos::run(&opts, json),
         Some(Command::Config {
             command: ConfigCommand::Check,
         }) => check::run(&opts),

@@ -11,9 +11,11 @@ use crate::basics::config_file::{toml_error, ConfigFileError};
 use crate::basics::glob;
 pub use cluster::{ClusterMeta, Discovered, HealthPolicy};
 
+pub mod chaos_kind;
 pub mod cluster;
 pub mod discovery;
 pub mod edge;
+pub mod experiment;
 pub mod failover;
 pub mod prometheus;
 pub mod service;
@@ -78,6 +80,9 @@ pub struct Config {
     /// What runs where and what it must not lose.
     #[serde(default, rename = "service")]
     pub services: Vec<service::ServiceConfig>,
+    /// Chaos experiments that may be started from fleetdeck.
+    #[serde(default, rename = "experiment")]
+    pub experiments: Vec<experiment::ExperimentConfig>,
     /// Management and hub clusters whose clusters join the fleet.
     #[serde(default, rename = "discovery")]
     pub discovery: Vec<discovery::DiscoveryConfig>,
@@ -236,6 +241,14 @@ impl Config {
                 errors.push(at(
                     line_containing(text, &format!("\"{}\"", s.name)),
                     format!("[[service]] {}: {message}", s.name),
+                ));
+            }
+        }
+        for e in &cfg.experiments {
+            if let Err(message) = e.check(&cfg.services) {
+                errors.push(at(
+                    line_containing(text, &format!("\"{}\"", e.name)),
+                    format!("[[experiment]] {}: {message}", e.name),
                 ));
             }
         }

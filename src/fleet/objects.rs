@@ -247,7 +247,7 @@ impl Compact for PodInfo {
 /// ReplicaSet `web-5d4f7c9b8` with label pod-template-hash `5d4f7c9b8` belongs to
 /// workload `web`; whether that is a Deployment or a Rollout is settled when the
 /// rows are joined (the ReplicaSet's owner kind is not on the pod).
-fn pod_owner(meta: &ObjectMeta) -> Option<(&str, &str)> {
+pub fn pod_owner(meta: &ObjectMeta) -> Option<(&str, &str)> {
     let owner = meta
         .owner_references
         .as_ref()?

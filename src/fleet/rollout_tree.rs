@@ -207,15 +207,22 @@ pub async fn list(
 /// Every object of a resource in every namespace, as JSON; a kind the
 /// cluster does not serve (no CRD) is an empty list.
 pub async fn list_all(client: &Client, ar: &ApiResource) -> Result<Vec<Value>, String> {
+    Ok(list_served(client, ar).await?.unwrap_or_default())
+}
+
+/// Every object of a resource in every namespace, as JSON; `None` when the
+/// cluster does not serve it (no CRD), which is not the same as none.
+pub async fn list_served(client: &Client, ar: &ApiResource) -> Result<Option<Vec<Value>>, String> {
     let api: Api<DynamicObject> = Api::all_with(client.clone(), ar);
     match api.list(&ListParams::default()).await {
-        Ok(l) => Ok(l
-            .items
-            .into_iter()
-            .filter_map(|o| serde_json::to_value(o).ok())
-            .collect()),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
-        Err(e) => Err(format!("listing {}: {}", ar.plural, kube_message(&e))),
+        Ok(l) => Ok(Some(
+            l.items
+                .into_iter()
+                .filter_map(|o| serde_json::to_value(o).ok())
+                .collect(),
+        )),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
+        Err(e) => Err(format!("{}.{}: {}", ar.plural, ar.group, kube_message(&e))),
     }
 }
 

@@ -15,6 +15,13 @@ pub use super::tally::PodCounts;
 
 pub use crate::config::cluster::{ClusterMeta, HealthPolicy};
 
+/// A cluster as a background reader (backups, chaos) reads it: its metadata
+/// and its one client, once built.
+pub type Reader = (
+    ClusterMeta,
+    std::sync::Arc<std::sync::OnceLock<kube::Client>>,
+);
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "lowercase")]
 pub enum ClusterState {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::target::{ObjectKind, Target};
+use crate::chaos::ChaosKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -74,6 +75,15 @@ pub enum Operation {
     /// Velero: a Backup now from a Schedule's template (`velero backup
     /// create --from-schedule`): a create, not a patch.
     BackupNow,
+    /// LitmusChaos: abort an engine (`spec.engineState: stop`).
+    Stop,
+    /// Start a declared chaos experiment: create `manifest` (the target is
+    /// the new object). `service` names the `[[service]]` whose paging SLOs
+    /// hold the start.
+    Start {
+        manifest: Value,
+        service: Option<String>,
+    },
 }
 
 impl Operation {
@@ -101,6 +111,8 @@ impl Operation {
             Operation::Sync { .. } => "sync",
             Operation::SetRequests { .. } => "set-requests",
             Operation::BackupNow => "backup-now",
+            Operation::Stop => "stop",
+            Operation::Start { .. } => "start",
         }
     }
 
@@ -129,6 +141,8 @@ impl Operation {
             Operation::Sync { .. } => "Sync",
             Operation::SetRequests { .. } => "SetRequests",
             Operation::BackupNow => "BackupNow",
+            Operation::Stop => "Stop",
+            Operation::Start { .. } => "StartExperiment",
         }
     }
 
@@ -141,6 +155,15 @@ impl Operation {
                 | Operation::Step { back: false }
                 | Operation::Flip { .. }
         )
+    }
+
+    /// Whether it applies to `kind`: its kinds, and pause/resume also to
+    /// Chaos Mesh's (all but Litmus's engine).
+    pub fn applies_to(&self, kind: ObjectKind) -> bool {
+        match (self, kind) {
+            (Operation::Pause | Operation::Resume, ObjectKind::Chaos(k)) => !k.litmus(),
+            _ => self.kinds().contains(&kind),
+        }
     }
 
     /// The kinds an operation applies to.
@@ -159,6 +182,8 @@ impl Operation {
             Operation::Undo { .. } => &[Rollout, Deployment],
             Operation::Cordon { .. } => &[Node],
             Operation::BackupNow => &[VeleroSchedule],
+            Operation::Stop => &[Chaos(ChaosKind::ChaosEngine)],
+            Operation::Start { .. } => &ObjectKind::CHAOS,
             Operation::Annotate { .. } => &[
                 Deployment,
                 StatefulSet,
@@ -314,7 +339,7 @@ pub fn describe_revision(op: &Operation) -> String {
 
 /// Why an operation cannot be planned for this object at all.
 pub fn unsupported(op: &Operation, kind: ObjectKind) -> Option<String> {
-    if !op.kinds().contains(&kind) {
+    if !op.applies_to(kind) {
         let names: Vec<_> = op.kinds().iter().map(|k| k.name()).collect();
         return Some(match (op, kind) {
             (Operation::Scale { .. }, ObjectKind::DaemonSet) => {
@@ -428,6 +453,16 @@ pub fn blast_radius(op: &Operation, obj: &DynamicObject) -> i64 {
         | Operation::Annotate { .. }
         | Operation::Sync { .. }
         | Operation::BackupNow => 0,
+        // An experiment's harm is its own (its targets are listed apart).
+        Operation::Stop | Operation::Start { .. } => 0,
+        Operation::Pause | Operation::Resume
+            if obj
+                .types
+                .as_ref()
+                .is_some_and(|t| t.api_version.starts_with("chaos-mesh.org/")) =>
+        {
+            0
+        }
         // Applying a workload touches its pods; anything else none.
         Operation::Apply { .. } => {
             let kind = obj.types.as_ref().map(|t| t.kind.as_str()).unwrap_or("");

@@ -24,6 +24,8 @@ pub struct Declared {
     pub bluegreen: Option<BlueGreenSpec>,
     /// SLOs that judge canary against stable before a forward move.
     pub slo_gates: Vec<crate::slo::gate::SloGate>,
+    /// The SLOs of the service an experiment targets: one paging holds its start.
+    pub paging: Vec<crate::slo::gate::SloGate>,
 }
 
 pub struct Built {
@@ -110,6 +112,16 @@ pub async fn build(
     }
     let api: Api<DynamicObject> = t.api(client);
     let before = match (api.get_opt(&t.name).await, op) {
+        (Ok(Some(_)), Op::Start { .. }) => {
+            return Err(invalid(
+                t,
+                format!(
+                    "{} {:?} already exists; pause, resume or stop it instead",
+                    t.kind.name(),
+                    t.name
+                ),
+            ))
+        }
         (Ok(Some(o)), _) => o,
         // Applying creates what is missing: the desired object stands in.
         (Ok(None), Op::Apply { manifest }) => {
@@ -118,6 +130,9 @@ pub async fn build(
             o.metadata.resource_version = None;
             o
         }
+        // Starting an experiment creates it: the declared object stands in.
+        (Ok(None), Op::Start { manifest, .. }) => serde_json::from_value(manifest.clone())
+            .map_err(|e| invalid(t, format!("the declared experiment: {e}")))?,
         (Ok(None), _) => {
             return Err(OpError::Api {
                 target: t.to_string(),
@@ -139,9 +154,12 @@ pub async fn build(
             | Op::Apply { .. }
             | Op::Sync { .. }
             | Op::SetRequests { .. }
-            | Op::BackupNow,
+            | Op::BackupNow
+            | Op::Stop
+            | Op::Start { .. },
             _,
         ) => {}
+        (Op::Pause | Op::Resume, ObjectKind::Chaos(_)) => {}
         (Op::Undo { .. }, ObjectKind::Deployment) => {
             related.replicasets = replicasets(client, t).await?
         }
@@ -162,6 +180,11 @@ pub async fn build(
         let mut checks = std::mem::take(&mut v.checks);
         checks.extend(crate::slo::gate::checks(&declared.slo_gates, &obj).await);
         *v = Verdict::from_checks(checks);
+    }
+    // A start is judged by its service's SLOs paging, not canary against stable.
+    if let Op::Start { service, .. } = op {
+        let checks = crate::chaos::gate::checks(&declared.paging, service.as_deref()).await;
+        gate = Some(Verdict::from_checks(checks));
     }
     Ok(Built {
         before,
@@ -233,6 +256,18 @@ pub fn compute(
                     .unwrap_or_else(|| "all".into())
             );
             (vec![PatchRequest::create(backup)], None, Some(summary))
+        }
+        (Op::Pause | Op::Resume, ObjectKind::Chaos(_)) => {
+            let (req, summary) = super::chaos::pause(op == &Op::Pause, obj)?;
+            (vec![req], None, Some(summary))
+        }
+        (Op::Stop, _) => {
+            let (req, summary) = super::chaos::stop(obj)?;
+            (vec![req], None, Some(summary))
+        }
+        (Op::Start { manifest, .. }, _) => {
+            let (req, summary) = super::chaos::start(t, manifest)?;
+            (vec![req], None, Some(summary))
         }
         (Op::Undo { to_revision }, ObjectKind::Deployment) => {
             let req = super::undo::request(obj, &related.replicasets, *to_revision)?;

@@ -45,6 +45,7 @@ pub fn declared(config: &Config, t: &Target) -> Declared {
         canary,
         bluegreen,
         slo_gates: Vec::new(),
+        paging: Vec::new(),
     }
 }
 

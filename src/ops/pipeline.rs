@@ -347,8 +347,19 @@ async fn create(
     rv: &str,
     dry_run: bool,
 ) -> Result<DynamicObject, kube::Error> {
-    let now = api(client, target).get(&target.name).await?;
-    let have = now.metadata.resource_version.unwrap_or_default();
+    // The target is the new object itself (a declared experiment): its
+    // guard is that it does not exist, which the POST checks (AlreadyExists).
+    let own =
+        created(req).is_some_and(|(_, ns, name)| ns == target.namespace && name == target.name);
+    let have = match own {
+        true => String::new(),
+        false => api(client, target)
+            .get(&target.name)
+            .await?
+            .metadata
+            .resource_version
+            .unwrap_or_default(),
+    };
     if have != rv {
         return Err(kube::Error::Api(
             kube::core::Status {

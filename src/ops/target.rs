@@ -4,6 +4,7 @@
 use kube::api::{ApiResource, GroupVersionKind};
 use serde::{Deserialize, Serialize};
 
+use crate::chaos::ChaosKind;
 use crate::fleet::objects::WorkloadKind;
 
 /// Every kind of object an action can write: the workloads, and the traffic
@@ -32,6 +33,8 @@ pub enum ObjectKind {
     VeleroSchedule,
     /// Velero `Backup` (`velero.io/v1`): created, never patched.
     VeleroBackup,
+    /// A Chaos Mesh experiment, Schedule or Workflow, or a Litmus ChaosEngine.
+    Chaos(ChaosKind),
 }
 
 impl ObjectKind {
@@ -52,6 +55,7 @@ impl ObjectKind {
             ObjectKind::Application => "Application",
             ObjectKind::VeleroSchedule => "Schedule",
             ObjectKind::VeleroBackup => "Backup",
+            ObjectKind::Chaos(k) => k.name(),
         }
     }
 
@@ -73,12 +77,30 @@ impl ObjectKind {
         ObjectKind::VeleroBackup,
     ];
 
+    /// The chaos experiments' kinds (not in `ALL`: nothing applies them).
+    pub const CHAOS: [ObjectKind; 11] = [
+        ObjectKind::Chaos(ChaosKind::PodChaos),
+        ObjectKind::Chaos(ChaosKind::NetworkChaos),
+        ObjectKind::Chaos(ChaosKind::IOChaos),
+        ObjectKind::Chaos(ChaosKind::StressChaos),
+        ObjectKind::Chaos(ChaosKind::TimeChaos),
+        ObjectKind::Chaos(ChaosKind::HTTPChaos),
+        ObjectKind::Chaos(ChaosKind::DNSChaos),
+        ObjectKind::Chaos(ChaosKind::KernelChaos),
+        ObjectKind::Chaos(ChaosKind::Schedule),
+        ObjectKind::Chaos(ChaosKind::Workflow),
+        ObjectKind::Chaos(ChaosKind::ChaosEngine),
+    ];
+
     /// The kind a manifest's `apiVersion` and `kind` name, if fleetdeck knows it.
     pub fn from_manifest(api_version: &str, kind: &str) -> Option<ObjectKind> {
-        ObjectKind::ALL.into_iter().find(|k| {
-            let ar = k.api_resource();
-            ar.api_version == api_version && ar.kind == kind
-        })
+        ObjectKind::ALL
+            .into_iter()
+            .chain(ObjectKind::CHAOS)
+            .find(|k| {
+                let ar = k.api_resource();
+                ar.api_version == api_version && ar.kind == kind
+            })
     }
 
     /// Objects without a namespace.
@@ -99,6 +121,7 @@ impl ObjectKind {
             ObjectKind::Application => "app",
             ObjectKind::VeleroSchedule => "schedule.velero.io",
             ObjectKind::VeleroBackup => "backup.velero.io",
+            ObjectKind::Chaos(k) => k.short(),
             other => other.workload().map(WorkloadKind::short).unwrap_or(""),
         }
     }
@@ -130,6 +153,7 @@ impl ObjectKind {
             ObjectKind::Application => ("argoproj.io", "v1alpha1", "applications"),
             ObjectKind::VeleroSchedule => ("velero.io", "v1", "schedules"),
             ObjectKind::VeleroBackup => ("velero.io", "v1", "backups"),
+            ObjectKind::Chaos(k) => (k.group(), "v1alpha1", k.plural()),
         };
         let kind = match self {
             ObjectKind::GslbLegacy => "Gslb",
@@ -262,7 +286,10 @@ pub fn kind_from_str(s: &str) -> Option<ObjectKind> {
         "application" | "applications" | "app" => Some(ObjectKind::Application),
         "schedule.velero.io" | "schedules.velero.io" => Some(ObjectKind::VeleroSchedule),
         "backup.velero.io" | "backups.velero.io" => Some(ObjectKind::VeleroBackup),
-        _ => None,
+        // A bare `schedule` or `workflow` is ambiguous; the chaos ones are
+        // named with their group (`schedule.chaos-mesh.org`).
+        "schedule" | "schedules" | "workflow" | "workflows" => None,
+        other => ChaosKind::parse(other).map(ObjectKind::Chaos),
     }
 }
 

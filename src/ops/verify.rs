@@ -110,6 +110,22 @@ pub fn done(plan: &Plan, obj: &DynamicObject) -> bool {
                     .and_then(Value::as_str)
                     == Some(username)
         }
+        Operation::Pause | Operation::Resume
+            if matches!(plan.target.kind, ObjectKind::Chaos(_)) =>
+        {
+            let want = if plan.op == Operation::Pause {
+                "true"
+            } else {
+                "false"
+            };
+            obj.metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(crate::chaos::kind::PAUSE_ANNOTATION))
+                .map(String::as_str)
+                == Some(want)
+        }
+        Operation::Stop => d.pointer("/spec/engineState").and_then(Value::as_str) == Some("stop"),
         op => {
             let before = serde_json::to_value(&plan.before).unwrap_or(Value::Null);
             let after = serde_json::to_value(obj).unwrap_or(Value::Null);

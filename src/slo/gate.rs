@@ -34,12 +34,7 @@ pub fn gates_for(
     name: &str,
     group: Option<&str>,
 ) -> Vec<SloGate> {
-    let endpoint = match &client.0 {
-        Err(e) => Err(format!("no Prometheus client: {e}")),
-        Ok(c) => endpoint_for(config, context, c).ok_or_else(|| {
-            format!("no Prometheus endpoint for context {context} (set [[cluster]] prometheus or [prometheus] url)")
-        }),
-    };
+    let endpoint = endpoint(config, client, context);
     config
         .slos
         .iter()
@@ -56,6 +51,16 @@ pub fn gates_for(
             cluster: name.to_string(),
         })
         .collect()
+}
+
+/// The cluster's Prometheus, or why there is none.
+pub fn endpoint(config: &Config, client: &PromClient, context: &str) -> Result<Endpoint, String> {
+    match &client.0 {
+        Err(e) => Err(format!("no Prometheus client: {e}")),
+        Ok(c) => endpoint_for(config, context, c).ok_or_else(|| {
+            format!("no Prometheus endpoint for context {context} (set [[cluster]] prometheus or [prometheus] url)")
+        }),
+    }
 }
 
 /// `{{canary_hash}}` / `{{stable_hash}}`: the Rollout's pod-template hashes,

@@ -127,6 +127,7 @@ def cache_paths():
         "gatekeeper_crds": os.path.join(cache, "gatekeeper-%s" % vers["GATEKEEPER_VERSION"], "crds"),
         "capi_crds": os.path.join(cache, "cluster-api-%s" % vers["CLUSTER_API_VERSION"], "crds"),
         "velero_crds": os.path.join(cache, "velero-%s" % vers["VELERO_VERSION"], "crds"),
+        "chaos_mesh_crds": os.path.join(cache, "chaos-mesh-%s" % vers["CHAOS_MESH_VERSION"], "crds"),
         "stages": os.path.join(cache, "kwok-%s" % vers["KWOK_VERSION"], "stages", "stages.yaml"),
         "versions": vers,
     }
@@ -755,6 +756,7 @@ class Lab:
             "istio_crds": self.paths["istio_crds"], "external_dns_crds": self.paths["external_dns_crds"],
             "argo_cd_crds": self.paths["argo_cd_crds"], "gatekeeper_crds": self.paths["gatekeeper_crds"],
             "capi_crds": self.paths["capi_crds"], "velero_crds": self.paths["velero_crds"],
+            "chaos_mesh_crds": self.paths["chaos_mesh_crds"],
             "rollouts_controller": self.paths["rollouts"],
             "fixtures": os.path.join(HERE, "fixtures"),
             "versions": self.paths["versions"],

@@ -38,6 +38,7 @@ pub struct Lab {
     pub capi_crds: PathBuf,
     /// Velero's Backup, Schedule, BackupStorageLocation and Restore CRDs.
     pub velero_crds: PathBuf,
+    pub chaos_mesh_crds: PathBuf,
     pub clusters: Vec<LabCluster>,
     pub loaded: Loaded,
     /// The lab-wide Prometheus (scrapes every cluster's simulator).
@@ -122,6 +123,7 @@ fn start() -> Result<Lab, String> {
         fixtures: path(&status["fixtures"]),
         capi_crds: path(&status["capi_crds"]),
         velero_crds: path(&status["velero_crds"]),
+        chaos_mesh_crds: path(&status["chaos_mesh_crds"]),
         kubeconfig,
         sweep_kubeconfig: path(&status["sweep_kubeconfig"]),
         clusters,

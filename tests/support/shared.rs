@@ -50,6 +50,68 @@ pub fn writes(c: &LabCluster, ns: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Every write by `user` since `since` (dry runs and reviews included; not
+/// reads), from the audit log.
+pub fn writes_by(c: &LabCluster, user: &str, since: chrono::DateTime<chrono::Utc>) -> Vec<Value> {
+    super::audit_events(&c.audit_log)
+        .into_iter()
+        .filter(|e| e["user"]["username"] == user && super::received_since(e, since))
+        .filter(|e| !matches!(e["verb"].as_str(), Some("get" | "list" | "watch")))
+        .collect()
+}
+
+/// RBAC for a test: `rules` in namespace `ns` for the operators' group (a
+/// Role `name`), and `reads` everywhere (a ClusterRole, shared by reruns)
+/// for the groups `readers` — fleetdeck lists across namespaces.
+pub async fn grant(
+    admin: &kube::Client,
+    ns: &str,
+    name: &str,
+    rules: Value,
+    reads: Value,
+    readers: &[&str],
+) {
+    use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+    let pp = PostParams::default();
+    let group = |g: &str| serde_json::json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": g});
+    let role: Role = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": name, "namespace": ns}, "rules": rules,
+    }))
+    .unwrap();
+    let binding: RoleBinding = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": name, "namespace": ns},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        "subjects": [group("fleetdeck:operators")],
+    }))
+    .unwrap();
+    Api::<Role>::namespaced(admin.clone(), ns)
+        .create(&pp, &role)
+        .await
+        .unwrap();
+    Api::<RoleBinding>::namespaced(admin.clone(), ns)
+        .create(&pp, &binding)
+        .await
+        .unwrap();
+    let reader = format!("fleetdeck-test-{name}-reader");
+    let cluster_role: ClusterRole = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": reader}, "rules": reads,
+    }))
+    .unwrap();
+    let cluster_binding: ClusterRoleBinding = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": reader},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": reader},
+        "subjects": readers.iter().map(|g| group(g)).collect::<Vec<_>>(),
+    }))
+    .unwrap();
+    // Already there from an earlier run against the same lab is fine.
+    let _ = Api::<ClusterRole>::all(admin.clone())
+        .create(&pp, &cluster_role)
+        .await;
+    let _ = Api::<ClusterRoleBinding>::all(admin.clone())
+        .create(&pp, &cluster_binding)
+        .await;
+}
+
 pub fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
     ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
 }

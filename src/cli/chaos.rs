@@ -1,0 +1,214 @@
+//! `fleetdeck chaos`: every experiment in the fleet, active first, with what
+//! it hits (read-only); `chaos pause|resume|stop|start` act through the one
+//! pipeline, journaled.
+
+use std::process::ExitCode;
+
+use crate::chaos::fleet::{FleetChaos, Found};
+use crate::chaos::{read, ChaosKind, Experiment};
+use crate::fleet::kubeconfig::client_for;
+use crate::ops::target::{ObjectKind, Target};
+use crate::ops::Operation;
+use crate::startup::{Options, Startup};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ChaosCommand {
+    /// Pause a Chaos Mesh experiment, Schedule or Workflow (its pause
+    /// annotation, as Chaos Mesh's dashboard sets it). TARGET is
+    /// CONTEXT/NAMESPACE/KIND/NAME, KIND as `networkchaos`.
+    Pause {
+        #[command(flatten)]
+        flags: super::release::Flags,
+    },
+    /// Resume a paused Chaos Mesh experiment (TARGET as for pause).
+    Resume {
+        #[command(flatten)]
+        flags: super::release::Flags,
+    },
+    /// Stop a LitmusChaos engine (`engineState: stop`); TARGET is
+    /// CONTEXT/NAMESPACE/ENGINE.
+    Stop {
+        #[command(flatten)]
+        flags: super::release::Flags,
+    },
+    /// Start an `[[experiment]]` from the config on one cluster: TARGET is
+    /// CONTEXT/EXPERIMENT. Held while an SLO of its service pages
+    /// (--override to start anyway; journaled).
+    Start {
+        #[command(flatten)]
+        flags: super::release::Flags,
+    },
+}
+
+fn chaos_target(text: &str) -> anyhow::Result<Target> {
+    let t = Target::parse(text).map_err(anyhow::Error::msg)?;
+    match t.kind {
+        ObjectKind::Chaos(k) if !k.litmus() => Ok(t),
+        _ => anyhow::bail!("{text:?}: not a Chaos Mesh kind (networkchaos, podchaos, …, schedule.chaos-mesh.org, workflow.chaos-mesh.org)"),
+    }
+}
+
+pub async fn command(st: &Startup, cmd: ChaosCommand) -> anyhow::Result<i32> {
+    let (flags, target, op) = match cmd {
+        ChaosCommand::Pause { flags } => {
+            let t = chaos_target(&flags.target)?;
+            (flags, t, Operation::Pause)
+        }
+        ChaosCommand::Resume { flags } => {
+            let t = chaos_target(&flags.target)?;
+            (flags, t, Operation::Resume)
+        }
+        ChaosCommand::Stop { flags } => {
+            let t = Target::parse_named(&flags.target, ObjectKind::Chaos(ChaosKind::ChaosEngine))
+                .map_err(anyhow::Error::msg)?;
+            (flags, t, Operation::Stop)
+        }
+        ChaosCommand::Start { flags } => {
+            let (t, op) = declared(st, &flags.target)?;
+            (flags, t, op)
+        }
+    };
+    super::act::run_on(st, target, op, &flags.args()).await
+}
+
+/// `CONTEXT/EXPERIMENT` → the object the `[[experiment]]` declares, on that
+/// context, if it may run there.
+fn declared(st: &Startup, text: &str) -> anyhow::Result<(Target, Operation)> {
+    let Some((context, name)) = text.rsplit_once('/') else {
+        anyhow::bail!("{text:?}: expected CONTEXT/EXPERIMENT");
+    };
+    let cfg = &st.config;
+    let Some(e) = cfg.experiments.iter().find(|e| e.name == name) else {
+        let names: Vec<&str> = cfg.experiments.iter().map(|e| e.name.as_str()).collect();
+        anyhow::bail!(
+            "no [[experiment]] named {name:?} (the config declares: {})",
+            names.join(", ")
+        );
+    };
+    let service = e
+        .service
+        .as_ref()
+        .and_then(|s| cfg.services.iter().find(|x| &x.name == s));
+    let group = cfg.meta_for(context).group;
+    if !e.allowed_on(context, service, group.as_deref()) {
+        anyhow::bail!("[[experiment]] {name} may not run on {context} (its clusters, or its service's, do not include it)");
+    }
+    let (kind, manifest) = e
+        .object(service.map(|s| s.namespace.as_str()))
+        .map_err(|m| anyhow::anyhow!("[[experiment]] {name}: {m}"))?;
+    let t = Target::new(
+        context,
+        manifest["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default(),
+        ObjectKind::Chaos(kind),
+        manifest["metadata"]["name"].as_str().unwrap_or_default(),
+    );
+    Ok((
+        t,
+        Operation::Start {
+            manifest,
+            service: e.service.clone(),
+        },
+    ))
+}
+
+pub fn run(opts: &Options, json: bool) -> anyhow::Result<ExitCode> {
+    let st = super::load(opts)?;
+    for w in &st.warnings {
+        errln!("fleetdeck: {w}");
+    }
+    let rt = tokio::runtime::Runtime::new()?;
+    let found: Vec<Found> = rt.block_on(async {
+        let reads = st.metas.iter().filter(|m| !m.context.is_empty()).map(|m| {
+            let kc = &st.kubeconfig;
+            async move {
+                let read = match client_for(kc, &m.context, true).await {
+                    Ok(c) => Ok(read::cluster(&c, &m.context).await),
+                    Err(e) => Err(e.message),
+                };
+                Found::of(&m.context, read)
+            }
+        });
+        futures::future::join_all(reads).await
+    });
+    let fleet = FleetChaos {
+        at: Some(chrono::Utc::now()),
+        clusters: found,
+    };
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&fleet.report())?);
+    } else {
+        out!("{}", text(&fleet));
+    }
+    // A cluster that could not be read may be running anything.
+    let unread = fleet.clusters.iter().any(|c| c.note.is_some());
+    Ok(if unread {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `shop/web (3 pods), pay/db (1 pod)`, or why it is not known.
+pub fn hits(e: &Experiment) -> String {
+    if let Some(why) = &e.hits_unknown {
+        return format!("unknown ({why})");
+    }
+    if e.hits.is_empty() {
+        return if e.phase.active() {
+            "no pods match".into()
+        } else {
+            "-".into()
+        };
+    }
+    e.hits
+        .iter()
+        .map(|h| {
+            let s = if h.pods == 1 { "" } else { "s" };
+            format!("{}/{} ({} pod{s})", h.namespace, h.workload, h.pods)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn text(fleet: &FleetChaos) -> String {
+    let now = chrono::Utc::now();
+    let mut out = format!(
+        "{:<20} {:<14} {:<28} {:<9} {:>10}  {}\n",
+        "CONTEXT", "KIND", "NAMESPACE/NAME", "STATE", "FOR", "HITS"
+    );
+    for e in fleet.rows() {
+        let age = e
+            .since
+            .filter(|_| e.phase.active())
+            .map(|t| crate::chaos::minutes((now - t).num_seconds()))
+            .unwrap_or_else(|| "-".into());
+        let verdict = e
+            .results
+            .iter()
+            .map(|r| {
+                format!(
+                    " [{} {}]",
+                    r.experiment,
+                    r.verdict.as_deref().unwrap_or("-")
+                )
+            })
+            .collect::<String>();
+        out.push_str(&format!(
+            "{:<20} {:<14} {:<28} {:<9} {:>10}  {}{verdict}\n",
+            e.context,
+            e.kind.name(),
+            format!("{}/{}", e.namespace, e.name),
+            e.phase.as_str(),
+            age,
+            hits(e),
+        ));
+    }
+    for c in &fleet.clusters {
+        if let Some(n) = &c.note {
+            out.push_str(&format!("{}: {n}\n", c.context));
+        }
+    }
+    out
+}
