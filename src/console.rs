@@ -1,5 +1,5 @@
 //! What the console watches: the fleet's clusters (the data layer) and the
-//! background monitors that read them back — SLOs, costs and backups. The fleet
+//! background monitors that read them back — SLOs, costs, backups and chaos experiments. The fleet
 //! layer knows nothing of SLOs or costs; this owner joins them for the TUI,
 //! the demo and the headless reports. It derefs to the [`Fleet`], so code
 //! that only needs clusters takes a `&Fleet` either way.
@@ -7,6 +7,7 @@
 use std::ops::Deref;
 
 use crate::backups::monitor::BackupMonitor;
+use crate::chaos::monitor::ChaosMonitor;
 use crate::cost::monitor::CostMonitor;
 use crate::fleet::handles::Fleet;
 use crate::slo::monitor::Monitor;
@@ -19,6 +20,8 @@ pub struct Console {
     pub cost: CostMonitor,
     /// Velero backups of these clusters, read in the background.
     pub backups: BackupMonitor,
+    /// Chaos experiments in these clusters, read in the background.
+    pub chaos: ChaosMonitor,
     /// Summary mode's reader of the metrics engine (`ksm`), while it runs.
     pub summary: Option<tokio::task::JoinHandle<()>>,
 }
@@ -39,6 +42,7 @@ impl Console {
             slo: Monitor::default(),
             cost: CostMonitor::default(),
             backups: BackupMonitor::default(),
+            chaos: ChaosMonitor::default(),
             summary: None,
         }
     }

@@ -22,6 +22,8 @@ pub struct Model {
     /// The drilled-into cluster's workloads (Cluster view only).
     pub workloads: Vec<WorkloadRow>,
     pub detail: Option<WorkloadDetail>,
+    /// The experiment hitting the detail's workload now, if one does.
+    pub detail_chaos: Option<String>,
     /// The detail's workload in the timeline (filled by the loop).
     pub history: Vec<crate::timeline::Change>,
     /// Rollouts view only.
@@ -33,6 +35,9 @@ pub struct Model {
     /// The latest read of the fleet's Velero objects (the Backups view,
     /// the fleet's BACKUP column).
     pub backups: Option<std::sync::Arc<crate::backups::fleet::FleetBackups>>,
+    /// The latest read of the fleet's chaos experiments (the Chaos view and
+    /// the marks in the Fleet, workload and SLO views).
+    pub chaos: Option<std::sync::Arc<crate::chaos::fleet::FleetChaos>>,
     /// Journal view only (the timeline); filled by the loop, which keeps
     /// the journal's records and the observer.
     pub timeline: Vec<crate::timeline::group::Group>,
@@ -56,6 +61,7 @@ impl Model {
             slos: fleet.slo.rows(now),
             costs: fleet.cost.latest(),
             backups: fleet.backups.latest(),
+            chaos: fleet.chaos.latest(),
             ..Default::default()
         };
         match &app.screen().view {
@@ -87,6 +93,7 @@ impl Model {
             } => {
                 if let Some(c) = fleet.clusters.get(*cluster) {
                     m.detail = with_data(&c.data, |d| workload_detail(d, *kind, namespace, name));
+                    m.detail_chaos = m.workload_chaos(&c.meta.context, namespace, name);
                 }
             }
         }
@@ -239,6 +246,55 @@ pub(super) fn slo_rank(r: &SloRow) -> u8 {
 impl Model {
     /// Every Velero schedule across the fleet, worst first (the Backups
     /// view's rows, before its filter and sort).
+    /// `chaos: NetworkChaos eu-latency active 4 min` for a cluster.
+    pub fn chaos_mark(&self, context: &str) -> Option<String> {
+        self.chaos.as_ref()?.cluster_mark(context, self.now)
+    }
+
+    /// Whether an experiment runs in the cluster now (its name's mark).
+    pub fn under_chaos(&self, context: &str) -> bool {
+        self.chaos
+            .as_ref()
+            .is_some_and(|c| !c.active(context).is_empty())
+    }
+
+    /// The workload's mark, if an active experiment hits it.
+    pub fn workload_chaos(&self, context: &str, namespace: &str, name: &str) -> Option<String> {
+        self.chaos
+            .as_ref()?
+            .workload_mark(context, namespace, name, self.now)
+    }
+
+    /// Every active experiment in the fleet, in one line for the Fleet view:
+    /// one on a protected (production) cluster first, then the longest
+    /// running, and how many clusters more.
+    pub fn chaos_hint(&self) -> Option<String> {
+        let c = self.chaos.as_ref()?;
+        let protected = |ctx: &str| {
+            self.rows
+                .iter()
+                .any(|r| r.meta.context == ctx && r.meta.protected)
+        };
+        let mut active: Vec<&crate::chaos::Experiment> =
+            c.all().filter(|e| e.phase.active()).collect();
+        active.sort_by_key(|e| (!protected(&e.context), e.since));
+        let first = active.first()?;
+        let mut clusters: Vec<&str> = active.iter().map(|e| e.context.as_str()).collect();
+        clusters.sort();
+        clusters.dedup();
+        let more = match clusters.len() {
+            1 if active.len() > 1 => format!(" (+{} more there)", active.len() - 1),
+            1 => String::new(),
+            2 => " (+1 more cluster)".to_string(),
+            n => format!(" (+{} more clusters)", n - 1),
+        };
+        Some(format!(
+            "chaos: {} on {}{more}",
+            first.describe(self.now),
+            first.context
+        ))
+    }
+
     pub fn backup_rows(&self) -> Vec<&crate::backups::Row> {
         self.backups
             .as_ref()

@@ -22,6 +22,8 @@ use crate::theme::Theme;
 /// How often the console reads each cluster's Velero objects: backups
 /// run hourly or daily, so a minute's delay hides nothing.
 const BACKUPS_EVERY: u64 = 60;
+/// … and its experiments: one can start minutes before a page, so sooner.
+const CHAOS_EVERY: u64 = 15;
 
 /// Everything loaded once for a console or a report.
 pub struct Connected {
@@ -221,11 +223,16 @@ pub fn run(
             );
         }
         if !demo {
-            let readers = console
+            let readers: Vec<crate::fleet::summary::Reader> = console
                 .clusters
                 .iter()
                 .map(|c| (c.meta.clone(), c.client.clone()))
                 .collect();
+            console.chaos.spawn(
+                readers.clone(),
+                Duration::from_secs(CHAOS_EVERY),
+                console.notify.clone(),
+            );
             console.backups.spawn(
                 readers,
                 config.clone(),

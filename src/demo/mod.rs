@@ -22,6 +22,7 @@
 //! ```
 
 mod backups;
+mod chaos;
 mod control;
 mod costs;
 mod failover;
@@ -82,6 +83,7 @@ pub struct Demo {
     cost: crate::cost::monitor::CostMonitor,
     catalog: crate::cost::catalog::Catalog,
     backups: crate::backups::monitor::BackupMonitor,
+    chaos: crate::chaos::monitor::ChaosMonitor,
 }
 
 /// A demo and a console reading it. It shows every cluster as connecting
@@ -141,6 +143,7 @@ impl Demo {
             cost: Default::default(),
             catalog: crate::cost::catalog::Catalog::load(None).unwrap_or_default(),
             backups: Default::default(),
+            chaos: Default::default(),
         }
     }
 
@@ -160,6 +163,7 @@ impl Demo {
             slo: self.metrics.monitor.clone(),
             cost: self.cost.clone(),
             backups: self.backups.clone(),
+            chaos: self.chaos.clone(),
             summary: None,
         }
     }
@@ -202,6 +206,8 @@ impl Demo {
                 .map(|(m, _)| (m.context.clone(), m.group.clone()))
                 .collect();
             self.backups.set(backups::fleet(&contexts, now));
+            let names: Vec<String> = contexts.into_iter().map(|(c, _)| c).collect();
+            self.chaos.set(chaos::fleet(&names, now));
             changed = true;
         }
         if changed {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
-use super::widgets::style_if;
+use super::widgets::{style_if, CHAOS_MARK};
 use super::Ctx;
 use crate::app::state::Yaml;
 use crate::fleet::objects::PodPhase;
@@ -67,6 +67,12 @@ fn detail_lines(ctx: &Ctx) -> Vec<Line<'static>> {
         )),
         Line::from(format!("images   {}", w.images.join(", "))),
     ];
+    if let Some(c) = &m.detail_chaos {
+        out.push(Line::from(Span::styled(
+            format!("{CHAOS_MARK} {c}: its pods are hurt on purpose"),
+            t.status.warn,
+        )));
+    }
     if let Some(r) = &w.rollout {
         let key = crate::app::navigate::tree_key(ctx.app);
         let tree = ctx

@@ -7,7 +7,7 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 use ratatui::Frame;
 
 use super::widgets::{
-    accent, known, or_dash, state_span, style_if, table, window, Fitted, TableSpec,
+    accent, known, or_dash, state_span, style_if, table, window, Fitted, TableSpec, CHAOS_MARK,
 };
 use super::{fleet_group, Ctx};
 use crate::app::fleet_list::{fleet_list, Line as Line_};
@@ -21,13 +21,24 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let list = fleet_list(ctx.app, m);
     let hint_rows = m.failover_hint.is_some() as u16;
     let change_rows = m.change_hint.is_some() as u16;
-    let [area, hint, change, why] = Layout::vertical([
+    let chaos_hint = m.chaos_hint();
+    let [area, hint, chaos, change, why] = Layout::vertical([
         Constraint::Min(0),
         Constraint::Length(hint_rows),
+        Constraint::Length(chaos_hint.is_some() as u16),
         Constraint::Length(change_rows),
         Constraint::Length(1),
     ])
     .areas(area);
+    if let Some(h) = chaos_hint {
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(
+                format!("{CHAOS_MARK} {h}"),
+                t.status.warn,
+            ))),
+            chaos,
+        );
+    }
     if let Some(h) = &m.change_hint {
         frame.render_widget(
             Paragraph::new(Line::from(vec![
@@ -62,9 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         (
             "CLUSTER",
             widest(
-                m.rows
-                    .iter()
-                    .map(|r| label(r, ctx.app.read_only).chars().count() + 2),
+                m.rows.iter().map(|r| label(r, ctx).chars().count() + 2),
                 7.max(g_name),
             ),
             9,
@@ -167,7 +176,7 @@ fn cells<'a>(r: &ClusterRow, ctx: &Ctx) -> Vec<Cell<'a>> {
         Some(c) => Style::default().fg(c),
         None => Style::default(),
     };
-    let name = label(r, ctx.app.read_only);
+    let name = label(r, ctx);
     let failing = r.pods.value().map(|p| p.failing).unwrap_or(0);
     let pods_cell = Line::from(vec![
         known(&r.pods, t, |p| format!("{}/{}/", p.running, p.pending)),
@@ -196,6 +205,15 @@ fn cells<'a>(r: &ClusterRow, ctx: &Ctx) -> Vec<Cell<'a>> {
         Cell::from(or_dash(r.meta.role.as_deref())),
         Cell::from(Line::from(vec![
             state_span(r, ctx.model.now, t),
+            // An experiment running there: is this incident on purpose?
+            Span::styled(
+                if ctx.model.under_chaos(&r.meta.context) {
+                    format!(" {CHAOS_MARK}")
+                } else {
+                    String::new()
+                },
+                t.status.warn,
+            ),
             // A certificate about to expire: why a cluster "suddenly" goes.
             Span::styled(
                 if r.tls_warnings.is_empty() {
@@ -347,9 +365,15 @@ fn explain(r: &ClusterRow, now: chrono::DateTime<chrono::Utc>, ctx: &Ctx) -> Lin
         .and_then(|l| l.availability)
         .map(|a| format!(" · edge link {:.0}% up over the last hour", a * 100.0))
         .unwrap_or_default();
+    let chaos = ctx
+        .model
+        .chaos_mark(&r.meta.context)
+        .map(|c| format!(" · {c}"))
+        .unwrap_or_default();
     Line::from(vec![
         Span::styled(format!(" {} ", r.meta.context), t.ui.title),
         Span::styled(text, style),
+        Span::styled(chaos, t.status.warn),
         Span::styled(disk, t.status.warn),
         Span::styled(link, t.ui.dim),
         Span::styled(seen, t.ui.dim),
@@ -362,12 +386,12 @@ fn explain(r: &ClusterRow, now: chrono::DateTime<chrono::Utc>, ctx: &Ctx) -> Lin
 
 /// The cluster's name with its marks: protected, read-only (when the whole
 /// console is not), and how many more contexts reach it.
-fn label(r: &ClusterRow, console_read_only: bool) -> String {
+fn label(r: &ClusterRow, ctx: &Ctx) -> String {
     let mut name = r.meta.name.clone();
     if r.meta.protected {
         name.push_str(" ⚑");
     }
-    if r.meta.read_only && !console_read_only {
+    if r.meta.read_only && !ctx.app.read_only {
         name.push_str(" ro");
     }
     if r.meta.contexts.len() > 1 {

@@ -12,7 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::Layout;
 use ratatui::widgets::Paragraph;
 
-use super::widgets::{table, window, Fitted, TableSpec};
+use super::widgets::{table, window, Fitted, TableSpec, CHAOS_MARK};
 use super::workloads::title;
 use super::Ctx;
 use crate::app::model::SLO_SORTS;
@@ -127,6 +127,10 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             if r.anomaly.is_some() {
                 state.push_str(" anomaly");
             }
+            if m.under_chaos(&r.context) {
+                state.push(' ');
+                state.push_str(CHAOS_MARK);
+            }
             let mut cells = vec![
                 Cell::from(r.name.clone()),
                 Cell::from(r.context.clone()),
@@ -156,7 +160,16 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .get(ctx.app.screen().selected.min(ord.len().saturating_sub(1)))
         .and_then(|i| m.slos.get(*i));
     if let Some((r, _)) = selected_row {
-        frame.render_widget(Paragraph::new(explain(r, t)), why);
+        let mut line = explain(r, t);
+        // An SLO burning while an experiment runs on its cluster: say so
+        // first, before anyone pages on it.
+        if let Some(c) = m.chaos_mark(&r.context) {
+            line.spans.insert(
+                1,
+                Span::styled(format!("{CHAOS_MARK} {c} · "), t.status.warn),
+            );
+        }
+        frame.render_widget(Paragraph::new(line), why);
     }
     let mut heading = title(ctx, "SLOs".into(), ord.len(), SLO_SORTS);
     if m.slos.is_empty() {

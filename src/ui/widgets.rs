@@ -13,6 +13,9 @@ use crate::fleet::summary::{age, ClusterRow, ClusterState, Known};
 use crate::theme::Theme;
 
 /// The state cell of a cluster row, with its age where it has one.
+/// Beside a cluster, workload or SLO that a chaos experiment hits now.
+pub const CHAOS_MARK: &str = "≋";
+
 pub fn state_span(r: &ClusterRow, now: DateTime<Utc>, t: &Theme) -> Span<'static> {
     match (&r.state, &r.excluded) {
         (ClusterState::Unreachable { since, .. }, _) => {

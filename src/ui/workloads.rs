@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
-use super::widgets::{style_if, table, window, TableSpec};
+use super::widgets::{style_if, table, window, TableSpec, CHAOS_MARK};
 use super::Ctx;
 use crate::app::model::{CLUSTER_SORTS, LINE_SORTS};
 use crate::app::order::order;
@@ -40,11 +40,21 @@ pub fn draw_cluster(frame: &mut Frame, area: Rect, ctx: &Ctx, cluster: usize) {
     let t = ctx.theme;
     let m = ctx.model;
     let ord = order(ctx.app, m);
+    let context = m
+        .rows
+        .get(cluster)
+        .map(|r| r.meta.context.as_str())
+        .unwrap_or_default();
     let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
     let rows: Vec<Row> = ord[range]
         .iter()
         .filter_map(|i| m.workloads.get(*i))
         .map(|w| {
+            let chaos = m.workload_chaos(context, &w.namespace, &w.name).is_some();
+            let status = match chaos {
+                true => format!("{CHAOS_MARK} chaos · {}", w.status),
+                false => w.status.clone(),
+            };
             Row::new(vec![
                 Cell::from(w.namespace.clone()),
                 Cell::from(w.name.clone()),
@@ -58,8 +68,8 @@ pub fn draw_cluster(frame: &mut Frame, area: Rect, ctx: &Ctx, cluster: usize) {
                     style_if(w.restarts > 0, t.status.warn, Style::default()),
                 )),
                 Cell::from(Span::styled(
-                    w.status.clone(),
-                    style_if(w.healthy, t.status.ok, t.status.warn),
+                    status,
+                    style_if(w.healthy && !chaos, t.status.ok, t.status.warn),
                 )),
                 Cell::from(image_tags(&w.images)),
                 Cell::from(w.created.map(|c| age(m.now, c)).unwrap_or_default()),
@@ -81,6 +91,9 @@ pub fn draw_cluster(frame: &mut Frame, area: Rect, ctx: &Ctx, cluster: usize) {
             }
             for w in &r.tls_warnings {
                 n.push_str(&format!(" · ⚠ {w}"));
+            }
+            if let Some(c) = m.chaos_mark(&r.meta.context) {
+                n.push_str(&format!(" · {CHAOS_MARK} {c}"));
             }
             n
         })
@@ -153,12 +166,19 @@ pub fn draw_fleet(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                     t.table.skew,
                 )),
             ];
-            for cell in &l.cells {
+            for (i, cell) in l.cells.iter().enumerate() {
+                let hit = m
+                    .rows
+                    .get(i)
+                    .and_then(|r| m.workload_chaos(&r.meta.context, &l.namespace, &l.name))
+                    .is_some();
+                let mark = if hit { CHAOS_MARK } else { "" };
                 cells.push(match cell {
                     None => Cell::from(Span::styled("·", t.ui.dim)),
                     Some(c) => {
                         let tags = tags_only(&c.images);
                         Cell::from(Line::from(vec![
+                            Span::styled(mark, t.status.warn),
                             Span::styled(
                                 format!("{}/{} ", c.ready, c.desired),
                                 style_if(c.healthy, t.status.ok, t.status.warn),
