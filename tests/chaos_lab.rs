@@ -44,19 +44,6 @@ async fn create(api: &Api<DynamicObject>, obj: Value) -> DynamicObject {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-async fn install(lab: &support::Lab, admin: &kube::Client) {
-    for f in ["networkchaos", "podchaos"] {
-        let path = lab.chaos_mesh_crds.join(format!("chaos-mesh.org_{f}.yaml"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-        support::install_crd(admin, serde_saphyr::from_str(&text).unwrap()).await;
-    }
-    let path = lab.fixtures.join("litmus-crds.yaml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    for doc in text.split("\n---\n") {
-        support::install_crd(admin, serde_saphyr::from_str(doc).unwrap()).await;
-    }
-}
-
 /// The operator may read every experiment and act on this namespace's; the
 /// read-only identity may read them all and write nothing.
 async fn grant(admin: &kube::Client, n: &str) {
@@ -79,7 +66,7 @@ async fn setup(
     prefix: &str,
 ) -> (kube::Client, support::TestNamespace) {
     let admin = lab.client(&c.admin()).await;
-    install(lab, &admin).await;
+    support::shared::install_chaos(lab, &admin).await;
     let ns = lab.namespace(c, prefix).await;
     grant(&admin, &ns.name).await;
     (admin, ns)

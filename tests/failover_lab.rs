@@ -988,3 +988,63 @@ async fn quitting_during_a_run_asks_then_ends_it_on_the_record() {
     );
     assert!(runs[0].done.len() < 4, "stopped before the end");
 }
+
+/// Is this incident an experiment? A NetworkChaos delaying the service on
+/// the primary refuses the failover, naming it; paused, the plan goes.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_experiment_on_the_primary_refuses_the_failover_until_paused() {
+    let Some(lab) = support::lab() else { return };
+    let (b, c) = (&lab.clusters[1], &lab.clusters[2]);
+    let ns = namespace(lab, &[b, c], "fo-chaos").await;
+    let (cb, cc) = (lab.client(&b.admin()).await, lab.client(&c.admin()).await);
+    support::shared::install_chaos(lab, &cb).await;
+    checkout(&cb, &ns, 2).await;
+    checkout(&cc, &ns, 0).await;
+    route(&cc, &ns).await;
+    ready(&cb, &ns, 2).await;
+    let chaos = Api::<DynamicObject>::namespaced_with(
+        cb.clone(),
+        &ns,
+        &ar("chaos-mesh.org", "v1alpha1", "NetworkChaos", "networkchaos"),
+    );
+    let game_day: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "chaos-mesh.org/v1alpha1", "kind": "NetworkChaos",
+        "metadata": {"name": "game-day", "namespace": ns},
+        "spec": {"action": "delay", "mode": "all", "delay": {"latency": "2s"},
+            "selector": {"labelSelectors": {"app": "checkout"}}},
+    }))
+    .unwrap();
+    chaos
+        .create(&PostParams::default(), &game_day)
+        .await
+        .unwrap();
+    let cli = cli_with(lab, &plan("exp", &b.name, &[&c.name], &ns, ""));
+
+    let o = cli.run(&["failover", "plan", "exp"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let out = stdout(&o);
+    let want = format!(
+        "STOP lab-b          chaos: NetworkChaos game-day active 0 min {ns}/game-day: is this incident the experiment? pause or stop it first"
+    );
+    assert!(out.contains(&want), "{out}");
+
+    // Paused (as Chaos Mesh's dashboard pauses), it no longer holds the run.
+    chaos
+        .patch(
+            "game-day",
+            &PatchParams::default(),
+            &Patch::Merge(
+                json!({"metadata": {"annotations": {"experiment.chaos-mesh.org/pause": "true"}}}),
+            ),
+        )
+        .await
+        .unwrap();
+    let o = cli.run(&["failover", "plan", "exp"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("ok   lab-b          chaos: no experiment running"),
+        "{out}"
+    );
+    assert!(!out.contains("STOP"), "{out}");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}

@@ -109,14 +109,13 @@ impl Experiment {
             .any(|h| h.namespace == namespace && h.workload == name)
     }
 
+    /// Whether it reaches into `namespace`: a workload hit there, or a
+    /// selector naming it (its pods may be gone, killed by it).
     pub fn hits_namespace(&self, namespace: &str) -> bool {
-        if self.hits.is_empty() && self.hits_unknown.is_some() {
-            return self
-                .selectors
-                .iter()
-                .any(|s| s.namespaces.iter().any(|n| n == namespace));
-        }
         self.hits.iter().any(|h| h.namespace == namespace)
+            || self.selectors.iter().any(|s| {
+                s.namespaces.iter().any(|n| n == namespace) || s.pods.contains_key(namespace)
+            })
     }
 }
 

@@ -36,39 +36,84 @@ pub struct Read {
     pub problems: Vec<String>,
 }
 
+/// The resources a group serves at v1alpha1; `None` when it serves none.
+/// Discovery first: RBAC answers 403 before the API server can say 404, so
+/// listing a kind that is not installed would read as "forbidden".
+async fn served(client: &Client, group: &str) -> Result<Option<Vec<String>>, String> {
+    match client
+        .list_api_group_resources(&format!("{group}/v1alpha1"))
+        .await
+    {
+        Ok(l) => Ok(Some(l.resources.into_iter().map(|r| r.name).collect())),
+        Err(kube::Error::Api(e)) if e.code == 404 => Ok(None),
+        Err(e) => Err(format!("discovery of {group}: {}", kube_message(&e))),
+    }
+}
+
+/// Lists that failed, in one line: the first error, and how many more.
+fn problem(errors: Vec<String>) -> Option<String> {
+    let n = errors.len();
+    let first = errors.into_iter().next()?;
+    Some(match n {
+        1 => first,
+        _ => format!("{first} (and {} more kinds)", n - 1),
+    })
+}
+
 pub async fn cluster(client: &Client, context: &str) -> Read {
     let mut r = Read::default();
-    let kinds = ChaosKind::ALL.into_iter().filter(|k| !k.litmus());
-    let lists =
-        kinds.map(|k| async move { (k, list(client, k.group(), k.name(), k.plural()).await) });
-    for (k, got) in futures::future::join_all(lists).await {
-        match got {
-            Ok(Some(items)) => {
-                r.installed = true;
-                r.experiments
-                    .extend(items.iter().map(|o| super::mesh(context, k, o)));
+    let mut errors = Vec::new();
+    match served(client, super::kind::MESH_GROUP).await {
+        Err(e) => r.problems.push(e),
+        Ok(None) => {}
+        Ok(Some(names)) => {
+            r.installed = true;
+            let kinds = ChaosKind::ALL
+                .into_iter()
+                .filter(|k| !k.litmus() && names.iter().any(|n| n == k.plural()));
+            let lists = kinds
+                .map(|k| async move { (k, list(client, k.group(), k.name(), k.plural()).await) });
+            for (k, got) in futures::future::join_all(lists).await {
+                match got {
+                    Ok(items) => r.experiments.extend(
+                        items
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|o| super::mesh(context, k, o)),
+                    ),
+                    Err(e) => errors.push(e),
+                }
             }
-            Ok(None) => {}
-            Err(e) => r.problems.push(e),
         }
     }
     let g = super::kind::LITMUS_GROUP;
-    match list(client, g, "ChaosEngine", "chaosengines").await {
-        Ok(Some(engines)) => {
+    match served(client, g).await {
+        Err(e) => r.problems.push(e),
+        Ok(None) => {}
+        Ok(Some(names)) => {
             r.installed = true;
-            let results = match list(client, g, "ChaosResult", "chaosresults").await {
+            let engines = match list(client, g, "ChaosEngine", "chaosengines").await {
                 Ok(v) => v.unwrap_or_default(),
                 Err(e) => {
-                    r.problems.push(e);
+                    errors.push(e);
                     Vec::new()
                 }
+            };
+            let results = match names.iter().any(|n| n == "chaosresults") {
+                true => match list(client, g, "ChaosResult", "chaosresults").await {
+                    Ok(v) => v.unwrap_or_default(),
+                    Err(e) => {
+                        errors.push(e);
+                        Vec::new()
+                    }
+                },
+                false => Vec::new(),
             };
             r.experiments
                 .extend(engines.iter().map(|o| super::engine(context, o, &results)));
         }
-        Ok(None) => {}
-        Err(e) => r.problems.push(e),
     }
+    r.problems.extend(problem(errors));
     for e in r
         .experiments
         .iter_mut()

@@ -143,6 +143,10 @@ impl Backend for DemoBackend {
         Ok(super::backups::holdings(ctx, chrono::Utc::now()))
     }
 
+    async fn chaos(&self, ctx: &str) -> Result<crate::chaos::read::Read, String> {
+        Ok(super::chaos::read(ctx, chrono::Utc::now()))
+    }
+
     async fn reachable(&self, ctx: &str) -> Result<(), String> {
         self.0.facts(ctx).await.map(|_| ())
     }

@@ -54,6 +54,11 @@ pub trait Backend: Send + Sync {
         &self,
         ctx: &str,
     ) -> impl Future<Output = Result<Option<crate::backups::Holdings>, String>> + Send;
+    /// The chaos experiments running in the cluster (and what they hit).
+    fn chaos(
+        &self,
+        ctx: &str,
+    ) -> impl Future<Output = Result<crate::chaos::read::Read, String>> + Send;
     /// For a scale: room for the added pods (a check) and the hourly cost change.
     fn room(
         &self,

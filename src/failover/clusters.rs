@@ -103,6 +103,10 @@ impl Backend for Clusters {
         crate::backups::read::holdings(self.client(ctx)?).await
     }
 
+    async fn chaos(&self, ctx: &str) -> Result<crate::chaos::read::Read, String> {
+        Ok(crate::chaos::read::cluster(self.client(ctx)?, ctx).await)
+    }
+
     async fn reachable(&self, ctx: &str) -> Result<(), String> {
         self.ready_client(ctx).await.map(|_| ())
     }

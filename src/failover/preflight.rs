@@ -244,6 +244,11 @@ pub async fn run(
         }
     }
     checks.push(recovery_point(plan, config, b, &steps).await);
+    let ns = namespaces(&steps);
+    if primary_down.is_none() {
+        checks.push(chaos(b, &plan.primary, true, &ns).await);
+    }
+    checks.push(chaos(b, standby, false, &ns).await);
     Report {
         plan: plan.name.clone(),
         standby: standby.to_string(),
@@ -260,6 +265,76 @@ pub async fn run(
     }
 }
 
+/// The namespaces the steps act in.
+fn namespaces(steps: &[Resolved]) -> Vec<&str> {
+    let mut ns: Vec<&str> = steps
+        .iter()
+        .flat_map(|s| &s.actions)
+        .filter_map(|a| match a {
+            Action::Mutate { target, .. } | Action::Wait { target, .. } => {
+                Some(target.namespace.as_str())
+            }
+            Action::CordonNodes { .. } => None,
+        })
+        .filter(|n| !n.is_empty())
+        .collect();
+    ns.sort();
+    ns.dedup();
+    ns
+}
+
+/// Is this incident an experiment? One running on the primary in the
+/// service's namespaces refuses the run (pause or stop it first); anywhere
+/// else it is said. Experiments that cannot be read hold the run like one
+/// running: nobody should fail a region over for an experiment unseen.
+async fn chaos(b: &impl Backend, ctx: &str, primary: bool, namespaces: &[&str]) -> Check {
+    let name = "chaos";
+    let read = match b.chaos(ctx).await {
+        Ok(r) => r,
+        Err(e) => return check(State::Stop, ctx, name, format!("unknown: {e}")),
+    };
+    let now = chrono::Utc::now();
+    let active: Vec<&crate::chaos::Experiment> = read
+        .experiments
+        .iter()
+        .filter(|e| e.phase.active())
+        .collect();
+    let here: Vec<&&crate::chaos::Experiment> = active
+        .iter()
+        .filter(|e| namespaces.iter().any(|n| e.hits_namespace(n)))
+        .collect();
+    let list = |v: &[&&crate::chaos::Experiment]| {
+        v.iter()
+            .map(|e| format!("{} {}/{}", e.describe(now), e.namespace, e.name))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if !here.is_empty() {
+        let state = if primary { State::Stop } else { State::Warn };
+        let what = if primary {
+            "is this incident the experiment? pause or stop it first"
+        } else {
+            "the standby is under an experiment too"
+        };
+        return check(state, ctx, name, format!("{}: {what}", list(&here)));
+    }
+    if !read.problems.is_empty() {
+        let why = format!("unknown: {}", read.problems.join("; "));
+        return check(State::Stop, ctx, name, why);
+    }
+    if !active.is_empty() {
+        let others: Vec<&&crate::chaos::Experiment> = active.iter().collect();
+        let detail = format!("{} (not in {})", list(&others), namespaces.join(", "));
+        return check(State::Warn, ctx, name, detail);
+    }
+    let detail = if read.installed {
+        "no experiment running"
+    } else {
+        "no Chaos Mesh or LitmusChaos"
+    };
+    check(State::Ok, ctx, name, detail)
+}
+
 /// The data the run moves and how old its newest recovery point is: the
 /// newest successful backup, on any cluster of the plan, whose namespaces
 /// cover the steps' namespaces. Older than `max_data_loss` refuses; older
@@ -272,19 +347,7 @@ async fn recovery_point(
     steps: &[Resolved],
 ) -> Check {
     let name = "recovery point";
-    let mut namespaces: Vec<&str> = steps
-        .iter()
-        .flat_map(|s| &s.actions)
-        .filter_map(|a| match a {
-            Action::Mutate { target, .. } | Action::Wait { target, .. } => {
-                Some(target.namespace.as_str())
-            }
-            Action::CordonNodes { .. } => None,
-        })
-        .filter(|n| !n.is_empty())
-        .collect();
-    namespaces.sort();
-    namespaces.dedup();
+    let namespaces = namespaces(steps);
     let limit = plan
         .max_data_loss
         .as_deref()

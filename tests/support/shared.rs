@@ -112,6 +112,20 @@ pub async fn grant(
         .await;
 }
 
+/// Chaos Mesh's NetworkChaos and PodChaos CRDs (from its module) and
+/// LitmusChaos's ChaosEngine and ChaosResult (written from its docs).
+pub async fn install_chaos(lab: &Lab, admin: &kube::Client) {
+    for f in ["networkchaos", "podchaos"] {
+        let path = lab.chaos_mesh_crds.join(format!("chaos-mesh.org_{f}.yaml"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        super::install_crd(admin, serde_saphyr::from_str(&text).unwrap()).await;
+    }
+    let text = std::fs::read_to_string(lab.fixtures.join("litmus-crds.yaml")).unwrap();
+    for doc in text.split("\n---\n") {
+        super::install_crd(admin, serde_saphyr::from_str(doc).unwrap()).await;
+    }
+}
+
 pub fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
     ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
 }
