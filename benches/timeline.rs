@@ -24,6 +24,7 @@ fn main() {
         observed: &[],
         alerts: &[],
         backups: None,
+        chaos: None,
         host: "bench",
         since,
     };

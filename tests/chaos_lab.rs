@@ -143,6 +143,26 @@ async fn a_network_chaos_marks_what_it_hits_and_pause_resume_send_only_the_annot
         json!([{"namespace": n, "workload": "web", "pods": 2}]),
         "{e:#}"
     );
+    // The timeline says when it started, and what it hits.
+    let out = cli.run(&[
+        "--context",
+        &c.readonly(),
+        "changes",
+        "--json",
+        "--since",
+        "10m",
+    ]);
+    let all: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let started = all["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "chaos" && x["object"]["namespace"] == n)
+        .unwrap_or_else(|| panic!("{all:#}"));
+    assert_eq!(started["summary"], "started", "{started:#}");
+    assert_eq!(started["object"]["name"], "eu-latency");
+    assert_eq!(started["detail"], format!("hits {n}/web"), "{started:#}");
     // … and, read-only, cannot pause it: nothing sent but the review that
     // names who acts.
     let target = |ctx: &str| format!("{ctx}/{n}/networkchaos/eu-latency");

@@ -20,12 +20,14 @@ pub fn timeline(
 ) -> Vec<Change> {
     let alerts = fleet.slo.events();
     let backups = fleet.backups.latest();
+    let chaos = fleet.chaos.latest();
     collect(Inputs {
         fleet,
         records,
         observed,
         alerts: &alerts,
         backups: backups.as_deref(),
+        chaos: chaos.as_deref(),
         host,
         since,
     })

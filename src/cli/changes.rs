@@ -71,21 +71,27 @@ pub fn run(
             .filter(|o| contexts.contains(&o.context.as_str()))
             .collect();
         let alerts = c.console.slo.events();
-        // The console reads Velero in the background; here, once.
+        // The console reads Velero and the experiments in the background;
+        // here, once.
+        let readers: Vec<crate::fleet::summary::Reader> = c
+            .console
+            .clusters
+            .iter()
+            .map(|h| (h.meta.clone(), h.client.clone()))
+            .collect();
         let backups = match c.console.backups.latest() {
             Some(b) => Some(b),
             None if demo => None,
-            None => {
-                let readers: Vec<_> = c
-                    .console
-                    .clusters
-                    .iter()
-                    .map(|h| (h.meta.clone(), h.client.clone()))
-                    .collect();
-                Some(std::sync::Arc::new(
-                    crate::backups::monitor::read_all(&readers, &c.config).await,
-                ))
-            }
+            None => Some(std::sync::Arc::new(
+                crate::backups::monitor::read_all(&readers, &c.config).await,
+            )),
+        };
+        let chaos = match c.console.chaos.latest() {
+            Some(x) => Some(x),
+            None if demo => None,
+            None => Some(std::sync::Arc::new(
+                crate::chaos::monitor::read_all(&readers).await,
+            )),
         };
         let changes = collect(Inputs {
             fleet: &c.console,
@@ -93,6 +99,7 @@ pub fn run(
             observed: &observed,
             alerts: &alerts,
             backups: backups.as_deref(),
+            chaos: chaos.as_deref(),
             host: &crate::ops::marks::host(),
             since: since_t,
         });

@@ -57,10 +57,12 @@ pub enum ChangeKind {
     Sync,
     /// A Velero backup that failed or partly failed.
     Backup,
+    /// A chaos experiment started, or stopped hurting its targets.
+    Chaos,
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 12] = [
+    pub const ALL: [ChangeKind; 13] = [
         ChangeKind::Revision,
         ChangeKind::Scale,
         ChangeKind::Edit,
@@ -73,6 +75,7 @@ impl ChangeKind {
         ChangeKind::Action,
         ChangeKind::Sync,
         ChangeKind::Backup,
+        ChangeKind::Chaos,
     ];
 
     pub fn word(self) -> &'static str {
@@ -89,6 +92,7 @@ impl ChangeKind {
             ChangeKind::Action => "action",
             ChangeKind::Sync => "sync",
             ChangeKind::Backup => "backup",
+            ChangeKind::Chaos => "chaos",
         }
     }
 

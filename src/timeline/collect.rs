@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::change::{sort, Change, ChangeKind, ObjectRef};
 use super::{edits, revisions, scaling, syncs, warnings};
 use crate::backups::fleet::FleetBackups;
+use crate::chaos::fleet::FleetChaos;
 use crate::fleet::handles::{with_data, Fleet};
 use crate::fleet::objects::WorkloadInfo;
 use crate::journal::{Record, RecordKind};
@@ -22,6 +23,8 @@ pub struct Inputs<'a> {
     pub alerts: &'a [AlertEvent],
     /// The latest read of the fleet's Velero objects, if any.
     pub backups: Option<&'a FleetBackups>,
+    /// The latest read of the fleet's chaos experiments, if any.
+    pub chaos: Option<&'a FleetChaos>,
     /// This console's host: its own Events are already in the journal.
     pub host: &'a str,
     pub since: DateTime<Utc>,
@@ -105,6 +108,7 @@ pub fn collect(i: Inputs) -> Vec<Change> {
         );
     }
     out.extend(backups(i.backups, i.since));
+    out.extend(chaos(i.chaos, i.since));
     sort(&mut out);
     out
 }
@@ -129,6 +133,47 @@ fn backups(b: Option<&FleetBackups>, since: DateTime<Utc>) -> Vec<Change> {
             .detail(x.why.clone())
         })
         .collect()
+}
+
+/// A line when each experiment started (created) and, when it says, when
+/// it stopped hurting its targets (recovered, paused or stopped).
+fn chaos(c: Option<&FleetChaos>, since: DateTime<Utc>) -> Vec<Change> {
+    let Some(c) = c else { return Vec::new() };
+    let mut out = Vec::new();
+    for e in c.all() {
+        let object = ObjectRef::new(e.kind.name(), &e.namespace, &e.name);
+        let hits = e
+            .hits
+            .iter()
+            .map(|h| format!("{}/{}", h.namespace, h.workload))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if let Some(t) = e.since.filter(|t| *t >= since) {
+            let line = Change::new(
+                t,
+                &e.context,
+                ChangeKind::Chaos,
+                object.clone(),
+                "started".into(),
+            )
+            .by(e.kind.group().to_string());
+            out.push(match hits.is_empty() {
+                true => line,
+                false => line.detail(format!("hits {hits}")),
+            });
+        }
+        if let Some(t) = e.ended.filter(|t| *t >= since) {
+            let line = Change::new(
+                t,
+                &e.context,
+                ChangeKind::Chaos,
+                object,
+                e.phase.as_str().into(),
+            );
+            out.push(line.by(e.kind.group().to_string()));
+        }
+    }
+    out
 }
 
 /// Lines from a better source (this console saw it happen; an Event or a
