@@ -120,6 +120,11 @@ fn screens() -> Vec<(&'static str, Vec<Msg>)> {
         ("rollout_detail", vec![key('4'), named(KeyCode::Enter)]),
         ("backups", vec![key('9')]),
         ("backups_now_in_the_demo", vec![key('9'), key('B')]),
+        ("chaos", vec![key('0')]),
+        (
+            "chaos_pause_in_the_demo",
+            vec![key('0'), key('j'), key('x')],
+        ),
     ]
 }
 

@@ -114,6 +114,18 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
             app.push(View::Backups);
         }
         Action::BackupNow => return super::launch::backup_now(app, model),
+        Action::ViewChaos => {
+            app.screens.truncate(1);
+            app.push(View::Chaos);
+        }
+        Action::Pause | Action::Resume | Action::Abort if app.screen().view == View::Chaos => {
+            let op = match action {
+                Action::Pause => Operation::Pause,
+                Action::Resume => Operation::Resume,
+                _ => Operation::Stop,
+            };
+            return super::launch::chaos(app, model, op);
+        }
         Action::RemApprove | Action::RemReject | Action::RemSnooze | Action::RemMark => {
             app.message = Some("remediation keys work in the Remediations view (8)".into())
         }

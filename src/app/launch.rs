@@ -196,6 +196,41 @@ pub(super) fn backup_now(app: &mut App, model: &Model) -> Vec<Effect> {
     open_dialog(app, model, cluster, target, Operation::BackupNow)
 }
 
+/// `x`/`X`/`a` in the Chaos view: pause or resume the selected Chaos Mesh
+/// experiment, or stop the selected Litmus engine.
+pub(super) fn chaos(app: &mut App, model: &Model, op: Operation) -> Vec<Effect> {
+    let ord = order(app, model);
+    let rows = model.chaos_rows();
+    let Some(e) = ord
+        .get(app.screen().selected.min(ord.len().saturating_sub(1)))
+        .and_then(|i| rows.get(*i))
+    else {
+        app.message = Some("no experiment selected".into());
+        return Vec::new();
+    };
+    let kind = ObjectKind::Chaos(e.kind);
+    if !op.applies_to(kind) {
+        app.message = Some(match e.kind.litmus() {
+            true => "a Litmus engine is stopped (a), not paused".into(),
+            false => "a stops a Litmus engine; pause a Chaos Mesh experiment with x".into(),
+        });
+        return Vec::new();
+    }
+    let Some(cluster) = model.rows.iter().position(|c| c.meta.reaches(&e.context)) else {
+        return Vec::new();
+    };
+    let target = Target::new(&e.context, &e.namespace, kind, &e.name);
+    if app.demo {
+        let why =
+            "the demo runs no chaos controller: pause, resume and stop work on a live cluster";
+        let mut d = Dialog::new(cluster, target, op, Stage::Unavailable(why.into()));
+        d.contexts = contexts_of(model, cluster, &e.context);
+        app.dialog = Some(d);
+        return Vec::new();
+    }
+    open_dialog(app, model, cluster, target, op)
+}
+
 /// A dialog for a target named directly (route, Service).
 /// Why nothing may be planned on this cluster's figures: they are not
 /// live (from disk, from the metrics engine, or it does not answer).

@@ -72,6 +72,7 @@ impl Model {
             | View::Cost { .. }
             | View::Failover { .. }
             | View::Backups
+            | View::Chaos
             | View::Remediations => {}
             View::Workloads => m.lines = fleet.workload_lines(),
             View::Rollouts => m.rollouts = fleet.rollout_rows(),
@@ -156,6 +157,7 @@ pub const ROLLOUT_SORTS: &[&str] = &["phase", "name", "cluster"];
 pub const SLO_SORTS: &[&str] = &["state", "budget", "name"];
 pub const COST_SORTS: &[&str] = &["cost", "idle/efficiency", "name"];
 pub const BACKUP_SORTS: &[&str] = &["state", "age", "name"];
+pub const CHAOS_SORTS: &[&str] = &["state", "age", "cluster"];
 
 /// One row of the Cost view at its current level.
 #[derive(Debug, Clone, PartialEq)]
@@ -295,6 +297,11 @@ impl Model {
         ))
     }
 
+    /// Every experiment across the fleet, running first (the Chaos view).
+    pub fn chaos_rows(&self) -> Vec<&crate::chaos::Experiment> {
+        self.chaos.as_ref().map(|c| c.rows()).unwrap_or_default()
+    }
+
     pub fn backup_rows(&self) -> Vec<&crate::backups::Row> {
         self.backups
             .as_ref()
@@ -335,6 +342,7 @@ pub fn sort_keys(view: &View) -> &'static [&'static str] {
         View::Slo => SLO_SORTS,
         View::Cost { .. } => COST_SORTS,
         View::Backups => BACKUP_SORTS,
+        View::Chaos => CHAOS_SORTS,
         View::Journal
         | View::Change { .. }
         | View::Detail { .. }

@@ -72,6 +72,7 @@ pub(super) fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
         | View::Slo
         | View::Remediations
         | View::Backups
+        | View::Chaos
         | View::Failover { plan: Some(_) } => None,
         View::Failover { plan: None } => {
             ord.get(sel)

@@ -59,6 +59,7 @@ pub fn order(app: &App, m: &Model) -> Vec<usize> {
         }
         View::Slo => slo(m, s, &f),
         View::Backups => backups(m, s, &f),
+        View::Chaos => chaos(m, s, &f),
         View::Failover { plan: None } => failover(m, &f),
         View::Remediations => remediations(app, &f),
         View::Failover { .. } | View::Detail { .. } => Vec::new(),
@@ -241,6 +242,33 @@ fn slo(m: &Model, s: &Screen, f: &Filter) -> Vec<usize> {
         }
         idx
     }
+}
+
+/// Running first (longest running first), by age, or by cluster and name.
+fn chaos(m: &Model, s: &Screen, f: &Filter) -> Vec<usize> {
+    let rows = m.chaos_rows();
+    apply_order(
+        &rows,
+        |e| {
+            f.keep(&format!(
+                "{} {} {}/{} {}",
+                e.context,
+                e.kind.name(),
+                e.namespace,
+                e.name,
+                e.phase.as_str()
+            ))
+        },
+        |e| {
+            let name = format!("{} {}/{}", e.context, e.namespace, e.name);
+            match s.sort {
+                1 => (None, e.since, name),
+                2 => (None, None, name),
+                _ => (Some(e.phase), e.since, name),
+            }
+        },
+        s.reverse,
+    )
 }
 
 /// Worst first (failing, late oldest first, unknown, ok), by age, or by

@@ -104,6 +104,9 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
         ("backup" | "backups" | "bk" | "velero", _) => {
             act(app, Action::ViewBackups, model);
         }
+        ("chaos" | "experiments" | "litmus", _) => {
+            act(app, Action::ViewChaos, model);
+        }
         ("cost" | "costs", _) => {
             act(app, Action::ViewCost, model);
         }

@@ -33,6 +33,8 @@ pub enum View {
     Remediations,
     /// Velero schedules across the fleet, worst first.
     Backups,
+    /// Chaos experiments across the fleet, running first.
+    Chaos,
     /// Failover plans; with a name, that plan's steps, checks and run.
     Failover {
         plan: Option<String>,
@@ -60,6 +62,7 @@ impl View {
             View::Failover { .. } => "Failover",
             View::Remediations => "Remediations",
             View::Backups => "Backups",
+            View::Chaos => "Chaos",
             View::Detail { .. } => "Detail",
         }
     }

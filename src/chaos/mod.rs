@@ -109,6 +109,27 @@ impl Experiment {
             .any(|h| h.namespace == namespace && h.workload == name)
     }
 
+    /// `shop/web (3 pods), pay/db (1 pod)`, or why it is not known.
+    pub fn reach(&self) -> String {
+        if let Some(why) = &self.hits_unknown {
+            return format!("unknown ({why})");
+        }
+        if self.hits.is_empty() {
+            return match self.phase.active() {
+                true => "no pods match".into(),
+                false => "-".into(),
+            };
+        }
+        self.hits
+            .iter()
+            .map(|h| {
+                let s = if h.pods == 1 { "" } else { "s" };
+                format!("{}/{} ({} pod{s})", h.namespace, h.workload, h.pods)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Whether it reaches into `namespace`: a workload hit there, or a
     /// selector naming it (its pods may be gone, killed by it).
     pub fn hits_namespace(&self, namespace: &str) -> bool {

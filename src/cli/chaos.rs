@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use crate::chaos::fleet::{FleetChaos, Found};
-use crate::chaos::{read, ChaosKind, Experiment};
+use crate::chaos::{read, ChaosKind};
 use crate::fleet::kubeconfig::client_for;
 use crate::ops::target::{ObjectKind, Target};
 use crate::ops::Operation;
@@ -150,28 +150,6 @@ pub fn run(opts: &Options, json: bool) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// `shop/web (3 pods), pay/db (1 pod)`, or why it is not known.
-pub fn hits(e: &Experiment) -> String {
-    if let Some(why) = &e.hits_unknown {
-        return format!("unknown ({why})");
-    }
-    if e.hits.is_empty() {
-        return if e.phase.active() {
-            "no pods match".into()
-        } else {
-            "-".into()
-        };
-    }
-    e.hits
-        .iter()
-        .map(|h| {
-            let s = if h.pods == 1 { "" } else { "s" };
-            format!("{}/{} ({} pod{s})", h.namespace, h.workload, h.pods)
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn text(fleet: &FleetChaos) -> String {
     let now = chrono::Utc::now();
     let mut out = format!(
@@ -202,7 +180,7 @@ fn text(fleet: &FleetChaos) -> String {
             format!("{}/{}", e.namespace, e.name),
             e.phase.as_str(),
             age,
-            hits(e),
+            e.reach(),
         ));
     }
     for c in &fleet.clusters {

@@ -3,6 +3,7 @@
 
 mod backups;
 mod change;
+mod chaos;
 mod cost;
 mod detail;
 mod dialog;
@@ -55,6 +56,7 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
         View::Slo => slo::draw(frame, body, ctx),
         View::Cost { .. } => cost::draw(frame, body, ctx),
         View::Backups => backups::draw(frame, body, ctx),
+        View::Chaos => chaos::draw(frame, body, ctx),
         View::Failover { plan } => failover::draw(frame, body, ctx, plan.as_deref()),
         View::Remediations => remediation::draw(frame, body, ctx),
         View::Detail { yaml, .. } => detail::draw(frame, body, ctx, *yaml),
@@ -218,6 +220,15 @@ fn hints(ctx: &Ctx) -> Line<'static> {
             (Action::Back, "back"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
+        ],
+        View::Chaos => &[
+            (Action::Pause, "pause"),
+            (Action::Resume, "resume"),
+            (Action::Abort, "stop engine"),
+            (Action::Filter, "filter"),
+            (Action::SortNext, "sort"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
         ],
         View::Backups => &[
             (Action::BackupNow, "back up now"),
