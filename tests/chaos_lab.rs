@@ -461,3 +461,67 @@ spec:
     support::shared::simulator(&c.simulator, json!({"remove_namespace": n})).await;
     ns.delete().await;
 }
+
+/// The console in a real terminal: the cluster and the workload marked, the
+/// Chaos view listing the experiment, `x` through the confirm dialog to the
+/// pause annotation on the cluster.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_marks_the_experiment_and_pauses_it() {
+    use support::tmux::{Tmux, Tracked};
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[1];
+    let (admin, ns) = setup(lab, c, "chaos-tui").await;
+    let n = ns.name.as_str();
+    deployment(&admin, n, "web").await;
+    let api = network_chaos(&admin, n);
+    create(
+        &api,
+        json!({"apiVersion": "chaos-mesh.org/v1alpha1", "kind": "NetworkChaos",
+            "metadata": {"name": "tui-latency", "namespace": n},
+            "spec": {"action": "delay", "mode": "all", "delay": {"latency": "300ms"},
+                "selector": {"labelSelectors": {"app": "web"}}},
+            "status": {"experiment": {"desiredPhase": "Run"}}}),
+    )
+    .await;
+
+    let cli = Cli::new(lab);
+    let tracked = Tracked::new(cli.home.path());
+    let cmd = tracked.command(&format!(
+        "--kubeconfig {} --context {}",
+        lab.kubeconfig.display(),
+        c.operator()
+    ));
+    let t = Tmux::start(&cmd, 200, 40);
+    t.wait_for("the Fleet's chaos mark", |s| {
+        s.contains("≋ chaos: NetworkChaos") && s.contains("ok ≋")
+    });
+    // The cluster's workloads: web is marked, api would not be.
+    t.keys(&["Enter"]);
+    t.keys(&["/"]);
+    t.keys(&["-l", n]);
+    t.keys(&["Enter"]);
+    t.wait_for("web marked", |s| s.contains("≋ chaos · Healthy"));
+    t.keys(&["Escape"]);
+    t.keys(&["Escape"]);
+    t.keys(&["0"]);
+    t.keys(&["/"]);
+    t.keys(&["-l", n]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the experiment", |s| {
+        s.contains(&format!("{n}/tui-latency")) && s.contains(&format!("{n}/web (2 pods)"))
+    });
+    assert!(s.contains("active"), "{s}");
+    t.keys(&["x"]);
+    t.wait_for("the confirm dialog", |s| {
+        s.contains("pause NetworkChaos tui-latency")
+    });
+    t.keys(&["-l", "game day paused for the release"]);
+    t.keys(&["Enter"]);
+    t.wait_for("done", |s| s.contains("done"));
+    let live = api.get("tui-latency").await.unwrap();
+    assert_eq!(live.metadata.annotations.unwrap()[PAUSE], "true");
+    t.keys(&["Escape"]);
+    tracked.assert_alive(&t);
+    tracked.quit(&t);
+    ns.delete().await;
+}

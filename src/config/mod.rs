@@ -537,6 +537,11 @@ group = "other"
         assert_eq!(cfg.bluegreens.len(), 1);
         assert_eq!(cfg.slos[0].gate.as_ref().unwrap().label, "version");
         assert_eq!(cfg.slo_files, [std::path::PathBuf::from("openslo.yaml")]);
+        let e = &cfg.experiments[0];
+        let (_, obj) = e.object(Some("shop")).unwrap();
+        assert_eq!(obj["metadata"]["namespace"], "shop");
+        assert!(e.allowed_on("staging-eu", cfg.services.first(), None));
+        assert!(!e.allowed_on("prod-eu-1", cfg.services.first(), None));
     }
 
     #[test]
