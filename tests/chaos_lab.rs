@@ -525,3 +525,75 @@ async fn the_console_marks_the_experiment_and_pauses_it() {
     tracked.quit(&t);
     ns.delete().await;
 }
+
+/// `:start` in the console on a protected cluster: the dialog will not send
+/// until the experiment's name is typed; then the PodChaos is created.
+#[tokio::test(flavor = "multi_thread")]
+async fn starting_an_experiment_on_a_protected_cluster_needs_its_name_typed() {
+    use support::tmux::{Tmux, Tracked};
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[2];
+    let (admin, ns) = setup(lab, c, "chaos-protected").await;
+    let n = ns.name.as_str();
+    let cli = Cli::new(lab);
+    let ctx = c.operator();
+    let config = format!(
+        r#"[[cluster]]
+context = "{ctx}"
+protected = true
+
+[[experiment]]
+name = "kill-one"
+clusters = ["{ctx}"]
+manifest = '''
+apiVersion: chaos-mesh.org/v1alpha1
+kind: PodChaos
+metadata:
+  name: kill-one
+  namespace: {n}
+spec:
+  action: pod-kill
+  mode: one
+  selector:
+    labelSelectors: {{app: web}}
+'''
+"#
+    );
+    std::fs::write(cli.home.path().join("config.toml"), config).unwrap();
+    let tracked = Tracked::new(cli.home.path());
+    let cmd = tracked.command(&format!(
+        "--kubeconfig {} --context {ctx}",
+        lab.kubeconfig.display()
+    ));
+    let t = Tmux::start(&cmd, 200, 45);
+    t.wait_for("the fleet", |s| s.contains(&c.name) && s.contains("ok"));
+    t.keys(&["Enter"]);
+    t.keys(&[":"]);
+    t.keys(&["-l", "start kill-one"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the confirm dialog", |s| {
+        s.contains("start PodChaos kill-one") && s.contains("type kill-one to confirm")
+    });
+    t.keys(&["-l", "game day"]);
+    // Enter with the reason alone moves to the name; a wrong name sends nothing.
+    t.keys(&["Enter"]);
+    t.keys(&["-l", "kill-two"]);
+    t.keys(&["Enter"]);
+    // Had Enter sent it, the dialog would be running within a second.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    t.wait_for("still asking", |s| s.contains("type kill-one to confirm"));
+    let pods = chaos_api(&admin, n, "chaos-mesh.org", "PodChaos", "podchaos");
+    assert!(pods.get_opt("kill-one").await.unwrap().is_none());
+    for _ in 0.."kill-two".len() {
+        t.keys(&["BSpace"]);
+    }
+    t.keys(&["-l", "kill-one"]);
+    t.keys(&["Enter"]);
+    t.wait_for("done", |s| s.contains("done"));
+    let made = pods.get("kill-one").await.expect("started");
+    assert_eq!(made.data["spec"]["action"], "pod-kill");
+    t.keys(&["Escape"]);
+    tracked.assert_alive(&t);
+    tracked.quit(&t);
+    ns.delete().await;
+}

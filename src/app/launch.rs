@@ -231,6 +231,43 @@ pub(super) fn chaos(app: &mut App, model: &Model, op: Operation) -> Vec<Effect> 
     open_dialog(app, model, cluster, target, op)
 }
 
+/// `:start NAME` on the open cluster: an `[[experiment]]` from the config,
+/// through the dialog (a protected cluster's name must be typed).
+pub(super) fn start_experiment(app: &mut App, model: &Model, name: &str) -> Vec<Effect> {
+    let Some(cluster) = current_cluster(app) else {
+        app.message = Some(format!(
+            "open a cluster first (:ctx NAME), then :start {name}"
+        ));
+        return Vec::new();
+    };
+    let Some(row) = model.rows.get(cluster) else {
+        return Vec::new();
+    };
+    let (context, group) = (row.meta.context.clone(), row.meta.group.clone());
+    let started = crate::ops::chaos::declared(
+        &app.experiments,
+        &app.services,
+        &context,
+        group.as_deref(),
+        name,
+    );
+    let (target, op) = match started {
+        Ok(x) => x,
+        Err(e) => {
+            app.message = Some(e);
+            return Vec::new();
+        }
+    };
+    if app.demo {
+        let why = "the demo runs no chaos controller: experiments start on a live cluster";
+        let mut d = Dialog::new(cluster, target, op, Stage::Unavailable(why.into()));
+        d.contexts = contexts_of(model, cluster, &context);
+        app.dialog = Some(d);
+        return Vec::new();
+    }
+    open_dialog(app, model, cluster, target, op)
+}
+
 /// A dialog for a target named directly (route, Service).
 /// Why nothing may be planned on this cluster's figures: they are not
 /// live (from disk, from the metrics engine, or it does not answer).

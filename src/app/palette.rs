@@ -47,6 +47,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("flipback NS/SERVICE", "blue/green: undo the last flip"),
     (
+        "start EXPERIMENT",
+        "chaos: start an [[experiment]] on this cluster (held while its SLOs page)",
+    ),
+    (
         "group [BY]",
         "Fleet: gather by group, region or provider with totals (none: flat)",
     ),
@@ -107,6 +111,7 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
         ("chaos" | "experiments" | "litmus", _) => {
             act(app, Action::ViewChaos, model);
         }
+        ("start", Some(name)) => return super::launch::start_experiment(app, model, name),
         ("cost" | "costs", _) => {
             act(app, Action::ViewCost, model);
         }

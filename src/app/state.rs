@@ -155,6 +155,10 @@ pub struct App {
     pub group_by: Option<crate::fleet::groups::GroupBy>,
     /// Gatherings opened to show their clusters, by key (`None`: no value).
     pub expanded: std::collections::BTreeSet<Option<String>>,
+    /// `[[experiment]]`s that `:start NAME` may start, and the services
+    /// they name (from the config).
+    pub experiments: Vec<crate::config::experiment::ExperimentConfig>,
+    pub services: Vec<crate::config::service::ServiceConfig>,
 }
 
 impl App {
@@ -180,6 +184,8 @@ impl App {
             since_secs: crate::timeline::DEFAULT_WINDOW_SECS,
             group_by: None,
             expanded: Default::default(),
+            experiments: Vec::new(),
+            services: Vec::new(),
         }
     }
 

@@ -96,28 +96,8 @@ impl Cluster {
         group: Option<&str>,
     ) -> anyhow::Result<(i32, Option<Plan>)> {
         let reason = args.reason.clone().unwrap_or_default();
-        let mut declared = crate::ops::declared::declared(&st.config, target);
-        declared.slo_gates = crate::slo::gate::gates_for(
-            &st.config,
-            &crate::slo::sources::PromClient::new(&st.config.prometheus),
-            &target.context,
-            &self.meta.name,
-            self.meta.group.as_deref(),
-        );
-        if let Operation::Start {
-            service: Some(service),
-            ..
-        } = &op
-        {
-            declared.paging = crate::chaos::gate::gates(
-                &st.config,
-                &crate::slo::sources::PromClient::new(&st.config.prometheus),
-                &target.context,
-                &self.meta.name,
-                self.meta.group.as_deref(),
-                service,
-            );
-        }
+        let prom = crate::slo::sources::PromClient::new(&st.config.prometheus);
+        let declared = crate::ops::declared::judged(&st.config, &prom, target, &op, &self.meta);
         let read_only = self.meta.read_only;
         let planned = if args.force && !read_only {
             plan(&self.client, target, op, &declared)

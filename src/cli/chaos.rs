@@ -78,39 +78,15 @@ fn declared(st: &Startup, text: &str) -> anyhow::Result<(Target, Operation)> {
         anyhow::bail!("{text:?}: expected CONTEXT/EXPERIMENT");
     };
     let cfg = &st.config;
-    let Some(e) = cfg.experiments.iter().find(|e| e.name == name) else {
-        let names: Vec<&str> = cfg.experiments.iter().map(|e| e.name.as_str()).collect();
-        anyhow::bail!(
-            "no [[experiment]] named {name:?} (the config declares: {})",
-            names.join(", ")
-        );
-    };
-    let service = e
-        .service
-        .as_ref()
-        .and_then(|s| cfg.services.iter().find(|x| &x.name == s));
     let group = cfg.meta_for(context).group;
-    if !e.allowed_on(context, service, group.as_deref()) {
-        anyhow::bail!("[[experiment]] {name} may not run on {context} (its clusters, or its service's, do not include it)");
-    }
-    let (kind, manifest) = e
-        .object(service.map(|s| s.namespace.as_str()))
-        .map_err(|m| anyhow::anyhow!("[[experiment]] {name}: {m}"))?;
-    let t = Target::new(
+    crate::ops::chaos::declared(
+        &cfg.experiments,
+        &cfg.services,
         context,
-        manifest["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or_default(),
-        ObjectKind::Chaos(kind),
-        manifest["metadata"]["name"].as_str().unwrap_or_default(),
-    );
-    Ok((
-        t,
-        Operation::Start {
-            manifest,
-            service: e.service.clone(),
-        },
-    ))
+        group.as_deref(),
+        name,
+    )
+    .map_err(anyhow::Error::msg)
 }
 
 pub fn run(opts: &Options, json: bool) -> anyhow::Result<ExitCode> {

@@ -247,6 +247,8 @@ pub fn run(
         console.slo.spawn(every, console.notify.clone());
         let mut app = App::new(read_only, demo);
         app.group_by = config.group_by;
+        app.experiments = config.experiments.clone();
+        app.services = config.services.clone();
         app.message = warnings.first().cloned();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         if let Some(kc) = c.kubeconfig.clone() {

@@ -5,9 +5,11 @@
 
 use serde_json::{json, Value};
 
-use super::action::PatchRequest;
+use super::action::{Operation, PatchRequest};
 use super::target::{ObjectKind, Target};
 use crate::chaos::kind::PAUSE_ANNOTATION;
+use crate::config::experiment::ExperimentConfig;
+use crate::config::service::ServiceConfig;
 
 fn kind_name(obj: &Value) -> String {
     format!(
@@ -50,6 +52,53 @@ pub fn stop(obj: &Value) -> Result<(PatchRequest, String), String> {
     }
     let req = PatchRequest::merge(json!({"spec": {"engineState": "stop"}}));
     Ok((req, format!("stop {what}: Litmus aborts its experiments")))
+}
+
+/// `[[experiment]] NAME` on `context` (of `group`): the new object as the
+/// target and the start, if it may run there.
+pub fn declared(
+    experiments: &[ExperimentConfig],
+    services: &[ServiceConfig],
+    context: &str,
+    group: Option<&str>,
+    name: &str,
+) -> Result<(Target, Operation), String> {
+    let Some(e) = experiments.iter().find(|e| e.name == name) else {
+        let names: Vec<&str> = experiments.iter().map(|e| e.name.as_str()).collect();
+        return Err(format!(
+            "no [[experiment]] named {name:?} (the config declares: {})",
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            }
+        ));
+    };
+    let service = e
+        .service
+        .as_ref()
+        .and_then(|s| services.iter().find(|x| &x.name == s));
+    if !e.allowed_on(context, service, group) {
+        return Err(format!(
+            "[[experiment]] {name} may not run on {context} (its clusters, or its service's, do not include it)"
+        ));
+    }
+    let (kind, manifest) = e
+        .object(service.map(|s| s.namespace.as_str()))
+        .map_err(|m| format!("[[experiment]] {name}: {m}"))?;
+    let t = Target::new(
+        context,
+        manifest["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default(),
+        ObjectKind::Chaos(kind),
+        manifest["metadata"]["name"].as_str().unwrap_or_default(),
+    );
+    let op = Operation::Start {
+        manifest,
+        service: e.service.clone(),
+    };
+    Ok((t, op))
 }
 
 /// The declared object, checked to be the target it is planned as.

@@ -16,6 +16,29 @@ fn kind(k: RouteKind) -> ObjectKind {
     }
 }
 
+/// The declarations for `op` on `t` with the SLOs that judge it: the
+/// canary gates of a release, the paging SLOs of a chaos start's service.
+/// `meta` is the target's cluster (its name fills `{{cluster}}`).
+pub fn judged(
+    config: &Config,
+    prom: &crate::slo::sources::PromClient,
+    t: &Target,
+    op: &super::Operation,
+    meta: &crate::config::ClusterMeta,
+) -> Declared {
+    let mut d = declared(config, t);
+    let (name, group) = (&meta.name, meta.group.as_deref());
+    d.slo_gates = crate::slo::gate::gates_for(config, prom, &t.context, name, group);
+    if let super::Operation::Start {
+        service: Some(service),
+        ..
+    } = op
+    {
+        d.paging = crate::chaos::gate::gates(config, prom, &t.context, name, group, service);
+    }
+    d
+}
+
 /// The declarations the config makes for a target.
 pub fn declared(config: &Config, t: &Target) -> Declared {
     let canary = config

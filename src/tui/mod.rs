@@ -341,14 +341,8 @@ fn run_effect(
                 return;
             };
             let reach = reach(c, read_only);
-            let mut declared = crate::ops::declared::declared(&actions.config, &target);
-            declared.slo_gates = crate::slo::gate::gates_for(
-                &actions.config,
-                &actions.prom,
-                &target.context,
-                &c.meta.name,
-                c.meta.group.as_deref(),
-            );
+            let declared =
+                crate::ops::declared::judged(&actions.config, &actions.prom, &target, &op, &c.meta);
             let kubeconfig = actions.kubeconfig.clone();
             tokio::spawn(async move {
                 let r = act_as::plan(&kubeconfig, &reach, via.as_deref(), target, op, &declared)
