@@ -1,10 +1,31 @@
 //! Property tests: no input makes the metrics parsers panic — exposition
-//! bodies (the direct-scrape path), Prometheus API responses, selectors.
+//! bodies (the direct-scrape path), Prometheus API responses, selectors —
+//! nor the readers of chaos experiments, whatever shape a CRD lets through.
 
 use fleetdeck::slo::history::Selector;
 use fleetdeck::slo::prom::parse_response;
 use fleetdeck::slo::scrape::parse;
 use proptest::prelude::*;
+
+/// JSON values of any shape, a few levels deep, using the keys the chaos
+/// readers look for so they get past the first lookup.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        "[a-zA-Z0-9 =,!()_-]{0,10}".prop_map(Value::from),
+    ];
+    let keys = "(selector|labelSelectors|expressionSelectors|namespaces|pods|fieldSelectors|key|operator|values|status|experiment|desiredPhase|conditions|type|templates|templateType|engineState|engineStatus|appinfo|applabel|appns|experiments|name|metadata|annotations|creationTimestamp|spec|containerRecords|events|x)";
+    leaf.prop_recursive(5, 64, 6, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map(keys, inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
 
 /// Lines built from the format's own pieces, so the parser gets deep.
 fn exposition_line() -> impl Strategy<Value = String> {
@@ -66,5 +87,15 @@ proptest! {
     #[test]
     fn selectors_never_panic(text in any::<String>()) {
         let _ = Selector::parse(&text);
+    }
+
+    #[test]
+    fn chaos_objects_of_any_shape_never_panic(o in json_value(), results in proptest::collection::vec(json_value(), 0..3)) {
+        use fleetdeck::chaos::{engine, mesh, ChaosKind};
+        for k in ChaosKind::ALL {
+            let e = mesh("c", k, &o);
+            let _ = (e.describe(chrono::Utc::now()), e.reach(), e.hits_namespace("x"));
+        }
+        let _ = engine("c", &o, &results);
     }
 }
