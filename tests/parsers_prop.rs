@@ -14,7 +14,8 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         "[a-zA-Z0-9 =,!()_-]{0,10}".prop_map(Value::from),
     ];
     let keys = "(selector|labelSelectors|expressionSelectors|namespaces|pods|fieldSelectors|key|operator|values|status|experiment|desiredPhase|conditions|type|templates|templateType|engineState|engineStatus|appinfo|applabel|appns|experiments|name|metadata|annotations|creationTimestamp|spec|containerRecords|events|x)";
