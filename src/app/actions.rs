@@ -13,9 +13,8 @@ use crate::ops::action::Operation;
 pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
     if let View::Remediations = app.screen().view {
         let ord = order(app, model);
-        let sel = ord
-            .get(app.screen().selected.min(ord.len().saturating_sub(1)))
-            .and_then(|i| app.remediation.entries.get(*i))
+        let sel = super::order::selected(app, &ord)
+            .and_then(|i| app.remediation.entries.get(i))
             .cloned();
         if let Some(effects) = super::remediation::on_action(app, action, sel) {
             return effects;
@@ -23,9 +22,7 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
     }
     if let View::Failover { .. } = app.screen().view {
         let ord = order(app, model);
-        let sel = ord
-            .get(app.screen().selected.min(ord.len().saturating_sub(1)))
-            .copied();
+        let sel = super::order::selected(app, &ord);
         let plan = super::failover::current(app, &model.plans, sel);
         if let Some(effects) = super::failover::on_action(app, action, plan) {
             return effects;

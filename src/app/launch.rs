@@ -115,9 +115,7 @@ pub(super) fn selected_workload(
     match &app.screen().view {
         View::Cluster { cluster } => {
             let ord = order(app, model);
-            let w = ord
-                .get(app.screen().selected.min(ord.len().saturating_sub(1)))
-                .and_then(|i| model.workloads.get(*i))?;
+            let w = super::order::selected(app, &ord).and_then(|i| model.workloads.get(i))?;
             Some((*cluster, w.kind, w.namespace.clone(), w.name.clone()))
         }
         View::Detail {
@@ -129,9 +127,7 @@ pub(super) fn selected_workload(
         } => Some((*cluster, *kind, namespace.clone(), name.clone())),
         View::Rollouts => {
             let ord = order(app, model);
-            let r = ord
-                .get(app.screen().selected.min(ord.len().saturating_sub(1)))
-                .and_then(|i| model.rollouts.get(*i))?;
+            let r = super::order::selected(app, &ord).and_then(|i| model.rollouts.get(i))?;
             Some((
                 r.cluster,
                 WorkloadKind::Rollout,
@@ -161,6 +157,26 @@ pub(super) fn plan_if_checking(app: &App) -> Vec<Effect> {
     }
 }
 
+/// The action dialog for an object the demo does not simulate (it runs no
+/// Velero or chaos controller): there, the dialog says `why` instead.
+fn open_live(
+    app: &mut App,
+    model: &Model,
+    cluster: usize,
+    target: Target,
+    op: Operation,
+    why: &str,
+) -> Vec<Effect> {
+    if !app.demo {
+        return open_dialog(app, model, cluster, target, op);
+    }
+    let context = target.context.clone();
+    let mut d = Dialog::new(cluster, target, op, Stage::Unavailable(why.into()));
+    d.contexts = contexts_of(model, cluster, &context);
+    app.dialog = Some(d);
+    Vec::new()
+}
+
 /// `B` in the Backups view: a Backup now from the selected schedule.
 pub(super) fn backup_now(app: &mut App, model: &Model) -> Vec<Effect> {
     if app.screen().view != View::Backups {
@@ -169,10 +185,7 @@ pub(super) fn backup_now(app: &mut App, model: &Model) -> Vec<Effect> {
     }
     let ord = order(app, model);
     let rows = model.backup_rows();
-    let Some(r) = ord
-        .get(app.screen().selected.min(ord.len().saturating_sub(1)))
-        .and_then(|i| rows.get(*i))
-    else {
+    let Some(r) = super::order::selected(app, &ord).and_then(|i| rows.get(i)) else {
         app.message = Some("no schedule selected".into());
         return Vec::new();
     };
@@ -181,19 +194,8 @@ pub(super) fn backup_now(app: &mut App, model: &Model) -> Vec<Effect> {
     };
     let (ns, name) = r.schedule.split_once('/').unwrap_or(("", &r.schedule));
     let target = Target::new(&r.context, ns, ObjectKind::VeleroSchedule, name);
-    if app.demo {
-        let why = "the demo runs no Velero server: back up now works on a live cluster";
-        let mut d = Dialog::new(
-            cluster,
-            target,
-            Operation::BackupNow,
-            Stage::Unavailable(why.into()),
-        );
-        d.contexts = contexts_of(model, cluster, &r.context);
-        app.dialog = Some(d);
-        return Vec::new();
-    }
-    open_dialog(app, model, cluster, target, Operation::BackupNow)
+    let why = "the demo runs no Velero server: back up now works on a live cluster";
+    open_live(app, model, cluster, target, Operation::BackupNow, why)
 }
 
 /// `x`/`X`/`a` in the Chaos view: pause or resume the selected Chaos Mesh
@@ -201,10 +203,7 @@ pub(super) fn backup_now(app: &mut App, model: &Model) -> Vec<Effect> {
 pub(super) fn chaos(app: &mut App, model: &Model, op: Operation) -> Vec<Effect> {
     let ord = order(app, model);
     let rows = model.chaos_rows();
-    let Some(e) = ord
-        .get(app.screen().selected.min(ord.len().saturating_sub(1)))
-        .and_then(|i| rows.get(*i))
-    else {
+    let Some(e) = super::order::selected(app, &ord).and_then(|i| rows.get(i)) else {
         app.message = Some("no experiment selected".into());
         return Vec::new();
     };
@@ -220,15 +219,8 @@ pub(super) fn chaos(app: &mut App, model: &Model, op: Operation) -> Vec<Effect> 
         return Vec::new();
     };
     let target = Target::new(&e.context, &e.namespace, kind, &e.name);
-    if app.demo {
-        let why =
-            "the demo runs no chaos controller: pause, resume and stop work on a live cluster";
-        let mut d = Dialog::new(cluster, target, op, Stage::Unavailable(why.into()));
-        d.contexts = contexts_of(model, cluster, &e.context);
-        app.dialog = Some(d);
-        return Vec::new();
-    }
-    open_dialog(app, model, cluster, target, op)
+    let why = "the demo runs no chaos controller: pause, resume and stop work on a live cluster";
+    open_live(app, model, cluster, target, op, why)
 }
 
 /// `:start NAME` on the open cluster: an `[[experiment]]` from the config,
@@ -258,14 +250,8 @@ pub(super) fn start_experiment(app: &mut App, model: &Model, name: &str) -> Vec<
             return Vec::new();
         }
     };
-    if app.demo {
-        let why = "the demo runs no chaos controller: experiments start on a live cluster";
-        let mut d = Dialog::new(cluster, target, op, Stage::Unavailable(why.into()));
-        d.contexts = contexts_of(model, cluster, &context);
-        app.dialog = Some(d);
-        return Vec::new();
-    }
-    open_dialog(app, model, cluster, target, op)
+    let why = "the demo runs no chaos controller: experiments start on a live cluster";
+    open_live(app, model, cluster, target, op, why)
 }
 
 /// A dialog for a target named directly (route, Service).

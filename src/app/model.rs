@@ -255,9 +255,7 @@ impl Model {
 
     /// Whether an experiment runs in the cluster now (its name's mark).
     pub fn under_chaos(&self, context: &str) -> bool {
-        self.chaos
-            .as_ref()
-            .is_some_and(|c| !c.active(context).is_empty())
+        self.chaos.as_ref().is_some_and(|c| c.running(context))
     }
 
     /// The workload's mark, if an active experiment hits it.

@@ -43,6 +43,13 @@ fn apply_order<T, K: Ord>(
     idx
 }
 
+/// The selected row's index into the view's list, `ord` being its order
+/// (the selection is clamped: the list may have shrunk since).
+pub fn selected(app: &App, ord: &[usize]) -> Option<usize> {
+    ord.get(app.screen().selected.min(ord.len().saturating_sub(1)))
+        .copied()
+}
+
 /// Row order of the current list view.
 pub fn order(app: &App, m: &Model) -> Vec<usize> {
     let s = app.screen();

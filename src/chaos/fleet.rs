@@ -65,6 +65,13 @@ impl FleetChaos {
         self.clusters.iter().flat_map(|c| c.experiments.iter())
     }
 
+    /// Whether any experiment runs in the cluster now (asked per row per
+    /// frame: no list is built).
+    pub fn running(&self, context: &str) -> bool {
+        self.cluster(context)
+            .is_some_and(|c| c.experiments.iter().any(|e| e.phase.active()))
+    }
+
     /// The cluster's experiments running now, longest running first.
     pub fn active(&self, context: &str) -> Vec<&Experiment> {
         let mut v: Vec<&Experiment> = self
@@ -104,15 +111,6 @@ impl FleetChaos {
     ) -> Option<String> {
         let on = self.on_workload(context, namespace, name);
         on.first().map(|e| mark(e, on.len(), now))
-    }
-
-    /// Experiments running now in a namespace of `context` (the SLO view
-    /// marks a service's SLOs by its namespace).
-    pub fn in_namespace(&self, context: &str, namespace: &str) -> Vec<&Experiment> {
-        self.active(context)
-            .into_iter()
-            .filter(|e| e.hits_namespace(namespace))
-            .collect()
     }
 
     /// Every experiment, running first, then by cluster and name.

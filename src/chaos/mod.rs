@@ -10,8 +10,6 @@ pub mod monitor;
 pub mod read;
 pub mod selector;
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -283,9 +281,6 @@ fn percent(v: &Value) -> Option<f64> {
             .and_then(|s| s.trim_end_matches('%').parse().ok())
     })
 }
-
-/// Experiments by context, for lookups from views.
-pub type ByContext<'a> = BTreeMap<&'a str, Vec<&'a Experiment>>;
 
 #[cfg(test)]
 mod tests;

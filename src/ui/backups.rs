@@ -113,9 +113,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         })
         .collect();
     frame.render_widget(Paragraph::new(shown), below);
-    let sel = ord
-        .get(ctx.app.screen().selected.min(ord.len().saturating_sub(1)))
-        .and_then(|i| rows.get(*i));
+    let sel = crate::app::order::selected(ctx.app, &ord).and_then(|i| rows.get(i));
     let line = match sel {
         Some(r) => format!(
             " {} {}: last success {} · objective from {}",

@@ -128,9 +128,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .map(|n| Line::from(Span::styled(format!(" {n}"), t.status.unknown)))
         .collect();
     frame.render_widget(Paragraph::new(shown), below);
-    let sel = ord
-        .get(ctx.app.screen().selected.min(ord.len().saturating_sub(1)))
-        .and_then(|i| rows.get(*i));
+    let sel = crate::app::order::selected(ctx.app, &ord).and_then(|i| rows.get(i));
     if let Some(e) = sel {
         frame.render_widget(Paragraph::new(explain(e, t)), why);
     }

@@ -103,9 +103,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             selected,
         },
     );
-    let sel = ord
-        .get(ctx.app.screen().selected.min(ord.len().saturating_sub(1)))
-        .and_then(|i| st.entries.get(*i));
+    let sel = crate::app::order::selected(ctx.app, &ord).and_then(|i| st.entries.get(i));
     let mut lines: Vec<Line> = Vec::new();
     match sel {
         None => lines.push(Line::from(Span::styled(

@@ -156,9 +156,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             fitted.row(cells)
         })
         .collect();
-    let selected_row = ord
-        .get(ctx.app.screen().selected.min(ord.len().saturating_sub(1)))
-        .and_then(|i| m.slos.get(*i));
+    let selected_row = crate::app::order::selected(ctx.app, &ord).and_then(|i| m.slos.get(i));
     if let Some((r, _)) = selected_row {
         let mut line = explain(r, t);
         // An SLO burning while an experiment runs on its cluster: say so
