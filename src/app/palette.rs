@@ -29,6 +29,11 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("rollouts", "Argo Rollouts across the fleet (also :ro)"),
     ("slo", "SLOs: error budget and burn rates per cluster"),
     (
+        "backups",
+        "Velero schedules across the fleet, worst first (also :bk)",
+    ),
+    ("chaos", "chaos experiments across the fleet, running first"),
+    (
         "cost",
         "cost per cluster, namespace, workload; idle; carbon",
     ),

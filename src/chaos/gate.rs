@@ -88,3 +88,28 @@ pub fn judge(name: &str, row: &eval::SloRow) -> Check {
         _ => Check::go(name, detail),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::Verdict;
+
+    #[tokio::test]
+    async fn an_slo_that_cannot_be_evaluated_holds_the_start() {
+        let slo: crate::config::slo::SloConfig = toml::from_str(
+            "name = \"web\"\nobjective = 99\nwindow = \"28d\"\nerror_query = 'e'\ntotal_query = 't'\n",
+        )
+        .unwrap();
+        let gate = SloGate {
+            slo,
+            endpoint: Err("no Prometheus endpoint for context c".into()),
+            cluster: "c".into(),
+        };
+        let v = Verdict::from_checks(checks(&[gate], Some("web")).await);
+        assert!(v.blocks(), "{v:?}");
+        assert!(v.checks[0].detail.contains("no Prometheus endpoint"));
+        // No service named, or none with SLOs here: said, not holding.
+        assert!(!Verdict::from_checks(checks(&[], None).await).blocks());
+        assert!(!Verdict::from_checks(checks(&[], Some("web")).await).blocks());
+    }
+}
