@@ -16,6 +16,7 @@ pub mod config;
 pub mod console;
 pub mod cost;
 pub mod demo;
+pub mod deps;
 pub mod discovery;
 pub mod failover;
 pub mod fleet;

@@ -26,6 +26,7 @@ const ORDER: &[(&str, &str)] = &[
     ("2 domain", "ksm"),
     ("2 domain", "cost"),
     ("2 domain", "chaos"),
+    ("2 domain", "deps"),
     ("2 domain", "ops"),
     ("2 domain", "backups"),
     ("2 domain", "remediation"),

@@ -330,7 +330,15 @@ pub struct WorkloadInfo {
     /// Who wrote which parts, from managedFields (`fleet::managers`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub managers: Vec<super::managers::FieldManager>,
+    /// The entries of its `fleetdeck.io/depends-on` annotation, as written
+    /// (`deps::declared` reads them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
+
+/// A workload's declared dependencies: `namespace/name` entries separated by
+/// commas or whitespace.
+pub const DEPENDS_ON_ANNOTATION: &str = "fleetdeck.io/depends-on";
 
 impl WorkloadInfo {
     fn judge(mut self, observed: Option<i64>, generation: Option<i64>) -> Self {
@@ -400,6 +408,17 @@ fn base(kind: WorkloadKind, meta: &kube::api::ObjectMeta) -> Option<WorkloadInfo
         created: meta.creation_timestamp.as_ref().and_then(time),
         rollout: None,
         managers: super::managers::summarise(meta),
+        depends_on: meta
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(DEPENDS_ON_ANNOTATION))
+            .map(|v| {
+                v.split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|e| !e.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 

@@ -175,6 +175,7 @@ mod tests {
             created: Some(created),
             rollout: None,
             managers,
+            depends_on: Vec::new(),
         }
     }
 

@@ -1,0 +1,197 @@
+//! Service dependencies: who calls whom in each cluster, from the mesh's
+//! traffic and from declarations, with health carried along the edges so a
+//! failing checkout points at the failing payments two hops away, and the
+//! order a release should take (dependencies first).
+
+pub mod declared;
+pub mod graph;
+pub mod health;
+pub mod layout;
+pub mod monitor;
+pub mod read;
+#[cfg(test)]
+mod tests;
+pub mod traffic;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::config::service::ServiceConfig;
+use crate::fleet::objects::WorkloadInfo;
+use graph::{Edge, Graph, Node, Source};
+use health::Failing;
+
+/// One cluster's graph and the trouble of each workload in it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterDeps {
+    pub context: String,
+    pub graph: Graph,
+    /// Workloads with trouble of their own, and what it is.
+    pub trouble: BTreeMap<Node, String>,
+    /// Why no traffic is in the graph (no Prometheus, or it failed).
+    pub traffic_error: Option<String>,
+    /// Declarations that could not be read.
+    pub problems: Vec<String>,
+}
+
+/// What one cluster's graph is built from.
+pub struct Inputs<'a> {
+    pub context: &'a str,
+    pub group: Option<&'a str>,
+    pub workloads: Vec<&'a WorkloadInfo>,
+    pub services: &'a [ServiceConfig],
+    pub traffic: Result<Vec<Edge>, String>,
+    /// `(service, slo)` pairs paging in this cluster.
+    pub paging: Vec<(String, String)>,
+    /// `(namespace, workload, experiment)` under chaos now.
+    pub chaos: Vec<(String, String, String)>,
+    /// Set when the cluster cannot be reached: every workload in it fails so.
+    pub unreachable: Option<String>,
+}
+
+pub fn build(i: Inputs) -> ClusterDeps {
+    let declared = declared::edges(&i.workloads, i.services, i.context, i.group);
+    let (traffic, traffic_error) = match i.traffic {
+        Ok(t) => (t, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    let graph = Graph::merge(traffic, declared.edges);
+    let known: BTreeMap<Node, &WorkloadInfo> = i
+        .workloads
+        .iter()
+        .map(|w| (Node::new(&w.namespace, &w.name), *w))
+        .collect();
+    let mut trouble: BTreeMap<Node, Vec<String>> = BTreeMap::new();
+    let mut add = |n: &Node, why: String| trouble.entry(n.clone()).or_default().push(why);
+    let in_graph: BTreeSet<&Node> = graph.nodes();
+    for n in &in_graph {
+        if let Some(why) = &i.unreachable {
+            add(n, format!("cluster {why}"));
+            continue;
+        }
+        match known.get(*n) {
+            Some(w) if !w.healthy => add(n, w.status.clone()),
+            Some(_) => {}
+            // The mesh also names bare pods and Jobs; only a declared
+            // dependency that is not there is a fault.
+            None if graph.called_by(n).all(|e| e.source == Source::Declared) => {
+                add(n, "not found".into())
+            }
+            None => {}
+        }
+    }
+    for (ns, name, exp) in &i.chaos {
+        let n = Node::new(ns, name);
+        if in_graph.contains(&n) {
+            add(&n, format!("under chaos: {exp}"));
+        }
+    }
+    for (service, slo) in &i.paging {
+        let Some(s) = i.services.iter().find(|s| &s.name == service) else {
+            continue;
+        };
+        for n in in_graph.iter().filter(|n| n.namespace == s.namespace) {
+            let named = s.workloads.is_empty()
+                || s.workloads
+                    .iter()
+                    .any(|w| w.rsplit('/').next() == Some(n.name.as_str()));
+            if named {
+                add(n, format!("SLO {slo} paging"));
+            }
+        }
+    }
+    ClusterDeps {
+        context: i.context.to_string(),
+        graph,
+        trouble: trouble
+            .into_iter()
+            .map(|(n, w)| (n, w.join(", ")))
+            .collect(),
+        traffic_error,
+        problems: declared.problems,
+    }
+}
+
+impl ClusterDeps {
+    pub fn failing(&self, n: &Node) -> Vec<Failing> {
+        health::failing(&self.graph, &self.trouble, n)
+    }
+
+    /// `dependency failing: payments (errors 38 %)` for a workload whose
+    /// dependency fails, naming the direct one and, when deeper, the likely cause.
+    pub fn mark(&self, n: &Node) -> Option<String> {
+        let f = self.failing(n);
+        let first = f.first()?;
+        let deep = health::deepest(&f).filter(|d| d.depth > first.depth);
+        Some(match deep {
+            Some(d) => format!(
+                "dependency failing: {} → likely {}",
+                first.short(),
+                d.short()
+            ),
+            None => format!("dependency failing: {}", first.short()),
+        })
+    }
+
+    /// Its own trouble, or `healthy`.
+    pub fn health(&self, n: &Node) -> &str {
+        self.trouble.get(n).map(String::as_str).unwrap_or("healthy")
+    }
+
+    /// The `deps --json` report of one workload: the edges around it and
+    /// everything it reaches, and its failing dependencies.
+    pub fn report(&self, n: &Node) -> Report {
+        let mut reach: BTreeSet<&Node> = BTreeSet::from([n]);
+        let mut todo = vec![n];
+        while let Some(x) = todo.pop() {
+            for e in self.graph.calls(x) {
+                if reach.insert(&e.to) {
+                    todo.push(&e.to);
+                }
+            }
+        }
+        Report {
+            context: self.context.clone(),
+            workload: n.clone(),
+            edges: self
+                .graph
+                .edges
+                .iter()
+                .filter(|e| reach.contains(&e.from) || &e.to == n)
+                .cloned()
+                .collect(),
+            failing: self.failing(n),
+            traffic_error: self.traffic_error.clone(),
+            problems: self.problems.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub context: String,
+    pub workload: Node,
+    /// What it calls (all the way down), and who calls it.
+    pub edges: Vec<Edge>,
+    pub failing: Vec<Failing>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic_error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+/// Every cluster's graph, as the console last read them.
+#[derive(Debug, Clone, Default)]
+pub struct FleetDeps {
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+    pub clusters: BTreeMap<String, ClusterDeps>,
+}
+
+impl FleetDeps {
+    pub fn mark(&self, context: &str, namespace: &str, name: &str) -> Option<String> {
+        self.clusters
+            .get(context)?
+            .mark(&Node::new(namespace, name))
+    }
+}
