@@ -12,6 +12,7 @@ mod chaos;
 mod check;
 mod clusters;
 mod console;
+mod deps;
 pub mod failover;
 mod journal;
 pub mod release;
@@ -235,6 +236,17 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<chaos::ChaosCommand>,
     },
+    /// What a workload calls and who calls it, in every selected cluster:
+    /// the mesh's traffic (Istio) and declared dependencies, rates, error
+    /// ratios and the dependencies failing now (read-only). JSON: one
+    /// object per cluster, one per line.
+    Deps {
+        /// NAMESPACE/NAME of the workload.
+        workload: String,
+        /// JSON instead of a tree.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print every config, data and log path in use.
     Paths,
     /// Validate the files fleetdeck reads, without contacting a cluster.
@@ -395,6 +407,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             command: None,
         }) => chaos::run(&opts, json),
+        Some(Command::Deps { workload, json }) => deps::run(&opts, &workload, json),
         Some(Command::Config {
             command: ConfigCommand::Check,
         }) => check::run(&opts),

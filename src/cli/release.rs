@@ -119,8 +119,10 @@ pub enum BlueGreenCommand {
 pub struct WaveFlags {
     /// Cluster group (`group` in the config's [[cluster]] entries).
     pub group: String,
-    /// NAMESPACE/NAME of the Rollout (promote) or Service (flip).
-    pub target: String,
+    /// NAMESPACE/NAME of the Rollout (promote) or Service (flip); several
+    /// are released in dependency order (dependencies first) in each cluster.
+    #[arg(required = true, num_args = 1..)]
+    pub targets: Vec<String>,
     #[arg(long)]
     pub reason: Option<String>,
     #[arg(long)]
@@ -192,12 +194,12 @@ pub async fn wave(st: &Startup, cmd: WaveCommand) -> anyhow::Result<i32> {
         WaveCommand::Flip { flags } => (flags, WaveOp::Flip),
     };
     let args = ActionArgs {
-        target: flags.target.clone(),
+        target: flags.targets.join(" "),
         reason: flags.reason.clone(),
         yes: flags.yes,
         force: false,
         override_gate: flags.override_gate,
     };
     let timeout = Duration::from_secs(flags.timeout);
-    wave::run(st, op, &flags.group, &flags.target, timeout, &args).await
+    wave::run(st, op, &flags.group, &flags.targets, timeout, &args).await
 }

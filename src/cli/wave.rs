@@ -1,6 +1,8 @@
 //! Waves: the same promote or flip across a group of clusters, one cluster
 //! at a time, each waiting to be healthy before the next starts, stopping at
-//! the first failure. One journal group for the whole wave.
+//! the first failure. Several targets go in dependency order within each
+//! cluster (what is called before its callers), each verified healthy before
+//! the next. One journal group for the whole wave.
 
 use std::time::{Duration, Instant};
 
@@ -8,6 +10,8 @@ use kube::api::{Api, DynamicObject};
 use serde_json::Value;
 
 use super::act::{ask_confirmation, ActionArgs, Cluster};
+use crate::deps::graph::{show_cycle, Node};
+use crate::deps::read;
 use crate::fleet::rollout::{rollout_info, Phase};
 use crate::ops::journaled::new_id;
 use crate::ops::target::{ObjectKind, Target};
@@ -44,18 +48,69 @@ pub fn members(st: &Startup, group: &str) -> Vec<String> {
     picked
 }
 
+/// NAMESPACE/NAME → a node.
+fn parse_target(text: &str) -> anyhow::Result<Node> {
+    text.split_once('/')
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty() && !b.contains('/'))
+        .map(|(ns, name)| Node::new(ns, name))
+        .ok_or_else(|| anyhow::anyhow!("{text:?}: expected NAMESPACE/NAME"))
+}
+
+/// One cluster of the wave: its connection and the order its targets take
+/// (dependencies first), or why it cannot be stepped.
+struct Leg {
+    context: String,
+    plan: Result<(Cluster, Vec<Node>), String>,
+}
+
+/// Opens each cluster and, for several targets, orders them by the
+/// cluster's dependency graph. A cycle among them refuses the whole wave.
+async fn plan(st: &Startup, clusters: &[String], targets: &[Node]) -> anyhow::Result<Vec<Leg>> {
+    let prom = crate::slo::sources::PromClient::new(&st.config.prometheus);
+    let mut legs = Vec::new();
+    for ctx in clusters {
+        let plan = match Cluster::open(st, ctx).await {
+            Err(e) => Err(e.to_string()),
+            Ok(cx) if targets.len() == 1 => Ok((cx, targets.to_vec())),
+            Ok(cx) => match read::graph(&cx.client, &st.config, &prom, &cx.meta).await {
+                Err(e) => Err(format!("its dependencies could not be read: {e}")),
+                Ok(d) => {
+                    if let Some(e) = &d.traffic_error {
+                        errln!("fleetdeck: {ctx}: {e}; ordered by declared dependencies only");
+                    }
+                    match d.graph.release_order(targets) {
+                        Ok(order) => Ok((cx, order)),
+                        Err(c) => anyhow::bail!(
+                            "{ctx}: the targets' dependencies form a cycle: {}; no order to release them in, nothing was sent",
+                            show_cycle(&c)
+                        ),
+                    }
+                }
+            },
+        };
+        legs.push(Leg {
+            context: ctx.clone(),
+            plan,
+        });
+    }
+    Ok(legs)
+}
+
 pub async fn run(
     st: &Startup,
     op: WaveOp,
     group: &str,
-    ns_name: &str,
+    targets: &[String],
     timeout: Duration,
     args: &ActionArgs,
 ) -> anyhow::Result<i32> {
-    let (ns, name) = ns_name
-        .split_once('/')
-        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
-        .ok_or_else(|| anyhow::anyhow!("{ns_name:?}: expected NAMESPACE/NAME"))?;
+    let targets: Vec<Node> = targets
+        .iter()
+        .map(|t| parse_target(t))
+        .collect::<anyhow::Result<_>>()?;
+    if targets.is_empty() {
+        anyhow::bail!("no target: give NAMESPACE/NAME (several are released in dependency order)");
+    }
     let clusters = members(st, group);
     if clusters.is_empty() {
         anyhow::bail!(
@@ -66,12 +121,30 @@ pub async fn run(
         WaveOp::Promote => (ObjectKind::Rollout, Operation::Promote { full: true }),
         WaveOp::Flip => (ObjectKind::Service, Operation::Flip { back: false }),
     };
+    let legs = plan(st, &clusters, &targets).await?;
+    let names = |v: &[Node]| {
+        v.iter()
+            .map(Node::to_string)
+            .collect::<Vec<_>>()
+            .join(" → ")
+    };
     outln!(
-        "wave: {} {ns}/{name} across {} cluster(s), one at a time: {}",
+        "wave: {} {} across {} cluster(s), one at a time: {}",
         operation.name(),
+        names(&targets),
         clusters.len(),
         clusters.join(" → ")
     );
+    if targets.len() > 1 {
+        for leg in &legs {
+            match &leg.plan {
+                Ok((_, order)) => {
+                    outln!("  {}: {} (dependencies first)", leg.context, names(order))
+                }
+                Err(e) => outln!("  {}: {e}", leg.context),
+            }
+        }
+    }
     // One reason and one confirmation for the wave; each step is journaled.
     let Some(reason) = ask_confirmation(group, true, args)? else {
         errln!("fleetdeck: not confirmed; nothing was sent");
@@ -83,46 +156,57 @@ pub async fn run(
         ..args.clone()
     };
     let wave_id = format!("wave-{}", new_id());
-    for (i, ctx) in clusters.iter().enumerate() {
-        outln!("\n[{}/{}] {ctx}", i + 1, clusters.len());
-        let t = Target::new(ctx, ns, kind, name);
-        let code = match Cluster::open(st, ctx).await {
-            Ok(cx) => {
-                let (code, _) = cx
-                    .act(st, &t, operation.clone(), &step_args, Some(&wave_id))
-                    .await?;
-                if code == 0 {
-                    match wait_healthy(&cx, &t, op, timeout).await {
-                        Ok(()) => 0,
-                        Err(why) => {
-                            errln!("fleetdeck: {t}: not healthy: {why}");
-                            4
-                        }
-                    }
-                } else {
-                    code
-                }
-            }
-            Err(e) => {
-                errln!("fleetdeck: {ctx}: {e}");
-                1
-            }
-        };
-        if code != 0 {
-            let rest = &clusters[i + 1..];
+    for (i, leg) in legs.iter().enumerate() {
+        let ctx = &leg.context;
+        outln!("\n[{}/{}] {ctx}", i + 1, legs.len());
+        let stopped = |at: String, left: Vec<String>| {
+            let rest: Vec<String> = left
+                .into_iter()
+                .chain(legs[i + 1..].iter().map(|l| l.context.clone()))
+                .collect();
             errln!(
-                "fleetdeck: wave {wave_id} stopped at {ctx}; not touched: {}",
+                "fleetdeck: wave {wave_id} stopped at {at}; not touched: {}",
                 if rest.is_empty() {
                     "none".into()
                 } else {
                     rest.join(", ")
                 }
             );
-            return Ok(code);
+        };
+        let (cx, order) = match &leg.plan {
+            Ok(p) => p,
+            Err(e) => {
+                errln!("fleetdeck: {ctx}: {e}");
+                stopped(ctx.clone(), Vec::new());
+                return Ok(1);
+            }
+        };
+        for (j, node) in order.iter().enumerate() {
+            let t = Target::new(ctx, &node.namespace, kind, &node.name);
+            let (mut code, _) = cx
+                .act(st, &t, operation.clone(), &step_args, Some(&wave_id))
+                .await?;
+            if code == 0 {
+                if let Err(why) = wait_healthy(cx, &t, op, timeout).await {
+                    errln!("fleetdeck: {t}: not healthy: {why}");
+                    code = 4;
+                }
+            }
+            if code != 0 {
+                let left = order[j + 1..]
+                    .iter()
+                    .map(|n| format!("{ctx}/{n}"))
+                    .collect();
+                stopped(format!("{ctx} ({node})"), left);
+                return Ok(code);
+            }
+            if order.len() > 1 {
+                outln!("{ctx}: {node} healthy");
+            }
         }
         outln!("{ctx}: healthy");
     }
-    outln!("\nwave {wave_id}: done on {} cluster(s)", clusters.len());
+    outln!("\nwave {wave_id}: done on {} cluster(s)", legs.len());
     Ok(0)
 }
 

@@ -13,6 +13,7 @@ pub use cluster::{ClusterMeta, Discovered, HealthPolicy};
 
 pub mod chaos_kind;
 pub mod cluster;
+pub mod dependencies;
 pub mod discovery;
 pub mod edge;
 pub mod experiment;
@@ -80,6 +81,9 @@ pub struct Config {
     /// What runs where and what it must not lose.
     #[serde(default, rename = "service")]
     pub services: Vec<service::ServiceConfig>,
+    /// How the call graph reads the mesh.
+    #[serde(default)]
+    pub dependencies: dependencies::DependenciesConfig,
     /// Chaos experiments that may be started from fleetdeck.
     #[serde(default, rename = "experiment")]
     pub experiments: Vec<experiment::ExperimentConfig>,
@@ -283,6 +287,9 @@ impl Config {
                     ),
                 ));
             }
+        }
+        if let Err(message) = cfg.dependencies.check() {
+            errors.push(at(line_of(text, "[dependencies]"), message));
         }
         if let Err(message) = cfg.summary.check() {
             errors.push(at(line_of(text, "cluster_label"), message));

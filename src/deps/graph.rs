@@ -141,10 +141,17 @@ impl Graph {
     /// A cycle through the graph, as the nodes along it with the first
     /// repeated at the end (`a → b → a`), if there is one.
     pub fn cycle(&self) -> Option<Vec<Node>> {
+        let starts: Vec<Node> = self.edges.iter().map(|e| e.from.clone()).collect();
+        self.cycle_from(&starts)
+    }
+
+    /// A cycle among what `starts` reach (calls between other workloads
+    /// do not matter to them).
+    pub fn cycle_from(&self, starts: &[Node]) -> Option<Vec<Node>> {
         let adj = self.adjacency();
         // 0 unseen, 1 on the path, 2 done; iterative so no graph overflows the stack.
         let mut mark: BTreeMap<&Node, u8> = BTreeMap::new();
-        for start in adj.keys() {
+        for start in starts {
             if mark.get(start).copied().unwrap_or(0) != 0 {
                 continue;
             }
@@ -182,7 +189,7 @@ impl Graph {
     /// through workloads that are not targets); ties keep the given order.
     /// A cycle is the error, named.
     pub fn release_order(&self, targets: &[Node]) -> Result<Vec<Node>, Vec<Node>> {
-        if let Some(c) = self.cycle() {
+        if let Some(c) = self.cycle_from(targets) {
             return Err(c);
         }
         let adj = self.adjacency();

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::graph::{Edge, Graph, Node};
 
-/// An edge whose error ratio is at least this fails its caller.
+/// An edge whose error ratio is at least this fails its caller, unless the
+/// config says otherwise (`[dependencies] error_percent`).
 pub const ERROR_THRESHOLD: f64 = 0.05;
 
 /// A dependency that is failing, seen from one workload.
@@ -41,16 +42,21 @@ pub fn percent(ratio: f64) -> String {
     }
 }
 
-/// Why an edge fails its caller, if it does.
-pub fn edge_trouble(e: &Edge) -> Option<String> {
-    let r = e.error_ratio.filter(|r| *r >= ERROR_THRESHOLD)?;
+/// Why an edge fails its caller (errs at `threshold` or more), if it does.
+pub fn edge_trouble(e: &Edge, threshold: f64) -> Option<String> {
+    let r = e.error_ratio.filter(|r| *r >= threshold)?;
     Some(format!("errors {}", percent(r)))
 }
 
 /// Every failing dependency of `from`, nearest first (ties by name). A
 /// dependency fails when it has trouble of its own (`trouble`) or the call
-/// into it errs at `ERROR_THRESHOLD` or more; both are said.
-pub fn failing(graph: &Graph, trouble: &BTreeMap<Node, String>, from: &Node) -> Vec<Failing> {
+/// into it errs at `threshold` or more; both are said.
+pub fn failing(
+    graph: &Graph,
+    trouble: &BTreeMap<Node, String>,
+    from: &Node,
+    threshold: f64,
+) -> Vec<Failing> {
     let mut seen: BTreeSet<&Node> = BTreeSet::from([from]);
     let mut todo: VecDeque<(&Node, Vec<Node>)> = VecDeque::from([(from, Vec::new())]);
     let mut out = Vec::new();
@@ -61,7 +67,7 @@ pub fn failing(graph: &Graph, trouble: &BTreeMap<Node, String>, from: &Node) -> 
             if !seen.insert(&e.to) {
                 continue;
             }
-            let why: Vec<String> = edge_trouble(e)
+            let why: Vec<String> = edge_trouble(e, threshold)
                 .into_iter()
                 .chain(trouble.get(&e.to).cloned())
                 .collect();

@@ -28,7 +28,7 @@ pub fn tree(d: &ClusterDeps, root: &Node, max: usize) -> Vec<Row> {
     let mut rows = Vec::new();
     let row = |depth, caller, node: &Node, edge: Option<&Edge>, again| {
         let own = d.trouble.get(node).cloned();
-        let call = edge.and_then(edge_trouble);
+        let call = edge.and_then(|e| edge_trouble(e, d.threshold()));
         let trouble = match (call, own) {
             (Some(a), Some(b)) => Some(format!("{a}, {b}")),
             (a, b) => a.or(b),

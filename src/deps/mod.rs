@@ -33,6 +33,8 @@ pub struct ClusterDeps {
     pub traffic_error: Option<String>,
     /// Declarations that could not be read.
     pub problems: Vec<String>,
+    /// The error ratio that fails a call (0: the default).
+    pub error_ratio: f64,
 }
 
 /// What one cluster's graph is built from.
@@ -48,6 +50,23 @@ pub struct Inputs<'a> {
     pub chaos: Vec<(String, String, String)>,
     /// Set when the cluster cannot be reached: every workload in it fails so.
     pub unreachable: Option<String>,
+    /// The error ratio that fails a call.
+    pub error_ratio: f64,
+}
+
+/// `(namespace, workload, "NetworkChaos eu-latency")` for every workload
+/// the experiments hit.
+pub fn chaos_hits<'a>(
+    experiments: impl Iterator<Item = &'a crate::chaos::Experiment>,
+) -> Vec<(String, String, String)> {
+    experiments
+        .flat_map(|e| {
+            e.hits.iter().map(move |h| {
+                let what = format!("{} {}", e.kind.name(), e.name);
+                (h.namespace.clone(), h.workload.clone(), what)
+            })
+        })
+        .collect()
 }
 
 pub fn build(i: Inputs) -> ClusterDeps {
@@ -110,12 +129,20 @@ pub fn build(i: Inputs) -> ClusterDeps {
             .collect(),
         traffic_error,
         problems: declared.problems,
+        error_ratio: i.error_ratio,
     }
 }
 
 impl ClusterDeps {
+    pub fn threshold(&self) -> f64 {
+        match self.error_ratio {
+            r if r > 0.0 => r,
+            _ => health::ERROR_THRESHOLD,
+        }
+    }
+
     pub fn failing(&self, n: &Node) -> Vec<Failing> {
-        health::failing(&self.graph, &self.trouble, n)
+        health::failing(&self.graph, &self.trouble, n, self.threshold())
     }
 
     /// `dependency failing: payments (errors 38 %)` for a workload whose

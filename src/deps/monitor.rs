@@ -55,19 +55,9 @@ pub fn assemble(stores: &[(ClusterMeta, SharedData)], a: &Around) -> FleetDeps {
                     .map(|s| (s.name.clone(), r.name.clone()))
             })
             .collect();
-        let chaos: Vec<(String, String, String)> = a
+        let chaos = a
             .chaos
-            .map(|c| {
-                c.active(ctx)
-                    .into_iter()
-                    .flat_map(|e| {
-                        e.hits.iter().map(move |h| {
-                            let what = format!("{} {}", e.kind.name(), e.name);
-                            (h.namespace.clone(), h.workload.clone(), what)
-                        })
-                    })
-                    .collect()
-            })
+            .map(|c| super::chaos_hits(c.active(ctx).into_iter()))
             .unwrap_or_default();
         let deps = with_data(data, |d| {
             let unreachable = match cluster_state(d) {
@@ -89,6 +79,7 @@ pub fn assemble(stores: &[(ClusterMeta, SharedData)], a: &Around) -> FleetDeps {
                     paging: paging.clone(),
                     chaos: chaos.clone(),
                     unreachable,
+                    error_ratio: a.config.dependencies.error_ratio(),
                 })
             })
         });
@@ -104,12 +95,14 @@ pub fn assemble(stores: &[(ClusterMeta, SharedData)], a: &Around) -> FleetDeps {
 
 /// Every cluster's traffic, read in parallel.
 pub async fn read_traffic(metas: &[ClusterMeta], config: &Config, prom: &PromClient) -> Traffic {
+    let window = config.dependencies.window_promql().unwrap_or("300s".into());
+    let window = &window;
     let reads = metas.iter().map(|m| async move {
         let got = match &prom.0 {
             Err(e) => Err(e.clone()),
             Ok(client) => match endpoint_for(config, &m.context, client) {
                 None => Err("no Prometheus for this cluster".to_string()),
-                Some(ep) => super::traffic::read(&ep)
+                Some(ep) => super::traffic::read(&ep, window)
                     .await
                     .map_err(|e| format!("Prometheus: {e}")),
             },

@@ -6,58 +6,55 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kube::Client;
 
-use super::{build, ClusterDeps, Inputs};
+use super::{build, chaos_hits, ClusterDeps, Inputs};
 use crate::config::{ClusterMeta, Config};
 use crate::fleet::kubeconfig::kube_message;
 use crate::fleet::objects::{Compact, WorkloadInfo, WorkloadSource};
 use crate::slo::eval::{self, SloState};
 use crate::slo::sources::{endpoint_for, PromClient};
 
-/// Every workload of the four kinds, all namespaces. Rollouts are optional
-/// (no CRD is none); any other failure is the cluster's.
-pub async fn workloads(client: &Client) -> Result<Vec<WorkloadInfo>, String> {
+/// Every workload of the four kinds, all namespaces, and the kinds that
+/// could not be listed (forbidden, failed): the graph is then partial and
+/// says so. Rollouts are optional (no CRD is none). Nothing listed at all
+/// is the cluster's error.
+pub async fn workloads(client: &Client) -> Result<(Vec<WorkloadInfo>, Vec<String>), String> {
     let lp = ListParams::default();
-    let list = |what: &str, e: kube::Error| format!("listing {what}: {}", kube_message(&e));
     let (da, sa, dsa) = (
         Api::<Deployment>::all(client.clone()),
         Api::<StatefulSet>::all(client.clone()),
         Api::<DaemonSet>::all(client.clone()),
     );
-    let (d, s, ds) = futures::join!(da.list(&lp), sa.list(&lp), dsa.list(&lp));
-    let mut out = Vec::new();
-    let src = d
-        .map_err(|e| list("deployments", e))?
-        .items
-        .into_iter()
-        .map(WorkloadSource::Deployment)
-        .chain(
-            s.map_err(|e| list("statefulsets", e))?
-                .items
-                .into_iter()
-                .map(WorkloadSource::StatefulSet),
-        )
-        .chain(
-            ds.map_err(|e| list("daemonsets", e))?
-                .items
-                .into_iter()
-                .map(WorkloadSource::DaemonSet),
-        );
-    out.extend(src.filter_map(|w| WorkloadInfo::compact(&w)));
     let gvk = GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout");
-    let ar = ApiResource::from_gvk_with_plural(&gvk, "rollouts");
-    match Api::<DynamicObject>::all_with(client.clone(), &ar)
-        .list(&lp)
-        .await
-    {
-        Ok(l) => out.extend(
-            l.items
-                .into_iter()
-                .filter_map(|r| WorkloadInfo::compact(&WorkloadSource::Rollout(r))),
-        ),
-        Err(kube::Error::Api(e)) if e.code == 404 => {}
-        Err(e) => return Err(list("rollouts", e)),
+    let ra = Api::<DynamicObject>::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(&gvk, "rollouts"),
+    );
+    let (d, s, ds, r) = futures::join!(da.list(&lp), sa.list(&lp), dsa.list(&lp), ra.list(&lp));
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let mut take = |what: &str, got: Result<Vec<WorkloadSource>, kube::Error>| match got {
+        Ok(items) => out.extend(items.iter().filter_map(WorkloadInfo::compact)),
+        Err(kube::Error::Api(e)) if e.code == 404 && what == "rollouts" => {}
+        Err(e) => problems.push(format!("listing {what}: {}", kube_message(&e))),
+    };
+    take(
+        "deployments",
+        d.map(|l| wrap(l, WorkloadSource::Deployment)),
+    );
+    take(
+        "statefulsets",
+        s.map(|l| wrap(l, WorkloadSource::StatefulSet)),
+    );
+    take("daemonsets", ds.map(|l| wrap(l, WorkloadSource::DaemonSet)));
+    take("rollouts", r.map(|l| wrap(l, WorkloadSource::Rollout)));
+    if problems.len() == 4 {
+        return Err(problems.join("; "));
     }
-    Ok(out)
+    Ok((out, problems))
+}
+
+fn wrap<K: Clone>(l: kube::core::ObjectList<K>, f: fn(K) -> WorkloadSource) -> Vec<WorkloadSource> {
+    l.items.into_iter().map(f).collect()
 }
 
 /// `(service, slo)` pairs paging on this cluster now. An SLO that cannot be
@@ -92,49 +89,81 @@ async fn paging(config: &Config, prom: &PromClient, meta: &ClusterMeta) -> Vec<(
     pairs
 }
 
+async fn traffic(
+    config: &Config,
+    prom: &PromClient,
+    meta: &ClusterMeta,
+) -> Result<Vec<super::graph::Edge>, String> {
+    let client = prom.0.as_ref().map_err(|e| e.clone())?;
+    let ep = endpoint_for(config, &meta.context, client)
+        .ok_or_else(|| format!("no Prometheus for {}: traffic not read", meta.context))?;
+    let window = config.dependencies.window_promql().unwrap_or("300s".into());
+    super::traffic::read(&ep, &window)
+        .await
+        .map_err(|e| format!("Prometheus {}: {e}", ep.url))
+}
+
+/// The graph alone (no health): what a release orders itself by.
+pub async fn graph(
+    client: &Client,
+    config: &Config,
+    prom: &PromClient,
+    meta: &ClusterMeta,
+) -> Result<ClusterDeps, String> {
+    read(client, config, prom, meta, false).await
+}
+
+/// The graph and the health of every workload in it.
 pub async fn cluster(
     client: &Client,
     config: &Config,
     prom: &PromClient,
     meta: &ClusterMeta,
 ) -> Result<ClusterDeps, String> {
-    let traffic = async {
-        let client = prom.0.as_ref().map_err(|e| e.clone())?;
-        let ep = endpoint_for(config, &meta.context, client)
-            .ok_or_else(|| format!("no Prometheus for {}: traffic not read", meta.context))?;
-        super::traffic::read(&ep)
-            .await
-            .map_err(|e| format!("Prometheus {}: {e}", ep.url))
+    read(client, config, prom, meta, true).await
+}
+
+async fn read(
+    client: &Client,
+    config: &Config,
+    prom: &PromClient,
+    meta: &ClusterMeta,
+    health: bool,
+) -> Result<ClusterDeps, String> {
+    let experiments = async {
+        match health {
+            true => {
+                crate::chaos::read::cluster(client, &meta.context)
+                    .await
+                    .experiments
+            }
+            false => Vec::new(),
+        }
     };
-    let (workloads, traffic, chaos, paging) = futures::join!(
+    let paging = async {
+        match health {
+            true => paging(config, prom, meta).await,
+            false => Vec::new(),
+        }
+    };
+    let (workloads, traffic, experiments, paging) = futures::join!(
         workloads(client),
-        traffic,
-        crate::chaos::read::cluster(client, &meta.context),
-        paging(config, prom, meta)
+        traffic(config, prom, meta),
+        experiments,
+        paging
     );
-    let workloads = workloads.map_err(|e| format!("{}: {e}", meta.context))?;
-    let chaos = chaos
-        .experiments
-        .iter()
-        .filter(|e| e.phase.active())
-        .flat_map(|e| {
-            e.hits.iter().map(move |h| {
-                (
-                    h.namespace.clone(),
-                    h.workload.clone(),
-                    format!("{} {}", e.kind.name(), e.name),
-                )
-            })
-        })
-        .collect();
-    Ok(build(Inputs {
+    let (workloads, problems) = workloads.map_err(|e| format!("{}: {e}", meta.context))?;
+    let mut d = build(Inputs {
         context: &meta.context,
         group: meta.group.as_deref(),
         workloads: workloads.iter().collect(),
         services: &config.services,
         traffic,
         paging,
-        chaos,
+        chaos: chaos_hits(experiments.iter().filter(|e| e.phase.active())),
         unreachable: None,
-    }))
+        error_ratio: config.dependencies.error_ratio(),
+    });
+    d.problems.extend(problems);
+    Ok(d)
 }

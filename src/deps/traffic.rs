@@ -1,6 +1,6 @@
 //! Observed calls, as Kiali reads them: Istio's standard metrics reported by
 //! the destination's proxy, summed by source and destination workload over
-//! the last five minutes.
+//! the configured window (five minutes by default).
 
 use std::collections::BTreeMap;
 
@@ -10,16 +10,16 @@ use crate::slo::prom::{Endpoint, QueryError, Sample};
 const BY: &str =
     "source_workload_namespace,source_workload,destination_workload_namespace,destination_workload";
 
-/// Requests per second by edge and response code.
-pub fn http_query() -> String {
+/// Requests per second by edge and response code, over `window` (`300s`).
+pub fn http_query(window: &str) -> String {
     format!(
-        "sum(rate(istio_requests_total{{reporter=\"destination\"}}[5m])) by ({BY},response_code)"
+        "sum(rate(istio_requests_total{{reporter=\"destination\"}}[{window}])) by ({BY},response_code)"
     )
 }
 
 /// TCP bytes sent per second by edge.
-pub fn tcp_query() -> String {
-    format!("sum(rate(istio_tcp_sent_bytes_total{{reporter=\"destination\"}}[5m])) by ({BY})")
+pub fn tcp_query(window: &str) -> String {
+    format!("sum(rate(istio_tcp_sent_bytes_total{{reporter=\"destination\"}}[{window}])) by ({BY})")
 }
 
 /// The edge a sample is about; none for a caller or callee outside the mesh
@@ -77,8 +77,8 @@ pub fn edges(http: &[Sample], tcp: &[Sample]) -> Vec<Edge> {
 
 /// Both queries against a cluster's Prometheus. A Prometheus without the
 /// TCP series answers an empty vector, not an error.
-pub async fn read(prom: &Endpoint) -> Result<Vec<Edge>, QueryError> {
-    let (hq, tq) = (http_query(), tcp_query());
+pub async fn read(prom: &Endpoint, window: &str) -> Result<Vec<Edge>, QueryError> {
+    let (hq, tq) = (http_query(window), tcp_query(window));
     let (http, tcp) = futures::join!(prom.query(&hq), prom.query(&tq));
     Ok(edges(&http?, &tcp?))
 }

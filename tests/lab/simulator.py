@@ -11,6 +11,14 @@ Serves, on 127.0.0.1:PORT,
                       (+ _sum, _count), le 0.05 0.1 0.25 0.5 1 2.5 +Inf
                     container_cpu_usage_seconds_total{cluster,namespace,pod,container}  counter
                     container_memory_working_set_bytes{cluster,namespace,pod,container}  gauge
+                    istio_requests_total{cluster,reporter,source_workload[_namespace],
+                      destination_workload[_namespace],destination_service_name,
+                      destination_service_namespace,request_protocol,response_code} counter:
+                      each configured call (POST /control {"calls": [...]}) twice, as the
+                      destination's proxy (reporter="destination") and the caller's
+                      (reporter="source") report it; code 200|503
+                    istio_tcp_sent_bytes_total{cluster,reporter,source_*,destination_*} counter
+                      for calls with tcp_bytes > 0
     GET  /ksm       kube-state-metrics-shaped series for a simulated fleet (empty until
                     POST /control {"ksm": {"clusters": N, "names": [...]}}): cluster i
                     (0-based) is names[i] or "sim-%04d" % i, its counts ksm_counts(i)
@@ -91,6 +99,23 @@ class Version:
         self.sum += n * mean
 
 
+class Call:
+    """One caller -> callee edge of the simulated mesh."""
+
+    def __init__(self):
+        self.knobs = {"rps": 0.0, "error_ratio": 0.0, "tcp_bytes": 0.0}
+        self.ok = self.err = self.bytes = 0.0
+
+    def advance(self, dt):
+        n = self.knobs["rps"] * dt
+        self.err += n * self.knobs["error_ratio"]
+        self.ok += n - n * self.knobs["error_ratio"]
+        self.bytes += self.knobs["tcp_bytes"] * dt
+
+
+CALL_KEYS = ("source_namespace", "source", "destination_namespace", "destination")
+
+
 class Container:
     def __init__(self, cpu_cores, memory_bytes):
         self.cpu_cores = cpu_cores
@@ -121,6 +146,7 @@ class State:
         self.lock = threading.Lock()
         self.services = {}  # (namespace, service, version) -> Version
         self.pods = {}  # (namespace, pod, container) -> Container
+        self.calls = {}  # (src ns, src, dst ns, dst) -> Call
         self.last = time.monotonic()
         self.started = time.time()
         self.ksm = {"clusters": 0, "names": []}
@@ -138,6 +164,7 @@ class State:
             v.knobs = knobs
             self.services[key] = v
         self.pods = {}
+        self.calls = {}
 
     def ksm_text(self):
         # The fleet's counts are fixed: built once per setting, not per scrape.
@@ -153,6 +180,8 @@ class State:
             v.advance(dt)
         for c in self.pods.values():
             c.advance(dt)
+        for c in self.calls.values():
+            c.advance(dt)
 
     def knobs(self):
         return {
@@ -164,6 +193,7 @@ class State:
             "buckets": BUCKETS,
             "started": self.started,
             "ksm": self.ksm,
+            "calls": [dict(zip(CALL_KEYS, k), **c.knobs) for k, c in sorted(self.calls.items())],
         }
 
     def apply(self, body):
@@ -178,23 +208,28 @@ class State:
                      "stable" when it has none)
           pods: [{namespace, pod, container, [cpu_cores], [memory_bytes], [remove: true]}, ...]
                      upsert by (namespace, pod, container); new ones default to 0
+          calls: [{source_namespace, source, destination_namespace, destination, [rps],
+                   [error_ratio], [tcp_bytes], [remove: true]}, ...]
+                     upsert a mesh edge; new ones default to 0
         """
         if not isinstance(body, dict):
             raise ValueError("the body must be a JSON object")
         known = {"reset", "remove_namespace", "services", "pods", "namespace", "service", "version", "remove",
-                 "ksm", *SERVICE_KNOBS}
+                 "ksm", "calls", *SERVICE_KNOBS}
         unknown = set(body) - known
         if unknown:
             raise ValueError("unknown keys %s (have %s)" % (sorted(unknown), sorted(known)))
         services = self.services
         pods = self.pods
         # Work on copies: a bad entry leaves everything as it was.
+        calls = self.calls
         self.services = {k: copy.deepcopy(v) for k, v in services.items()}
         self.pods = {k: copy.deepcopy(v) for k, v in pods.items()}
+        self.calls = {k: copy.deepcopy(v) for k, v in calls.items()}
         try:
             self._apply(body)
         except Exception:
-            self.services, self.pods = services, pods
+            self.services, self.pods, self.calls = services, pods, calls
             raise
 
     def _apply(self, body):
@@ -211,6 +246,7 @@ class State:
         if ns is not None:
             self.services = {k: v for k, v in self.services.items() if k[0] != ns}
             self.pods = {k: v for k, v in self.pods.items() if k[0] != ns}
+            self.calls = {k: v for k, v in self.calls.items() if ns not in (k[0], k[2])}
         entries = list(body.get("services") or [])
         if "service" in body or "namespace" in body:
             entries.append({k: v for k, v in body.items()
@@ -257,6 +293,42 @@ class State:
             if "memory_bytes" in p:
                 c.memory_bytes = num(p, "memory_bytes")
             self.pods[key] = c
+        for e in body.get("calls") or []:
+            if not isinstance(e, dict):
+                raise ValueError("a call entry must be an object, got %r" % (e,))
+            need(e, *CALL_KEYS)
+            bad = set(e) - {*CALL_KEYS, "rps", "error_ratio", "tcp_bytes", "remove"}
+            if bad:
+                raise ValueError("unknown call keys %s" % sorted(bad))
+            key = tuple(e[k] for k in CALL_KEYS)
+            if e.get("remove"):
+                self.calls.pop(key, None)
+                continue
+            c = self.calls.get(key) or Call()
+            for k, hi in (("rps", None), ("error_ratio", 1), ("tcp_bytes", None)):
+                if k in e:
+                    c.knobs[k] = num(e, k, 0, hi)
+            self.calls[key] = c
+
+    def istio(self):
+        if not self.calls:
+            return []
+        out = ["# HELP istio_requests_total Requests through the mesh (simulated).",
+               "# TYPE istio_requests_total counter"]
+        tcp = ["# HELP istio_tcp_sent_bytes_total TCP bytes sent (simulated).",
+               "# TYPE istio_tcp_sent_bytes_total counter"]
+        for (sns, src, dns, dst), c in sorted(self.calls.items()):
+            for reporter in ("destination", "source"):
+                base = dict(cluster=self.cluster, reporter=reporter, source_workload=src,
+                            source_workload_namespace=sns, destination_workload=dst,
+                            destination_workload_namespace=dns, destination_service_name=dst,
+                            destination_service_namespace=dns)
+                for code, val in (("200", c.ok), ("503", c.err)):
+                    out.append("istio_requests_total%s %s" % (
+                        labels(**base, request_protocol="http", response_code=code), fmt(val)))
+                if c.knobs["tcp_bytes"] > 0:
+                    tcp.append("istio_tcp_sent_bytes_total%s %s" % (labels(**base), fmt(c.bytes)))
+        return out + (tcp if len(tcp) > 2 else [])
 
     def exposition(self):
         cl = self.cluster
@@ -286,6 +358,7 @@ class State:
             for (ns, pod, ctr), c in sorted(self.pods.items()):
                 out.append("container_memory_working_set_bytes%s %s" % (
                     labels(cluster=cl, namespace=ns, pod=pod, container=ctr), fmt(c.memory_bytes)))
+        out += self.istio()
         return "\n".join(out) + "\n"
 
 
