@@ -1,5 +1,6 @@
 //! What the console watches: the fleet's clusters (the data layer) and the
-//! background monitors that read them back — SLOs, costs, backups and chaos experiments. The fleet
+//! background monitors that read them back — SLOs, costs, backups, chaos experiments and
+//! dependencies. The fleet
 //! layer knows nothing of SLOs or costs; this owner joins them for the TUI,
 //! the demo and the headless reports. It derefs to the [`Fleet`], so code
 //! that only needs clusters takes a `&Fleet` either way.
@@ -9,6 +10,7 @@ use std::ops::Deref;
 use crate::backups::monitor::BackupMonitor;
 use crate::chaos::monitor::ChaosMonitor;
 use crate::cost::monitor::CostMonitor;
+use crate::deps::monitor::DepsMonitor;
 use crate::fleet::handles::Fleet;
 use crate::slo::monitor::Monitor;
 
@@ -22,6 +24,9 @@ pub struct Console {
     pub backups: BackupMonitor,
     /// Chaos experiments in these clusters, read in the background.
     pub chaos: ChaosMonitor,
+    /// Service dependencies, joined in the background from traffic and
+    /// declarations.
+    pub deps: DepsMonitor,
     /// Summary mode's reader of the metrics engine (`ksm`), while it runs.
     pub summary: Option<tokio::task::JoinHandle<()>>,
 }
@@ -43,6 +48,7 @@ impl Console {
             cost: CostMonitor::default(),
             backups: BackupMonitor::default(),
             chaos: ChaosMonitor::default(),
+            deps: DepsMonitor::default(),
             summary: None,
         }
     }

@@ -29,7 +29,7 @@ const EXPECTED: &[(&str, &str)] = &[
         "keymap-unknown-action",
         "2:1: unknown action \"qiut\" in [global] (expected one of: quit, back, help, command, \
          filter, up, down, top, bottom, page_up, page_down, select, sort_next, sort_reverse, \
-         group_by, view_fleet, view_workloads, view_journal, yaml, describe, scale, restart, view_rollouts, promote, promote_full, abort, retry, pause, resume, undo, view_slo, view_cost, view_failover, failover_check, failover_run, failover_step, failover_rollback, view_remediations, view_backups, backup_now, view_chaos, rem_approve, rem_reject, rem_snooze, rem_mark)",
+         group_by, view_fleet, view_workloads, view_journal, yaml, describe, scale, restart, view_rollouts, promote, promote_full, abort, retry, pause, resume, undo, view_slo, view_cost, view_failover, failover_check, failover_run, failover_step, failover_rollback, view_remediations, view_backups, backup_now, view_chaos, graph, rem_approve, rem_reject, rem_snooze, rem_mark)",
     ),
     (
         "config-canary-weights",

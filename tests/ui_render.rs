@@ -71,6 +71,15 @@ fn render(app: &App, model: &Model, theme: &Theme, w: u16, h: u16) -> Terminal<T
     term
 }
 
+/// prod-eu-west's checkout (calls into payments fail there), then `t`.
+fn graph_keys(then: Vec<Msg>) -> Vec<Msg> {
+    let mut keys = vec![key('j'), key('j'), named(KeyCode::Enter), key('/')];
+    keys.extend("checkout".chars().map(key));
+    keys.extend([named(KeyCode::Enter), key('t')]);
+    keys.extend(then);
+    keys
+}
+
 fn screens() -> Vec<(&'static str, Vec<Msg>)> {
     vec![
         ("fleet", vec![]),
@@ -121,6 +130,12 @@ fn screens() -> Vec<(&'static str, Vec<Msg>)> {
         ("backups", vec![key('9')]),
         ("backups_now_in_the_demo", vec![key('9'), key('B')]),
         ("chaos", vec![key('0')]),
+        ("dependency_graph", graph_keys(vec![])),
+        // Enter on a caller: the graph around the storefront.
+        (
+            "dependency_graph_rerooted",
+            graph_keys(vec![named(KeyCode::Enter)]),
+        ),
         (
             "chaos_pause_in_the_demo",
             vec![key('0'), key('j'), key('x')],

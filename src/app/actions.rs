@@ -156,6 +156,7 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
         Action::Restart => return rollout_action(app, model, Operation::Restart),
         Action::Select | Action::Describe => return open(app, model, false),
         Action::Yaml => return open(app, model, true),
+        Action::Graph => super::navigate::open_graph(app, model),
     }
     Vec::new()
 }

@@ -12,6 +12,10 @@ use crate::fleet::summary::{ClusterRow, ClusterState, FleetTotals, WorkloadLine}
 use crate::fleet::workloads::{cluster_workloads, workload_detail, WorkloadDetail, WorkloadRow};
 use crate::slo::eval::SloRow;
 
+/// The most rows the graph view lays out (a workload reached twice is
+/// listed once, so this bounds only a very wide graph).
+const GRAPH_ROWS: usize = 500;
+
 #[derive(Debug, Clone, Default)]
 pub struct Model {
     pub now: DateTime<Utc>,
@@ -38,6 +42,11 @@ pub struct Model {
     /// The latest read of the fleet's chaos experiments (the Chaos view and
     /// the marks in the Fleet, workload and SLO views).
     pub chaos: Option<std::sync::Arc<crate::chaos::fleet::FleetChaos>>,
+    /// The latest dependency graphs (marks on workloads, the detail's
+    /// dependencies pane, the SLO view's likely causes, the graph view).
+    pub deps: Option<std::sync::Arc<crate::deps::FleetDeps>>,
+    /// Graph view only: the tree around its workload.
+    pub graph: Vec<crate::deps::layout::Row>,
     /// Journal view only (the timeline); filled by the loop, which keeps
     /// the journal's records and the observer.
     pub timeline: Vec<crate::timeline::group::Group>,
@@ -62,6 +71,7 @@ impl Model {
             costs: fleet.cost.latest(),
             backups: fleet.backups.latest(),
             chaos: fleet.chaos.latest(),
+            deps: fleet.deps.latest(),
             ..Default::default()
         };
         match &app.screen().view {
@@ -74,6 +84,17 @@ impl Model {
             | View::Backups
             | View::Chaos
             | View::Remediations => {}
+            View::Graph {
+                cluster,
+                namespace,
+                name,
+            } => {
+                let node = crate::deps::graph::Node::new(namespace, name);
+                let tree = m
+                    .cluster_deps(*cluster)
+                    .map(|d| crate::deps::layout::tree(d, &node, GRAPH_ROWS));
+                m.graph = tree.unwrap_or_default();
+            }
             View::Workloads => m.lines = fleet.workload_lines(),
             View::Rollouts => m.rollouts = fleet.rollout_rows(),
             View::Cluster { cluster } => {
@@ -248,6 +269,23 @@ pub(super) fn slo_rank(r: &SloRow) -> u8 {
 impl Model {
     /// Every Velero schedule across the fleet, worst first (the Backups
     /// view's rows, before its filter and sort).
+    /// The dependency graph of the cluster at `index`, if it has one.
+    pub fn cluster_deps(&self, index: usize) -> Option<&crate::deps::ClusterDeps> {
+        let ctx = &self.rows.get(index)?.meta.context;
+        self.deps.as_ref()?.clusters.get(ctx)
+    }
+
+    /// `dependency failing: payments (errors 38 %)` for a workload.
+    pub fn dep_mark(&self, context: &str, namespace: &str, name: &str) -> Option<String> {
+        self.deps.as_ref()?.mark(context, namespace, name)
+    }
+
+    /// `payments (errors 38 %)`: the likely cause behind an SLO.
+    pub fn slo_cause(&self, context: &str, slo: &str) -> Option<&str> {
+        let key = (context.to_string(), slo.to_string());
+        self.deps.as_ref()?.slo_causes.get(&key).map(String::as_str)
+    }
+
     /// `chaos: NetworkChaos eu-latency active 4 min` for a cluster.
     pub fn chaos_mark(&self, context: &str) -> Option<String> {
         self.chaos.as_ref()?.cluster_mark(context, self.now)
@@ -343,6 +381,7 @@ pub fn sort_keys(view: &View) -> &'static [&'static str] {
         View::Chaos => CHAOS_SORTS,
         View::Journal
         | View::Change { .. }
+        | View::Graph { .. }
         | View::Detail { .. }
         | View::Failover { .. }
         | View::Remediations => &[],

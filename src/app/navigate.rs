@@ -68,6 +68,16 @@ pub(super) fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
             .get(sel)
             .and_then(|i| model.timeline.get(*i))
             .map(|g| View::Change { key: g.key() }),
+        // Enter on a row of the graph: the graph around that workload.
+        View::Graph { cluster, .. } => ord
+            .get(sel)
+            .and_then(|i| model.graph.get(*i))
+            .filter(|r| r.depth > 0)
+            .map(|r| View::Graph {
+                cluster: *cluster,
+                namespace: r.node.namespace.clone(),
+                name: r.node.name.clone(),
+            }),
         View::Change { .. }
         | View::Slo
         | View::Remediations
@@ -162,6 +172,51 @@ pub(super) fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
     }
     app.push(view);
     effects
+}
+
+/// `t`: the dependency graph of the selected workload (or the detail's).
+pub(super) fn open_graph(app: &mut App, model: &Model) {
+    let ord = order(app, model);
+    let sel = app.screen().selected.min(ord.len().saturating_sub(1));
+    let picked = match &app.screen().view {
+        View::Cluster { cluster } => ord
+            .get(sel)
+            .and_then(|i| model.workloads.get(*i))
+            .map(|w| (*cluster, w.namespace.clone(), w.name.clone())),
+        View::Detail {
+            cluster,
+            namespace,
+            name,
+            ..
+        } => Some((*cluster, namespace.clone(), name.clone())),
+        // The first cluster whose graph has it.
+        View::Workloads => ord
+            .get(sel)
+            .and_then(|i| model.lines.get(*i))
+            .and_then(|l| {
+                let node = crate::deps::graph::Node::new(&l.namespace, &l.name);
+                let cluster = (0..model.rows.len()).find(|c| {
+                    model
+                        .cluster_deps(*c)
+                        .is_some_and(|d| d.graph.nodes().contains(&node))
+                })?;
+                Some((cluster, l.namespace.clone(), l.name.clone()))
+            }),
+        View::Graph { .. } => return,
+        _ => {
+            app.message = Some("t shows a workload's dependencies: select one first".into());
+            return;
+        }
+    };
+    let Some((cluster, namespace, name)) = picked else {
+        app.message = Some("no dependencies known for this workload".into());
+        return;
+    };
+    app.push(View::Graph {
+        cluster,
+        namespace,
+        name,
+    });
 }
 
 pub(super) fn fetch_if_yaml(

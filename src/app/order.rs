@@ -69,8 +69,17 @@ pub fn order(app: &App, m: &Model) -> Vec<usize> {
         View::Chaos => chaos(m, s, &f),
         View::Failover { plan: None } => failover(m, &f),
         View::Remediations => remediations(app, &f),
+        View::Graph { .. } => graph(m, &f),
         View::Failover { .. } | View::Detail { .. } => Vec::new(),
     }
+}
+
+/// The tree's own order (callers, the workload, then its calls): a filter
+/// hides rows, sorting would break the tree.
+fn graph(m: &Model, f: &Filter) -> Vec<usize> {
+    (0..m.graph.len())
+        .filter(|i| f.keep(&m.graph[*i].node.to_string()))
+        .collect()
 }
 
 fn fleet(m: &Model, s: &Screen, f: &Filter) -> Vec<usize> {

@@ -39,6 +39,13 @@ pub enum View {
     Failover {
         plan: Option<String>,
     },
+    /// One workload's dependencies in its cluster: callers above, what it
+    /// calls below, each with its figures and health.
+    Graph {
+        cluster: usize,
+        namespace: String,
+        name: String,
+    },
     Detail {
         cluster: usize,
         kind: WorkloadKind,
@@ -63,6 +70,7 @@ impl View {
             View::Remediations => "Remediations",
             View::Backups => "Backups",
             View::Chaos => "Chaos",
+            View::Graph { .. } => "Dependencies",
             View::Detail { .. } => "Detail",
         }
     }

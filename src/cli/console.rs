@@ -24,6 +24,8 @@ use crate::theme::Theme;
 const BACKUPS_EVERY: u64 = 60;
 /// … and its experiments: one can start minutes before a page, so sooner.
 const CHAOS_EVERY: u64 = 15;
+/// … and the mesh's traffic between workloads, over a 5-minute window.
+const DEPS_EVERY: u64 = 30;
 
 /// Everything loaded once for a console or a report.
 pub struct Connected {
@@ -172,6 +174,31 @@ fn reconcile_in_background(
     });
 }
 
+/// Dependencies of the clusters whose objects the console holds (summarised
+/// ones have none): traffic from each one's Prometheus.
+fn spawn_deps(console: &Console, config: Arc<Config>) {
+    let stores: Vec<_> = console
+        .stores()
+        .into_iter()
+        .filter(|(m, _)| !m.summary)
+        .collect();
+    let metas: Vec<_> = stores.iter().map(|(m, _)| m.clone()).collect();
+    let prom = crate::slo::sources::PromClient::new(&config.prometheus);
+    let cfg = config.clone();
+    let traffic = move || {
+        let (metas, cfg, prom) = (metas.clone(), cfg.clone(), prom.clone());
+        async move { crate::deps::monitor::read_traffic(&metas, &cfg, &prom).await }
+    };
+    console.deps.spawn(
+        stores,
+        config,
+        (console.chaos.clone(), console.slo.clone()),
+        Duration::from_secs(DEPS_EVERY),
+        console.notify.clone(),
+        traffic,
+    );
+}
+
 pub fn run(
     opts: &Options,
     demo: bool,
@@ -239,6 +266,7 @@ pub fn run(
                 Duration::from_secs(BACKUPS_EVERY),
                 console.notify.clone(),
             );
+            spawn_deps(&console, config.clone());
         }
         let every = match demo {
             true => Duration::from_secs(5),

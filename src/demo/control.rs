@@ -34,6 +34,11 @@ pub(super) enum Command {
         target: Target,
         reply: oneshot::Sender<Result<Option<serde_json::Value>, String>>,
     },
+    /// A cluster's dependency graph, as the demo last assembled it.
+    Deps {
+        context: String,
+        reply: oneshot::Sender<Option<crate::deps::ClusterDeps>>,
+    },
     /// Every reachable cluster's stored objects (the remediation scan).
     Objects {
         reply: oneshot::Sender<Vec<(crate::fleet::summary::ClusterMeta, Vec<serde_json::Value>)>>,
@@ -127,6 +132,13 @@ impl Demo {
             }
             Command::Objects { reply } => {
                 let _ = reply.send(self.objects());
+            }
+            Command::Deps { context, reply } => {
+                let found = self
+                    .deps
+                    .latest()
+                    .and_then(|d| d.clusters.get(&context).cloned());
+                let _ = reply.send(found);
             }
         }
     }

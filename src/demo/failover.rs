@@ -147,6 +147,16 @@ impl Backend for DemoBackend {
         Ok(super::chaos::read(ctx, chrono::Utc::now()))
     }
 
+    async fn deps(
+        &self,
+        ctx: &str,
+        _config: &crate::config::Config,
+    ) -> Result<crate::deps::ClusterDeps, String> {
+        let context = ctx.to_string();
+        let found = self.0.ask(|reply| Command::Deps { context, reply }).await?;
+        found.ok_or_else(|| format!("{ctx}: dependencies not read yet"))
+    }
+
     async fn reachable(&self, ctx: &str) -> Result<(), String> {
         self.0.facts(ctx).await.map(|_| ())
     }

@@ -25,6 +25,7 @@ mod backups;
 mod chaos;
 mod control;
 mod costs;
+mod deps;
 mod failover;
 mod feed;
 mod layout;
@@ -84,6 +85,9 @@ pub struct Demo {
     catalog: crate::cost::catalog::Catalog,
     backups: crate::backups::monitor::BackupMonitor,
     chaos: crate::chaos::monitor::ChaosMonitor,
+    deps: crate::deps::monitor::DepsMonitor,
+    /// The services the graph joins with the SLOs (`deps.rs`).
+    deps_config: Arc<crate::config::Config>,
 }
 
 /// A demo and a console reading it. It shows every cluster as connecting
@@ -144,6 +148,8 @@ impl Demo {
             catalog: crate::cost::catalog::Catalog::load(None).unwrap_or_default(),
             backups: Default::default(),
             chaos: Default::default(),
+            deps: Default::default(),
+            deps_config: deps::config(),
         }
     }
 
@@ -164,6 +170,7 @@ impl Demo {
             cost: self.cost.clone(),
             backups: self.backups.clone(),
             chaos: self.chaos.clone(),
+            deps: self.deps.clone(),
             summary: None,
         }
     }
@@ -208,6 +215,18 @@ impl Demo {
             self.backups.set(backups::fleet(&contexts, now));
             let names: Vec<String> = contexts.into_iter().map(|(c, _)| c).collect();
             self.chaos.set(chaos::fleet(&names, now));
+            let slos: Vec<_> = self.metrics.monitor.rows(now);
+            let slos: Vec<_> = slos.into_iter().map(|(r, _)| r).collect();
+            let chaos = self.chaos.latest();
+            let traffic = deps::traffic(&names);
+            let around = crate::deps::monitor::Around {
+                config: &self.deps_config,
+                traffic: &traffic,
+                chaos: chaos.as_deref(),
+                slos: &slos,
+            };
+            self.deps
+                .set(crate::deps::monitor::assemble(&stores, &around));
             changed = true;
         }
         if changed {

@@ -116,9 +116,11 @@ impl Graph {
         }
     }
 
-    /// What `n` calls.
+    /// What `n` calls (the edges are sorted by caller: a search, not a scan,
+    /// since every mark on screen walks the graph).
     pub fn calls<'a>(&'a self, n: &'a Node) -> impl Iterator<Item = &'a Edge> + 'a {
-        self.edges.iter().filter(move |e| &e.from == n)
+        let start = self.edges.partition_point(|e| &e.from < n);
+        self.edges[start..].iter().take_while(move |e| &e.from == n)
     }
 
     /// Who calls `n`.

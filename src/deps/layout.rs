@@ -102,22 +102,28 @@ fn rate_bytes(b: f64) -> String {
     format!("{v:.1} {}", UNITS[u])
 }
 
-/// One line per row, each at most `width` characters. Indentation stops
-/// growing at a quarter of the width; deeper rows say their depth instead.
+/// The row's workload, indented by depth (callers marked `←`). Indentation
+/// stops growing at `cap` levels; deeper rows say their depth instead.
+pub fn indented(r: &Row, cap: usize) -> String {
+    let cap = cap.max(1);
+    let lead = if r.caller {
+        "← ".to_string()
+    } else if r.depth == 0 {
+        String::new()
+    } else if r.depth <= cap {
+        format!("{}→ ", "  ".repeat(r.depth - 1))
+    } else {
+        format!("{}{}→ ", "  ".repeat(cap - 1), r.depth)
+    };
+    format!("{lead}{}", r.node)
+}
+
+/// One line per row, each at most `width` characters; indentation is
+/// capped at an eighth of the width.
 pub fn render(rows: &[Row], width: usize) -> Vec<String> {
-    let cap = (width / 8).max(1);
     rows.iter()
         .map(|r| {
-            let lead = if r.caller {
-                "← ".to_string()
-            } else if r.depth == 0 {
-                String::new()
-            } else if r.depth <= cap {
-                format!("{}→ ", "  ".repeat(r.depth - 1))
-            } else {
-                format!("{}{}→ ", "  ".repeat(cap - 1), r.depth)
-            };
-            let mut s = format!("{lead}{}", r.node);
+            let mut s = indented(r, width / 8);
             if let Some(e) = &r.edge {
                 s.push_str("  ");
                 s.push_str(&figures(e));

@@ -110,14 +110,8 @@ pub fn build(i: Inputs) -> ClusterDeps {
         let Some(s) = i.services.iter().find(|s| &s.name == service) else {
             continue;
         };
-        for n in in_graph.iter().filter(|n| n.namespace == s.namespace) {
-            let named = s.workloads.is_empty()
-                || s.workloads
-                    .iter()
-                    .any(|w| w.rsplit('/').next() == Some(n.name.as_str()));
-            if named {
-                add(n, format!("SLO {slo} paging"));
-            }
+        for n in in_graph.iter().filter(|n| serves(s, n)) {
+            add(n, format!("SLO {slo} paging"));
         }
     }
     ClusterDeps {
@@ -133,7 +127,47 @@ pub fn build(i: Inputs) -> ClusterDeps {
     }
 }
 
+/// Whether `n` is one of the service's workloads (all of its namespace's
+/// when it names none).
+pub fn serves(s: &ServiceConfig, n: &Node) -> bool {
+    n.namespace == s.namespace
+        && (s.workloads.is_empty()
+            || s.workloads
+                .iter()
+                .any(|w| w.rsplit('/').next() == Some(n.name.as_str())))
+}
+
 impl ClusterDeps {
+    /// The likely cause of a service's trouble: the deepest failing
+    /// dependency of any of its workloads, outside the service itself.
+    pub fn service_cause(&self, s: &ServiceConfig) -> Option<Failing> {
+        let mut found: Vec<Failing> = self
+            .graph
+            .nodes()
+            .into_iter()
+            .filter(|n| serves(s, n))
+            .flat_map(|n| self.failing(n))
+            .filter(|f| !serves(s, &f.workload))
+            .collect();
+        found.sort_by(|a, b| b.depth.cmp(&a.depth).then(a.workload.cmp(&b.workload)));
+        found.into_iter().next()
+    }
+
+    /// Every likely cause in the cluster, with how many workloads it fails
+    /// (most first).
+    pub fn causes(&self) -> Vec<(Failing, usize)> {
+        let mut by: BTreeMap<Node, (Failing, usize)> = BTreeMap::new();
+        for n in self.graph.nodes() {
+            let f = self.failing(n);
+            if let Some(d) = health::deepest(&f) {
+                by.entry(d.workload.clone()).or_insert((d.clone(), 0)).1 += 1;
+            }
+        }
+        let mut v: Vec<_> = by.into_values().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.workload.cmp(&b.0.workload)));
+        v
+    }
+
     pub fn threshold(&self) -> f64 {
         match self.error_ratio {
             r if r > 0.0 => r,
@@ -213,9 +247,57 @@ pub struct Report {
 pub struct FleetDeps {
     pub at: Option<chrono::DateTime<chrono::Utc>>,
     pub clusters: BTreeMap<String, ClusterDeps>,
+    /// `(context, slo)` → `payments (errors 38 %)`: the likely cause behind
+    /// the service the SLO measures, when a dependency of it fails.
+    pub slo_causes: BTreeMap<(String, String), String>,
+    /// The Fleet view's line ([`FleetDeps::hint`]), worked out once per read.
+    pub hint: Option<String>,
 }
 
 impl FleetDeps {
+    /// Fills `slo_causes` from the services and the SLOs they list, and
+    /// the hint: both walk every graph, so once per read, not per frame.
+    pub fn finish(mut self, services: &[ServiceConfig]) -> FleetDeps {
+        self.hint = self.hint();
+        for (ctx, d) in &self.clusters {
+            for s in services {
+                let Some(f) = d.service_cause(s) else {
+                    continue;
+                };
+                for slo in &s.slos {
+                    self.slo_causes
+                        .insert((ctx.clone(), slo.clone()), f.short());
+                }
+            }
+        }
+        self
+    }
+
+    /// The Fleet view's line: the likely cause failing the most workloads,
+    /// `dependencies: payments (errors 38 %) on prod-eu-west fails 2; +1 more`.
+    pub fn hint(&self) -> Option<String> {
+        let mut all: Vec<(&str, Failing, usize)> = self
+            .clusters
+            .iter()
+            .flat_map(|(ctx, d)| {
+                d.causes()
+                    .into_iter()
+                    .map(move |(f, n)| (ctx.as_str(), f, n))
+            })
+            .collect();
+        all.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+        let (ctx, f, n) = all.first()?;
+        let more = match all.len() - 1 {
+            0 => String::new(),
+            m => format!("; +{m} more"),
+        };
+        Some(format!(
+            "likely cause: {} on {ctx}, failing {n} workload{}{more}",
+            f.short(),
+            if *n == 1 { "" } else { "s" }
+        ))
+    }
+
     pub fn mark(&self, context: &str, namespace: &str, name: &str) -> Option<String> {
         self.clusters
             .get(context)?

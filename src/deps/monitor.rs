@@ -90,7 +90,10 @@ pub fn assemble(stores: &[(ClusterMeta, SharedData)], a: &Around) -> FleetDeps {
     FleetDeps {
         at: Some(chrono::Utc::now()),
         clusters,
+        slo_causes: Default::default(),
+        hint: None,
     }
+    .finish(&a.config.services)
 }
 
 /// Every cluster's traffic, read in parallel.

@@ -59,6 +59,12 @@ pub trait Backend: Send + Sync {
         &self,
         ctx: &str,
     ) -> impl Future<Output = Result<crate::chaos::read::Read, String>> + Send;
+    /// The cluster's dependency graph with each workload's health.
+    fn deps(
+        &self,
+        ctx: &str,
+        config: &crate::config::Config,
+    ) -> impl Future<Output = Result<crate::deps::ClusterDeps, String>> + Send;
     /// For a scale: room for the added pods (a check) and the hourly cost change.
     fn room(
         &self,

@@ -107,6 +107,16 @@ impl Backend for Clusters {
         Ok(crate::chaos::read::cluster(self.client(ctx)?, ctx).await)
     }
 
+    async fn deps(
+        &self,
+        ctx: &str,
+        config: &crate::config::Config,
+    ) -> Result<crate::deps::ClusterDeps, String> {
+        let prom = crate::slo::sources::PromClient::new(&config.prometheus);
+        let meta = config.meta_for(ctx);
+        crate::deps::read::cluster(self.client(ctx)?, config, &prom, &meta).await
+    }
+
     async fn reachable(&self, ctx: &str) -> Result<(), String> {
         self.ready_client(ctx).await.map(|_| ())
     }

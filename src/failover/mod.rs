@@ -11,6 +11,7 @@
 pub mod backend;
 pub mod capacity;
 pub mod clusters;
+pub mod deps_check;
 pub mod plan;
 pub mod policy;
 pub mod preflight;

@@ -249,6 +249,7 @@ pub async fn run(
         checks.push(chaos(b, &plan.primary, true, &ns).await);
     }
     checks.push(chaos(b, standby, false, &ns).await);
+    checks.push(super::deps_check::standby(b, config, standby, &steps).await);
     Report {
         plan: plan.name.clone(),
         standby: standby.to_string(),

@@ -47,6 +47,7 @@ pub enum Action {
     ViewBackups,
     BackupNow,
     ViewChaos,
+    Graph,
     RemApprove,
     RemReject,
     RemSnooze,
@@ -96,6 +97,7 @@ impl Action {
         Action::ViewBackups,
         Action::BackupNow,
         Action::ViewChaos,
+        Action::Graph,
         Action::RemApprove,
         Action::RemReject,
         Action::RemSnooze,
@@ -146,6 +148,7 @@ impl Action {
             Action::ViewBackups => "view_backups",
             Action::BackupNow => "backup_now",
             Action::ViewChaos => "view_chaos",
+            Action::Graph => "graph",
             Action::RemApprove => "rem_approve",
             Action::RemReject => "rem_reject",
             Action::RemSnooze => "rem_snooze",
@@ -201,6 +204,7 @@ impl Action {
             Action::ViewBackups => "Backups view: Velero schedules, worst first; data a failover would lose",
             Action::BackupNow => "Backups: back up now from the schedule (confirmed, journaled)",
             Action::ViewChaos => "Chaos view: experiments across the fleet, running first (x pause, X resume, a stop a Litmus engine)",
+            Action::Graph => "the selected workload's dependencies: callers, calls, health",
             Action::RemApprove => {
                 "Remediation: approve (re-validated, then the action dialog; marked ones as a batch)"
             }

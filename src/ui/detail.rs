@@ -7,9 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
-use super::widgets::{style_if, CHAOS_MARK};
+use super::widgets::{style_if, CHAOS_MARK, DEP_MARK};
 use super::Ctx;
 use crate::app::state::Yaml;
+use crate::deps::graph::Node;
+use crate::deps::layout::figures;
 use crate::fleet::objects::PodPhase;
 use crate::fleet::summary::age;
 
@@ -28,6 +30,73 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, yaml: bool) {
         detail_lines(ctx)
     };
     super::widgets::scrolled(frame, area, block, lines, ctx.app.screen().scroll);
+}
+
+/// Its calls and callers with their figures and health, and the failing
+/// dependency that likely explains its own trouble.
+fn deps_lines(ctx: &Ctx, namespace: &str, name: &str) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    let m = ctx.model;
+    let crate::app::state::View::Detail { cluster, .. } = &ctx.app.screen().view else {
+        return Vec::new();
+    };
+    let Some(d) = m.cluster_deps(*cluster) else {
+        return Vec::new();
+    };
+    let n = Node::new(namespace, name);
+    let calls: Vec<_> = d.graph.calls(&n).collect();
+    let callers: Vec<_> = d.graph.called_by(&n).collect();
+    if calls.is_empty() && callers.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("DEPENDENCIES", t.table.header),
+            Span::styled("  (t: graph)", t.ui.dim),
+        ]),
+    ];
+    if let Some(mark) = d.mark(&n) {
+        out.push(Line::from(Span::styled(
+            format!("  {DEP_MARK} {mark}"),
+            t.status.warn,
+        )));
+    }
+    let width = calls
+        .iter()
+        .map(|e| e.to.to_string().len())
+        .chain(callers.iter().map(|e| e.from.to_string().len()))
+        .max()
+        .unwrap_or(0);
+    let line = |dir: &str, other: &Node, e: &crate::deps::graph::Edge, call: bool| {
+        let own = d.trouble.get(other).cloned();
+        let err = call
+            .then(|| crate::deps::health::edge_trouble(e, d.threshold()))
+            .flatten();
+        let health: Vec<String> = err.into_iter().chain(own).collect();
+        let health = match health.is_empty() {
+            true => Span::styled("ok", t.status.ok),
+            false => Span::styled(format!("✗ {}", health.join(", ")), t.status.warn),
+        };
+        Line::from(vec![
+            Span::raw(format!("  {dir:<9} {:<width$}  ", other.to_string())),
+            Span::styled(format!("{}  ", figures(e)), t.ui.dim),
+            health,
+        ])
+    };
+    for e in &calls {
+        out.push(line("calls", &e.to, e, true));
+    }
+    for e in &callers {
+        out.push(line("called by", &e.from, e, false));
+    }
+    if let Some(err) = &d.traffic_error {
+        out.push(Line::from(Span::styled(
+            format!("  traffic unknown: {err}; declared dependencies only"),
+            t.status.unknown,
+        )));
+    }
+    out
 }
 
 fn yaml_lines(ctx: &Ctx) -> Vec<Line<'static>> {
@@ -73,6 +142,7 @@ fn detail_lines(ctx: &Ctx) -> Vec<Line<'static>> {
             t.status.warn,
         )));
     }
+    out.extend(deps_lines(ctx, &w.namespace, &w.name));
     if let Some(r) = &w.rollout {
         let key = crate::app::navigate::tree_key(ctx.app);
         let tree = ctx

@@ -8,6 +8,7 @@ use ratatui::Frame;
 
 use super::widgets::{
     accent, known, or_dash, state_span, style_if, table, window, Fitted, TableSpec, CHAOS_MARK,
+    DEP_MARK,
 };
 use super::{fleet_group, Ctx};
 use crate::app::fleet_list::{fleet_list, Line as Line_};
@@ -22,10 +23,12 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let hint_rows = m.failover_hint.is_some() as u16;
     let change_rows = m.change_hint.is_some() as u16;
     let chaos_hint = m.chaos_hint();
-    let [area, hint, chaos, change, why] = Layout::vertical([
+    let dep_hint = m.deps.as_ref().and_then(|d| d.hint.clone());
+    let [area, hint, chaos, deps, change, why] = Layout::vertical([
         Constraint::Min(0),
         Constraint::Length(hint_rows),
         Constraint::Length(chaos_hint.is_some() as u16),
+        Constraint::Length(dep_hint.is_some() as u16),
         Constraint::Length(change_rows),
         Constraint::Length(1),
     ])
@@ -37,6 +40,15 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 t.status.warn,
             ))),
             chaos,
+        );
+    }
+    if let Some(h) = dep_hint {
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(format!("{DEP_MARK} dependencies: "), t.ui.dim),
+                Span::styled(h, t.status.warn),
+            ])),
+            deps,
         );
     }
     if let Some(h) = &m.change_hint {

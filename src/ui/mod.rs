@@ -10,6 +10,7 @@ mod dialog;
 mod failover;
 mod fleet;
 mod fleet_group;
+mod graph;
 mod help;
 mod journal;
 mod prompt;
@@ -59,6 +60,17 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
         View::Chaos => chaos::draw(frame, body, ctx),
         View::Failover { plan } => failover::draw(frame, body, ctx, plan.as_deref()),
         View::Remediations => remediation::draw(frame, body, ctx),
+        View::Graph {
+            cluster,
+            namespace,
+            name,
+        } => graph::draw(
+            frame,
+            body,
+            ctx,
+            *cluster,
+            &crate::deps::graph::Node::new(namespace, name),
+        ),
         View::Detail { yaml, .. } => detail::draw(frame, body, ctx, *yaml),
     }
     draw_footer(frame, footer, ctx);
@@ -215,6 +227,7 @@ fn hints(ctx: &Ctx) -> Line<'static> {
         ],
         View::Detail { .. } => &[
             (Action::Yaml, "yaml"),
+            (Action::Graph, "deps"),
             (Action::Scale, "scale"),
             (Action::Restart, "restart"),
             (Action::Back, "back"),
@@ -230,6 +243,12 @@ fn hints(ctx: &Ctx) -> Line<'static> {
             (Action::Back, "back"),
             (Action::Help, "help"),
         ],
+        View::Graph { .. } => &[
+            (Action::Select, "re-root"),
+            (Action::Filter, "filter"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
         View::Backups => &[
             (Action::BackupNow, "back up now"),
             (Action::Filter, "filter"),
@@ -241,6 +260,7 @@ fn hints(ctx: &Ctx) -> Line<'static> {
         // Actions only where a workload is selected.
         View::Cluster { .. } => &[
             (Action::Select, "open"),
+            (Action::Graph, "deps"),
             (Action::Scale, "scale"),
             (Action::Restart, "restart"),
             (Action::Filter, "filter"),

@@ -12,7 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::Layout;
 use ratatui::widgets::Paragraph;
 
-use super::widgets::{table, window, Fitted, TableSpec, CHAOS_MARK};
+use super::widgets::{table, window, Fitted, TableSpec, CHAOS_MARK, DEP_MARK};
 use super::workloads::title;
 use super::Ctx;
 use crate::app::model::SLO_SORTS;
@@ -131,6 +131,10 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 state.push(' ');
                 state.push_str(CHAOS_MARK);
             }
+            if m.slo_cause(&r.context, &r.name).is_some() {
+                state.push(' ');
+                state.push_str(DEP_MARK);
+            }
             let mut cells = vec![
                 Cell::from(r.name.clone()),
                 Cell::from(r.context.clone()),
@@ -165,6 +169,13 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             line.spans.insert(
                 1,
                 Span::styled(format!("{CHAOS_MARK} {c} · "), t.status.warn),
+            );
+        }
+        // A dependency failing under the service: the likely cause, first.
+        if let Some(c) = m.slo_cause(&r.context, &r.name) {
+            line.spans.insert(
+                1,
+                Span::styled(format!("{DEP_MARK} likely cause: {c} · "), t.status.warn),
             );
         }
         frame.render_widget(Paragraph::new(line), why);

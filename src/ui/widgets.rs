@@ -15,6 +15,8 @@ use crate::theme::Theme;
 /// The state cell of a cluster row, with its age where it has one.
 /// Beside a cluster, workload or SLO that a chaos experiment hits now.
 pub const CHAOS_MARK: &str = "≋";
+/// Beside a workload one of whose dependencies is failing.
+pub const DEP_MARK: &str = "⇣";
 
 pub fn state_span(r: &ClusterRow, now: DateTime<Utc>, t: &Theme) -> Span<'static> {
     match (&r.state, &r.excluded) {

@@ -1,13 +1,13 @@
 //! Workloads: one cluster's list, and the same workloads lined up across the
 //! fleet with replica and image skew marked.
 
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::{Cell, Paragraph, Row};
 use ratatui::Frame;
 
-use super::widgets::{style_if, table, window, TableSpec, CHAOS_MARK};
+use super::widgets::{style_if, table, window, TableSpec, CHAOS_MARK, DEP_MARK};
 use super::Ctx;
 use crate::app::model::{CLUSTER_SORTS, LINE_SORTS};
 use crate::app::order::order;
@@ -45,15 +45,30 @@ pub fn draw_cluster(frame: &mut Frame, area: Rect, ctx: &Ctx, cluster: usize) {
         .get(cluster)
         .map(|r| r.meta.context.as_str())
         .unwrap_or_default();
+    // The selected workload's failing dependency, said in full under the list.
+    let why = crate::app::order::selected(ctx.app, &ord)
+        .and_then(|i| m.workloads.get(i))
+        .and_then(|w| {
+            let mark = m.dep_mark(context, &w.namespace, &w.name)?;
+            Some(format!(" {}/{}: {mark} (t: graph)", w.namespace, w.name))
+        });
+    let [area, why_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(why.is_some() as u16)])
+            .areas(area);
+    if let Some(w) = why {
+        frame.render_widget(Paragraph::new(Span::styled(w, t.status.warn)), why_area);
+    }
     let (range, selected) = window(ord.len(), ctx.app.screen().selected, area.height);
     let rows: Vec<Row> = ord[range]
         .iter()
         .filter_map(|i| m.workloads.get(*i))
         .map(|w| {
             let chaos = m.workload_chaos(context, &w.namespace, &w.name).is_some();
-            let status = match chaos {
-                true => format!("{CHAOS_MARK} chaos · {}", w.status),
-                false => w.status.clone(),
+            let dep = m.dep_mark(context, &w.namespace, &w.name).is_some();
+            let status = match (chaos, dep) {
+                (true, _) => format!("{CHAOS_MARK} chaos · {}", w.status),
+                (false, true) => format!("{DEP_MARK} dep · {}", w.status),
+                (false, false) => w.status.clone(),
             };
             Row::new(vec![
                 Cell::from(w.namespace.clone()),
@@ -69,7 +84,7 @@ pub fn draw_cluster(frame: &mut Frame, area: Rect, ctx: &Ctx, cluster: usize) {
                 )),
                 Cell::from(Span::styled(
                     status,
-                    style_if(w.healthy && !chaos, t.status.ok, t.status.warn),
+                    style_if(w.healthy && !chaos && !dep, t.status.ok, t.status.warn),
                 )),
                 Cell::from(image_tags(&w.images)),
                 Cell::from(w.created.map(|c| age(m.now, c)).unwrap_or_default()),
@@ -167,12 +182,18 @@ pub fn draw_fleet(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 )),
             ];
             for (i, cell) in l.cells.iter().enumerate() {
-                let hit = m
-                    .rows
-                    .get(i)
-                    .and_then(|r| m.workload_chaos(&r.meta.context, &l.namespace, &l.name))
+                let ctx = m.rows.get(i).map(|r| r.meta.context.as_str());
+                let hit = ctx
+                    .and_then(|c| m.workload_chaos(c, &l.namespace, &l.name))
                     .is_some();
-                let mark = if hit { CHAOS_MARK } else { "" };
+                let dep = ctx
+                    .and_then(|c| m.dep_mark(c, &l.namespace, &l.name))
+                    .is_some();
+                let mark = match (hit, dep) {
+                    (true, _) => CHAOS_MARK,
+                    (false, true) => DEP_MARK,
+                    _ => "",
+                };
                 cells.push(match cell {
                     None => Cell::from(Span::styled("·", t.ui.dim)),
                     Some(c) => {
