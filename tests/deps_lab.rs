@@ -321,3 +321,115 @@ async fn a_release_goes_leaf_first_and_a_declared_cycle_is_refused() {
     );
     ns.delete().await;
 }
+
+/// A failover plan moving `web` to a standby where `pay`, which web is
+/// declared to call, has no ready pod: the pre-flight says so as a warning
+/// naming both; with `pay` ready there, the same check passes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failover_warns_when_the_standby_has_a_failing_dependency() {
+    let Some(lab) = support::lab() else { return };
+    let (a, b) = (&lab.clusters[0], &lab.clusters[2]);
+    let ns = support::shared::namespace(lab, &[a, b], "deps-fo").await;
+    let standby = lab.client(&b.admin()).await;
+    let api: Api<Deployment> = Api::namespaced(standby, &ns);
+    for d in [
+        deployment("web", 0, Some("pay"), true),
+        deployment("pay", 1, None, false),
+    ] {
+        api.create(&PostParams::default(), &d).await.unwrap();
+    }
+    let primary = lab.client(&a.admin()).await;
+    Api::<Deployment>::namespaced(primary, &ns)
+        .create(&PostParams::default(), &deployment("web", 1, None, true))
+        .await
+        .unwrap();
+    let cli = Cli::new(lab);
+    std::fs::write(
+        cli.home.path().join("config.toml"),
+        format!(
+            "[prometheus]\nurl = \"{}\"\n\n[[failover]]\nname = \"web\"\nservice = \"web\"\nprimary = \"{}\"\nstandbys = [\"{}\"]\n\n\
+             [[failover.step]]\nkind = \"scale\"\ncluster = \"standby\"\ntarget = \"{ns}/deploy/web\"\nreplicas = 1\n\n\
+             [[failover.step]]\nkind = \"wait\"\ncluster = \"standby\"\ntarget = \"{ns}/deploy/web\"\nready = 1\ntimeout = \"60s\"\n",
+            lab.prometheus, a.name, b.name
+        ),
+    )
+    .unwrap();
+    let line = |cli: &Cli| {
+        let o = cli.run(&["failover", "plan", "web"]);
+        let out = text(&o);
+        out.lines()
+            .find(|l| l.contains("dependencies:"))
+            .map(|l| l.trim().to_string())
+            .unwrap_or_else(|| panic!("no dependencies check: {out}"))
+    };
+    let said = line(&cli);
+    assert!(said.starts_with("warn"), "{said}");
+    assert!(said.contains(&b.name), "{said}");
+    assert!(
+        said.contains(&format!("dependencies: {ns}/web calls pay (0/1 ready)")),
+        "{said}"
+    );
+    // pay schedulable: ready there, and the check passes.
+    let p = json!({"spec": {"template": {"spec": {"nodeSelector": null}}}});
+    api.patch("pay", &PatchParams::default(), &Patch::Merge(&p))
+        .await
+        .unwrap();
+    let said = support::eventually("pay ready", Duration::from_secs(120), || async {
+        let said = line(&cli);
+        said.contains("1 dependency healthy").then_some(said)
+    })
+    .await;
+    assert!(said.starts_with("ok"), "{said}");
+}
+
+/// The real binary in tmux, its Prometheus gone (nothing listens there):
+/// the declared edge still marks `web` with its failing dependency, the
+/// reason is said in full for the selected row, and `t` draws the graph
+/// saying the traffic is unknown — alive and drawing throughout.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_marks_the_dependent_and_t_draws_its_graph() {
+    let Some(lab) = support::lab() else { return };
+    let c = &lab.clusters[1];
+    let ns = lab.namespace(c, "deps-tui").await;
+    let n = ns.name.as_str();
+    let api: Api<Deployment> = Api::namespaced(lab.client(&c.admin()).await, n);
+    for d in [
+        deployment("web", 0, Some("pay"), true),
+        deployment("pay", 1, None, false),
+    ] {
+        api.create(&PostParams::default(), &d).await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[prometheus]\nurl = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let cmd = support::tmux::fleetdeck_on(dir.path(), &lab.kubeconfig, &c.readonly());
+    let tmux = support::tmux::Tmux::start(&cmd, 160, 40);
+    tmux.wait_for("the cluster listed", |s| s.contains(&c.name));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("its workloads", |s| s.contains("Workloads — "));
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", n]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("web marked", |s| s.contains("⇣ dep · "));
+    // Sorted by name: pay, then web.
+    tmux.keys(&["j"]);
+    tmux.wait_for("the reason under the list", |s| {
+        s.contains(&format!(
+            "{n}/web: dependency failing: pay (0/1 ready) (t: graph)"
+        ))
+    });
+    tmux.keys(&["t"]);
+    let s = tmux.wait_for("the graph", |s| {
+        s.contains(&format!("Dependencies — {n}/web on {}", c.readonly()))
+            && s.contains(&format!("→ {n}/pay"))
+    });
+    assert!(s.contains("✗ 0/1 ready"), "{s}");
+    assert!(s.contains("declared"), "{s}");
+    assert!(s.contains("traffic unknown"), "{s}");
+    assert!(s.contains("likely cause: pay (0/1 ready)"), "{s}");
+    tmux.keys(&["Escape", "Escape", "q"]);
+    ns.delete().await;
+}

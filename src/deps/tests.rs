@@ -229,3 +229,64 @@ workloads = ["index", "query"]
             == 2
     );
 }
+
+#[test]
+fn an_slo_and_the_fleet_point_at_the_deepest_failing_dependency() {
+    // web → checkout → payments (38 % errors) → ledger (unhealthy) on prod;
+    // on dev only search → index erring.
+    let prod = ClusterDeps {
+        context: "prod".into(),
+        graph: Graph::merge(
+            vec![
+                call("web", "checkout", 20.0, 0.0),
+                call("checkout", "payments", 10.0, 0.38),
+            ],
+            vec![(n("payments"), n("ledger"))],
+        ),
+        trouble: BTreeMap::from([(n("ledger"), "0/2 ready".to_string())]),
+        ..Default::default()
+    };
+    let dev = ClusterDeps {
+        context: "dev".into(),
+        graph: Graph::merge(vec![call("search", "index", 5.0, 0.2)], vec![]),
+        ..Default::default()
+    };
+    let service = |name: &str, workloads: &[&str], slos: &[&str]| ServiceConfig {
+        name: name.into(),
+        clusters: vec!["*".into()],
+        group: None,
+        namespace: "shop".into(),
+        workloads: workloads.iter().map(|s| s.to_string()).collect(),
+        slos: slos.iter().map(|s| s.to_string()).collect(),
+        rpo: None,
+        depends_on: vec![],
+    };
+    let services = vec![
+        service("checkout", &["checkout"], &["checkout-availability"]),
+        // The service's own workloads are not its cause.
+        service("payments", &["payments", "ledger"], &["payments-latency"]),
+    ];
+    let fleet = FleetDeps {
+        clusters: BTreeMap::from([("prod".into(), prod), ("dev".into(), dev)]),
+        ..Default::default()
+    }
+    .finish(&services);
+    let cause = |ctx: &str, slo: &str| {
+        fleet
+            .slo_causes
+            .get(&(ctx.to_string(), slo.to_string()))
+            .cloned()
+    };
+    assert_eq!(
+        cause("prod", "checkout-availability").as_deref(),
+        Some("ledger (0/2 ready)")
+    );
+    assert_eq!(cause("prod", "payments-latency"), None);
+    assert_eq!(cause("dev", "checkout-availability"), None);
+    // web, checkout and payments all fail on the ledger; search on index.
+    assert_eq!(
+        fleet.hint.as_deref(),
+        Some("likely cause: ledger (0/2 ready) on prod, failing 3 workloads; +1 more")
+    );
+    assert_eq!(FleetDeps::default().finish(&services).hint, None);
+}

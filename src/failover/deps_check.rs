@@ -54,6 +54,10 @@ pub async fn standby(b: &impl Backend, config: &Config, ctx: &str, steps: &[Reso
         return check(State::Warn, ctx, NAME, failing.join("; "));
     }
     let calls: usize = moving.iter().map(|n| d.graph.calls(n).count()).sum();
+    let deps = |n: usize| match n {
+        1 => "1 dependency".to_string(),
+        n => format!("{n} dependencies"),
+    };
     match (&d.traffic_error, calls) {
         (Some(e), 0) => check(
             State::Warn,
@@ -65,7 +69,7 @@ pub async fn standby(b: &impl Backend, config: &Config, ctx: &str, steps: &[Reso
             State::Warn,
             ctx,
             NAME,
-            format!("{n} declared dependencies healthy; traffic unknown: {e}"),
+            format!("{} healthy (declared); traffic unknown: {e}", deps(n)),
         ),
         (None, 0) => check(
             State::Ok,
@@ -73,6 +77,6 @@ pub async fn standby(b: &impl Backend, config: &Config, ctx: &str, steps: &[Reso
             NAME,
             "it calls nothing the mesh saw or anyone declared",
         ),
-        (None, n) => check(State::Ok, ctx, NAME, format!("{n} dependencies healthy")),
+        (None, n) => check(State::Ok, ctx, NAME, format!("{} healthy", deps(n))),
     }
 }
