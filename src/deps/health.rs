@@ -2,7 +2,7 @@
 //! the dependencies (direct or further down) that are failing, the deepest
 //! of them being the likely cause.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::Serialize;
 
@@ -57,34 +57,92 @@ pub fn failing(
     from: &Node,
     threshold: f64,
 ) -> Vec<Failing> {
-    let mut seen: BTreeSet<&Node> = BTreeSet::from([from]);
-    let mut todo: VecDeque<(&Node, Vec<Node>)> = VecDeque::from([(from, Vec::new())]);
-    let mut out = Vec::new();
-    while let Some((n, path)) = todo.pop_front() {
-        let mut next: Vec<&Edge> = graph.calls(n).collect();
-        next.sort_by(|a, b| a.to.cmp(&b.to));
-        for e in next {
-            if !seen.insert(&e.to) {
-                continue;
-            }
-            let why: Vec<String> = edge_trouble(e, threshold)
-                .into_iter()
-                .chain(trouble.get(&e.to).cloned())
-                .collect();
-            if !why.is_empty() {
-                out.push(Failing {
-                    workload: e.to.clone(),
-                    why: why.join(", "),
-                    depth: path.len() + 1,
-                    via: path.clone(),
-                });
-            }
-            let mut p = path.clone();
-            p.push(e.to.clone());
-            todo.push_back((&e.to, p));
+    Walker::new(graph, trouble, threshold).failing(from)
+}
+
+/// The graph indexed once for many walks (every workload's mark per read):
+/// integers instead of names, so a walk is a plain breadth-first search.
+pub struct Walker<'a> {
+    nodes: Vec<&'a Node>,
+    at: HashMap<&'a Node, usize>,
+    /// Per node, its calls as (callee, edge), sorted by callee (the edges are).
+    out: Vec<Vec<(usize, &'a Edge)>>,
+    own: Vec<Option<&'a str>>,
+    threshold: f64,
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(graph: &'a Graph, trouble: &'a BTreeMap<Node, String>, threshold: f64) -> Self {
+        let nodes: Vec<&Node> = graph.nodes().into_iter().collect();
+        let at: HashMap<&Node, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let mut out = vec![Vec::new(); nodes.len()];
+        for e in &graph.edges {
+            out[at[&e.from]].push((at[&e.to], e));
+        }
+        let own = nodes
+            .iter()
+            .map(|n| trouble.get(*n).map(String::as_str))
+            .collect();
+        Walker {
+            nodes,
+            at,
+            out,
+            own,
+            threshold,
         }
     }
-    out
+
+    pub fn nodes(&self) -> &[&'a Node] {
+        &self.nodes
+    }
+
+    pub fn failing(&self, from: &Node) -> Vec<Failing> {
+        let Some(&start) = self.at.get(from) else {
+            return Vec::new();
+        };
+        let n = self.nodes.len();
+        let mut parent = vec![usize::MAX; n];
+        let mut depth = vec![0usize; n];
+        let mut seen = vec![false; n];
+        seen[start] = true;
+        let mut todo = VecDeque::from([start]);
+        let mut hits = Vec::new();
+        while let Some(x) = todo.pop_front() {
+            for &(y, e) in &self.out[x] {
+                if seen[y] {
+                    continue;
+                }
+                seen[y] = true;
+                parent[y] = x;
+                depth[y] = depth[x] + 1;
+                let why: Vec<String> = edge_trouble(e, self.threshold)
+                    .into_iter()
+                    .chain(self.own[y].map(str::to_string))
+                    .collect();
+                if !why.is_empty() {
+                    hits.push((y, why.join(", ")));
+                }
+                todo.push_back(y);
+            }
+        }
+        hits.into_iter()
+            .map(|(y, why)| {
+                let mut via = Vec::new();
+                let mut p = parent[y];
+                while p != start {
+                    via.push(self.nodes[p].clone());
+                    p = parent[p];
+                }
+                via.reverse();
+                Failing {
+                    workload: self.nodes[y].clone(),
+                    why,
+                    depth: depth[y],
+                    via,
+                }
+            })
+            .collect()
+    }
 }
 
 /// The likely cause among failing dependencies: the deepest (the first

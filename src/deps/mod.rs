@@ -137,35 +137,68 @@ pub fn serves(s: &ServiceConfig, n: &Node) -> bool {
                 .any(|w| w.rsplit('/').next() == Some(n.name.as_str())))
 }
 
+/// The mark of a workload with these failing dependencies (nearest first).
+fn mark_of(f: &[Failing]) -> Option<String> {
+    let first = f.first()?;
+    let deep = health::deepest(f).filter(|d| d.depth > first.depth);
+    Some(match deep {
+        Some(d) => format!(
+            "dependency failing: {} → likely {}",
+            first.short(),
+            d.short()
+        ),
+        None => format!("dependency failing: {}", first.short()),
+    })
+}
+
+/// What one pass over a cluster's graph finds for every workload in it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Walked {
+    pub marks: BTreeMap<Node, String>,
+    /// Likely causes with how many workloads each fails, most first.
+    pub causes: Vec<(Failing, usize)>,
+}
+
 impl ClusterDeps {
     /// The likely cause of a service's trouble: the deepest failing
     /// dependency of any of its workloads, outside the service itself.
     pub fn service_cause(&self, s: &ServiceConfig) -> Option<Failing> {
-        let mut found: Vec<Failing> = self
-            .graph
+        self.service_cause_in(&self.walker(), s)
+    }
+
+    fn service_cause_in(&self, w: &health::Walker, s: &ServiceConfig) -> Option<Failing> {
+        let mut found: Vec<Failing> = w
             .nodes()
-            .into_iter()
+            .iter()
             .filter(|n| serves(s, n))
-            .flat_map(|n| self.failing(n))
+            .flat_map(|n| w.failing(n))
             .filter(|f| !serves(s, &f.workload))
             .collect();
         found.sort_by(|a, b| b.depth.cmp(&a.depth).then(a.workload.cmp(&b.workload)));
         found.into_iter().next()
     }
 
-    /// Every likely cause in the cluster, with how many workloads it fails
-    /// (most first).
-    pub fn causes(&self) -> Vec<(Failing, usize)> {
+    fn walker(&self) -> health::Walker<'_> {
+        health::Walker::new(&self.graph, &self.trouble, self.threshold())
+    }
+
+    /// Every workload's mark and every likely cause, in one pass.
+    pub fn walk(&self) -> Walked {
+        let w = self.walker();
+        let mut marks = BTreeMap::new();
         let mut by: BTreeMap<Node, (Failing, usize)> = BTreeMap::new();
-        for n in self.graph.nodes() {
-            let f = self.failing(n);
+        for n in w.nodes() {
+            let f = w.failing(n);
+            if let Some(m) = mark_of(&f) {
+                marks.insert((*n).clone(), m);
+            }
             if let Some(d) = health::deepest(&f) {
                 by.entry(d.workload.clone()).or_insert((d.clone(), 0)).1 += 1;
             }
         }
-        let mut v: Vec<_> = by.into_values().collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.workload.cmp(&b.0.workload)));
-        v
+        let mut causes: Vec<_> = by.into_values().collect();
+        causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.workload.cmp(&b.0.workload)));
+        Walked { marks, causes }
     }
 
     pub fn threshold(&self) -> f64 {
@@ -182,17 +215,7 @@ impl ClusterDeps {
     /// `dependency failing: payments (errors 38 %)` for a workload whose
     /// dependency fails, naming the direct one and, when deeper, the likely cause.
     pub fn mark(&self, n: &Node) -> Option<String> {
-        let f = self.failing(n);
-        let first = f.first()?;
-        let deep = health::deepest(&f).filter(|d| d.depth > first.depth);
-        Some(match deep {
-            Some(d) => format!(
-                "dependency failing: {} → likely {}",
-                first.short(),
-                d.short()
-            ),
-            None => format!("dependency failing: {}", first.short()),
-        })
+        mark_of(&self.failing(n))
     }
 
     /// Its own trouble, or `healthy`.
@@ -252,16 +275,19 @@ pub struct FleetDeps {
     pub slo_causes: BTreeMap<(String, String), String>,
     /// The Fleet view's line ([`FleetDeps::hint`]), worked out once per read.
     pub hint: Option<String>,
+    /// Each cluster's marks and causes, worked out once per read.
+    pub walked: BTreeMap<String, Walked>,
 }
 
 impl FleetDeps {
     /// Fills `slo_causes` from the services and the SLOs they list, and
     /// the hint: both walk every graph, so once per read, not per frame.
     pub fn finish(mut self, services: &[ServiceConfig]) -> FleetDeps {
-        self.hint = self.hint();
         for (ctx, d) in &self.clusters {
+            self.walked.insert(ctx.clone(), d.walk());
+            let w = d.walker();
             for s in services {
-                let Some(f) = d.service_cause(s) else {
+                let Some(f) = d.service_cause_in(&w, s) else {
                     continue;
                 };
                 for slo in &s.slos {
@@ -270,20 +296,17 @@ impl FleetDeps {
                 }
             }
         }
+        self.hint = self.hint();
         self
     }
 
     /// The Fleet view's line: the likely cause failing the most workloads,
     /// `dependencies: payments (errors 38 %) on prod-eu-west fails 2; +1 more`.
     pub fn hint(&self) -> Option<String> {
-        let mut all: Vec<(&str, Failing, usize)> = self
-            .clusters
+        let mut all: Vec<(&str, &Failing, usize)> = self
+            .walked
             .iter()
-            .flat_map(|(ctx, d)| {
-                d.causes()
-                    .into_iter()
-                    .map(move |(f, n)| (ctx.as_str(), f, n))
-            })
+            .flat_map(|(ctx, w)| w.causes.iter().map(move |(f, n)| (ctx.as_str(), f, *n)))
             .collect();
         all.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
         let (ctx, f, n) = all.first()?;
@@ -298,9 +321,12 @@ impl FleetDeps {
         ))
     }
 
+    /// A workload's mark: looked up when the read was finished, else walked.
     pub fn mark(&self, context: &str, namespace: &str, name: &str) -> Option<String> {
-        self.clusters
-            .get(context)?
-            .mark(&Node::new(namespace, name))
+        let n = Node::new(namespace, name);
+        match self.walked.get(context) {
+            Some(w) => w.marks.get(&n).cloned(),
+            None => self.clusters.get(context)?.mark(&n),
+        }
     }
 }

@@ -90,8 +90,7 @@ pub fn assemble(stores: &[(ClusterMeta, SharedData)], a: &Around) -> FleetDeps {
     FleetDeps {
         at: Some(chrono::Utc::now()),
         clusters,
-        slo_causes: Default::default(),
-        hint: None,
+        ..Default::default()
     }
     .finish(&a.config.services)
 }
