@@ -26,6 +26,7 @@ pub mod ksm;
 pub mod logging;
 pub mod ops;
 pub mod paths;
+pub mod query;
 pub mod remediation;
 pub mod slo;
 pub mod snapshot;

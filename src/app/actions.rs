@@ -41,6 +41,7 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
                 kind: InputKind::Command,
                 text: String::new(),
                 completion: None,
+                recall: None,
             })
         }
         Action::Filter => {
@@ -49,6 +50,7 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
                 kind: InputKind::Filter,
                 text,
                 completion: None,
+                recall: None,
             })
         }
         Action::Up => move_by(app, -1, rows),
@@ -154,6 +156,12 @@ pub fn act(app: &mut App, action: Action, model: &Model) -> Vec<Effect> {
             return Vec::new();
         }
         Action::Restart => return rollout_action(app, model, Operation::Restart),
+        Action::Select | Action::Describe if app.screen().view == View::Query => {
+            let ord = order(app, model);
+            if let Some(i) = super::order::selected(app, &ord) {
+                super::query::drill(app, model, i);
+            }
+        }
         Action::Select | Action::Describe => return open(app, model, false),
         Action::Yaml => return open(app, model, true),
         Action::Graph => super::navigate::open_graph(app, model),

@@ -19,6 +19,8 @@ pub mod msg;
 pub mod navigate;
 pub mod order;
 pub mod palette;
+pub mod query;
+pub mod query_state;
 pub mod quit;
 pub mod remediation;
 pub mod remediation_state;

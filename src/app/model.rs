@@ -83,7 +83,8 @@ impl Model {
             | View::Failover { .. }
             | View::Backups
             | View::Chaos
-            | View::Remediations => {}
+            | View::Remediations
+            | View::Query => {}
             View::Graph {
                 cluster,
                 namespace,
@@ -382,6 +383,7 @@ pub fn sort_keys(view: &View) -> &'static [&'static str] {
         View::Journal
         | View::Change { .. }
         | View::Graph { .. }
+        | View::Query
         | View::Detail { .. }
         | View::Failover { .. }
         | View::Remediations => &[],

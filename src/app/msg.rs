@@ -31,6 +31,8 @@ pub enum Msg {
     Remediation(super::remediation_state::Event),
     /// Time passes on the Remediations view (a rescan may be due).
     RemTick,
+    /// A query's answer, for the run of that id.
+    Query(u64, Result<std::sync::Arc<crate::query::Answer>, String>),
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +83,8 @@ pub enum Effect {
     },
     /// The dialog approving a proposal executed its fix: record it.
     RemRecord { id: String, reason: String },
+    /// Run a query (parsed already) off the UI thread.
+    Query { id: u64, text: String },
     /// Fetch the object of the current detail view as YAML.
     FetchYaml {
         cluster: usize,

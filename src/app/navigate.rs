@@ -79,6 +79,7 @@ pub(super) fn open(app: &mut App, model: &Model, yaml: bool) -> Vec<Effect> {
                 name: r.node.name.clone(),
             }),
         View::Change { .. }
+        | View::Query
         | View::Slo
         | View::Remediations
         | View::Backups

@@ -70,6 +70,7 @@ pub fn order(app: &App, m: &Model) -> Vec<usize> {
         View::Failover { plan: None } => failover(m, &f),
         View::Remediations => remediations(app, &f),
         View::Graph { .. } => graph(m, &f),
+        View::Query => query(app, &f),
         View::Failover { .. } | View::Detail { .. } => Vec::new(),
     }
 }
@@ -79,6 +80,25 @@ pub fn order(app: &App, m: &Model) -> Vec<usize> {
 fn graph(m: &Model, f: &Filter) -> Vec<usize> {
     (0..m.graph.len())
         .filter(|i| f.keep(&m.graph[*i].node.to_string()))
+        .collect()
+}
+
+/// The answer's own order (the query's `order by`); a filter matches a
+/// row's cells.
+fn query(app: &App, f: &Filter) -> Vec<usize> {
+    use super::query_state::QueryState;
+    let Some(QueryState::Done(a)) = app.query.as_ref().map(|q| &q.state) else {
+        return Vec::new();
+    };
+    if app.filter().is_empty() {
+        return (0..a.rows.len()).collect();
+    }
+    let now = chrono::Utc::now();
+    (0..a.rows.len())
+        .filter(|i| {
+            let cells: Vec<String> = a.rows[*i].cells.iter().map(|c| c.show(now)).collect();
+            f.keep(&cells.join(" "))
+        })
         .collect()
 }
 

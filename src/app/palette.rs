@@ -60,12 +60,27 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "Fleet: gather by group, region or provider with totals (none: flat)",
     ),
     ("expand / collapse", "Fleet: open or close every group"),
+    (
+        "KIND where …",
+        "ask: pods where restarts > 5 order by restarts desc limit 20",
+    ),
+    (
+        "help fields KIND",
+        "a query's fields: pods, workloads, nodes, rollouts, clusters, slos, …",
+    ),
+    (
+        "failing pods",
+        "plain words for a query (also: what changed, burning slos, …)",
+    ),
     ("help", "key bindings"),
     ("quit", "quit (also :q)"),
 ];
 
 /// Runs a `:` command. Cluster names match the display name or the context.
 pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
+    if let Some((q, phrase)) = super::query::recognise(app, text) {
+        return super::query::start(app, q, phrase);
+    }
     let mut words = text.split_whitespace();
     let head = words.next().unwrap_or("");
     let arg = words.next();
@@ -76,6 +91,10 @@ pub fn command(app: &mut App, text: &str, model: &Model) -> Vec<Effect> {
         ("f" | "fleet" | "home" | "ctx" | "context" | "cluster", None) => app.screens.truncate(1),
         ("wl" | "workloads" | "dp" | "deploy" | "deployments" | "workload", _) => {
             act(app, Action::ViewWorkloads, model);
+        }
+        ("help" | "?", Some("fields")) => {
+            let kind = words.next().unwrap_or("pods");
+            return super::query::fields(app, kind);
         }
         ("help" | "?", _) => app.help = true,
         ("group" | "groupby", by) => group(app, by),
@@ -175,6 +194,24 @@ pub fn complete(app: &mut App, model: &Model) {
     let Some(input) = app.input.as_mut() else {
         return;
     };
+    let head = input.text.split_whitespace().next();
+    if !matches!(head, Some("ctx" | "context" | "cluster")) {
+        // A query: kinds, then the kind's fields.
+        let typed = match &input.completion {
+            Some((t, _)) => t.clone(),
+            None => input.text.clone(),
+        };
+        let found = crate::query::complete::candidates(&typed);
+        if found.is_empty() {
+            app.message = Some(format!("nothing completes {typed:?}"));
+            return;
+        }
+        let i = input.completion.as_ref().map_or(0, |(_, i)| i + 1) % found.len();
+        input.text = found[i].clone();
+        input.completion = Some((typed, i));
+        app.message = Some(format!("{} of {} (tab: next)", i + 1, found.len()));
+        return;
+    }
     let Some((head, partial)) = input
         .text
         .split_once(' ')

@@ -39,6 +39,8 @@ pub enum View {
     Failover {
         plan: Option<String>,
     },
+    /// A query's answer (`:pods where …`): the run in `App::query`.
+    Query,
     /// One workload's dependencies in its cluster: callers above, what it
     /// calls below, each with its figures and health.
     Graph {
@@ -71,6 +73,7 @@ impl View {
             View::Backups => "Backups",
             View::Chaos => "Chaos",
             View::Graph { .. } => "Dependencies",
+            View::Query => "Query",
             View::Detail { .. } => "Detail",
         }
     }
@@ -113,6 +116,8 @@ pub struct Input {
     pub text: String,
     /// Tab completion under way: what was typed, and which match is shown.
     pub completion: Option<(String, usize)>,
+    /// Up/Down through the query history: how far back.
+    pub recall: Option<usize>,
 }
 
 /// The YAML of the object in a detail view, fetched on demand.
@@ -167,6 +172,12 @@ pub struct App {
     /// they name (from the config).
     pub experiments: Vec<crate::config::experiment::ExperimentConfig>,
     pub services: Vec<crate::config::service::ServiceConfig>,
+    /// The last query run from the palette, and its answer.
+    pub query: Option<super::query_state::QueryRun>,
+    /// `[[query]]`s from the config: name and text.
+    pub saved_queries: Vec<(String, String)>,
+    /// Queries run before (newest last), kept in the data dir.
+    pub history: Vec<String>,
 }
 
 impl App {
@@ -194,6 +205,9 @@ impl App {
             expanded: Default::default(),
             experiments: Vec::new(),
             services: Vec::new(),
+            query: None,
+            saved_queries: Vec::new(),
+            history: Vec::new(),
         }
     }
 

@@ -59,6 +59,10 @@ pub fn update(app: &mut App, msg: Msg, model: &Model, keymap: &Keymap) -> Vec<Ef
             }
             Vec::new()
         }
+        Msg::Query(id, answer) => {
+            super::query::answered(app, id, answer);
+            Vec::new()
+        }
         Msg::Notice(text) => {
             app.message = Some(text);
             Vec::new()
@@ -141,6 +145,21 @@ fn on_input_key(app: &mut App, key: KeyEvent, model: &Model) -> Vec<Effect> {
         return Vec::new();
     }
     input.completion = None;
+    if input.kind == InputKind::Command && matches!(key.code, KeyCode::Up | KeyCode::Down) {
+        let n = app.history.len();
+        let back = match (key.code, input.recall) {
+            (KeyCode::Up, None) => Some(0),
+            (KeyCode::Up, Some(i)) => Some((i + 1).min(n.saturating_sub(1))),
+            (_, Some(0) | None) => None,
+            (_, Some(i)) => Some(i - 1),
+        };
+        input.recall = back.filter(|_| n > 0);
+        input.text = match input.recall {
+            Some(i) => app.history[n - 1 - i].clone(),
+            None => String::new(),
+        };
+        return Vec::new();
+    }
     match key.code {
         KeyCode::Esc => {
             app.input = None;
@@ -150,6 +169,7 @@ fn on_input_key(app: &mut App, key: KeyEvent, model: &Model) -> Vec<Effect> {
                 kind: InputKind::Filter,
                 text: String::new(),
                 completion: None,
+                recall: None,
             });
             match kind {
                 InputKind::Filter => {

@@ -35,74 +35,7 @@ pub fn run(
             errln!("fleetdeck: {w}");
         }
         snapshot::settle(&c.console, Duration::from_secs(timeout)).await;
-        let dir = if demo {
-            &c.paths.demo_dir
-        } else {
-            &c.paths.data_dir
-        };
-        let (observed, problem) = saved::load(&dir.join("timeline.jsonl"), now);
-        if let Some(p) = problem {
-            errln!("fleetdeck: {p}");
-        }
-        let jdir = if demo {
-            &c.paths.demo_dir
-        } else {
-            &c.paths.journal_dir
-        };
-        let filter = Filter {
-            since: Some(since_t),
-            contexts: opts.contexts.to_vec(),
-        };
-        let records = match Journal::open(jdir).and_then(|j| j.read()) {
-            Ok(r) => r.into_iter().filter(|r| filter.keep(r)).collect(),
-            Err(e) => {
-                errln!("fleetdeck: journal {}: {e}", jdir.display());
-                Vec::new()
-            }
-        };
-        let contexts: Vec<&str> = c
-            .console
-            .clusters
-            .iter()
-            .map(|h| h.meta.context.as_str())
-            .collect();
-        let observed: Vec<Change> = observed
-            .into_iter()
-            .filter(|o| contexts.contains(&o.context.as_str()))
-            .collect();
-        let alerts = c.console.slo.events();
-        // The console reads Velero and the experiments in the background;
-        // here, once.
-        let readers: Vec<crate::fleet::summary::Reader> = c
-            .console
-            .clusters
-            .iter()
-            .map(|h| (h.meta.clone(), h.client.clone()))
-            .collect();
-        let backups = match c.console.backups.latest() {
-            Some(b) => Some(b),
-            None if demo => None,
-            None => Some(std::sync::Arc::new(
-                crate::backups::monitor::read_all(&readers, &c.config).await,
-            )),
-        };
-        let chaos = match c.console.chaos.latest() {
-            Some(x) => Some(x),
-            None if demo => None,
-            None => Some(std::sync::Arc::new(
-                crate::chaos::monitor::read_all(&readers).await,
-            )),
-        };
-        let changes = collect(Inputs {
-            fleet: &c.console,
-            records: &records,
-            observed: &observed,
-            alerts: &alerts,
-            backups: backups.as_deref(),
-            chaos: chaos.as_deref(),
-            host: &crate::ops::marks::host(),
-            since: since_t,
-        });
+        let changes = gather(&c, opts, demo, since_t, now).await;
         let rows = c.console.rows(Utc::now());
         // A cluster that could not be read has changes nobody can list:
         // named, never an empty answer that looks like "nothing changed".
@@ -158,4 +91,79 @@ fn text(changes: &[Change], now: DateTime<Utc>) -> String {
         ));
     }
     out
+}
+
+/// Everything the timeline holds since `since`, as the Changes view would
+/// list it: Events and managedFields, the lines a console kept, the journal,
+/// SLO alerts, backups and experiments (read once here).
+pub(super) async fn gather(
+    c: &super::console::Connected,
+    opts: &Options<'_>,
+    demo: bool,
+    since_t: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<Change> {
+    let dir = if demo {
+        &c.paths.demo_dir
+    } else {
+        &c.paths.data_dir
+    };
+    let (observed, problem) = saved::load(&dir.join("timeline.jsonl"), now);
+    if let Some(p) = problem {
+        errln!("fleetdeck: {p}");
+    }
+    let jdir = if demo {
+        &c.paths.demo_dir
+    } else {
+        &c.paths.journal_dir
+    };
+    let filter = Filter {
+        since: Some(since_t),
+        contexts: opts.contexts.to_vec(),
+    };
+    let records = match Journal::open(jdir).and_then(|j| j.read()) {
+        Ok(r) => r.into_iter().filter(|r| filter.keep(r)).collect(),
+        Err(e) => {
+            errln!("fleetdeck: journal {}: {e}", jdir.display());
+            Vec::new()
+        }
+    };
+    let contexts: Vec<&str> = c
+        .console
+        .clusters
+        .iter()
+        .map(|h| h.meta.context.as_str())
+        .collect();
+    let observed: Vec<Change> = observed
+        .into_iter()
+        .filter(|o| contexts.contains(&o.context.as_str()))
+        .collect();
+    let alerts = c.console.slo.events();
+    // The console reads Velero and the experiments in the background;
+    // here, once.
+    let readers = c.console.readers();
+    let backups = match c.console.backups.latest() {
+        Some(b) => Some(b),
+        None if demo => None,
+        None => Some(std::sync::Arc::new(
+            crate::backups::monitor::read_all(&readers, &c.config).await,
+        )),
+    };
+    let chaos = match c.console.chaos.latest() {
+        Some(x) => Some(x),
+        None if demo => None,
+        None => Some(std::sync::Arc::new(
+            crate::chaos::monitor::read_all(&readers).await,
+        )),
+    };
+    collect(Inputs {
+        fleet: &c.console,
+        records: &records,
+        observed: &observed,
+        alerts: &alerts,
+        backups: backups.as_deref(),
+        chaos: chaos.as_deref(),
+        host: &crate::ops::marks::host(),
+        since: since_t,
+    })
 }

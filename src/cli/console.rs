@@ -250,11 +250,7 @@ pub fn run(
             );
         }
         if !demo {
-            let readers: Vec<crate::fleet::summary::Reader> = console
-                .clusters
-                .iter()
-                .map(|c| (c.meta.clone(), c.client.clone()))
-                .collect();
+            let readers = console.readers();
             console.chaos.spawn(
                 readers.clone(),
                 Duration::from_secs(CHAOS_EVERY),
@@ -277,6 +273,16 @@ pub fn run(
         app.group_by = config.group_by;
         app.experiments = config.experiments.clone();
         app.services = config.services.clone();
+        app.saved_queries = config
+            .queries
+            .iter()
+            .map(|q| (q.name.clone(), q.query.clone()))
+            .collect();
+        app.history = crate::tui::load_history(if demo {
+            &paths.demo_dir
+        } else {
+            &paths.data_dir
+        });
         app.message = warnings.first().cloned();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         if let Some(kc) = c.kubeconfig.clone() {

@@ -15,6 +15,7 @@ mod console;
 mod deps;
 pub mod failover;
 mod journal;
+mod query;
 pub mod release;
 pub mod remediation;
 mod reports;
@@ -247,6 +248,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Ask the fleet: KIND [where CEL] [order by FIELD [desc]] [limit N],
+    /// once the clusters have synced; e.g. 'pods where restarts > 5'.
+    /// Plain phrases work too ('failing pods'). Exit 2 on a query that
+    /// does not parse (the column is said), 1 if a cluster was unreachable.
+    Query {
+        /// The question, quoted.
+        text: String,
+        /// The demo fleet.
+        #[arg(long)]
+        demo: bool,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Seconds to wait for every cluster to settle.
+        #[arg(long, default_value_t = 20)]
+        timeout: u64,
+    },
     /// Print every config, data and log path in use.
     Paths,
     /// Validate the files fleetdeck reads, without contacting a cluster.
@@ -283,6 +301,7 @@ impl Command {
             Command::Journal { .. }
                 | Command::Cost { .. }
                 | Command::Changes { .. }
+                | Command::Query { .. }
                 | Command::Snapshot { .. }
                 | Command::Paths
                 | Command::Config { .. }
@@ -424,6 +443,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             timeout,
         }) => reports::snapshot(&opts, demo || d, json, timeout),
+        Some(Command::Query {
+            text,
+            demo: d,
+            json,
+            timeout,
+        }) => query::run(&opts, demo || d, &text, json, timeout),
         None => console::run(&opts, demo, cli.theme, cli.keymap),
     }
 }

@@ -19,6 +19,7 @@ pub mod edge;
 pub mod experiment;
 pub mod failover;
 pub mod prometheus;
+pub mod query;
 pub mod service;
 pub mod slo;
 pub mod summary;
@@ -90,6 +91,9 @@ pub struct Config {
     /// Management and hub clusters whose clusters join the fleet.
     #[serde(default, rename = "discovery")]
     pub discovery: Vec<discovery::DiscoveryConfig>,
+    /// Questions saved under a name (the palette offers them).
+    #[serde(default, rename = "query")]
+    pub queries: Vec<query::SavedQuery>,
     /// Contexts that reach one cluster (set at startup from the kubeconfig,
     /// `fleet::identity`): `meta_for` answers for the whole cluster.
     #[serde(skip)]

@@ -104,6 +104,14 @@ impl Fleet {
             .collect()
     }
 
+    /// Every cluster's metadata and client (for reads beside the watches).
+    pub fn readers(&self) -> Vec<super::summary::Reader> {
+        self.clusters
+            .iter()
+            .map(|c| (c.meta.clone(), c.client.clone()))
+            .collect()
+    }
+
     /// One row per cluster; an unchanged cluster's counts come from its
     /// cache, so a frame costs little more than the clock-dependent parts.
     pub fn rows(&self, now: DateTime<Utc>) -> Vec<ClusterRow> {

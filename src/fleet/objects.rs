@@ -160,6 +160,29 @@ pub struct PodInfo {
     /// Summed over the pod's containers (what the scheduler reserves).
     pub cpu_request_millis: u64,
     pub memory_request_bytes: u64,
+    /// Its labels as one shared string ([`labels_text`]): the pods of one
+    /// ReplicaSet hold one allocation between them.
+    pub labels: Arc<str>,
+}
+
+/// Labels as `key=value` lines, sorted. A key holds no `=` and neither
+/// holds a newline, so the text splits back unambiguously.
+pub fn labels_text(labels: Option<&std::collections::BTreeMap<String, String>>) -> String {
+    let mut out = String::new();
+    for (k, v) in labels.into_iter().flatten() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out
+}
+
+/// The pairs of a [`labels_text`].
+pub fn labels_of(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.split('\n').filter_map(|l| l.split_once('='))
 }
 
 const FAILING_REASONS: &[&str] = &[
@@ -234,6 +257,7 @@ impl Compact for PodInfo {
             deleting: p.metadata.deletion_timestamp.is_some(),
             cpu_request_millis: request("cpu", cpu_millis),
             memory_request_bytes: request("memory", bytes),
+            labels: pool.get(&labels_text(p.metadata.labels.as_ref())),
         })
     }
     fn key(&self) -> String {

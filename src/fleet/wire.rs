@@ -238,6 +238,7 @@ mod tests {
             deleting: p.metadata.deletion_timestamp.is_some(),
             cpu_request_millis: request("cpu", cpu_millis),
             memory_request_bytes: request("memory", crate::fleet::objects::bytes),
+            labels: crate::fleet::objects::labels_text(p.metadata.labels.as_ref()).into(),
         })
     }
 

@@ -4,6 +4,8 @@
 mod act_as;
 mod failover;
 mod journal_feed;
+mod query;
+pub use query::load_history;
 mod remediation;
 
 use std::io::Write;
@@ -244,6 +246,23 @@ async fn event_loop(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(key))) => {
                     for effect in update(app, Msg::Key(key), &model, keymap) {
+                        if let Effect::Query { id, text } = effect {
+                            // The timeline lives here, with the loop.
+                            let changes = match query::wants_changes(&text) {
+                                true => {
+                                    let records = records.borrow().clone();
+                                    fresh
+                                        .get(app.since_secs, Utc::now(), |since| {
+                                            timeline(&records, fleet, recorder.lines(), &host(), since)
+                                        })
+                                        .to_vec()
+                                }
+                                false => Vec::new(),
+                            };
+                            query::start(fleet, id, text, changes, tx.clone());
+                            query::save_history(&actions.data_dir, &app.history);
+                            continue;
+                        }
                         run_effect(fleet, app.read_only, actions, effect, tx.clone());
                     }
                     dirty = true;
@@ -380,6 +399,8 @@ fn run_effect(
         e @ (Effect::FailoverCheck { .. } | Effect::Failover { .. }) => {
             failover::run(fleet, read_only, actions, e, tx)
         }
+        // Run by the loop, which holds the timeline (`query.rs`).
+        Effect::Query { .. } => {}
         Effect::FetchYaml {
             cluster,
             kind,

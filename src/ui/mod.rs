@@ -14,6 +14,7 @@ mod graph;
 mod help;
 mod journal;
 mod prompt;
+mod query;
 mod remediation;
 mod rollouts;
 mod slo;
@@ -71,6 +72,7 @@ pub fn draw(frame: &mut Frame, ctx: &Ctx) {
             *cluster,
             &crate::deps::graph::Node::new(namespace, name),
         ),
+        View::Query => query::draw(frame, body, ctx),
         View::Detail { yaml, .. } => detail::draw(frame, body, ctx, *yaml),
     }
     draw_footer(frame, footer, ctx);
@@ -240,6 +242,13 @@ fn hints(ctx: &Ctx) -> Line<'static> {
             (Action::Abort, "stop engine"),
             (Action::Filter, "filter"),
             (Action::SortNext, "sort"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        View::Query => &[
+            (Action::Select, "open"),
+            (Action::Command, "ask again"),
+            (Action::Filter, "filter"),
             (Action::Back, "back"),
             (Action::Help, "help"),
         ],
