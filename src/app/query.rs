@@ -33,7 +33,7 @@ pub fn recognise(app: &App, text: &str) -> Option<(String, Option<String>)> {
 
 /// Parses and, when it parses, asks the loop to run it.
 pub fn start(app: &mut App, text: String, phrase: Option<String>) -> Vec<Effect> {
-    if let Err(e) = crate::query::parse(&text) {
+    if let Err(e) = crate::query::parse_guarded(&text) {
         app.message = Some(explain(&text, &e));
         return Vec::new();
     }

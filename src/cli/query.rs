@@ -11,7 +11,7 @@ use chrono::Utc;
 
 use super::console::connect;
 use crate::query::run::Held;
-use crate::query::{parse, shortcuts};
+use crate::query::{parse_guarded, shortcuts};
 use crate::snapshot;
 use crate::startup::Options;
 
@@ -23,7 +23,7 @@ pub fn run(
     timeout: u64,
 ) -> anyhow::Result<ExitCode> {
     let text = shortcuts::expand(text).unwrap_or(text);
-    let q = match parse(text) {
+    let q = match parse_guarded(text) {
         Ok(q) => q,
         Err(e) => {
             errln!("fleetdeck: query: {}", e.pointed(text));

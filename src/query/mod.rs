@@ -160,6 +160,29 @@ fn compile(source: &str) -> Result<cel::Program, cel::ParseErrors> {
     }
 }
 
+/// The CEL parser recurses a dozen frames per bracket: parsing (and
+/// evaluating) runs on a thread with this much stack, never on the caller's.
+pub const STACK: usize = 64 << 20;
+
+/// [`parse`] on a thread of its own with a large stack.
+pub fn parse_guarded(input: &str) -> Result<Query, QueryError> {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("query-parse".into())
+            .stack_size(STACK)
+            .spawn_scoped(s, || parse(input))
+            .ok()
+            .and_then(|h| h.join().ok())
+    })
+    .unwrap_or_else(|| {
+        Err(QueryError {
+            column: 1,
+            message: "the query could not be parsed".into(),
+        })
+    })
+}
+
+/// Call through [`parse_guarded`] unless on a thread with [`STACK`].
 pub fn parse(input: &str) -> Result<Query, QueryError> {
     let c = text::split(input)?;
     let kind = kinds::kind(c.kind).ok_or_else(|| QueryError {

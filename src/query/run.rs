@@ -213,10 +213,6 @@ pub struct Held {
     pub chaos: Option<std::sync::Arc<crate::chaos::fleet::FleetChaos>>,
 }
 
-/// A deep expression evaluates by recursion; the text's caps bound it and
-/// this stack leaves room to spare.
-const STACK: usize = 64 << 20;
-
 impl Held {
     pub fn sources(&self) -> Sources<'_> {
         Sources {
@@ -233,15 +229,17 @@ impl Held {
 
     /// Parses and runs `text` on a thread with a large stack.
     pub fn ask(&self, text: &str) -> Result<Answer, String> {
-        let q = super::parse(text).map_err(|e| e.to_string())?;
         std::thread::scope(|s| {
             std::thread::Builder::new()
                 .name("query".into())
-                .stack_size(STACK)
-                .spawn_scoped(s, || run(&q, &self.sources()))
+                .stack_size(super::STACK)
+                .spawn_scoped(s, || {
+                    let q = super::parse(text).map_err(|e| e.to_string())?;
+                    Ok(run(&q, &self.sources()))
+                })
                 .map_err(|e| format!("query thread: {e}"))?
                 .join()
-                .map_err(|_| "the evaluation failed".to_string())
+                .map_err(|_| "the evaluation failed".to_string())?
         })
     }
 }
