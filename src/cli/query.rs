@@ -108,11 +108,13 @@ pub fn run(
             out!("{}", text_table(&answer, now));
             errln!("{}", answer.summary());
         }
-        let bad = snapshot::unreachable_reasons(&held.rows);
-        for line in &bad {
-            errln!("fleetdeck: {line}; its objects are not in the answer");
+        for line in &answer.unknown {
+            errln!(
+                "fleetdeck: {line}; its {} are not in the answer",
+                answer.kind
+            );
         }
-        Ok(if bad.is_empty() {
+        Ok(if answer.unknown.is_empty() {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE

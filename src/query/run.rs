@@ -28,6 +28,8 @@ pub struct Answer {
     /// with a number…): left out, counted, the first said.
     pub errors: usize,
     pub first_error: Option<String>,
+    /// Clusters whose objects of the kind are not known, and why.
+    pub unknown: Vec<String>,
     pub took: Duration,
 }
 
@@ -97,6 +99,7 @@ pub fn run(q: &Query, src: &Sources) -> Answer {
         stop_at.is_none_or(|n| rows.len() < n)
     };
     (q.kind.scan)(src, &mut visit);
+    let unknown = (q.kind.unknown)(src);
     if let Some((_, desc)) = q.order {
         rows.sort_by(|a, b| {
             let o = match (&a.key, &b.key) {
@@ -126,6 +129,7 @@ pub fn run(q: &Query, src: &Sources) -> Answer {
         matched,
         errors,
         first_error,
+        unknown,
         took: started.elapsed(),
     }
 }
@@ -149,6 +153,7 @@ pub fn fields(kind: &str) -> Option<Answer> {
         matched: k.fields.len(),
         errors: 0,
         first_error: None,
+        unknown: Vec::new(),
         took: Duration::ZERO,
     })
 }
@@ -168,6 +173,13 @@ impl Answer {
         }
         if let Some(e) = &self.first_error {
             s.push_str(&format!(" · {} not evaluated: {e}", self.errors));
+        }
+        if !self.unknown.is_empty() {
+            s.push_str(&format!(
+                " · not known on {}: {}",
+                self.unknown.len(),
+                self.unknown.join("; ")
+            ));
         }
         s
     }
@@ -192,6 +204,7 @@ impl Answer {
             "scanned": self.scanned,
             "not_evaluated": self.errors,
             "first_error": self.first_error,
+            "unknown": self.unknown,
             "rows": rows,
         })
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{age, f, Drill, Item, Kind, Sources, Visit, V};
+use super::{age, f, known_everywhere, Drill, Item, Kind, Sources, Visit, V};
 
 /// Hands each of `items` to `visit`, wrapped, until it says stop.
 fn each<'a, T: 'a, I: Item>(
@@ -64,6 +64,7 @@ pub const CLUSTERS: Kind = Kind {
         "workloads",
     ],
     scan: scan_clusters,
+    unknown: known_everywhere,
 };
 
 struct Cluster<'a>(&'a ClusterRow);
@@ -163,6 +164,7 @@ pub const SLOS: Kind = Kind {
         "rps",
     ],
     scan: scan_slos,
+    unknown: known_everywhere,
 };
 
 struct Slo<'a>(&'a crate::slo::eval::SloRow);
@@ -233,6 +235,7 @@ pub const COSTS: Kind = Kind {
         "source",
     ],
     scan: scan_costs,
+    unknown: known_everywhere,
 };
 
 struct Cost<'a>(&'a crate::cost::report::ClusterCost);
@@ -298,6 +301,7 @@ pub const CHANGES: Kind = Kind {
         "summary",
     ],
     scan: scan_changes,
+    unknown: known_everywhere,
 };
 
 struct ChangeItem<'a>(&'a crate::timeline::Change, DateTime<Utc>);
@@ -347,6 +351,7 @@ pub const BACKUPS: Kind = Kind {
     ],
     columns: &["cluster", "schedule", "state", "age", "rpo", "error"],
     scan: scan_backups,
+    unknown: known_everywhere,
 };
 
 struct Backup<'a>(&'a crate::backups::Row);
@@ -404,6 +409,7 @@ pub const EXPERIMENTS: Kind = Kind {
         "hits",
     ],
     scan: scan_experiments,
+    unknown: known_everywhere,
 };
 
 struct Experiment<'a>(&'a crate::chaos::Experiment, DateTime<Utc>);

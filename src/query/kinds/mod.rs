@@ -79,6 +79,13 @@ pub struct Kind {
     /// The result table's columns (fields), left to right.
     pub columns: &'static [&'static str],
     pub scan: fn(&Sources, &mut Visit),
+    /// Clusters whose objects of this kind are not known (forbidden,
+    /// failing, unreachable), each said: an answer never hides them.
+    pub unknown: fn(&Sources) -> Vec<String>,
+}
+
+pub(crate) fn known_everywhere(_: &Sources) -> Vec<String> {
+    Vec::new()
 }
 
 impl Kind {

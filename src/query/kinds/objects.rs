@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::{age, f, Drill, Field, Item, Kind, Sources, Visit, V};
 use crate::fleet::handles::with_data;
 use crate::fleet::objects::{labels_of, NodeInfo, PodInfo, PodPhase, WorkloadInfo, WorkloadKind};
-use crate::fleet::store::ClusterData;
+use crate::fleet::store::{ClusterData, Connection, ResourceState};
 use crate::fleet::summary::ClusterMeta;
 
 const WHERE: [Field; 3] = [
@@ -94,6 +94,7 @@ pub const PODS: Kind = Kind {
         "age",
     ],
     scan: scan_pods,
+    unknown: pods_unknown,
 };
 
 struct Pod<'a> {
@@ -183,6 +184,61 @@ fn owner_of<'a>(d: &'a ClusterData, p: &PodInfo) -> Option<(WorkloadKind, &'a st
     }
 }
 
+/// Each cluster where one of `pick`'s resources is not known, and why.
+fn unknown_in(src: &Sources, pick: fn(&ClusterData) -> Vec<&ResourceState>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (meta, data) in src.stores {
+        with_data(data, |d| {
+            let gone = match &d.connection {
+                Connection::Failed { error, .. } => Some(format!("unreachable ({error})")),
+                Connection::Listed { why } => Some(format!("not contacted ({why})")),
+                Connection::Summary => Some("summary mode: its objects are not watched".into()),
+                Connection::Connecting | Connection::Connected => None,
+            };
+            if let Some(g) = gone {
+                out.push(format!("{}: {g}", meta.context));
+                return;
+            }
+            let why: Vec<String> = pick(d)
+                .into_iter()
+                .filter_map(|s| match s {
+                    ResourceState::Forbidden(e) => Some(format!("forbidden: {e}")),
+                    ResourceState::Failing { error, .. } => Some(format!("failing: {error}")),
+                    ResourceState::Syncing => Some("not listed yet".to_string()),
+                    ResourceState::Ready | ResourceState::Missing => None,
+                })
+                .collect();
+            if let Some(w) = why.first() {
+                out.push(format!("{}: {w}", meta.context));
+            }
+        });
+    }
+    out
+}
+
+fn pods_unknown(src: &Sources) -> Vec<String> {
+    unknown_in(src, |d| vec![&d.pods.state])
+}
+
+fn workloads_unknown(src: &Sources) -> Vec<String> {
+    unknown_in(src, |d| {
+        vec![
+            &d.deployments.state,
+            &d.statefulsets.state,
+            &d.daemonsets.state,
+            &d.rollouts.state,
+        ]
+    })
+}
+
+fn rollouts_unknown(src: &Sources) -> Vec<String> {
+    unknown_in(src, |d| vec![&d.rollouts.state])
+}
+
+fn nodes_unknown(src: &Sources) -> Vec<String> {
+    unknown_in(src, |d| vec![&d.nodes.state])
+}
+
 fn scan_pods(src: &Sources, visit: &mut Visit) {
     each(src, |meta, d| {
         d.pods.items.values().all(|p| {
@@ -240,6 +296,7 @@ pub const WORKLOADS: Kind = Kind {
         "images",
     ],
     scan: scan_workloads,
+    unknown: workloads_unknown,
 };
 
 struct Workload<'a> {
@@ -328,6 +385,7 @@ pub const ROLLOUTS: Kind = Kind {
         "message",
     ],
     scan: scan_rollouts,
+    unknown: rollouts_unknown,
 };
 
 struct Rollout<'a>(Workload<'a>, &'a crate::fleet::rollout::RolloutInfo);
@@ -402,6 +460,7 @@ pub const NODES: Kind = Kind {
         "pods",
     ],
     scan: scan_nodes,
+    unknown: nodes_unknown,
 };
 
 struct Node<'a> {
