@@ -47,6 +47,7 @@ const EXPECTED: &[&str] = &[
     "desired/web/overlays/eu/b.yaml:3:11: unclosed bracket '{'",
     "prices.csv:3: capacity \"reserved\" must be on-demand or spot",
     "prices.csv:4: usd_per_hour \"-1\" is not a non-negative number",
+    "config.toml: [[query]] typo: column 12: pods has no field \"restrats\"",
     "themes/mine.toml:3:13: unknown colour \"gren\"",
     "keymaps/mine.toml:2:1: unknown action \"qiut\" in [global]",
 ];
@@ -61,7 +62,7 @@ fn every_problem_in_every_file_is_listed_with_its_line() {
         let want = format!("{}/{want}", bad().display());
         assert!(line.starts_with(&want), "{line}\nwanted {want}");
     }
-    assert!(String::from_utf8_lossy(&o.stderr).contains("14 problems (nothing was contacted)"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("15 problems (nothing was contacted)"));
     let summary = String::from_utf8_lossy(&o.stdout);
     assert!(summary.contains("ok   kubeconfig 2 contexts"), "{summary}");
 }

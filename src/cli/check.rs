@@ -133,6 +133,20 @@ fn desired(paths: &Paths, config: &Config) -> Section {
     )
 }
 
+/// Every `[[query]]` parsed as the palette would: the mistake's column.
+fn queries(paths: &Paths, cfg: &crate::config::Config) -> Section {
+    let file = paths.config_file.display();
+    let errors: Vec<String> = cfg
+        .queries
+        .iter()
+        .filter_map(|q| {
+            let e = crate::query::parse_guarded(&q.query).err()?;
+            Some(format!("{file}: [[query]] {}: {e}", q.name))
+        })
+        .collect();
+    section("queries", format!("{} saved", cfg.queries.len()), errors)
+}
+
 fn prices(paths: &Paths) -> Section {
     let file = paths.config_dir.join("prices.csv");
     match std::fs::read_to_string(&file) {
@@ -186,6 +200,7 @@ pub fn run(opts: &Options) -> anyhow::Result<ExitCode> {
     sections.push(slo_files(&paths, &cfg));
     sections.push(desired(&paths, &cfg));
     sections.push(prices(&paths));
+    sections.push(queries(&paths, &cfg));
     let dir = |d: &str| paths.config_dir.join(d);
     sections.push(named(
         "themes",

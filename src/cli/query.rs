@@ -22,7 +22,16 @@ pub fn run(
     json: bool,
     timeout: u64,
 ) -> anyhow::Result<ExitCode> {
-    let text = shortcuts::expand(text).unwrap_or(text);
+    // A saved query by its name, or a plain phrase.
+    let saved = crate::paths::Paths::resolve(opts.config_file)
+        .ok()
+        .and_then(|p| crate::config::Config::load(&p.config_file).ok())
+        .and_then(|c| c.queries.into_iter().find(|q| q.name == text))
+        .map(|q| q.query);
+    let text = saved
+        .as_deref()
+        .or_else(|| shortcuts::expand(text))
+        .unwrap_or(text);
     let q = match parse_guarded(text) {
         Ok(q) => q,
         Err(e) => {
