@@ -71,6 +71,7 @@ fn main() {
         changes,
         backups: None,
         chaos: None,
+        forecast: None,
     };
     let queries = [
         (

@@ -27,6 +27,8 @@ pub struct Console {
     /// Service dependencies, joined in the background from traffic and
     /// declarations.
     pub deps: DepsMonitor,
+    /// Capacity forecasts, read in the background.
+    pub forecast: crate::forecast::monitor::ForecastMonitor,
     /// Summary mode's reader of the metrics engine (`ksm`), while it runs.
     pub summary: Option<tokio::task::JoinHandle<()>>,
 }
@@ -49,6 +51,7 @@ impl Console {
             backups: BackupMonitor::default(),
             chaos: ChaosMonitor::default(),
             deps: DepsMonitor::default(),
+            forecast: Default::default(),
             summary: None,
         }
     }

@@ -20,6 +20,7 @@ pub mod deps;
 pub mod discovery;
 pub mod failover;
 pub mod fleet;
+pub mod forecast;
 pub mod journal;
 pub mod keymap;
 pub mod ksm;

@@ -52,7 +52,12 @@ fn error_of(r: &ClusterRow) -> Option<String> {
     }
 }
 
-pub fn to_json(rows: &[ClusterRow]) -> Value {
+/// With each cluster's capacity forecast when one was read
+/// (`"forecast": {"cpu": {…}, "memory": {…}}`, or `{"unknown": why}`).
+pub fn to_json(
+    rows: &[ClusterRow],
+    forecast: Option<&crate::forecast::monitor::FleetForecast>,
+) -> Value {
     let now = Utc::now();
     let clusters: Vec<Value> = rows
         .iter()
@@ -76,6 +81,10 @@ pub fn to_json(rows: &[ClusterRow]) -> Value {
                 "rollouts": known(&r.rollouts),
                 "warnings": known(&r.warnings),
                 "forbidden": r.forbidden,
+                "forecast": forecast.and_then(|f| f.clusters.get(&r.meta.context)).map(|f| match f {
+                    Ok(f) => serde_json::to_value(f).unwrap_or_default(),
+                    Err(e) => json!({"unknown": e}),
+                }),
                 "mode": match &r.state {
                     ClusterState::Listed { .. } => "listed",
                     _ if r.summarised => "summary",

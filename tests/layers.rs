@@ -25,6 +25,7 @@ const ORDER: &[(&str, &str)] = &[
     ("2 domain", "slo"),
     ("2 domain", "ksm"),
     ("2 domain", "cost"),
+    ("2 domain", "forecast"),
     ("2 domain", "chaos"),
     ("2 domain", "deps"),
     ("2 domain", "ops"),

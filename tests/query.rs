@@ -59,6 +59,7 @@ fn fixture() -> (Demo, Console, Held) {
         changes,
         backups: fleet.backups.latest(),
         chaos: fleet.chaos.latest(),
+        forecast: fleet.forecast.latest(),
     };
     (demo, fleet, held)
 }

@@ -57,7 +57,7 @@ const EXPECTED: &[(&str, &str)] = &[
     (
         "config-unknown-key",
         "2:1: unknown field `clustr`, expected one of `read_only`, `theme`, `keymap`, \
-         `group_by`, `require_post_quantum`, `contexts`, `health`, `cluster`, `canary`, `bluegreen`, `cost`, `prometheus`, `failover`, `drift`, `policy`, `slo_files`, `slo`, `summary`, `edge`, `service`, `dependencies`, `experiment`, `discovery`, `query`",
+         `group_by`, `require_post_quantum`, `contexts`, `health`, `cluster`, `canary`, `bluegreen`, `cost`, `prometheus`, `failover`, `drift`, `policy`, `slo_files`, `slo`, `summary`, `edge`, `service`, `dependencies`, `experiment`, `discovery`, `forecast`, `query`",
     ),
     (
         "config-group-by",

@@ -45,6 +45,8 @@ pub struct Model {
     /// The latest dependency graphs (marks on workloads, the detail's
     /// dependencies pane, the SLO view's likely causes, the graph view).
     pub deps: Option<std::sync::Arc<crate::deps::FleetDeps>>,
+    /// The latest capacity forecasts (Fleet and Cost views).
+    pub forecast: Option<std::sync::Arc<crate::forecast::monitor::FleetForecast>>,
     /// Graph view only: the tree around its workload.
     pub graph: Vec<crate::deps::layout::Row>,
     /// Journal view only (the timeline); filled by the loop, which keeps
@@ -72,6 +74,7 @@ impl Model {
             backups: fleet.backups.latest(),
             chaos: fleet.chaos.latest(),
             deps: fleet.deps.latest(),
+            forecast: fleet.forecast.latest(),
             ..Default::default()
         };
         match &app.screen().view {
@@ -274,6 +277,34 @@ impl Model {
     pub fn cluster_deps(&self, index: usize) -> Option<&crate::deps::ClusterDeps> {
         let ctx = &self.rows.get(index)?.meta.context;
         self.deps.as_ref()?.clusters.get(ctx)
+    }
+
+    /// `cpu full in 13 d · memory not growing · month $1,340`, and whether
+    /// either fills within two weeks.
+    pub fn forecast_line(&self, context: &str) -> Option<(String, bool)> {
+        let mut parts = Vec::new();
+        let mut soon = false;
+        if let Some(f) = self.forecast.as_ref().and_then(|f| f.clusters.get(context)) {
+            match f {
+                Ok(f) => {
+                    for (name, r) in [("cpu", &f.cpu), ("memory", &f.memory)] {
+                        soon |= r.outlook.days().is_some_and(|d| d < 14.0);
+                        parts.push(format!("{name} {}", r.outlook.short()));
+                    }
+                }
+                Err(e) => parts.push(format!("forecast unknown: {e}")),
+            }
+        }
+        let month = self
+            .costs
+            .as_ref()
+            .and_then(|c| c.clusters.iter().find(|c| c.context == context))
+            .and_then(|c| c.cost())
+            .map(|h| crate::forecast::month_cost(h, self.now));
+        if let Some(m) = month {
+            parts.push(format!("month ${m:.0} at this rate"));
+        }
+        (!parts.is_empty()).then(|| (parts.join(" · "), soon))
     }
 
     /// `dependency failing: payments (errors 38 %)` for a workload.

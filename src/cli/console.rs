@@ -26,6 +26,8 @@ const BACKUPS_EVERY: u64 = 60;
 const CHAOS_EVERY: u64 = 15;
 /// … and the mesh's traffic between workloads, over a 5-minute window.
 const DEPS_EVERY: u64 = 30;
+/// … and the week's trend of requests, which moves slowly.
+const FORECAST_EVERY: u64 = 300;
 
 /// Everything loaded once for a console or a report.
 pub struct Connected {
@@ -263,6 +265,18 @@ pub fn run(
                 console.notify.clone(),
             );
             spawn_deps(&console, config.clone());
+            let metas: Vec<_> = console
+                .clusters
+                .iter()
+                .map(|c| c.meta.clone())
+                .filter(|m| !m.summary)
+                .collect();
+            console.forecast.spawn(
+                metas,
+                config.clone(),
+                Duration::from_secs(FORECAST_EVERY),
+                console.notify.clone(),
+            );
         }
         let every = match demo {
             true => Duration::from_secs(5),

@@ -100,6 +100,21 @@ pub fn run(
             }
             _ => None,
         };
+        let forecast = match (kind, demo) {
+            ("clusters", false) => {
+                let metas: Vec<_> = c
+                    .console
+                    .clusters
+                    .iter()
+                    .map(|h| h.meta.clone())
+                    .filter(|m| !m.summary)
+                    .collect();
+                Some(Arc::new(
+                    crate::forecast::monitor::read_all(&metas, &c.config).await,
+                ))
+            }
+            _ => c.console.forecast.latest(),
+        };
         let held = Held {
             now,
             stores: c.console.stores(),
@@ -109,6 +124,7 @@ pub fn run(
             changes,
             backups,
             chaos,
+            forecast,
         };
         let answer = held.ask(text).map_err(anyhow::Error::msg)?;
         if json {

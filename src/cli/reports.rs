@@ -15,13 +15,29 @@ pub fn snapshot(opts: &Options, demo: bool, json: bool, timeout: u64) -> anyhow:
         snapshot::settle(&c.console, Duration::from_secs(timeout)).await;
         let now = chrono::Utc::now();
         let rows = c.console.rows(now);
+        let forecast = match demo {
+            true => c.console.forecast.latest(),
+            false => {
+                // Summarised clusters are many and not contacted: not asked.
+                let metas: Vec<_> = c
+                    .console
+                    .clusters
+                    .iter()
+                    .map(|h| h.meta.clone())
+                    .filter(|m| !m.summary)
+                    .collect();
+                Some(std::sync::Arc::new(
+                    crate::forecast::monitor::read_all(&metas, &c.config).await,
+                ))
+            }
+        };
         if let Some(store) = &c.last_known {
             store.save(&c.console.fleet);
         }
         if json {
             outln!(
                 "{}",
-                serde_json::to_string_pretty(&snapshot::to_json(&rows))?
+                serde_json::to_string_pretty(&snapshot::to_json(&rows, forecast.as_deref()))?
             );
         } else {
             out!("{}", snapshot::to_text(&rows, now));

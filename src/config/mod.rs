@@ -18,6 +18,7 @@ pub mod discovery;
 pub mod edge;
 pub mod experiment;
 pub mod failover;
+pub mod forecast;
 pub mod prometheus;
 pub mod query;
 pub mod service;
@@ -91,6 +92,9 @@ pub struct Config {
     /// Management and hub clusters whose clusters join the fleet.
     #[serde(default, rename = "discovery")]
     pub discovery: Vec<discovery::DiscoveryConfig>,
+    /// Capacity forecasts: history and the cluster label.
+    #[serde(default)]
+    pub forecast: forecast::ForecastConfig,
     /// Questions saved under a name (the palette offers them).
     #[serde(default, rename = "query")]
     pub queries: Vec<query::SavedQuery>,
@@ -291,6 +295,9 @@ impl Config {
                     ),
                 ));
             }
+        }
+        if let Err(message) = cfg.forecast.check() {
+            errors.push(at(line_of(text, "[forecast]"), message));
         }
         if let Err(message) = cfg.dependencies.check() {
             errors.push(at(line_of(text, "[dependencies]"), message));

@@ -28,6 +28,7 @@ mod costs;
 mod deps;
 mod failover;
 mod feed;
+mod forecast;
 mod layout;
 mod metrics;
 mod objects;
@@ -86,6 +87,7 @@ pub struct Demo {
     backups: crate::backups::monitor::BackupMonitor,
     chaos: crate::chaos::monitor::ChaosMonitor,
     deps: crate::deps::monitor::DepsMonitor,
+    forecast: crate::forecast::monitor::ForecastMonitor,
     /// The services the graph joins with the SLOs (`deps.rs`).
     deps_config: Arc<crate::config::Config>,
 }
@@ -149,6 +151,7 @@ impl Demo {
             backups: Default::default(),
             chaos: Default::default(),
             deps: Default::default(),
+            forecast: Default::default(),
             deps_config: deps::config(),
         }
     }
@@ -171,6 +174,7 @@ impl Demo {
             backups: self.backups.clone(),
             chaos: self.chaos.clone(),
             deps: self.deps.clone(),
+            forecast: self.forecast.clone(),
             summary: None,
         }
     }
@@ -199,6 +203,16 @@ impl Demo {
             };
         }
         self.metrics.step(now, |name| script::reachable(name, tick));
+        if self.forecast.latest().is_none() {
+            // A week's trend is there from the start.
+            let names: Vec<String> = self
+                .world
+                .clusters
+                .iter()
+                .map(|c| c.meta.context.clone())
+                .collect();
+            self.forecast.set(forecast::fleet(&names, now));
+        }
         if tick % 10 == 1 {
             let stores: Vec<_> = self
                 .world
@@ -215,6 +229,7 @@ impl Demo {
             self.backups.set(backups::fleet(&contexts, now));
             let names: Vec<String> = contexts.into_iter().map(|(c, _)| c).collect();
             self.chaos.set(chaos::fleet(&names, now));
+            self.forecast.set(forecast::fleet(&names, now));
             let slos: Vec<_> = self.metrics.monitor.rows(now);
             let slos: Vec<_> = slos.into_iter().map(|(r, _)| r).collect();
             let chaos = self.chaos.latest();

@@ -224,6 +224,7 @@ pub struct Held {
     pub changes: Vec<crate::timeline::Change>,
     pub backups: Option<std::sync::Arc<crate::backups::fleet::FleetBackups>>,
     pub chaos: Option<std::sync::Arc<crate::chaos::fleet::FleetChaos>>,
+    pub forecast: Option<std::sync::Arc<crate::forecast::monitor::FleetForecast>>,
 }
 
 impl Held {
@@ -237,6 +238,7 @@ impl Held {
             changes: &self.changes,
             backups: self.backups.as_deref(),
             chaos: self.chaos.as_deref(),
+            forecast: self.forecast.as_deref(),
         }
     }
 

@@ -41,6 +41,7 @@ pub fn start(
         changes,
         backups: fleet.backups.latest(),
         chaos: fleet.chaos.latest(),
+        forecast: fleet.forecast.latest(),
     };
     // The loop never waits: the answer comes back as a message.
     std::thread::spawn(move || {

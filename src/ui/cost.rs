@@ -117,6 +117,19 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ),
         t.ui.dim,
     )];
+    // The selected cluster's (or this cluster's) forecast and month.
+    let cluster = match context {
+        Some(c) => Some(c.clone()),
+        None => crate::app::order::selected(ctx.app, &ord)
+            .and_then(|i| lines.get(i))
+            .map(|l| l.name.clone()),
+    };
+    if let Some((f, soon)) = cluster
+        .and_then(|c| m.forecast_line(&c).map(|f| (c, f)))
+        .map(|(c, (f, s))| (format!(" · {c}: {f}"), s))
+    {
+        bottom.push(Span::styled(f, if soon { t.status.warn } else { t.ui.dim }));
+    }
     let notes = m.costs.as_ref().map_or(&[][..], |c| &c.notes[..]);
     if let Some(first) = notes.first() {
         let more = match notes.len() {

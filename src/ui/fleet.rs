@@ -382,10 +382,16 @@ fn explain(r: &ClusterRow, now: chrono::DateTime<chrono::Utc>, ctx: &Ctx) -> Lin
         .chaos_mark(&r.meta.context)
         .map(|c| format!(" · {c}"))
         .unwrap_or_default();
+    let (forecast, soon) = ctx
+        .model
+        .forecast_line(&r.meta.context)
+        .map(|(f, soon)| (format!(" · {f}"), soon))
+        .unwrap_or_default();
     Line::from(vec![
         Span::styled(format!(" {} ", r.meta.context), t.ui.title),
         Span::styled(text, style),
         Span::styled(chaos, t.status.warn),
+        Span::styled(forecast, style_if(soon, t.status.warn, t.ui.dim)),
         Span::styled(disk, t.status.warn),
         Span::styled(link, t.ui.dim),
         Span::styled(seen, t.ui.dim),

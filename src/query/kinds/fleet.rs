@@ -51,6 +51,9 @@ pub const CLUSTERS: Kind = Kind {
             "string",
             "the negotiated key exchange group (X25519MLKEM768…)",
         ),
+        f("cpu_full_days", "double", "days until CPU requests reach allocatable at the week's trend (null: not growing or unknown)"),
+        f("memory_full_days", "double", "the same for memory"),
+        f("forecast", "string", "the forecast in words: full in 13 d, not growing, not enough history…"),
     ],
     columns: &[
         "cluster",
@@ -67,7 +70,7 @@ pub const CLUSTERS: Kind = Kind {
     unknown: known_everywhere,
 };
 
-struct Cluster<'a>(&'a ClusterRow);
+struct Cluster<'a>(&'a ClusterRow, Option<&'a crate::forecast::Forecast>);
 
 fn state(s: &ClusterState) -> &'static str {
     match s {
@@ -108,6 +111,15 @@ impl Item for Cluster<'_> {
             "workloads_healthy" => known(&r.workloads, |w| w.healthy),
             "warnings" => known(&r.warnings, |w| w),
             "tls" => V::opt_s(r.tls.as_ref().and_then(|t| t.group.as_deref())),
+            "cpu_full_days" => V::opt_f(self.1.and_then(|f| f.cpu.outlook.days())),
+            "memory_full_days" => V::opt_f(self.1.and_then(|f| f.memory.outlook.days())),
+            "forecast" => self.1.map_or(V::Null, |f| {
+                V::s(format!(
+                    "cpu {} · memory {}",
+                    f.cpu.outlook.short(),
+                    f.memory.outlook.short()
+                ))
+            }),
             _ => V::Null,
         }
     }
@@ -120,7 +132,8 @@ impl Item for Cluster<'_> {
 }
 
 fn scan_clusters(src: &Sources, visit: &mut Visit) {
-    each(src.rows, visit, Cluster)
+    let forecast = |ctx: &str| src.forecast.and_then(|f| f.get(ctx));
+    each(src.rows, visit, |r| Cluster(r, forecast(&r.meta.context)))
 }
 
 pub const SLOS: Kind = Kind {
@@ -217,7 +230,11 @@ pub const COSTS: Kind = Kind {
             "dollars an hour (null: unknown, e.g. nodes forbidden)",
         ),
         f("idle_per_hour", "double", "what requests leave unused"),
-        f("per_month", "double", "per_hour × 730"),
+        f(
+            "per_month",
+            "double",
+            "the calendar month at this hourly rate",
+        ),
         f(
             "co2e_g_per_hour",
             "double",
@@ -238,7 +255,7 @@ pub const COSTS: Kind = Kind {
     unknown: known_everywhere,
 };
 
-struct Cost<'a>(&'a crate::cost::report::ClusterCost);
+struct Cost<'a>(&'a crate::cost::report::ClusterCost, DateTime<Utc>);
 
 impl Item for Cost<'_> {
     fn get(&self, field: &str) -> V {
@@ -248,7 +265,7 @@ impl Item for Cost<'_> {
             "group" => V::opt_s(c.group.as_deref()),
             "per_hour" => V::opt_f(c.cost()),
             "idle_per_hour" => V::opt_f(c.cost().map(|_| c.idle_per_hour)),
-            "per_month" => V::opt_f(c.cost().map(|h| h * 730.0)),
+            "per_month" => V::opt_f(c.cost().map(|h| crate::forecast::month_cost(h, self.1))),
             "co2e_g_per_hour" => V::opt_f(c.co2e_g_per_hour),
             "source" => V::s(&c.source),
             "unknown" => V::opt_s(c.unknown.as_deref()),
@@ -265,7 +282,7 @@ impl Item for Cost<'_> {
 
 fn scan_costs(src: &Sources, visit: &mut Visit) {
     let all = src.costs.map(|c| c.clusters.as_slice()).unwrap_or_default();
-    each(all, visit, Cost)
+    each(all, visit, |c| Cost(c, src.now))
 }
 
 pub const CHANGES: Kind = Kind {

@@ -61,6 +61,7 @@ pub struct Sources<'a> {
     pub changes: &'a [Change],
     pub backups: Option<&'a FleetBackups>,
     pub chaos: Option<&'a FleetChaos>,
+    pub forecast: Option<&'a crate::forecast::monitor::FleetForecast>,
 }
 
 /// One object during a scan.
