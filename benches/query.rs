@@ -72,6 +72,7 @@ fn main() {
         backups: None,
         chaos: None,
         forecast: None,
+        remediations: Vec::new(),
     };
     let queries = [
         (

@@ -11,6 +11,7 @@ use fleetdeck::fleet::handles::with_data;
 use fleetdeck::query::complete::candidates;
 use fleetdeck::query::run::Held;
 use fleetdeck::query::{parse_guarded as parse, Drill};
+use fleetdeck::remediation::queue::{Decision, Entry, Proposal, Risk, Source};
 use fleetdeck::timeline::change::{ChangeKind, ObjectRef};
 use fleetdeck::timeline::Change;
 use proptest::prelude::*;
@@ -29,6 +30,61 @@ fn change(minutes_ago: i64, by: &str, name: &str, now: DateTime<Utc>) -> Change 
     );
     c.by = Some(by.to_string());
     c
+}
+
+/// A queue of three: a pending drift fix on prod, a rejected right-sizing,
+/// a Gatekeeper finding with no fix.
+fn queue(now: DateTime<Utc>) -> Vec<Entry> {
+    let entry = |source, context: &str, object: &str, pods, production, decision| Entry {
+        proposal: Proposal {
+            id: format!("{}-{object}", context.len()),
+            source,
+            context: context.into(),
+            object: object.into(),
+            target: None,
+            summary: format!("fix {object}"),
+            changes: Vec::new(),
+            op: (source != Source::Gatekeeper).then_some(fleetdeck::ops::Operation::Restart),
+            risk: Risk {
+                pods,
+                production,
+                slo: None,
+            },
+            found: now - chrono::Duration::minutes(pods),
+            preflight: Some("ok".into()),
+        },
+        decision,
+    };
+    vec![
+        entry(
+            Source::Drift,
+            "prod-eu-west",
+            "checkout/configmap/checkout-flags",
+            3,
+            true,
+            Decision::Pending,
+        ),
+        entry(
+            Source::RightSizing,
+            "staging-eu",
+            "shop/deployment/web",
+            12,
+            false,
+            Decision::Rejected {
+                by: "alice".into(),
+                reason: "peak season".into(),
+                at: now,
+            },
+        ),
+        entry(
+            Source::Gatekeeper,
+            "staging-eu",
+            "k8srequiredlabels/owner",
+            0,
+            false,
+            Decision::Pending,
+        ),
+    ]
 }
 
 /// The demo after 110 s (as the render snapshots), and a timeline of four
@@ -50,6 +106,7 @@ fn fixture() -> (Demo, Console, Held) {
         change(45, "alice", "c", now),
         change(90, "kubectl-edit", "d", now),
     ];
+    let remediations = queue(now);
     let held = Held {
         now,
         stores: fleet.stores(),
@@ -60,6 +117,7 @@ fn fixture() -> (Demo, Console, Held) {
         backups: fleet.backups.latest(),
         chaos: fleet.chaos.latest(),
         forecast: fleet.forecast.latest(),
+        remediations,
     };
     (demo, fleet, held)
 }
@@ -129,6 +187,38 @@ fn the_four_example_queries_agree_with_the_stores() {
 }
 
 #[test]
+fn the_remediation_queue_answers_by_state_source_and_risk() {
+    let (_demo, _fleet, held) = fixture();
+    let objects = |text: &str| {
+        let a = held.ask(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(a.errors, 0, "{text}: {:?}", a.first_error);
+        let col = a.columns.iter().position(|c| *c == "object").unwrap();
+        a.rows
+            .iter()
+            .map(|r| r.cells[col].show(held.now))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        objects(r#"remediations where state == "pending" && fixable"#),
+        ["checkout/configmap/checkout-flags"]
+    );
+    assert_eq!(
+        objects(r#"rem where source == "right-sizing" && state == "rejected""#),
+        ["shop/deployment/web"]
+    );
+    assert_eq!(
+        objects("remediations where production || pods > 10 order by pods desc"),
+        ["shop/deployment/web", "checkout/configmap/checkout-flags"]
+    );
+    assert_eq!(
+        objects(r#"remediations where age > duration("5m")"#),
+        ["shop/deployment/web"]
+    );
+    let a = held.ask("remediations limit 1").unwrap();
+    assert_eq!(a.rows[0].drill, Drill::Remediations);
+}
+
+#[test]
 fn every_kind_answers_and_drills_somewhere() {
     let (_demo, _fleet, held) = fixture();
     for (text, min) in [
@@ -140,6 +230,7 @@ fn every_kind_answers_and_drills_somewhere() {
         ("slos", 6),
         ("changes", 4),
         ("experiments where active", 1),
+        ("remediations", 3),
     ] {
         let a = held.ask(text).unwrap_or_else(|e| panic!("{text}: {e}"));
         assert!(a.matched >= min, "{text}: {}", a.summary());

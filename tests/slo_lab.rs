@@ -7,7 +7,6 @@
 mod support;
 
 use std::fmt::Write as _;
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -94,18 +93,7 @@ async fn window_math_on_known_history_matches_hand_worked_figures() {
     let _one = PROMETHEUS.lock().await;
     let case = unique();
     let now = chrono::Utc::now().timestamp();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("history.om");
-    std::fs::write(&file, history(&case, now)).unwrap();
-    let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/backfill"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "backfill: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::backfill(&history(&case, now));
 
     let cli = Cli::new(lab);
     let c = &lab.clusters[0];

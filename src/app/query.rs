@@ -131,6 +131,7 @@ pub fn drill(app: &mut App, model: &Model, index: usize) {
         Drill::Changes => Some(View::Journal),
         Drill::Backups => Some(View::Backups),
         Drill::Chaos => Some(View::Chaos),
+        Drill::Remediations => Some(View::Remediations),
         Drill::Nothing => None,
     };
     match view {

@@ -265,12 +265,7 @@ pub fn run(
                 console.notify.clone(),
             );
             spawn_deps(&console, config.clone());
-            let metas: Vec<_> = console
-                .clusters
-                .iter()
-                .map(|c| c.meta.clone())
-                .filter(|m| !m.summary)
-                .collect();
+            let metas = crate::forecast::monitor::asked(&console);
             console.forecast.spawn(
                 metas,
                 config.clone(),

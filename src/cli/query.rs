@@ -1,7 +1,7 @@
 //! `fleetdeck query 'TEXT' [--json]`: the palette's question once, after the
 //! clusters have synced (as `snapshot` waits). What the kind needs besides
-//! the clusters' objects is read here: SLOs, costs, the timeline, Velero
-//! and the experiments.
+//! the clusters' objects is read here: SLOs, costs, the timeline, Velero,
+//! the experiments and the remediation queue.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use chrono::Utc;
 use super::console::connect;
 use crate::query::run::Held;
 use crate::query::{parse_guarded, shortcuts};
+use crate::remediation::queue::{Decision, Entry, Queue};
 use crate::snapshot;
 use crate::startup::Options;
 
@@ -102,18 +103,16 @@ pub fn run(
         };
         let forecast = match (kind, demo) {
             ("clusters", false) => {
-                let metas: Vec<_> = c
-                    .console
-                    .clusters
-                    .iter()
-                    .map(|h| h.meta.clone())
-                    .filter(|m| !m.summary)
-                    .collect();
+                let metas = crate::forecast::monitor::asked(&c.console);
                 Some(Arc::new(
                     crate::forecast::monitor::read_all(&metas, &c.config).await,
                 ))
             }
             _ => c.console.forecast.latest(),
+        };
+        let (remediations, rem_notes) = match kind {
+            "remediations" => remediation_queue(&c, opts).await?,
+            _ => (Vec::new(), Vec::new()),
         };
         let held = Held {
             now,
@@ -125,8 +124,10 @@ pub fn run(
             backups,
             chaos,
             forecast,
+            remediations,
         };
-        let answer = held.ask(text).map_err(anyhow::Error::msg)?;
+        let mut answer = held.ask(text).map_err(anyhow::Error::msg)?;
+        answer.unknown.extend(rem_notes);
         if json {
             outln!("{}", serde_json::to_string_pretty(&answer.to_json())?);
         } else {
@@ -145,6 +146,38 @@ pub fn run(
             ExitCode::FAILURE
         })
     })
+}
+
+/// The remediation queue after a scan, as `fleetdeck remediation list`
+/// keeps it (decisions kept; the demo's only in memory), and what the scan
+/// could not read.
+async fn remediation_queue(
+    c: &super::console::Connected,
+    opts: &Options<'_>,
+) -> anyhow::Result<(Vec<Entry>, Vec<String>)> {
+    use crate::remediation::task::Scanner as _;
+    let found = match &c.demo {
+        Some(d) => crate::demo::DemoScanner(d.clone()).scan(None, None).await,
+        None => crate::remediation::scan::scan(&super::load(opts)?, None, None).await,
+    };
+    let mut notes = found.errors.clone();
+    notes.extend(found.forbidden.iter().map(|f| format!("not readable: {f}")));
+    let entries = match c.demo {
+        Some(_) => found
+            .proposals
+            .into_iter()
+            .map(|proposal| Entry {
+                proposal,
+                decision: Decision::Pending,
+            })
+            .collect(),
+        None => Queue::update(&c.paths.data_dir, |q| {
+            q.merge(&found.scanned, found.proposals);
+            Ok(q.entries.values().cloned().collect())
+        })
+        .map_err(anyhow::Error::msg)?,
+    };
+    Ok((entries, notes))
 }
 
 /// Columns padded to their widest cell.

@@ -19,13 +19,7 @@ pub fn snapshot(opts: &Options, demo: bool, json: bool, timeout: u64) -> anyhow:
             true => c.console.forecast.latest(),
             false => {
                 // Summarised clusters are many and not contacted: not asked.
-                let metas: Vec<_> = c
-                    .console
-                    .clusters
-                    .iter()
-                    .map(|h| h.meta.clone())
-                    .filter(|m| !m.summary)
-                    .collect();
+                let metas = crate::forecast::monitor::asked(&c.console);
                 Some(std::sync::Arc::new(
                     crate::forecast::monitor::read_all(&metas, &c.config).await,
                 ))

@@ -25,6 +25,17 @@ impl FleetForecast {
     }
 }
 
+/// The clusters a forecast asks about: summarised ones are many and not
+/// contacted.
+pub fn asked(fleet: &crate::fleet::handles::Fleet) -> Vec<ClusterMeta> {
+    fleet
+        .clusters
+        .iter()
+        .map(|h| h.meta.clone())
+        .filter(|m| !m.summary)
+        .collect()
+}
+
 /// Every cluster's forecast, read in parallel.
 pub async fn read_all(metas: &[ClusterMeta], config: &Config) -> FleetForecast {
     let prom = PromClient::new(&config.prometheus);

@@ -225,6 +225,7 @@ pub struct Held {
     pub backups: Option<std::sync::Arc<crate::backups::fleet::FleetBackups>>,
     pub chaos: Option<std::sync::Arc<crate::chaos::fleet::FleetChaos>>,
     pub forecast: Option<std::sync::Arc<crate::forecast::monitor::FleetForecast>>,
+    pub remediations: Vec<crate::remediation::queue::Entry>,
 }
 
 impl Held {
@@ -239,6 +240,7 @@ impl Held {
             backups: self.backups.as_deref(),
             chaos: self.chaos.as_deref(),
             forecast: self.forecast.as_deref(),
+            remediations: &self.remediations,
         }
     }
 

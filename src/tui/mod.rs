@@ -248,7 +248,7 @@ async fn event_loop(
                     for effect in update(app, Msg::Key(key), &model, keymap) {
                         if let Effect::Query { id, text } = effect {
                             // The timeline lives here, with the loop.
-                            let changes = match query::wants_changes(&text) {
+                            let changes = match query::asks(&text, "changes") {
                                 true => {
                                     let records = records.borrow().clone();
                                     fresh
@@ -259,7 +259,11 @@ async fn event_loop(
                                 }
                                 false => Vec::new(),
                             };
-                            query::start(fleet, id, text, changes, tx.clone());
+                            let remediations = match query::asks(&text, "remediations") {
+                                true => app.remediation.entries.clone(),
+                                false => Vec::new(),
+                            };
+                            query::start(fleet, id, text, changes, remediations, tx.clone());
                             query::save_history(&actions.data_dir, &app.history);
                             continue;
                         }

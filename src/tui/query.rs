@@ -16,12 +16,13 @@ use crate::timeline::Change;
 
 pub const HISTORY_FILE: &str = "queries.history";
 
-/// Whether the query asks about the timeline (the loop then builds it).
-pub fn wants_changes(text: &str) -> bool {
+/// Whether the query asks about `kind` (the timeline and the remediation
+/// queue live with the loop, which hands them over only when asked).
+pub fn asks(text: &str, kind: &str) -> bool {
     text.split_whitespace()
         .next()
         .and_then(crate::query::kinds::kind)
-        .is_some_and(|k| k.name == "changes")
+        .is_some_and(|k| k.name == kind)
 }
 
 pub fn start(
@@ -29,6 +30,7 @@ pub fn start(
     id: u64,
     text: String,
     changes: Vec<Change>,
+    remediations: Vec<crate::remediation::queue::Entry>,
     tx: mpsc::UnboundedSender<Msg>,
 ) {
     let now = Utc::now();
@@ -42,6 +44,7 @@ pub fn start(
         backups: fleet.backups.latest(),
         chaos: fleet.chaos.latest(),
         forecast: fleet.forecast.latest(),
+        remediations,
     };
     // The loop never waits: the answer comes back as a message.
     std::thread::spawn(move || {

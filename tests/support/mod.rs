@@ -467,3 +467,21 @@ pub async fn install_crd(client: &Client, crd: Value) {
     })
     .await;
 }
+
+/// Loads OpenMetrics text (`# EOF` terminated, Unix-second timestamps)
+/// into the lab's Prometheus, which restarts to read it: callers take turns.
+pub fn backfill(openmetrics: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.om");
+    std::fs::write(&file, openmetrics).unwrap();
+    let out =
+        std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/backfill"))
+            .arg(&file)
+            .output()
+            .unwrap();
+    assert!(
+        out.status.success(),
+        "backfill: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -5,20 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{age, f, known_everywhere, Drill, Item, Kind, Sources, Visit, V};
-
-/// Hands each of `items` to `visit`, wrapped, until it says stop.
-fn each<'a, T: 'a, I: Item>(
-    items: impl IntoIterator<Item = &'a T>,
-    visit: &mut Visit,
-    wrap: impl Fn(&'a T) -> I,
-) {
-    for x in items {
-        if !visit(&wrap(x)) {
-            return;
-        }
-    }
-}
+use super::{age, each, f, known_everywhere, Drill, Item, Kind, Sources, Visit, V};
 use crate::fleet::summary::{ClusterRow, ClusterState, Known};
 
 pub const CLUSTERS: Kind = Kind {

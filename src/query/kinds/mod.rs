@@ -4,6 +4,7 @@
 
 mod fleet;
 mod objects;
+mod remediations;
 
 use chrono::{DateTime, Utc};
 
@@ -48,6 +49,7 @@ pub enum Drill {
     Changes,
     Backups,
     Chaos,
+    Remediations,
     Nothing,
 }
 
@@ -62,6 +64,8 @@ pub struct Sources<'a> {
     pub backups: Option<&'a FleetBackups>,
     pub chaos: Option<&'a FleetChaos>,
     pub forecast: Option<&'a crate::forecast::monitor::FleetForecast>,
+    /// The remediation queue as last scanned.
+    pub remediations: &'a [crate::remediation::queue::Entry],
 }
 
 /// One object during a scan.
@@ -89,6 +93,19 @@ pub(crate) fn known_everywhere(_: &Sources) -> Vec<String> {
     Vec::new()
 }
 
+/// Hands each of `items` to `visit`, wrapped, until it says stop.
+pub(crate) fn each<'a, T: 'a, I: Item>(
+    items: impl IntoIterator<Item = &'a T>,
+    visit: &mut Visit,
+    wrap: impl Fn(&'a T) -> I,
+) {
+    for x in items {
+        if !visit(&wrap(x)) {
+            return;
+        }
+    }
+}
+
 impl Kind {
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
@@ -106,6 +123,7 @@ pub const KINDS: &[Kind] = &[
     fleet::CHANGES,
     fleet::BACKUPS,
     fleet::EXPERIMENTS,
+    remediations::REMEDIATIONS,
 ];
 
 pub fn kind(name: &str) -> Option<&'static Kind> {
