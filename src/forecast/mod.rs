@@ -127,7 +127,8 @@ pub async fn resource(ep: &Endpoint, resource: &str, selector: &str, days: u32) 
         format!("predict_linear({req}{range}, 0)"),
         format!("deriv({req}{range})"),
         format!("count_over_time({req}{range})"),
-        format!("last_over_time({alloc}[{days}d])"),
+        // The newest sum (five-minute steps): nodes come and go.
+        format!("last_over_time({alloc}[{days}d:5m])"),
     ];
     let (fitted, slope, points, allocatable) = futures::join!(
         one(ep, &q[0]),
