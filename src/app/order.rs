@@ -93,13 +93,8 @@ fn query(app: &App, f: &Filter) -> Vec<usize> {
     if app.filter().is_empty() {
         return (0..a.rows.len()).collect();
     }
-    let now = chrono::Utc::now();
-    (0..a.rows.len())
-        .filter(|i| {
-            let cells: Vec<String> = a.rows[*i].cells.iter().map(|c| c.show(now)).collect();
-            f.keep(&cells.join(" "))
-        })
-        .collect()
+    let texts = a.row_texts(chrono::Utc::now());
+    (0..a.rows.len()).filter(|i| f.keep(&texts[*i])).collect()
 }
 
 fn fleet(m: &Model, s: &Screen, f: &Filter) -> Vec<usize> {

@@ -31,6 +31,9 @@ pub struct Answer {
     /// Clusters whose objects of the kind are not known, and why.
     pub unknown: Vec<String>,
     pub took: Duration,
+    /// Each row's cells as one line, made once for the `/` filter (which
+    /// otherwise formats every cell of every row each frame).
+    texts: std::sync::OnceLock<Vec<String>>,
 }
 
 /// The columns: the kind's, then fields the query names that it lacks.
@@ -131,6 +134,7 @@ pub fn run(q: &Query, src: &Sources) -> Answer {
         first_error,
         unknown,
         took: started.elapsed(),
+        texts: Default::default(),
     }
 }
 
@@ -155,10 +159,25 @@ pub fn fields(kind: &str) -> Option<Answer> {
         first_error: None,
         unknown: Vec::new(),
         took: Duration::ZERO,
+        texts: Default::default(),
     })
 }
 
 impl Answer {
+    /// Each row as the filter sees it: its cells as shown at `now` the
+    /// first time it is asked.
+    pub fn row_texts(&self, now: chrono::DateTime<chrono::Utc>) -> &[String] {
+        self.texts.get_or_init(|| {
+            self.rows
+                .iter()
+                .map(|h| {
+                    let cells: Vec<String> = h.cells.iter().map(|c| c.show(now)).collect();
+                    cells.join(" ")
+                })
+                .collect()
+        })
+    }
+
     /// `12 of 4,000 pods · 3 ms`, and the first evaluation error.
     pub fn summary(&self) -> String {
         let mut s = format!(
