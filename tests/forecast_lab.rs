@@ -9,7 +9,7 @@ mod support;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use fleetdeck::forecast::{read, Outlook};
+use fleetdeck::forecast::{read, read_grouped, Outlook};
 use fleetdeck::slo::prom::Endpoint;
 
 static PROMETHEUS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -172,6 +172,28 @@ async fn days_to_full_from_a_known_line_match_the_hand_worked_figures() {
     }
     assert_eq!(f.cpu.requested, None, "an unknown is not a number");
 
+    // Every value at once, as summary mode reads a metrics engine: the
+    // same figures from eight queries.
+    let all = read_grouped(&ep, &label, 7).await.unwrap();
+    assert_eq!(
+        all.keys()
+            .map(String::as_str)
+            .collect::<std::collections::BTreeSet<_>>(),
+        ["flat", "growing", "over", "short"].into_iter().collect()
+    );
+    close(days(&all["growing"].cpu.outlook), 12.0, "grouped cpu days");
+    close(
+        days(&all["growing"].memory.outlook),
+        4.0,
+        "grouped memory days",
+    );
+    assert!(matches!(
+        all["short"].cpu.outlook,
+        Outlook::NotEnoughHistory { .. }
+    ));
+    assert_eq!(all["flat"].cpu.outlook, Outlook::NotGrowing);
+    assert_eq!(all["over"].cpu.outlook, Outlook::Full);
+
     // Prometheus not there: unknown with the reason, not a number.
     let gone = Endpoint {
         url: "http://127.0.0.1:9".into(),
@@ -229,4 +251,83 @@ async fn the_binary_shows_the_forecast_in_snapshot_and_the_fleet_view() {
     });
     assert!(s.contains(&c.name), "{s}");
     tmux.keys(&["q"]);
+}
+
+/// Summary mode: clusters known only to the metrics engine (`metrics/<v>`,
+/// never contacted) get their forecast from the same endpoint, read for all
+/// of them at once, in `snapshot --json`.
+#[tokio::test(flavor = "multi_thread")]
+async fn summarised_clusters_are_forecast_from_the_metrics_engine() {
+    let Some(lab) = support::lab() else { return };
+    let _one = PROMETHEUS.lock().await;
+    let label = unique();
+    let now = chrono::Utc::now().timestamp();
+    let line = |value: &str, cpu| Line {
+        label: label.clone(),
+        value: value.into(),
+        from: 8 * DAY,
+        cpu,
+        memory: (8.0 * GIB, 0.0, 32.0 * GIB),
+    };
+    let mut om = history(
+        &[
+            line("edge-1", (10.0, 0.5, 20.0)),
+            line("edge-2", (16.0, 1.0, 20.0)),
+        ],
+        now,
+    );
+    // What the metrics source lists clusters by: a Ready node each, lately.
+    let mut ready = String::from("# TYPE kube_node_status_condition gauge\n");
+    for v in ["edge-1", "edge-2"] {
+        for t in (now - 3600..now - 60).step_by(60) {
+            writeln!(
+                ready,
+                "kube_node_status_condition{{{label}=\"{v}\",node=\"n1\",condition=\"Ready\",status=\"true\"}} 1 {t}"
+            )
+            .unwrap();
+        }
+    }
+    om = om.replace("# EOF\n", &format!("{ready}# EOF\n"));
+    support::backfill(&om);
+
+    let cli = support::cli::Cli::new(lab);
+    std::fs::write(
+        cli.home.path().join("config.toml"),
+        format!(
+            "[prometheus]\nurl = \"{}\"\n\n[summary]\ncluster_label = \"{label}\"\n\n\
+             [[discovery]]\nkind = \"metrics\"\n",
+            lab.prometheus
+        ),
+    )
+    .unwrap();
+    let out = cli.run(&[
+        "--context",
+        "metrics/*",
+        "snapshot",
+        "--json",
+        "--timeout",
+        "30",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", support::cli::text(&out)));
+    let row = |name: &str| {
+        v["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {v:#}"))
+            .clone()
+    };
+    // edge-1: 14 of 20 cores now, +0.5 a day → 12 d; edge-2: 24 of 20 → full.
+    let one = row("metrics/edge-1");
+    assert_eq!(one["mode"], "summary", "{one:#}");
+    let d = one["forecast"]["cpu"]["outlook"]["days"].as_f64().unwrap();
+    assert!((d - 12.0).abs() < 0.06, "{one:#}");
+    assert_eq!(one["forecast"]["memory"]["outlook"]["state"], "not_growing");
+    let two = row("metrics/edge-2");
+    assert_eq!(
+        two["forecast"]["cpu"]["outlook"]["state"], "full",
+        "{two:#}"
+    );
 }

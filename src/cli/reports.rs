@@ -18,7 +18,7 @@ pub fn snapshot(opts: &Options, demo: bool, json: bool, timeout: u64) -> anyhow:
         let forecast = match demo {
             true => c.console.forecast.latest(),
             false => {
-                // Summarised clusters are many and not contacted: not asked.
+                // Summarised clusters: eight queries of the metrics engine for all.
                 let metas = crate::forecast::monitor::asked(&c.console);
                 Some(std::sync::Arc::new(
                     crate::forecast::monitor::read_all(&metas, &c.config).await,

@@ -7,6 +7,8 @@
 
 pub mod monitor;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 
@@ -104,48 +106,44 @@ pub fn month_cost(per_hour: f64, now: DateTime<Utc>) -> f64 {
 }
 
 /// The series and their selector: `{cluster="prod-1"}` when the config
-/// names a label for a Prometheus shared by clusters.
-fn series(metric: &str, resource: &str, selector: &str) -> String {
+/// names a label for a Prometheus shared by clusters; summed `by` a label
+/// when every cluster is read at once.
+fn series(metric: &str, resource: &str, selector: &str, by: Option<&str>) -> String {
     let extra = match selector {
         "" => String::new(),
         s => format!(",{s}"),
     };
-    format!("sum({metric}{{resource=\"{resource}\"{extra}}})")
+    let by = by.map(|l| format!(" by ({l})")).unwrap_or_default();
+    format!("sum{by}({metric}{{resource=\"{resource}\"{extra}}})")
 }
 
-async fn one(ep: &Endpoint, promql: &str) -> Result<Option<f64>, String> {
-    let samples = ep.query(promql).await.map_err(|e| e.to_string())?;
-    Ok(samples.first().map(|s| s.value).filter(|v| v.is_finite()))
-}
-
-/// One resource (`cpu` or `memory`) over `days` of history.
-pub async fn resource(ep: &Endpoint, resource: &str, selector: &str, days: u32) -> Resource {
-    let req = series("kube_pod_container_resource_requests", resource, selector);
-    let alloc = series("kube_node_status_allocatable", resource, selector);
+/// The four instant queries of one resource: requests now on the fitted
+/// line, its slope, how many hourly points, allocatable.
+fn queries(resource: &str, selector: &str, by: Option<&str>, days: u32) -> [String; 4] {
+    let req = series(
+        "kube_pod_container_resource_requests",
+        resource,
+        selector,
+        by,
+    );
+    let alloc = series("kube_node_status_allocatable", resource, selector, by);
     let range = format!("[{days}d:1h]");
-    let q = [
+    [
         format!("predict_linear({req}{range}, 0)"),
         format!("deriv({req}{range})"),
         format!("count_over_time({req}{range})"),
         // The newest sum (five-minute steps): nodes come and go.
         format!("last_over_time({alloc}[{days}d:5m])"),
-    ];
-    let (fitted, slope, points, allocatable) = futures::join!(
-        one(ep, &q[0]),
-        one(ep, &q[1]),
-        one(ep, &q[2]),
-        one(ep, &q[3])
-    );
-    let unknown = |reason: String| Resource {
-        requested: None,
-        allocatable: None,
-        per_day: None,
-        outlook: Outlook::Unknown { reason },
-    };
-    let (fitted, slope, points, allocatable) = match (fitted, slope, points, allocatable) {
-        (Ok(f), Ok(s), Ok(p), Ok(a)) => (f, s, p, a),
-        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return unknown(e),
-    };
+    ]
+}
+
+/// The resource from the four figures as read (`None`: no series).
+fn figures(
+    fitted: Option<f64>,
+    slope: Option<f64>,
+    points: Option<f64>,
+    allocatable: Option<f64>,
+) -> Resource {
     let Some(allocatable) = allocatable else {
         return unknown("no kube_node_status_allocatable series".into());
     };
@@ -165,12 +163,110 @@ pub async fn resource(ep: &Endpoint, resource: &str, selector: &str, days: u32) 
     }
 }
 
+fn unknown(reason: String) -> Resource {
+    Resource {
+        requested: None,
+        allocatable: None,
+        per_day: None,
+        outlook: Outlook::Unknown { reason },
+    }
+}
+
+async fn one(ep: &Endpoint, promql: &str) -> Result<Option<f64>, String> {
+    let samples = ep.query(promql).await.map_err(|e| e.to_string())?;
+    Ok(samples.first().map(|s| s.value).filter(|v| v.is_finite()))
+}
+
+/// One resource (`cpu` or `memory`) over `days` of history.
+pub async fn resource(ep: &Endpoint, resource: &str, selector: &str, days: u32) -> Resource {
+    let q = queries(resource, selector, None, days);
+    let (fitted, slope, points, allocatable) = futures::join!(
+        one(ep, &q[0]),
+        one(ep, &q[1]),
+        one(ep, &q[2]),
+        one(ep, &q[3])
+    );
+    match (fitted, slope, points, allocatable) {
+        (Ok(f), Ok(s), Ok(p), Ok(a)) => figures(f, s, p, a),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => unknown(e),
+    }
+}
+
 pub async fn read(ep: &Endpoint, selector: &str, days: u32) -> Forecast {
     let (cpu, memory) = futures::join!(
         resource(ep, "cpu", selector, days),
         resource(ep, "memory", selector, days)
     );
     Forecast { cpu, memory }
+}
+
+/// Each value of `label` to its figure.
+async fn by_label(
+    ep: &Endpoint,
+    promql: &str,
+    label: &str,
+) -> Result<HashMap<String, f64>, String> {
+    let samples = ep.query(promql).await.map_err(|e| e.to_string())?;
+    Ok(samples
+        .into_iter()
+        .filter(|s| s.value.is_finite())
+        .filter_map(|s| Some((s.labels.get(label)?.clone(), s.value)))
+        .collect())
+}
+
+async fn resource_by(
+    ep: &Endpoint,
+    resource: &str,
+    label: &str,
+    days: u32,
+) -> Result<HashMap<String, Resource>, String> {
+    let q = queries(resource, "", Some(label), days);
+    let (fitted, slope, points, allocatable) = futures::join!(
+        by_label(ep, &q[0], label),
+        by_label(ep, &q[1], label),
+        by_label(ep, &q[2], label),
+        by_label(ep, &q[3], label)
+    );
+    let (fitted, slope, points, allocatable) = (fitted?, slope?, points?, allocatable?);
+    let values: std::collections::BTreeSet<&String> =
+        allocatable.keys().chain(points.keys()).collect();
+    Ok(values
+        .into_iter()
+        .map(|v| {
+            let at = |m: &HashMap<String, f64>| m.get(v).copied();
+            let r = figures(at(&fitted), at(&slope), at(&points), at(&allocatable));
+            (v.clone(), r)
+        })
+        .collect())
+}
+
+/// Every cluster on a shared endpoint (summary mode's metrics engine) at
+/// once: the same queries summed by the cluster label — eight queries
+/// whether the fleet has ten clusters or a thousand. A cluster missing
+/// from the answer has no series.
+pub async fn read_grouped(
+    ep: &Endpoint,
+    label: &str,
+    days: u32,
+) -> Result<HashMap<String, Forecast>, String> {
+    let (cpu, memory) = futures::join!(
+        resource_by(ep, "cpu", label, days),
+        resource_by(ep, "memory", label, days)
+    );
+    let (mut cpu, mut memory) = (cpu?, memory?);
+    let values: std::collections::BTreeSet<String> =
+        cpu.keys().chain(memory.keys()).cloned().collect();
+    let none = || unknown("no kube-state-metrics series for it".into());
+    Ok(values
+        .into_iter()
+        .map(|v| {
+            let f = Forecast {
+                cpu: cpu.remove(&v).unwrap_or_else(none),
+                memory: memory.remove(&v).unwrap_or_else(none),
+            };
+            (v, f)
+        })
+        .collect())
 }
 
 #[cfg(test)]

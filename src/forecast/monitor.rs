@@ -25,19 +25,54 @@ impl FleetForecast {
     }
 }
 
-/// The clusters a forecast asks about: summarised ones are many and not
-/// contacted.
+/// The clusters a forecast asks about: every one (the summarised are read
+/// together from the metrics engine).
 pub fn asked(fleet: &crate::fleet::handles::Fleet) -> Vec<ClusterMeta> {
-    fleet
-        .clusters
+    fleet.clusters.iter().map(|h| h.meta.clone()).collect()
+}
+
+/// Every cluster's forecast: each live one from its own Prometheus, in
+/// parallel; the summarised ones from summary mode's endpoint at once.
+pub async fn read_all(metas: &[ClusterMeta], config: &Config) -> FleetForecast {
+    let (summarised, live): (Vec<ClusterMeta>, Vec<ClusterMeta>) =
+        metas.iter().cloned().partition(|m| m.summary);
+    let (mut clusters, grouped) = futures::join!(
+        read_live(&live, config),
+        read_summarised(&summarised, config)
+    );
+    clusters.extend(grouped);
+    FleetForecast {
+        at: Some(chrono::Utc::now()),
+        clusters,
+    }
+}
+
+type Read = BTreeMap<String, Result<Forecast, String>>;
+
+async fn read_summarised(metas: &[ClusterMeta], config: &Config) -> Read {
+    if metas.is_empty() {
+        return Read::new();
+    }
+    let label = &config.summary.cluster_label;
+    let got = match crate::ksm::inventory::endpoint(config) {
+        Ok(ep) => super::read_grouped(&ep, label, config.forecast.history_days).await,
+        Err(e) => Err(e),
+    };
+    metas
         .iter()
-        .map(|h| h.meta.clone())
-        .filter(|m| !m.summary)
+        .map(|m| {
+            let f = match &got {
+                Err(e) => Err(e.clone()),
+                Ok(by) => crate::ksm::find(by, m)
+                    .cloned()
+                    .ok_or_else(|| format!("no kube-state-metrics series with {label} for it")),
+            };
+            (m.context.clone(), f)
+        })
         .collect()
 }
 
-/// Every cluster's forecast, read in parallel.
-pub async fn read_all(metas: &[ClusterMeta], config: &Config) -> FleetForecast {
+async fn read_live(metas: &[ClusterMeta], config: &Config) -> Read {
     let prom = PromClient::new(&config.prometheus);
     let f = &config.forecast;
     let reads = metas.iter().map(|m| {
@@ -53,10 +88,7 @@ pub async fn read_all(metas: &[ClusterMeta], config: &Config) -> FleetForecast {
             (m.context.clone(), got)
         }
     });
-    FleetForecast {
-        at: Some(chrono::Utc::now()),
-        clusters: futures::future::join_all(reads).await.into_iter().collect(),
-    }
+    futures::future::join_all(reads).await.into_iter().collect()
 }
 
 #[derive(Debug, Clone, Default)]

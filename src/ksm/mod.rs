@@ -142,7 +142,7 @@ pub fn fold(l: &str, answers: &[(Family, Vec<Sample>)]) -> HashMap<String, Metri
 }
 
 /// The label value a cluster is known by: its name, else one of its contexts.
-fn find<'a>(by: &'a HashMap<String, MetricCounts>, meta: &ClusterMeta) -> Option<&'a MetricCounts> {
+pub fn find<'a, T>(by: &'a HashMap<String, T>, meta: &ClusterMeta) -> Option<&'a T> {
     by.get(&meta.name)
         .or_else(|| meta.discovered.as_ref().and_then(|d| by.get(&d.known_as)))
         .or_else(|| meta.contexts.iter().find_map(|c| by.get(c)))
