@@ -126,12 +126,12 @@ fn draw_answer(
 ) {
     let answer = Arc::new(held.ask("pods").unwrap());
     let mut app = App::new(false, false);
-    app.query = Some(QueryRun {
-        id: 1,
-        text: "pods".into(),
-        phrase: None,
-        state: QueryState::Done(answer.clone()),
-    });
+    app.query = Some(QueryRun::new(
+        1,
+        "pods".into(),
+        None,
+        QueryState::Done(answer.clone()),
+    ));
     app.push(View::Query);
     app.screen_mut().selected = answer.rows.len() / 2;
     let model = Model::pull(fleet, &app, now);

@@ -190,11 +190,26 @@ async fn a_palette_query_lists_pods_and_enter_opens_their_workload() {
     .await;
     assert!(s.contains(&format!("{n} ")) && s.contains("shop-"), "{s}");
     assert!(s.contains("Query"), "{s}");
+    // The answer is live: a third pod appears without asking again.
+    api.patch(
+        "shop",
+        &PatchParams::default(),
+        &Patch::Merge(serde_json::json!({"spec": {"replicas": 3}})),
+    )
+    .await
+    .unwrap();
+    let s = tmux.wait_for("the third pod, asked again by the view", |s| {
+        s.contains("3 of ") && s.contains("asked again every")
+    });
+    assert!(
+        s.contains(&format!("pods where namespace == \"{n}\"")),
+        "{s}"
+    );
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("the Deployment's detail", |s| {
         s.contains(&format!("Deployment {n}/shop"))
     });
-    assert!(s.contains("PODS (2)"), "{s}");
+    assert!(s.contains("PODS (3)"), "{s}");
     // History: Up in the palette recalls the query.
     for k in ["Escape", ":", "Up"] {
         std::thread::sleep(Duration::from_millis(300));

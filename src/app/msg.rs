@@ -31,6 +31,8 @@ pub enum Msg {
     Remediation(super::remediation_state::Event),
     /// Time passes on the Remediations view (a rescan may be due).
     RemTick,
+    /// Time passes on the Query view (its query is asked again when due).
+    QueryTick,
     /// A query's answer, for the run of that id.
     Query(u64, Result<std::sync::Arc<crate::query::Answer>, String>),
 }

@@ -45,12 +45,7 @@ pub fn start(app: &mut App, text: String, phrase: Option<String>) -> Vec<Effect>
     if let Some(p) = &phrase {
         app.message = Some(format!("{p}: {text}"));
     }
-    app.query = Some(QueryRun {
-        id,
-        text: text.clone(),
-        phrase,
-        state: QueryState::Running,
-    });
+    app.query = Some(QueryRun::new(id, text.clone(), phrase, QueryState::Running));
     if app.screen().view == View::Query {
         app.screen_mut().selected = 0;
     } else {
@@ -72,6 +67,35 @@ pub fn answered(
         Ok(a) => QueryState::Done(a),
         Err(e) => QueryState::Failed(e),
     };
+    q.answered_at = Some(chrono::Utc::now());
+    q.asking = false;
+}
+
+/// Seconds between the Query view's askings while it is on screen.
+pub const REASK_SECS: i64 = 5;
+
+/// The Query view's answer is live like every other view: asked again
+/// every few seconds while on screen (the old answer shown meanwhile), not
+/// once and left to go stale during an incident.
+pub fn tick(app: &mut App, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
+    if app.screen().view != View::Query {
+        return Vec::new();
+    }
+    let Some(q) = app.query.as_mut() else {
+        return Vec::new();
+    };
+    let live = matches!(&q.state, QueryState::Done(a) if a.kind != "fields");
+    let due = q
+        .answered_at
+        .is_some_and(|t| (now - t).num_seconds() >= REASK_SECS);
+    if !live || q.asking || !due {
+        return Vec::new();
+    }
+    q.asking = true;
+    vec![Effect::Query {
+        id: q.id,
+        text: q.text.clone(),
+    }]
 }
 
 /// `:help fields KIND`: the kind's fields as a table.
@@ -88,12 +112,12 @@ pub fn fields(app: &mut App, kind: &str) -> Vec<Effect> {
         return Vec::new();
     };
     let id = app.query.as_ref().map_or(1, |q| q.id + 1);
-    app.query = Some(QueryRun {
+    app.query = Some(QueryRun::new(
         id,
-        text: format!("help fields {kind}"),
-        phrase: None,
-        state: QueryState::Done(std::sync::Arc::new(answer)),
-    });
+        format!("help fields {kind}"),
+        None,
+        QueryState::Done(std::sync::Arc::new(answer)),
+    ));
     if app.screen().view != View::Query {
         app.push(View::Query);
     }
@@ -137,5 +161,48 @@ pub fn drill(app: &mut App, model: &Model, index: usize) {
     match view {
         Some(v) => app.push(v),
         None => app.message = Some("nothing to open for this row".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::query_state::QueryRun;
+    use chrono::{Duration, Utc};
+
+    fn on_screen(kind: &'static str) -> App {
+        let mut app = App::new(false, false);
+        let answer = crate::query::run::fields("pods").map(|mut a| {
+            a.kind = kind;
+            std::sync::Arc::new(a)
+        });
+        let mut q = QueryRun::new(7, "pods".into(), None, QueryState::Done(answer.unwrap()));
+        q.answered_at = Some(Utc::now() - Duration::seconds(REASK_SECS));
+        app.query = Some(q);
+        app.push(View::Query);
+        app
+    }
+
+    #[test]
+    fn an_answer_on_screen_is_asked_again_when_due_and_once() {
+        let mut app = on_screen("pods");
+        let now = Utc::now();
+        match tick(&mut app, now).as_slice() {
+            [Effect::Query { id: 7, text }] => assert_eq!(text, "pods"),
+            other => panic!("{other:?}"),
+        }
+        assert!(tick(&mut app, now).is_empty(), "not while asking");
+        answered(&mut app, 7, Err("gone".into()));
+        assert!(tick(&mut app, now).is_empty(), "not an error");
+        let mut app = on_screen("pods");
+        app.query.as_mut().unwrap().answered_at = Some(now);
+        assert!(tick(&mut app, now).is_empty(), "not before it is due");
+        app.screens.truncate(1);
+        assert!(
+            tick(&mut app, now + Duration::seconds(60)).is_empty(),
+            "not off screen"
+        );
+        let mut fields = on_screen("fields");
+        assert!(tick(&mut fields, now).is_empty(), "help never changes");
     }
 }

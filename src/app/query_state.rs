@@ -19,6 +19,23 @@ pub struct QueryRun {
     /// Set when a plain phrase stood for it (`failing pods`).
     pub phrase: Option<String>,
     pub state: QueryState,
+    /// When the answer on screen was given; the view asks again after a
+    /// few seconds, keeping this answer until the next arrives.
+    pub answered_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub asking: bool,
+}
+
+impl QueryRun {
+    pub fn new(id: u64, text: String, phrase: Option<String>, state: QueryState) -> QueryRun {
+        QueryRun {
+            id,
+            text,
+            phrase,
+            state,
+            answered_at: None,
+            asking: false,
+        }
+    }
 }
 
 /// A query that does not parse, said with a caret under its column.

@@ -92,6 +92,7 @@ pub fn update(app: &mut App, msg: Msg, model: &Model, keymap: &Keymap) -> Vec<Ef
         }
         Msg::Remediation(ev) => super::remediation::on_event(app, ev, model.now),
         Msg::RemTick => super::remediation::tick(app, model.now),
+        Msg::QueryTick => super::query::tick(app, model.now),
         Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Msg::Key(key) => on_key(app, key, model, keymap),
     }

@@ -132,12 +132,18 @@ async fn event_loop(
     // otherwise restart them and they would never fire.
     let mut clock_tick = tokio::time::interval(CLOCK);
     let mut rem_tick = tokio::time::interval(REM_TICK);
+    let mut query_tick = tokio::time::interval(Duration::from_secs(1));
     let save_every = actions
         .last_known
         .as_ref()
         .map_or(REM_TICK, |(_, every)| *every);
     let mut save_tick = tokio::time::interval(save_every);
-    for t in [&mut clock_tick, &mut rem_tick, &mut save_tick] {
+    for t in [
+        &mut clock_tick,
+        &mut rem_tick,
+        &mut query_tick,
+        &mut save_tick,
+    ] {
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         t.reset();
     }
@@ -148,6 +154,29 @@ async fn event_loop(
     // Summary mode: the cluster looked at watches live, others rest.
     let summary = &actions.config.summary;
     let on_demand = fleet.clusters.iter().any(|c| c.on_demand());
+    // A query runs on its own thread with what the loop holds: the
+    // timeline and the remediation queue are handed over when it asks.
+    macro_rules! ask {
+        ($id:expr, $text:expr) => {{
+            let text: String = $text;
+            let changes = match query::asks(&text, "changes") {
+                true => {
+                    let records = records.borrow().clone();
+                    fresh
+                        .get(app.since_secs, Utc::now(), |since| {
+                            timeline(&records, fleet, recorder.lines(), &host(), since)
+                        })
+                        .to_vec()
+                }
+                false => Vec::new(),
+            };
+            let remediations = match query::asks(&text, "remediations") {
+                true => app.remediation.entries.clone(),
+                false => Vec::new(),
+            };
+            query::start(fleet, $id, text, changes, remediations, tx.clone());
+        }};
+    }
     loop {
         if on_demand {
             fleet.focus(
@@ -236,10 +265,11 @@ async fn event_loop(
         }
         // Ages on screen ("unreachable 12s") need a 1 Hz tick; an idle,
         // settled fleet needs none.
-        // The timeline's views tick too: their ages move and `Fresh` rebuilds.
+        // The timeline's views tick too: their ages move and `Fresh` rebuilds;
+        // the Query view says its answer's age.
         let timeline_view = matches!(
             app.screen().view,
-            View::Journal | View::Change { .. } | View::Detail { .. }
+            View::Journal | View::Change { .. } | View::Detail { .. } | View::Query
         );
         let clock = model.has_clock() || timeline_view;
         tokio::select! {
@@ -247,23 +277,7 @@ async fn event_loop(
                 Some(Ok(Event::Key(key))) => {
                     for effect in update(app, Msg::Key(key), &model, keymap) {
                         if let Effect::Query { id, text } = effect {
-                            // The timeline lives here, with the loop.
-                            let changes = match query::asks(&text, "changes") {
-                                true => {
-                                    let records = records.borrow().clone();
-                                    fresh
-                                        .get(app.since_secs, Utc::now(), |since| {
-                                            timeline(&records, fleet, recorder.lines(), &host(), since)
-                                        })
-                                        .to_vec()
-                                }
-                                false => Vec::new(),
-                            };
-                            let remediations = match query::asks(&text, "remediations") {
-                                true => app.remediation.entries.clone(),
-                                false => Vec::new(),
-                            };
-                            query::start(fleet, id, text, changes, remediations, tx.clone());
+                            ask!(id, text);
                             query::save_history(&actions.data_dir, &app.history);
                             continue;
                         }
@@ -297,6 +311,14 @@ async fn event_loop(
                     run_effect(fleet, app.read_only, actions, effect, tx.clone());
                 }
                 dirty = true;
+            }
+            // The open Query view asks again now and then: a live answer.
+            _ = query_tick.tick(), if app.screen().view == View::Query => {
+                for effect in update(app, Msg::QueryTick, &model, keymap) {
+                    if let Effect::Query { id, text } = effect {
+                        ask!(id, text);
+                    }
+                }
             }
             _ = save_tick.tick(), if actions.last_known.is_some() => {
                 if let Some((store, _)) = &actions.last_known {

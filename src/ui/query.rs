@@ -93,8 +93,17 @@ pub fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         0 => t.ui.dim,
         _ => t.status.warn,
     };
+    // Said, so a number on screen is never taken for older than it is.
+    let live = match q.answered_at {
+        Some(at) if a.kind != "fields" => format!(
+            " · answered {}s ago, asked again every {}s",
+            (now - at).num_seconds().max(0),
+            crate::app::query::REASK_SECS
+        ),
+        _ => String::new(),
+    };
     frame.render_widget(
-        Paragraph::new(Span::styled(format!(" {}", a.summary()), style)),
+        Paragraph::new(Span::styled(format!(" {}{live}", a.summary()), style)),
         bottom,
     );
 }
