@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use fleetdeck::console::Console;
 use fleetdeck::demo::Demo;
 use fleetdeck::fleet::handles::with_data;
-use fleetdeck::query::complete::candidates;
+use fleetdeck::query::complete::{candidates, candidates_with};
 use fleetdeck::query::run::Held;
 use fleetdeck::query::{parse_guarded as parse, Drill};
 use fleetdeck::remediation::queue::{Decision, Entry, Proposal, Risk, Source};
@@ -379,6 +379,34 @@ fn tab_completes_kinds_then_fields() {
         "not inside a string"
     );
     assert!(candidates("nokind where x").is_empty());
+    // Inside a string compared with a field whose values are known.
+    let clusters = |f: &str| match f {
+        "cluster" => vec!["prod-eu".to_string(), "prod-us".into(), "staging".into()],
+        _ => Vec::new(),
+    };
+    assert_eq!(
+        candidates_with(r#"pods where cluster == "pro"#, clusters),
+        [
+            r#"pods where cluster == "prod-eu""#,
+            r#"pods where cluster == "prod-us""#
+        ]
+    );
+    assert_eq!(
+        candidates_with(
+            r#"pods where restarts > 1 && cluster.startsWith("st"#,
+            clusters
+        ),
+        [r#"pods where restarts > 1 && cluster.startsWith("staging""#]
+    );
+    assert_eq!(
+        candidates_with(r#"pods where cluster != ""#, clusters).len(),
+        3
+    );
+    assert!(candidates_with(r#"pods where name == "pro"#, clusters).is_empty());
+    assert!(
+        candidates_with(r#"pods where cluster == "prod-eu" && na"#, clusters)
+            .contains(&r#"pods where cluster == "prod-eu" && name"#.to_string())
+    );
 }
 
 #[test]

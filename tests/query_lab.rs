@@ -216,6 +216,14 @@ async fn a_palette_query_lists_pods_and_enter_opens_their_workload() {
         tmux.keys(&[k]);
     }
     tmux.wait_for("the query recalled", |s| s.contains(&format!(":{q}")));
+    // Tab inside a string compared with `cluster` offers the fleet's.
+    let ctx = c.readonly();
+    tmux.keys(&["Escape", ":"]);
+    tmux.keys(&["-l", &format!(r#"pods where cluster == "{}"#, &ctx[..3])]);
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("the cluster completed", |s| {
+        s.contains(&format!(r#":pods where cluster == "{ctx}""#))
+    });
     tmux.keys(&["Escape", "q"]);
     let history = std::fs::read_to_string(dir.path().join("queries.history")).unwrap();
     assert!(history.lines().any(|l| l == q), "{history}");

@@ -201,7 +201,11 @@ pub fn complete(app: &mut App, model: &Model) {
             Some((t, _)) => t.clone(),
             None => input.text.clone(),
         };
-        let found = crate::query::complete::candidates(&typed);
+        // Inside `cluster == "…`: the fleet's clusters.
+        let found = crate::query::complete::candidates_with(&typed, |field| match field {
+            "cluster" => model.rows.iter().map(|r| r.meta.context.clone()).collect(),
+            _ => Vec::new(),
+        });
         if found.is_empty() {
             app.message = Some(format!("nothing completes {typed:?}"));
             return;
