@@ -83,7 +83,7 @@ fn main() {
         backups: None,
         chaos: None,
         forecast: None,
-        remediations: Vec::new(),
+        remediations: None,
     };
     let queries = [
         (

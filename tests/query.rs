@@ -106,7 +106,7 @@ fn fixture() -> (Demo, Console, Held) {
         change(45, "alice", "c", now),
         change(90, "kubectl-edit", "d", now),
     ];
-    let remediations = queue(now);
+    let remediations = Some(queue(now));
     let held = Held {
         now,
         stores: fleet.stores(),
@@ -216,6 +216,12 @@ fn the_remediation_queue_answers_by_state_source_and_risk() {
     );
     let a = held.ask("remediations limit 1").unwrap();
     assert_eq!(a.rows[0].drill, Drill::Remediations);
+    // Before any scan the queue is not known: said, not answered as empty.
+    let (_demo, _fleet, mut held) = fixture();
+    held.remediations = None;
+    let a = held.ask("remediations").unwrap();
+    assert!(a.rows.is_empty());
+    assert!(a.unknown[0].contains("not been scanned"), "{:?}", a.unknown);
 }
 
 #[test]

@@ -111,8 +111,11 @@ pub fn run(
             _ => c.console.forecast.latest(),
         };
         let (remediations, rem_notes) = match kind {
-            "remediations" => remediation_queue(&c, opts).await?,
-            _ => (Vec::new(), Vec::new()),
+            "remediations" => {
+                let (entries, notes) = remediation_queue(&c, opts).await?;
+                (Some(entries), notes)
+            }
+            _ => (None, Vec::new()),
         };
         let held = Held {
             now,

@@ -244,7 +244,7 @@ pub struct Held {
     pub backups: Option<std::sync::Arc<crate::backups::fleet::FleetBackups>>,
     pub chaos: Option<std::sync::Arc<crate::chaos::fleet::FleetChaos>>,
     pub forecast: Option<std::sync::Arc<crate::forecast::monitor::FleetForecast>>,
-    pub remediations: Vec<crate::remediation::queue::Entry>,
+    pub remediations: Option<Vec<crate::remediation::queue::Entry>>,
 }
 
 impl Held {
@@ -259,7 +259,7 @@ impl Held {
             backups: self.backups.as_deref(),
             chaos: self.chaos.as_deref(),
             forecast: self.forecast.as_deref(),
-            remediations: &self.remediations,
+            remediations: self.remediations.as_deref(),
         }
     }
 

@@ -170,10 +170,10 @@ async fn event_loop(
                 }
                 false => Vec::new(),
             };
-            let remediations = match query::asks(&text, "remediations") {
-                true => app.remediation.entries.clone(),
-                false => Vec::new(),
-            };
+            // Before the first scan the queue is not known, not empty.
+            let remediations = (query::asks(&text, "remediations")
+                && app.remediation.scanned_at.is_some())
+            .then(|| app.remediation.entries.clone());
             query::start(fleet, $id, text, changes, remediations, tx.clone());
         }};
     }

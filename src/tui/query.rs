@@ -30,7 +30,7 @@ pub fn start(
     id: u64,
     text: String,
     changes: Vec<Change>,
-    remediations: Vec<crate::remediation::queue::Entry>,
+    remediations: Option<Vec<crate::remediation::queue::Entry>>,
     tx: mpsc::UnboundedSender<Msg>,
 ) {
     let now = Utc::now();

@@ -64,8 +64,9 @@ pub struct Sources<'a> {
     pub backups: Option<&'a FleetBackups>,
     pub chaos: Option<&'a FleetChaos>,
     pub forecast: Option<&'a crate::forecast::monitor::FleetForecast>,
-    /// The remediation queue as last scanned.
-    pub remediations: &'a [crate::remediation::queue::Entry],
+    /// The remediation queue as last scanned; `None` before any scan (not
+    /// known: never answered as an empty queue).
+    pub remediations: Option<&'a [crate::remediation::queue::Entry]>,
 }
 
 /// One object during a scan.

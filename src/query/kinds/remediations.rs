@@ -1,6 +1,6 @@
 //! The remediation queue: what a scan proposed and what was decided.
 
-use super::{age, each, f, known_everywhere, Drill, Item, Kind, Sources, Visit, V};
+use super::{age, each, f, Drill, Item, Kind, Sources, Visit, V};
 use crate::remediation::queue::Entry;
 
 pub const REMEDIATIONS: Kind = Kind {
@@ -48,7 +48,7 @@ pub const REMEDIATIONS: Kind = Kind {
         "id", "source", "cluster", "object", "state", "pods", "summary",
     ],
     scan,
-    unknown: known_everywhere,
+    unknown: not_scanned,
 };
 
 struct Remediation<'a>(&'a Entry, chrono::DateTime<chrono::Utc>);
@@ -79,5 +79,16 @@ impl Item for Remediation<'_> {
 }
 
 fn scan(src: &Sources, visit: &mut Visit) {
-    each(src.remediations, visit, |e| Remediation(e, src.now))
+    each(src.remediations.unwrap_or_default(), visit, |e| {
+        Remediation(e, src.now)
+    })
+}
+
+fn not_scanned(src: &Sources) -> Vec<String> {
+    match src.remediations {
+        Some(_) => Vec::new(),
+        None => vec![
+            "the remediation queue has not been scanned yet (open the Remediations view, 8)".into(),
+        ],
+    }
 }
